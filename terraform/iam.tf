@@ -1,0 +1,188 @@
+# One role per function. Each function's own policy (data.aws_iam_policy_document.<name>)
+# grants exactly the actions listed in cmd/<name>/iam.go, the code that calls them;
+# the runtime policy grants what the Lambda platform itself needs (logs and traces).
+# terraform_test.go checks both.
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = "${var.name}-${each.key}"
+  description        = "easytocloud ${each.key} function"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+
+locals {
+  table_arns = [aws_dynamodb_table.main.arn, "${aws_dynamodb_table.main.arn}/index/gsi1"]
+}
+
+# --- Runtime: write the function's own log streams and, when tracing, X-Ray segments.
+
+data "aws_iam_policy_document" "runtime" {
+  for_each = local.functions
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:log-stream:*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.tracing_enabled ? [true] : []
+
+    content {
+      sid     = "WriteTraces"
+      actions = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      # X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level
+      # permissions: "*" is the only resource AWS accepts for them.
+      resources = ["*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "runtime" {
+  for_each = local.functions
+
+  name   = "runtime"
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.runtime[each.key].json
+}
+
+# --- skill: reads tenants and users, assumes tenant roles, verifies access tokens,
+# calls the MFA API.
+
+data "aws_iam_policy_document" "skill" {
+  statement {
+    sid = "Table"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    resources = local.table_arns
+  }
+
+  statement {
+    sid     = "AssumeTenantRoles"
+    actions = ["sts:AssumeRole"]
+    # Tenants are AWS accounts we do not know in advance: the account is the one part
+    # of the ARN that must be a wildcard. The role name is fixed, and an ExternalId is
+    # always required.
+    resources = ["arn:${local.partition}:iam::*:role/${var.tenant_role_name}"]
+
+    condition {
+      test     = "Null"
+      variable = "sts:ExternalId"
+      values   = ["false"]
+    }
+  }
+
+  statement {
+    sid       = "VerifyAccessTokens"
+    actions   = ["kms:GetPublicKey"]
+    resources = [aws_kms_key.signing.arn]
+  }
+
+  statement {
+    sid     = "CallMFAService"
+    actions = ["execute-api:Invoke"]
+    # Elevation routes carry the tenant and user in the path, so those ARNs end in "*".
+    resources = [for route, arn in local.route_arns : arn if local.api_routes[route].function == "mfa"]
+  }
+}
+
+resource "aws_iam_role_policy" "skill" {
+  name   = "skill"
+  role   = aws_iam_role.function["skill"].id
+  policy = data.aws_iam_policy_document.skill.json
+}
+
+# --- oauth: users, clients, codes and tokens in the table; signs access tokens; keeps
+# the hashing key encrypted under the secrets key.
+
+data "aws_iam_policy_document" "oauth" {
+  statement {
+    sid = "Table"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    resources = local.table_arns
+  }
+
+  statement {
+    sid       = "SignAccessTokens"
+    actions   = ["kms:GetPublicKey", "kms:Sign"]
+    resources = [aws_kms_key.signing.arn]
+  }
+
+  statement {
+    sid       = "HashKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.secrets.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.hash_key_context]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "oauth" {
+  name   = "oauth"
+  role   = aws_iam_role.function["oauth"].id
+  policy = data.aws_iam_policy_document.oauth.json
+}
+
+# --- mfa: challenges and elevations in the table, SMS through SNS, tenant secrets and
+# the hashing key through the secrets key.
+
+data "aws_iam_policy_document" "mfa" {
+  statement {
+    sid = "Table"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    resources = local.table_arns
+  }
+
+  statement {
+    sid     = "SendSMS"
+    actions = ["sns:Publish"]
+    # A text message is published straight to a phone number, which has no ARN:
+    # "*" is the only resource AWS accepts for it.
+    resources = ["*"] #tfsec:ignore:aws-iam-no-policy-wildcards SMS to a phone number has no ARN
+  }
+
+  statement {
+    sid       = "Secrets"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.secrets.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "mfa" {
+  name   = "mfa"
+  role   = aws_iam_role.function["mfa"].id
+  policy = data.aws_iam_policy_document.mfa.json
+}

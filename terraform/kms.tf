@@ -1,0 +1,280 @@
+# Four customer-managed keys, each with a key policy naming exactly who may use it
+# for what. In a key policy, resources = ["*"] means "this key": a key policy can name
+# nothing else, so that wildcard is the narrowest form AWS offers.
+
+locals {
+  # What a key administrator may do: manage the key, never use it.
+  key_admin_actions = [
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+  ]
+
+  # Encryption context of the service hashing key, a data key kept encrypted in the table.
+  hash_key_context = "easytocloud-hash-key"
+}
+
+# --- JWT signing key: the oauth function signs access tokens, the skill verifies them
+# with the public key.
+
+resource "aws_kms_key" "signing" {
+  description              = "${var.name}: ES256 signing key for OAuth access tokens"
+  customer_master_key_spec = "ECC_NIST_P256"
+  key_usage                = "SIGN_VERIFY"
+  deletion_window_in_days  = 30
+  policy                   = data.aws_iam_policy_document.signing_key.json
+}
+
+resource "aws_kms_alias" "signing" {
+  name          = "alias/${var.name}-signing"
+  target_key_id = aws_kms_key.signing.key_id
+}
+
+data "aws_iam_policy_document" "signing_key" {
+  statement {
+    sid       = "Administer"
+    actions   = local.key_admin_actions
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.key_administrators
+    }
+  }
+
+  statement {
+    sid       = "OAuthSigns"
+    actions   = ["kms:Sign"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.function["oauth"].arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:SigningAlgorithm"
+      values   = ["ECDSA_SHA_256"]
+    }
+  }
+
+  statement {
+    sid       = "ReadPublicKey"
+    actions   = ["kms:GetPublicKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.function["oauth"].arn, aws_iam_role.function["skill"].arn]
+    }
+  }
+}
+
+# --- Secrets key: tenant secrets (MFA-verifier keys, TOTP seeds) under the context
+# {"tenant": <id>}, and the service hashing key under {"purpose": "easytocloud-hash-key"}.
+
+resource "aws_kms_key" "secrets" {
+  description             = "${var.name}: encrypts tenant secrets and the service hashing key"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.secrets_key.json
+}
+
+resource "aws_kms_alias" "secrets" {
+  name          = "alias/${var.name}-secrets"
+  target_key_id = aws_kms_key.secrets.key_id
+}
+
+data "aws_iam_policy_document" "secrets_key" {
+  statement {
+    sid       = "Administer"
+    actions   = local.key_admin_actions
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.key_administrators
+    }
+  }
+
+  statement {
+    sid       = "OperatorsEncryptTenantSecrets"
+    actions   = ["kms:Encrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.operators
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:tenant"
+      values   = ["?*"]
+    }
+  }
+
+  statement {
+    sid       = "MFADecryptsTenantSecrets"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.function["mfa"].arn]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:tenant"
+      values   = ["?*"]
+    }
+  }
+
+  statement {
+    sid       = "FunctionsUseHashKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.function["oauth"].arn, aws_iam_role.function["mfa"].arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.hash_key_context]
+    }
+  }
+}
+
+# --- Table key: DynamoDB encrypts the table with it on behalf of the principals that
+# use the table, and only through DynamoDB.
+
+resource "aws_kms_key" "table" {
+  description             = "${var.name}: DynamoDB table encryption"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.table_key.json
+}
+
+resource "aws_kms_alias" "table" {
+  name          = "alias/${var.name}-table"
+  target_key_id = aws_kms_key.table.key_id
+}
+
+data "aws_iam_policy_document" "table_key" {
+  statement {
+    sid       = "Administer"
+    actions   = local.key_admin_actions
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.key_administrators
+    }
+  }
+
+  statement {
+    sid = "UseThroughDynamoDB"
+    actions = [
+      "kms:CreateGrant",
+      "kms:Decrypt",
+      "kms:DescribeKey",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = concat([for fn in local.functions : aws_iam_role.function[fn].arn], local.operators)
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:CallerAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+# --- Logs key: CloudWatch Logs encrypts this stack's log groups with it.
+
+resource "aws_kms_key" "logs" {
+  description             = "${var.name}: CloudWatch Logs encryption"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.logs_key.json
+}
+
+resource "aws_kms_alias" "logs" {
+  name          = "alias/${var.name}-logs"
+  target_key_id = aws_kms_key.logs.key_id
+}
+
+data "aws_iam_policy_document" "logs_key" {
+  statement {
+    sid       = "Administer"
+    actions   = local.key_admin_actions
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.key_administrators
+    }
+  }
+
+  statement {
+    sid = "CloudWatchLogsEncrypts"
+    actions = [
+      "kms:Decrypt",
+      "kms:DescribeKey",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [for name in local.log_group_names : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}"]
+    }
+  }
+}

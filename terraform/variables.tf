@@ -1,0 +1,99 @@
+variable "name" {
+  type        = string
+  description = "Prefix for every resource name (table, functions, roles, keys, API)."
+  default     = "easytocloud"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))
+    error_message = "The name must be 2 to 31 lower-case letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "skill_id" {
+  type        = string
+  description = "The Alexa skill ID (amzn1.ask.skill.…): the only event source allowed to invoke the skill function, and the audience of access tokens."
+}
+
+variable "tenant_role_name" {
+  type        = string
+  description = "Name of the role that tenants create with the tenant module; the skill may assume a role of this name in any account, and only that."
+  default     = "easytocloud"
+}
+
+variable "build_dir" {
+  type        = string
+  description = "Directory holding skill.zip, oauth.zip and mfa.zip as written by `make build`; null means ../build next to this module."
+  default     = null
+}
+
+variable "tracing_enabled" {
+  type        = bool
+  description = "Whether the functions send X-Ray traces (Active tracing)."
+  default     = true
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "How many days CloudWatch Logs keeps function and API access logs."
+  default     = 90
+}
+
+variable "custom_domain" {
+  type = object({
+    domain_name     = string
+    zone_id         = optional(string)
+    certificate_arn = optional(string)
+  })
+  description = "Optional custom domain for the HTTP API (Alexa account linking requires a publicly trusted certificate). Give either zone_id (a Route 53 hosted zone: the ACM certificate is requested and DNS-validated there, and an alias record is created) or certificate_arn (an issued ACM certificate in this region; you create the DNS record). Null uses the execute-api endpoint."
+  default     = null
+
+  validation {
+    condition     = var.custom_domain == null || ((try(var.custom_domain.zone_id, null) == null) != (try(var.custom_domain.certificate_arn, null) == null))
+    error_message = "Set exactly one of custom_domain.zone_id and custom_domain.certificate_arn."
+  }
+}
+
+variable "api_throttle" {
+  type = object({
+    burst_limit = optional(number, 50)
+    rate_limit  = optional(number, 20)
+  })
+  description = "Default route throttling of the HTTP API: burst_limit requests at once and rate_limit requests per second."
+  default     = {}
+}
+
+variable "sms_default_type" {
+  type        = string
+  description = "Default SMS type for the account's SNS SMS preferences; one-time codes are Transactional."
+  default     = "Transactional"
+}
+
+variable "sms_monthly_spend_limit" {
+  type        = number
+  description = "Monthly SMS spend limit in USD for the account (SNS stops sending when it is reached)."
+  default     = 10
+}
+
+variable "key_administrator_arns" {
+  type        = list(string)
+  description = "IAM principals that administer the KMS keys (never use them). Empty means the account root, which delegates key administration to IAM policies in this account."
+  default     = []
+}
+
+variable "operator_arns" {
+  type        = list(string)
+  description = "IAM principals that run the easytocloud CLI: they use the table and encrypt tenant secrets. Empty means the account root, which delegates to IAM policies in this account."
+  default     = []
+}
+
+variable "alarm_actions" {
+  type        = list(string)
+  description = "ARNs (usually SNS topics) notified when an alarm fires or recovers."
+  default     = []
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags applied to every resource through the provider's default_tags."
+  default     = {}
+}
