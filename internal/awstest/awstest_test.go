@@ -1,0 +1,137 @@
+package awstest_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/easytocloud/easytocloud/internal/awstest"
+)
+
+func TestMain(m *testing.M) { awstest.Main(m) }
+
+// instanceNames lists the Name tags of every instance in region of cfg's account.
+func instanceNames(t *testing.T, cfg aws.Config, region string) []string {
+	t.Helper()
+	out, err := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region }).
+		DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{})
+	if err != nil {
+		t.Fatalf("describe instances: %v", err)
+	}
+	var names []string
+	for _, r := range out.Reservations {
+		for _, i := range r.Instances {
+			for _, tag := range i.Tags {
+				if aws.ToString(tag.Key) == "Name" {
+					names = append(names, aws.ToString(tag.Value))
+				}
+			}
+		}
+	}
+	return names
+}
+
+func TestAccountsAreIsolated(t *testing.T) {
+	tenantA := awstest.AccountConfig(t, "222222222222")
+	tenantB := awstest.AccountConfig(t, "333333333333")
+
+	ident, err := sts.NewFromConfig(tenantA).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("get caller identity: %v", err)
+	}
+	if got := aws.ToString(ident.Account); got != "222222222222" {
+		t.Fatalf("assumed role acts in account %s, want 222222222222", got)
+	}
+
+	id := awstest.SeedInstance(t, tenantA, "eu-west-1", "splunk", "stopped")
+	awstest.SeedInstance(t, tenantA, "us-east-1", "web-1", "running")
+
+	if diff := cmp.Diff([]string{"splunk"}, instanceNames(t, tenantA, "eu-west-1")); diff != "" {
+		t.Errorf("tenant A eu-west-1 instances (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"web-1"}, instanceNames(t, tenantA, "us-east-1")); diff != "" {
+		t.Errorf("tenant A us-east-1 instances (-want +got):\n%s", diff)
+	}
+	if got := awstest.InstanceState(t, tenantA, "eu-west-1", id); got != "stopped" {
+		t.Errorf("splunk state = %s, want stopped", got)
+	}
+	for _, region := range []string{"eu-west-1", "us-east-1"} {
+		if got := instanceNames(t, tenantB, region); len(got) != 0 {
+			t.Errorf("account 333333333333 sees %v in %s", got, region)
+		}
+		if got := instanceNames(t, awstest.Config(t), region); len(got) != 0 {
+			t.Errorf("default account sees %v in %s", got, region)
+		}
+	}
+}
+
+func TestSeedStreamIsRegional(t *testing.T) {
+	cfg := awstest.AccountConfig(t, awstest.NewAccountID(t))
+	awstest.SeedStream(t, cfg, "eu-west-1", "clickstream", 4)
+
+	shards := func(region string) map[string]int {
+		client := kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.Region = region })
+		out, err := client.ListStreams(context.Background(), &kinesis.ListStreamsInput{})
+		if err != nil {
+			t.Fatalf("list streams in %s: %v", region, err)
+		}
+		got := map[string]int{}
+		for _, name := range out.StreamNames {
+			s, err := client.ListShards(context.Background(), &kinesis.ListShardsInput{StreamName: aws.String(name)})
+			if err != nil {
+				t.Fatalf("list shards of %s: %v", name, err)
+			}
+			got[name] = len(s.Shards)
+		}
+		return got
+	}
+	if diff := cmp.Diff(map[string]int{"clickstream": 4}, shards("eu-west-1")); diff != "" {
+		t.Errorf("eu-west-1 streams (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{}, shards("us-east-1")); diff != "" {
+		t.Errorf("us-east-1 streams (-want +got):\n%s", diff)
+	}
+}
+
+func TestSMSIsReadBack(t *testing.T) {
+	const phone = "+15555550100"
+	const text = "Your easy to cloud code is 514309. Say: Alexa, tell easy to cloud to authenticate 514309. It expires in 5 minutes."
+	_, err := sns.NewFromConfig(awstest.Config(t)).Publish(context.Background(), &sns.PublishInput{
+		PhoneNumber: aws.String(phone),
+		Message:     aws.String(text),
+		MessageAttributes: map[string]snstypes.MessageAttributeValue{
+			"AWS.SNS.SMS.SMSType": {DataType: aws.String("String"), StringValue: aws.String("Transactional")},
+		},
+	})
+	if err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	got := awstest.SMSTo(t, phone)
+	if len(got) != 1 {
+		t.Fatalf("got %d messages to %s, want 1: %+v", len(got), phone, got)
+	}
+	if got[0].Text != text {
+		t.Errorf("text = %q, want %q", got[0].Text, text)
+	}
+}
+
+func TestTableNamesAreUnique(t *testing.T) {
+	a, b := awstest.TableName(t), awstest.TableName(t)
+	if a == b {
+		t.Fatalf("TableName returned %q twice", a)
+	}
+	if !strings.Contains(a, "TestTableNamesAreUnique") {
+		t.Errorf("table name %q does not name the test", a)
+	}
+	if x, y := awstest.NewAccountID(t), awstest.NewAccountID(t); x == y || len(x) != 12 {
+		t.Errorf("NewAccountID gave %q and %q; want two distinct 12-digit IDs", x, y)
+	}
+}
