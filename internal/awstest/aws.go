@@ -2,11 +2,9 @@ package awstest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +15,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/easytocloud/easytocloud/internal/emulator"
 )
 
 // DefaultRegion is the region of the configs this package returns.
@@ -183,18 +183,12 @@ func SeedStream(tb testing.TB, cfg aws.Config, region, name string, shards int32
 }
 
 // Message is one SMS the emulator's SNS recorded.
-type Message struct {
-	Account     string `json:"account"`
-	Region      string `json:"region"`
-	ID          string `json:"id"`
-	PhoneNumber string `json:"phone_number"`
-	Text        string `json:"text"`
-}
+type Message = emulator.Message
 
 // SMS returns every SMS message published through the emulator, oldest first.
 func SMS(tb testing.TB) []Message {
 	tb.Helper()
-	msgs, err := ReadSMS(Endpoint(tb))
+	msgs, err := emulator.ReadSMS(Endpoint(tb))
 	if err != nil {
 		tb.Fatalf("awstest: %v", err)
 	}
@@ -211,22 +205,4 @@ func SMSTo(tb testing.TB, phone string) []Message {
 		}
 	}
 	return out
-}
-
-// ReadSMS reads the SMS messages recorded by the emulator at endpoint (one started by
-// this package, or by the local stack, which uses the same launcher).
-func ReadSMS(endpoint string) ([]Message, error) {
-	resp, err := http.Get(strings.TrimRight(endpoint, "/") + "/_easytocloud/sms")
-	if err != nil {
-		return nil, fmt.Errorf("read sms: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("read sms: emulator answered %s (is it started by awstest's launcher?)", resp.Status)
-	}
-	var msgs []Message
-	if err := json.NewDecoder(resp.Body).Decode(&msgs); err != nil {
-		return nil, fmt.Errorf("read sms: %w", err)
-	}
-	return msgs, nil
 }

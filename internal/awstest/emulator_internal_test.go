@@ -11,11 +11,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/easytocloud/easytocloud/internal/emulator"
 )
 
 func TestFindPythonMissingMoto(t *testing.T) {
 	notFound := func(string) (string, error) { return "", errors.New("not found") }
-	_, err := findPython(t.TempDir(), notFound)
+	_, err := emulator.FindPython(t.TempDir(), notFound)
 	if err == nil {
 		t.Fatal("findPython succeeded with no moto_server anywhere")
 	}
@@ -31,7 +33,7 @@ func TestFindPythonMissingMoto(t *testing.T) {
 func TestEmulatorDiesWithPanickingTests(t *testing.T) {
 	if os.Getenv("AWSTEST_PANIC_CHILD") == "1" {
 		Endpoint(t)
-		fmt.Printf("EMULATOR_PID %d\n", current.cmd.Process.Pid)
+		fmt.Printf("EMULATOR_PID %d\n", current.PID())
 		panic("deliberate panic with a running emulator")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestEmulatorDiesWithPanickingTests$", "-test.count=1")
