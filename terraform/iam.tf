@@ -32,8 +32,10 @@ data "aws_iam_policy_document" "runtime" {
   for_each = local.functions
 
   statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    sid     = "WriteOwnLogs"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    # Lambda names a new log stream for every execution environment: any stream, but
+    # only in the function's own log group.
     resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:log-stream:*"]
   }
 

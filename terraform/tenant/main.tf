@@ -49,14 +49,16 @@ data "aws_iam_policy_document" "permissions" {
   }
 
   statement {
-    sid       = "DescribeStreams"
-    actions   = ["kinesis:DescribeStreamSummary", "kinesis:ListShards"]
+    sid     = "DescribeStreams"
+    actions = ["kinesis:DescribeStreamSummary", "kinesis:ListShards"]
+    # The skill describes every stream it lists, in every region of this account.
     resources = ["arn:${local.partition}:kinesis:*:${local.account_id}:stream/*"]
   }
 
   statement {
-    sid       = "StartStopInstances"
-    actions   = ["ec2:StartInstances", "ec2:StopInstances"]
+    sid     = "StartStopInstances"
+    actions = ["ec2:StartInstances", "ec2:StopInstances"]
+    # Any instance in any region of this account; the control tag, when set, narrows it.
     resources = ["arn:${local.partition}:ec2:*:${local.account_id}:instance/*"]
 
     # With a control tag, only instances carrying it may be started or stopped.

@@ -1,0 +1,166 @@
+package terraform_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/google/go-cmp/cmp"
+)
+
+// functions are the Lambda functions, each built from cmd/<name>.
+var functions = []string{"skill", "oauth", "mfa"}
+
+// tableShape is what the Go schema and the Terraform must agree on.
+type tableShape struct {
+	BillingMode  string
+	HashKey      string
+	RangeKey     string
+	Attributes   map[string]string // name → type
+	Indexes      map[string]indexShape
+	TTLAttribute string
+}
+
+type indexShape struct {
+	HashKey, RangeKey, Projection string
+}
+
+func TestTableMatchesGoSchema(t *testing.T) {
+	def := tenants.TableDefinition("easytocloud")
+	want := tableShape{
+		BillingMode:  string(def.BillingMode),
+		Attributes:   map[string]string{},
+		Indexes:      map[string]indexShape{},
+		TTLAttribute: tenants.TTLAttribute,
+	}
+	want.HashKey, want.RangeKey = goKeys(def.KeySchema)
+	for _, a := range def.AttributeDefinitions {
+		want.Attributes[aws.ToString(a.AttributeName)] = string(a.AttributeType)
+	}
+	for _, g := range def.GlobalSecondaryIndexes {
+		hash, rng := goKeys(g.KeySchema)
+		want.Indexes[aws.ToString(g.IndexName)] = indexShape{hash, rng, string(g.Projection.ProjectionType)}
+	}
+
+	m := mustLoadModule(t, stackDir)
+	table := m.mustFind(t, "resource", "aws_dynamodb_table", "main")
+	got := tableShape{
+		BillingMode: table.mustString(t, "billing_mode"),
+		HashKey:     table.mustString(t, "hash_key"),
+		RangeKey:    table.mustString(t, "range_key"),
+		Attributes:  map[string]string{},
+		Indexes:     map[string]indexShape{},
+	}
+	for _, a := range table.nested("attribute") {
+		got.Attributes[a.mustString(t, "name")] = a.mustString(t, "type")
+	}
+	for _, g := range table.nested("global_secondary_index") {
+		got.Indexes[g.mustString(t, "name")] = indexShape{g.mustString(t, "hash_key"), g.mustString(t, "range_key"), g.mustString(t, "projection_type")}
+	}
+	ttl := mustOne(t, table.nested("ttl"), "ttl")
+	got.TTLAttribute = ttl.mustString(t, "attribute_name")
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("aws_dynamodb_table.main differs from tenants.TableDefinition (-go +terraform):\n%s", diff)
+	}
+
+	// Durable and encrypted, as the design asks.
+	checks := []struct{ what, got, want string }{
+		{"ttl enabled", ttl.text("enabled"), "true"},
+		{"point-in-time recovery", mustOne(t, table.nested("point_in_time_recovery"), "point_in_time_recovery").text("enabled"), "true"},
+		{"deletion protection", table.text("deletion_protection_enabled"), "true"},
+		{"encryption", mustOne(t, table.nested("server_side_encryption"), "server_side_encryption").text("enabled"), "true"},
+		{"encryption key", mustOne(t, table.nested("server_side_encryption"), "server_side_encryption").text("kms_key_arn"), "aws_kms_key.table.arn"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.what, c.got, c.want)
+		}
+	}
+}
+
+func TestFunctionEnvironmentMatchesWhatTheCodeReads(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	for _, fn := range functions {
+		t.Run(fn, func(t *testing.T) {
+			want, err := envVars(filepath.Join(repoRoot, "cmd", fn))
+			if err != nil {
+				t.Fatalf("read the variables cmd/%s reads: %v", fn, err)
+			}
+			f := m.mustFind(t, "resource", "aws_lambda_function", fn)
+			env := mustOne(t, f.nested("environment"), "environment")
+			got := mustObjectKeys(t, env.attr("variables").Expr)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("aws_lambda_function.%s environment differs from the EASYTOCLOUD_ variables cmd/%s reads (-code +terraform):\n%s", fn, fn, diff)
+			}
+		})
+	}
+}
+
+func TestFunctionsRunTheBuiltZips(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	for _, fn := range functions {
+		t.Run(fn, func(t *testing.T) {
+			f := m.mustFind(t, "resource", "aws_lambda_function", fn)
+			checks := []struct{ what, got, want string }{
+				{"runtime", f.text("runtime"), `"provided.al2023"`},
+				{"architectures", f.text("architectures"), `["arm64"]`},
+				{"handler", f.text("handler"), `"bootstrap"`},
+				{"filename", f.text("filename"), `"${local.build_dir}/` + fn + `.zip"`},
+				{"source_code_hash", f.text("source_code_hash"), `filebase64sha256("${local.build_dir}/` + fn + `.zip")`},
+				{"role", f.text("role"), `aws_iam_role.function["` + fn + `"].arn`},
+				{"tracing", mustOne(t, f.nested("tracing_config"), "tracing_config").text("mode"), "local.tracing_mode"},
+			}
+			for _, c := range checks {
+				if c.got != c.want {
+					t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestOnlyAlexaInvokesTheSkill(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	var skillPermissions []*block
+	for _, p := range m.find("resource", "aws_lambda_permission") {
+		if strings.Contains(p.text("function_name"), "aws_lambda_function.skill.") {
+			skillPermissions = append(skillPermissions, p)
+		}
+	}
+	p := mustOne(t, skillPermissions, "aws_lambda_permission for the skill")
+	checks := []struct{ what, got, want string }{
+		{"principal", p.text("principal"), `"alexa-appkit.amazon.com"`},
+		{"action", p.text("action"), `"lambda:InvokeFunction"`},
+		{"event_source_token", p.text("event_source_token"), "var.skill_id"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
+		}
+	}
+}
+
+// goKeys returns the hash and range key names of a key schema.
+func goKeys(schema []types.KeySchemaElement) (hash, rng string) {
+	for _, k := range schema {
+		switch k.KeyType {
+		case types.KeyTypeHash:
+			hash = aws.ToString(k.AttributeName)
+		case types.KeyTypeRange:
+			rng = aws.ToString(k.AttributeName)
+		}
+	}
+	return hash, rng
+}
+
+// mustOne returns the only element of blocks.
+func mustOne(tb testing.TB, blocks []*block, what string) *block {
+	tb.Helper()
+	if len(blocks) != 1 {
+		tb.Fatalf("want one %s block, got %d", what, len(blocks))
+	}
+	return blocks[0]
+}
