@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/easytocloud/easytocloud/interactionmodel"
+)
+
+func init() {
+	register(command{
+		name:    "dialog",
+		summary: "talk to the skill like an Echo: link the account, then type what you would say",
+		run:     runDialog,
+	})
+}
+
+// skillSender delivers one Alexa request envelope to the skill and returns its
+// response envelope.
+type skillSender interface {
+	Send(ctx context.Context, reqJSON []byte) ([]byte, error)
+}
+
+// dialogInProcessSender, when set (by the file that wires the local stack), supplies
+// a skill handler in this process for `easytocloud dialog` without --endpoint.
+var dialogInProcessSender func(ctx context.Context, env *cliEnv) (skillSender, error)
+
+// httpSender POSTs requests to the skill's HTTPS web-service endpoint.
+type httpSender struct {
+	endpoint string
+	client   *http.Client
+}
+
+func (s httpSender) Send(ctx context.Context, reqJSON []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint, bytes.NewReader(reqJSON))
+	if err != nil {
+		return nil, fmt.Errorf("send to skill: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("send to skill: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("send to skill: read response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("send to skill: %s answered %s", s.endpoint, resp.Status)
+	}
+	return body, nil
+}
+
+// dialogOptions are the settings of one dialog run.
+type dialogOptions struct {
+	locale, skillID, userID, deviceID string
+	script                            string // path, "" for interactive
+	verbose                           bool
+}
+
+func runDialog(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("dialog", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	endpoint := fs.String("endpoint", "", "URL of the skill's HTTPS endpoint (POST /alexa of the local stack)")
+	var opt dialogOptions
+	fs.StringVar(&opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
+	fs.StringVar(&opt.skillID, "skill-id", firstNonEmpty(env.getenv("EASYTOCLOUD_SKILL_ID"), "amzn1.ask.skill.easytocloud-dialog"), "skill ID the requests carry (default $EASYTOCLOUD_SKILL_ID)")
+	fs.StringVar(&opt.userID, "user-id", "amzn1.ask.account.easytocloud-dialog", "Alexa user ID the requests carry")
+	fs.StringVar(&opt.deviceID, "device-id", "amzn1.ask.device.easytocloud-dialog", "device ID the requests carry")
+	fs.StringVar(&opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments) and exit non-zero on a line no intent matches")
+	fs.BoolVar(&opt.verbose, "verbose", false, "print each request and response envelope on stderr (access token redacted)")
+	var link linkConfig
+	fs.StringVar(&link.AuthorizeURL, "authorize-url", env.getenv("EASYTOCLOUD_AUTHORIZE_URL"), "authorization URI to link the account with (default $EASYTOCLOUD_AUTHORIZE_URL); unset: no linking")
+	fs.StringVar(&link.TokenURL, "token-url", env.getenv("EASYTOCLOUD_TOKEN_URL"), "access token URI (default $EASYTOCLOUD_TOKEN_URL)")
+	fs.StringVar(&link.ClientID, "client-id", env.getenv("EASYTOCLOUD_CLIENT_ID"), "OAuth client ID (default $EASYTOCLOUD_CLIENT_ID)")
+	fs.StringVar(&link.Email, "email", env.getenv("EASYTOCLOUD_EMAIL"), "email to sign in with (default $EASYTOCLOUD_EMAIL)")
+	fs.IntVar(&link.RedirectPort, "redirect-port", 0, "port of the loopback redirect URI http://127.0.0.1:PORT/callback (0: any free port)")
+	clientSecretFlag := fs.String("client-secret", "", "OAuth client secret (prefer $EASYTOCLOUD_CLIENT_SECRET: flags show in ps)")
+	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin (default $EASYTOCLOUD_PASSWORD)")
+	scopes := fs.String("scopes", "easytocloud", "comma-separated scopes to request")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	matcher, err := interactionmodel.NewLocaleMatcher(opt.locale, opt.skillID)
+	if err != nil {
+		return usagef("--locale: %v", err)
+	}
+	var sender skillSender
+	switch {
+	case *endpoint != "":
+		sender = httpSender{endpoint: *endpoint, client: &http.Client{Timeout: 30 * time.Second}}
+	case dialogInProcessSender != nil:
+		if sender, err = dialogInProcessSender(ctx, env); err != nil {
+			return err
+		}
+	default:
+		return usagef("--endpoint is required")
+	}
+
+	stdin := bufio.NewReader(env.stdin)
+	var accessToken string
+	if link.AuthorizeURL != "" {
+		link.ClientSecret = firstNonEmpty(*clientSecretFlag, env.getenv("EASYTOCLOUD_CLIENT_SECRET"))
+		link.Password = env.getenv("EASYTOCLOUD_PASSWORD")
+		if *passwordStdin {
+			line, err := stdin.ReadString('\n')
+			if err != nil && line == "" {
+				return usagef("--password-stdin: no password on stdin")
+			}
+			link.Password = strings.TrimRight(line, "\r\n")
+		}
+		for _, s := range strings.Split(*scopes, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				link.Scopes = append(link.Scopes, s)
+			}
+		}
+		switch {
+		case link.TokenURL == "":
+			return usagef("--token-url is required with --authorize-url")
+		case link.ClientID == "":
+			return usagef("--client-id is required with --authorize-url")
+		case link.Email == "":
+			return usagef("--email is required with --authorize-url")
+		case link.Password == "":
+			return usagef("a password is required with --authorize-url: --password-stdin or $EASYTOCLOUD_PASSWORD")
+		}
+		accessToken, err = linkAccount(ctx, link, &http.Client{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "Account linked as %s.\n", link.Email)
+	} else {
+		accessToken = env.getenv("EASYTOCLOUD_ACCESS_TOKEN")
+	}
+
+	conv := &interactionmodel.Conversation{
+		Matcher: matcher, Locale: opt.locale, SkillID: opt.skillID,
+		UserID: opt.userID, DeviceID: opt.deviceID, AccessToken: accessToken,
+	}
+	d := &dialog{conv: conv, sender: sender, out: env.stdout, verbose: opt.verbose, debug: env.stderr}
+	if opt.script != "" {
+		f, err := os.Open(opt.script)
+		if err != nil {
+			return fmt.Errorf("open script: %w", err)
+		}
+		defer f.Close()
+		return d.run(ctx, f, true)
+	}
+	fmt.Fprintf(env.stdout, "Say something (\"open %s\" to start, Ctrl-D to quit).\n", matcher.InvocationName())
+	return d.run(ctx, stdin, false)
+}
+
+// dialog runs a conversation: each line is an utterance, each answer is printed as
+// "Alexa: <text>" followed by the card, if any.
+type dialog struct {
+	conv    *interactionmodel.Conversation
+	sender  skillSender
+	out     io.Writer
+	verbose bool
+	debug   io.Writer
+}
+
+// errNoIntent is returned in script mode for a line no intent matches.
+var errNoIntent = errors.New("no intent matches")
+
+func (d *dialog) run(ctx context.Context, r io.Reader, script bool) error {
+	sc := bufio.NewScanner(r)
+	line := 0
+	if !script {
+		fmt.Fprint(d.out, "You: ")
+	}
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			if !script {
+				fmt.Fprint(d.out, "You: ")
+			}
+			continue
+		}
+		if script {
+			fmt.Fprintf(d.out, "You: %s\n", text)
+		}
+		env, err := d.conv.Utter(text)
+		if errors.Is(err, interactionmodel.ErrNoMatch) {
+			if script {
+				return fmt.Errorf("line %d: %w %q", line, errNoIntent, text)
+			}
+			fmt.Fprintln(d.out, "(no intent matches; sending AMAZON.FallbackIntent)")
+			env, err = d.conv.Fallback(), nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := d.turn(ctx, env); err != nil {
+			if script {
+				return fmt.Errorf("line %d: %w", line, err)
+			}
+			return err
+		}
+		if !script {
+			fmt.Fprint(d.out, "You: ")
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if !script {
+		fmt.Fprintln(d.out)
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read utterances: %w", err)
+	}
+	return nil
+}
+
+// turn sends one request and prints the answer.
+func (d *dialog) turn(ctx context.Context, env interactionmodel.RequestEnvelope) error {
+	reqJSON, err := json.Marshal(env)
+	if err != nil {
+		return fmt.Errorf("encode request: %w", err)
+	}
+	if d.verbose {
+		d.dump("request", redactedEnvelope(env))
+	}
+	respJSON, err := d.sender.Send(ctx, reqJSON)
+	if err != nil {
+		return err
+	}
+	var resp interactionmodel.ResponseEnvelope
+	if err := json.Unmarshal(respJSON, &resp); err != nil {
+		return fmt.Errorf("decode skill response: %w", err)
+	}
+	if d.verbose {
+		d.dump("response", resp)
+	}
+	if err := d.conv.Receive(resp); err != nil {
+		return err
+	}
+	speech := interactionmodel.SpeechText(resp.Response.OutputSpeech)
+	if speech == "" {
+		speech = "(silence)"
+	}
+	fmt.Fprintf(d.out, "Alexa: %s\n", speech)
+	if title, body, ok := interactionmodel.CardText(resp.Response.Card); ok {
+		fmt.Fprintf(d.out, "Card: %s\n", title)
+		for _, l := range strings.Split(strings.TrimSpace(body), "\n") {
+			if l != "" {
+				fmt.Fprintf(d.out, "  %s\n", l)
+			}
+		}
+	}
+	if !d.conv.InSession() {
+		fmt.Fprintln(d.out, "(session ended)")
+	}
+	return nil
+}
+
+func (d *dialog) dump(what string, v any) {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	fmt.Fprintf(d.debug, "%s:\n%s\n", what, b)
+}
+
+// redactedEnvelope hides the access token in a request printed with --verbose.
+func redactedEnvelope(env interactionmodel.RequestEnvelope) interactionmodel.RequestEnvelope {
+	if env.Session.User.AccessToken != "" {
+		env.Session.User.AccessToken = "[redacted]"
+		env.Context.System.User.AccessToken = "[redacted]"
+	}
+	env.Context.System.APIAccessToken = "[redacted]"
+	return env
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// linkConfig is what account linking needs: the authorization server, the client
+// registered for the dialog, and the person signing in.
+type linkConfig struct {
+	AuthorizeURL string
+	TokenURL     string
+	ClientID     string
+	ClientSecret string
+	Scopes       []string
+	Email        string
+	Password     string
+	RedirectPort int // 0 picks a free port
+}
+
+// errLinkFailed marks a linking failure caused by the authorization server's answer
+// (wrong password, denied request) rather than by the network.
+var errLinkFailed = errors.New("account linking failed")
+
+// linkAccount links the account the way the Alexa app does: an authorization-code
+// grant with PKCE (S256), signing in on the server's login form with the email and
+// password, the code delivered to a loopback redirect URI on 127.0.0.1. It returns
+// the access token. client carries the transport (tests use their own); its cookie
+// jar and redirect policy are replaced.
+func linkAccount(ctx context.Context, cfg linkConfig, client *http.Client) (string, error) {
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", cfg.RedirectPort))
+	if err != nil {
+		return "", fmt.Errorf("link account: listen for the redirect: %w", err)
+	}
+	redirectURI := "http://" + ln.Addr().String() + "/callback"
+	type callback struct{ code, state, errCode, errDesc string }
+	got := make(chan callback, 1)
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/callback" {
+			http.NotFound(w, r)
+			return
+		}
+		q := r.URL.Query()
+		select {
+		case got <- callback{q.Get("code"), q.Get("state"), q.Get("error"), q.Get("error_description")}:
+		default:
+		}
+		fmt.Fprintln(w, "Account linked. You can close this window.")
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+
+	oc := &oauth2.Config{
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		Endpoint:     oauth2.Endpoint{AuthURL: cfg.AuthorizeURL, TokenURL: cfg.TokenURL, AuthStyle: oauth2.AuthStyleInHeader},
+		RedirectURL:  redirectURI,
+		Scopes:       cfg.Scopes,
+	}
+	state, err := randomToken()
+	if err != nil {
+		return "", err
+	}
+	verifier := oauth2.GenerateVerifier()
+	authURL := oc.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{
+		Transport:     client.Transport,
+		Jar:           jar,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	location, err := signIn(ctx, browser, authURL, cfg.Email, cfg.Password)
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(location, redirectURI+"?") {
+		return "", fmt.Errorf("%w: the authorization server redirected to %s, not to the redirect URI", errLinkFailed, redactQuery(location))
+	}
+	// Follow the redirect as the browser would, so the loopback listener receives it.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
+	if err != nil {
+		return "", fmt.Errorf("link account: %w", err)
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return "", fmt.Errorf("link account: deliver the redirect: %w", err)
+	}
+	resp.Body.Close()
+	var cb callback
+	select {
+	case cb = <-got:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	if cb.errCode != "" {
+		return "", fmt.Errorf("%w: %s %s", errLinkFailed, cb.errCode, cb.errDesc)
+	}
+	if cb.state != state {
+		return "", fmt.Errorf("%w: the redirect carries the wrong state", errLinkFailed)
+	}
+	if cb.code == "" {
+		return "", fmt.Errorf("%w: the redirect carries no code", errLinkFailed)
+	}
+	tok, err := oc.Exchange(context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: client.Transport, Timeout: 30 * time.Second}),
+		cb.code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			return "", fmt.Errorf("%w: token endpoint: %s %s", errLinkFailed, re.ErrorCode, re.ErrorDescription)
+		}
+		return "", fmt.Errorf("link account: token request: %w", err)
+	}
+	return tok.AccessToken, nil
+}
+
+// signIn opens the authorization URL, fills the login form with the email and
+// password (keeping csrf_token and the hidden request parameters) and returns where
+// the server redirects after a successful sign-in.
+func signIn(ctx context.Context, browser *http.Client, authURL, email, password string) (string, error) {
+	page, pageURL, err := getPage(ctx, browser, authURL)
+	if err != nil {
+		return "", err
+	}
+	action, fields, err := parseLoginForm(page)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", errLinkFailed, err)
+	}
+	target, err := pageURL.Parse(action)
+	if err != nil {
+		return "", fmt.Errorf("%w: login form action %q: %v", errLinkFailed, action, err)
+	}
+	fields.Set("email", email)
+	fields.Set("password", password)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), strings.NewReader(fields.Encode()))
+	if err != nil {
+		return "", fmt.Errorf("link account: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := browser.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("link account: sign in: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	switch resp.StatusCode {
+	case http.StatusSeeOther, http.StatusFound:
+		return resp.Header.Get("Location"), nil
+	case http.StatusOK:
+		return "", fmt.Errorf("%w: the authorization server did not accept the email and password", errLinkFailed)
+	default:
+		return "", fmt.Errorf("%w: sign in answered %s", errLinkFailed, resp.Status)
+	}
+}
+
+// getPage GETs a page, following plain redirects, and returns its HTML and final URL.
+func getPage(ctx context.Context, browser *http.Client, rawURL string) (string, *url.URL, error) {
+	for range 5 {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+		if err != nil {
+			return "", nil, fmt.Errorf("link account: %w", err)
+		}
+		resp, err := browser.Do(req)
+		if err != nil {
+			return "", nil, fmt.Errorf("link account: open the login page: %w", err)
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if err != nil {
+			return "", nil, fmt.Errorf("link account: read the login page: %w", err)
+		}
+		switch {
+		case resp.StatusCode == http.StatusOK:
+			return string(body), resp.Request.URL, nil
+		case resp.StatusCode >= 300 && resp.StatusCode < 400:
+			next, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
+			if err != nil {
+				return "", nil, fmt.Errorf("%w: bad redirect from the login page", errLinkFailed)
+			}
+			if q := next.Query(); q.Get("error") != "" {
+				return "", nil, fmt.Errorf("%w: %s %s", errLinkFailed, q.Get("error"), q.Get("error_description"))
+			}
+			rawURL = next.String()
+		default:
+			return "", nil, fmt.Errorf("%w: the login page answered %s", errLinkFailed, resp.Status)
+		}
+	}
+	return "", nil, fmt.Errorf("%w: too many redirects opening the login page", errLinkFailed)
+}
+
+var (
+	formTag   = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)
+	inputTag  = regexp.MustCompile(`(?is)<input\b([^>]*)>`)
+	attribute = regexp.MustCompile(`(?is)([a-z_:][-a-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+)
+
+func attrs(s string) map[string]string {
+	out := map[string]string{}
+	for _, m := range attribute.FindAllStringSubmatch(s, -1) {
+		out[strings.ToLower(m[1])] = html.UnescapeString(m[2] + m[3] + m[4])
+	}
+	return out
+}
+
+// parseLoginForm finds the POST form with email and password inputs and returns its
+// action and the values of its inputs (the hidden ones carry csrf_token and the
+// authorization request).
+func parseLoginForm(page string) (string, url.Values, error) {
+	for _, f := range formTag.FindAllStringSubmatch(page, -1) {
+		fa := attrs(f[1])
+		if !strings.EqualFold(fa["method"], "post") {
+			continue
+		}
+		fields := url.Values{}
+		for _, in := range inputTag.FindAllStringSubmatch(f[2], -1) {
+			a := attrs(in[1])
+			if a["name"] == "" || strings.EqualFold(a["type"], "submit") {
+				continue
+			}
+			fields.Set(a["name"], a["value"])
+		}
+		if _, ok := fields["email"]; !ok {
+			continue
+		}
+		if _, ok := fields["password"]; !ok {
+			continue
+		}
+		if fields.Get("csrf_token") == "" {
+			return "", nil, errors.New("the login form has no csrf_token")
+		}
+		return fa["action"], fields, nil
+	}
+	return "", nil, errors.New("the login page has no POST form with email and password")
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("link account: random state: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// redactQuery drops the query of a URL for an error message: it may hold a code.
+func redactQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "an unparsable URL"
+	}
+	u.RawQuery = ""
+	return u.String()
+}
