@@ -2,18 +2,26 @@ package awstest_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/sha256"
+	"crypto/x509"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -133,5 +141,56 @@ func TestTableNamesAreUnique(t *testing.T) {
 	}
 	if x, y := awstest.NewAccountID(t), awstest.NewAccountID(t); x == y || len(x) != 12 {
 		t.Errorf("NewAccountID gave %q and %q; want two distinct 12-digit IDs", x, y)
+	}
+}
+
+func TestTableAndKeys(t *testing.T) {
+	cfg := awstest.Config(t)
+	name := awstest.Table(t)
+	out, err := dynamodb.NewFromConfig(cfg).DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("describe table: %v", err)
+	}
+	if got := aws.ToString(out.Table.KeySchema[0].AttributeName); got != tenants.PartitionKey {
+		t.Errorf("hash key = %s, want %s", got, tenants.PartitionKey)
+	}
+
+	client := kms.NewFromConfig(cfg)
+	secrets := awstest.SecretsKey(t)
+	enc, err := client.Encrypt(context.Background(), &kms.EncryptInput{KeyId: aws.String(secrets), Plaintext: []byte("s3cret")})
+	if err != nil {
+		t.Fatalf("encrypt with the secrets key: %v", err)
+	}
+	dec, err := client.Decrypt(context.Background(), &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob})
+	if err != nil || string(dec.Plaintext) != "s3cret" {
+		t.Fatalf("decrypt = %q, %v; want s3cret", dec.Plaintext, err)
+	}
+
+	signing := awstest.SigningKey(t)
+	// RAW: KMS hashes the message itself. (moto ignores MessageType DIGEST and hashes
+	// again, so signers must send the raw signing input, at most 4096 bytes.)
+	msg := []byte("header.payload")
+	digest := sha256.Sum256(msg)
+	sig, err := client.Sign(context.Background(), &kms.SignInput{
+		KeyId: aws.String(signing), Message: msg, MessageType: kmstypes.MessageTypeRaw,
+		SigningAlgorithm: kmstypes.SigningAlgorithmSpecEcdsaSha256,
+	})
+	if err != nil {
+		t.Fatalf("sign with the signing key: %v", err)
+	}
+	pub, err := client.GetPublicKey(context.Background(), &kms.GetPublicKeyInput{KeyId: aws.String(signing)})
+	if err != nil {
+		t.Fatalf("get public key: %v", err)
+	}
+	key, err := x509.ParsePKIXPublicKey(pub.PublicKey)
+	if err != nil {
+		t.Fatalf("parse public key: %v", err)
+	}
+	ec, ok := key.(*ecdsa.PublicKey)
+	if !ok || ec.Curve != elliptic.P256() {
+		t.Fatalf("public key is %T, want a P-256 ECDSA key", key)
+	}
+	if !ecdsa.VerifyASN1(ec, digest[:], sig.Signature) {
+		t.Error("the KMS signature does not verify with the key's public key")
 	}
 }

@@ -1,0 +1,81 @@
+package mfa
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// Sentinel errors of the package. Service and Client return the same ones, so a
+// caller handles them with errors.Is and errors.As whether the service runs in
+// process or behind the HTTP API.
+var (
+	// ErrInvalidCode means the code did not verify. The error is a *CodeError that
+	// says how many tries are left.
+	ErrInvalidCode = errors.New("that code is not valid")
+	// ErrMalformedCode means the code is not six digits (after left-padding the zeros
+	// Alexa's number slot drops).
+	ErrMalformedCode = errors.New("a code is six digits")
+	// ErrNoChallenge means there is no SMS code to check: none was sent, it expired,
+	// it was used, or its tries are spent. Ask for a new one.
+	ErrNoChallenge = errors.New("there is no valid code; ask for a new one")
+	// ErrLocked means verification is locked after too many failures. The error is a
+	// *RetryError with the time left.
+	ErrLocked = errors.New("too many failed attempts")
+	// ErrRateLimited means too many codes were sent recently. The error is a
+	// *RetryError with the time until the next send is allowed.
+	ErrRateLimited = errors.New("too many codes sent")
+	// ErrThrottled means AWS throttled the check; try again in a moment. It does not
+	// count as a failed attempt.
+	ErrThrottled = errors.New("the check is busy; try again in a moment")
+	// ErrNoPhone means an SMS code was asked for a user without a phone number.
+	ErrNoPhone = errors.New("no phone number on file for SMS codes")
+	// ErrNotElevated means the user has no current elevation.
+	ErrNotElevated = errors.New("not elevated")
+)
+
+// Challenge is the result of asking for a code.
+type Challenge struct {
+	// Method is the tenant's policy: MFASMS sent a code, MFAToken has nothing to send
+	// (the user reads the code from their token).
+	Method tenants.MFAKind `json:"method"`
+	// Sent reports whether an SMS was sent.
+	Sent bool `json:"sent"`
+	// PhoneHint is the last two digits of the phone the SMS went to ("" otherwise).
+	PhoneHint string `json:"phone_hint,omitempty"`
+	// ExpiresAt is when the sent code stops being valid (zero when nothing was sent).
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// Elevation is a user's permission to change resources, granted by a second factor.
+type Elevation struct {
+	Until time.Time `json:"until"`
+}
+
+// CodeError is ErrInvalidCode with the number of tries left before the lockout (or,
+// for an SMS code, before the code is spent, whichever comes first).
+type CodeError struct {
+	TriesLeft int
+}
+
+func (e *CodeError) Error() string {
+	return fmt.Sprintf("%v; %d tries left", ErrInvalidCode, e.TriesLeft)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalidCode) true.
+func (e *CodeError) Unwrap() error { return ErrInvalidCode }
+
+// RetryError is ErrLocked or ErrRateLimited with the time to wait.
+type RetryError struct {
+	Err        error
+	RetryAfter time.Duration
+}
+
+func (e *RetryError) Error() string {
+	return fmt.Sprintf("%v; try again in %s", e.Err, e.RetryAfter.Round(time.Second))
+}
+
+// Unwrap returns ErrLocked or ErrRateLimited.
+func (e *RetryError) Unwrap() error { return e.Err }
