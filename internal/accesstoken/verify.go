@@ -1,0 +1,101 @@
+package accesstoken
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// leeway is the clock skew tolerated on exp, nbf and iat.
+const leeway = 30 * time.Second
+
+// Verifier checks access tokens: ES256 only, signed by a key of Keys (looked up by the
+// header kid, fetching again once on an unknown kid), typ at+jwt, iss equal to Issuer,
+// aud containing Audience, exp required and not passed (by Now), and sub and tid set.
+type Verifier struct {
+	Issuer   string
+	Audience string
+	Keys     KeySource
+	Now      func() time.Time // nil means time.Now
+}
+
+// ErrKeysUnavailable means no public key could be loaded to check a token with; the
+// token may well be good. Retry later rather than asking the user to link again.
+var ErrKeysUnavailable = errors.New("access token keys unavailable")
+
+// Verify checks token and returns the principal it names. It returns an error wrapping
+// ErrInvalidToken when the token is refused, and one wrapping ErrKeysUnavailable when
+// the keys could not be fetched at all.
+func (v *Verifier) Verify(ctx context.Context, token string) (tenants.Principal, error) {
+	if v.Issuer == "" || v.Audience == "" || v.Keys == nil {
+		return tenants.Principal{}, fmt.Errorf("%w: verifier has no issuer, audience or keys", ErrInvalidToken)
+	}
+	now := v.Now
+	if now == nil {
+		now = time.Now
+	}
+	var keysErr error
+	keyfunc := func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != tokenType {
+			return nil, fmt.Errorf("typ %q, want %s", typ, tokenType)
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errors.New("no kid in header")
+		}
+		pub, err := v.lookup(ctx, kid)
+		if err != nil {
+			keysErr = err
+		}
+		return pub, err
+	}
+	p := jwt.NewParser(
+		jwt.WithValidMethods([]string{signingAlg}),
+		jwt.WithIssuer(v.Issuer),
+		jwt.WithAudience(v.Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(leeway),
+		jwt.WithTimeFunc(now),
+		jwt.WithStrictDecoding(),
+	)
+	var claims jwtClaims
+	if _, err := p.ParseWithClaims(token, &claims, keyfunc); err != nil {
+		if keysErr != nil && !errors.Is(keysErr, errUnknownKID) {
+			return tenants.Principal{}, fmt.Errorf("%w: %v", ErrKeysUnavailable, keysErr)
+		}
+		return tenants.Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	if claims.Subject == "" || claims.TenantID == "" {
+		return tenants.Principal{}, fmt.Errorf("%w: sub or tid missing", ErrInvalidToken)
+	}
+	return tenants.Principal{TenantID: claims.TenantID, UserID: claims.Subject}, nil
+}
+
+var errUnknownKID = errors.New("unknown kid")
+
+// lookup finds the key kid, asking the source to fetch again when it does not know it.
+func (v *Verifier) lookup(ctx context.Context, kid string) (*ecdsa.PublicKey, error) {
+	keys, err := v.Keys.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if pub, ok := keys[kid]; ok {
+		return pub, nil
+	}
+	if r, ok := v.Keys.(refresher); ok {
+		if keys, err = r.Refresh(ctx); err != nil {
+			return nil, err
+		}
+		if pub, ok := keys[kid]; ok {
+			return pub, nil
+		}
+	}
+	return nil, fmt.Errorf("%w %q", errUnknownKID, kid)
+}
