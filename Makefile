@@ -11,6 +11,23 @@ TOOLS       := $(CURDIR)/.tools/bin
 STATICCHECK_VERSION := v0.8.2
 MOTO_SPEC   := moto[server]>=5.2,<6
 
+# Terraform linters, built from the Go module proxy. The version is part of the file
+# name, so bumping it installs the new one and an installed one is never reinstalled.
+TFLINT_VERSION := v0.64.0
+TFSEC_VERSION  := v1.26.0
+TFLINT      := $(TOOLS)/tflint-$(TFLINT_VERSION)
+TFSEC       := $(TOOLS)/tfsec-$(TFSEC_VERSION)
+# The two Terraform modules; each has testdata/lint.tfvars switching every option on.
+TF_MODULES  := terraform terraform/tenant
+
+# The Lambda functions (cmd/<name>) and how they are built: a static arm64 Linux
+# bootstrap for provided.al2023, without paths, VCS stamps or symbols, so that the
+# same source and Go version always give the same bytes.
+FUNCTIONS   := skill oauth mfa
+BUILD       ?= build
+LAMBDA_ENV  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags '-s -w'
+
 export PATH := $(TOOLS):$(PATH)
 
 .PHONY: help
@@ -32,27 +49,70 @@ emulator: ## Install the AWS emulator (moto) into .venv unless moto_server is al
 $(TOOLS)/staticcheck:
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
+# go install into a directory of its own, then rename: a failed or interrupted install
+# leaves no binary that make would take for installed.
+$(TFLINT):
+	rm -rf $@.tmp
+	GOBIN=$@.tmp $(GO) install github.com/terraform-linters/tflint@$(TFLINT_VERSION)
+	mv $@.tmp/tflint $@ && rm -rf $@.tmp
+
+$(TFSEC):
+	rm -rf $@.tmp
+	GOBIN=$@.tmp $(GO) install github.com/aquasecurity/tfsec/cmd/tfsec@$(TFSEC_VERSION)
+	mv $@.tmp/tfsec $@ && rm -rf $@.tmp
+
 .PHONY: fmt-check
 fmt-check: ## Fail when a Go file is not gofmt-formatted.
 	@out=$$(find . -name '*.go' -not -path './.venv/*' -not -path './.tools/*' -not -path './build/*' -print0 | xargs -0 gofmt -l); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 .PHONY: lint
-lint: fmt-check $(TOOLS)/staticcheck ## gofmt, go vet and staticcheck.
+lint: fmt-check $(TOOLS)/staticcheck terraform-lint ## gofmt, go vet, staticcheck, tflint and tfsec.
 	$(GO) vet ./...
 	$(TOOLS)/staticcheck ./...
 
+# tflint runs only the terraform ruleset bundled with it (terraform/.tflint.hcl, preset
+# "all"); TFLINT_PLUGIN_DIR points at an empty directory so that no plugin installed
+# elsewhere on the machine is picked up instead. tfsec runs every check it has (the AWS
+# ones apply). Both must report nothing; suppressions are inline, with their reason.
+.PHONY: terraform-lint
+terraform-lint: $(TFLINT) $(TFSEC) ## tflint and tfsec on both Terraform modules.
+	@for m in $(TF_MODULES); do \
+		echo "tflint $$m"; \
+		TFLINT_PLUGIN_DIR=$(TOOLS)/tflint-plugins $(TFLINT) --chdir=$$m --config=$(CURDIR)/terraform/.tflint.hcl --var-file=testdata/lint.tfvars || exit 1; \
+	done
+	@echo "tfsec terraform"
+	@$(TFSEC) terraform --exclude-path tenant --var-file terraform/testdata/lint.tfvars --no-color --no-module-downloads --concise-output
+	@echo "tfsec terraform/tenant"
+	@$(TFSEC) terraform/tenant --var-file terraform/tenant/testdata/lint.tfvars --no-color --no-module-downloads --concise-output
+
 .PHONY: test
-test: emulator lint ## Lint, then run every test with the race detector against the emulator.
+test: emulator lint ## Lint, run every test with the race detector against the emulator, then check the Lambda build is reproducible.
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory build-check
 
 .PHONY: bench
 bench: emulator ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . ./...
 
 .PHONY: build
-build: ## Build the Lambda zips into build/.
-	@echo "no Lambda binaries yet"
+build: ## Build the Lambda zips build/{skill,oauth,mfa}.zip (reproducible).
+	@for fn in $(FUNCTIONS); do \
+		echo "build $(BUILD)/$$fn.zip"; \
+		$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD)/$$fn/bootstrap ./cmd/$$fn || exit 1; \
+		$(GO) run ./internal/buildzip -o $(BUILD)/$$fn.zip $(BUILD)/$$fn/bootstrap || exit 1; \
+	done
+
+# Builds twice, the second time with an empty build cache into another directory, and
+# fails unless every zip is byte-identical: reproducibility is checked, not assumed.
+.PHONY: build-check
+build-check: build ## Check that a from-scratch rebuild gives byte-identical zips.
+	@tmp=$$(mktemp -d); trap 'chmod -R u+w "$$tmp"; rm -rf "$$tmp"' EXIT; \
+	GOCACHE="$$tmp/gocache" $(MAKE) --no-print-directory build BUILD="$$tmp/build" >/dev/null; \
+	for fn in $(FUNCTIONS); do \
+		cmp $(BUILD)/$$fn.zip "$$tmp/build/$$fn.zip" || { echo "$$fn.zip is not reproducible"; exit 1; }; \
+		echo "$(BUILD)/$$fn.zip reproducible: $$(sha256sum < $(BUILD)/$$fn.zip | cut -c1-16)… $$(wc -c < $(BUILD)/$$fn.zip) bytes"; \
+	done
 
 .PHONY: clean
 clean: ## Remove build output and installed tools (not .venv).

@@ -219,7 +219,7 @@ func mustObjectKeys(tb testing.TB, expr hclsyntax.Expression) []string {
 	return keys
 }
 
-// tfFiles lists every .tf and .tfvars file under dir.
+// tfFiles lists every .tf, .tfvars and .hcl (linter configuration) file under dir.
 func tfFiles(tb testing.TB, dir string) []string {
 	tb.Helper()
 	var files []string
@@ -230,7 +230,7 @@ func tfFiles(tb testing.TB, dir string) []string {
 		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != dir {
 			return filepath.SkipDir
 		}
-		if strings.HasSuffix(path, ".tf") || strings.HasSuffix(path, ".tfvars") {
+		if strings.HasSuffix(path, ".tf") || strings.HasSuffix(path, ".tfvars") || strings.HasSuffix(path, ".hcl") {
 			files = append(files, path)
 		}
 		return nil
