@@ -1,0 +1,130 @@
+package skill
+
+import (
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// ssml is a fragment of SSML body markup (without the <speak> root) that is safe to
+// concatenate: text in it is escaped. Values that come from outside (instance and
+// stream names, tags) enter only through sayf or escapeText, never by conversion.
+type ssml string
+
+// sayf formats a sentence for speech. The format is trusted text; every argument
+// that is not already ssml is escaped, so an instance called "R&D <test>" reads as
+// written and cannot break the markup.
+func sayf(format string, args ...any) ssml {
+	safe := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case ssml:
+			safe[i] = string(v)
+		case string:
+			safe[i] = escapeText(v)
+		default:
+			safe[i] = escapeText(fmt.Sprint(v))
+		}
+	}
+	return ssml(fmt.Sprintf(escapeText(format), safe...))
+}
+
+// escapeText escapes s for use as SSML text or attribute value, and drops the
+// characters XML does not allow at all (control characters other than tab and
+// newlines, invalid UTF-8), which a tag value could hold.
+func escapeText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '"':
+			b.WriteString("&quot;")
+		case r == '\'':
+			b.WriteString("&apos;")
+		case r == utf8.RuneError, r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0xFFFE, r == 0xFFFF:
+			// dropped
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// join concatenates fragments with single spaces, skipping empty ones.
+func join(parts ...ssml) ssml {
+	var b strings.Builder
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(string(p))
+	}
+	return ssml(b.String())
+}
+
+// spellOut makes Alexa read s character by character (an instance ID's tail).
+func spellOut(s string) ssml {
+	return ssml(`<say-as interpret-as="spell-out">` + escapeText(s) + `</say-as>`)
+}
+
+// audio plays a clip, such as one from the Alexa Skills Kit sound library.
+func audio(src string) ssml {
+	return ssml(`<audio src="` + escapeText(src) + `"/>`)
+}
+
+// speak wraps a fragment in the <speak> root Alexa requires.
+func speak(s ssml) string { return "<speak>" + string(s) + "</speak>" }
+
+var (
+	ssmlAudioTag = regexp.MustCompile(`(?is)<audio\b[^>]*>(?:\s*</audio>)?`)
+	ssmlAnyTag   = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// plainText renders a fragment as the plain text of a card: audio clips and tags
+// go, entities are unescaped, whitespace is collapsed.
+func plainText(s ssml) string {
+	t := ssmlAudioTag.ReplaceAllString(string(s), " ")
+	t = ssmlAnyTag.ReplaceAllString(t, "")
+	return strings.Join(strings.Fields(html.UnescapeString(t)), " ")
+}
+
+// truncateSSML shortens s to at most max bytes, cutting after the last sentence
+// that ends outside any element, so the result stays well-formed. It returns s when
+// it already fits, and "" when no sentence fits.
+func truncateSSML(s ssml, max int) ssml {
+	if len(s) <= max {
+		return s
+	}
+	depth, inTag, cut := 0, false, 0
+	for i := 0; i < len(s) && i < max; i++ {
+		switch c := s[i]; {
+		case c == '<':
+			inTag = true
+			switch {
+			case strings.HasPrefix(string(s[i:]), "</"):
+				depth--
+			default:
+				depth++
+			}
+		case c == '>' && inTag:
+			inTag = false
+			if s[i-1] == '/' {
+				depth--
+			}
+		case !inTag && depth == 0 && (c == '.' || c == ';' || c == '?' || c == '!'):
+			cut = i + 1
+		}
+	}
+	return ssml(strings.TrimSpace(string(s[:cut])))
+}
