@@ -22,4 +22,7 @@ var (
 	ErrInvalidCredentials = errors.New("invalid email or password")
 	// ErrAccessDenied means easytocloud could not assume the tenant's role.
 	ErrAccessDenied = errors.New("easytocloud can't reach your AWS account; check the role and its ExternalId")
+	// ErrExternalIDNotRequired means Access.VerifyRole could assume the tenant's role
+	// without the ExternalId, so its trust policy would let others use it too.
+	ErrExternalIDNotRequired = errors.New("the role can be assumed without its ExternalId; add the condition StringEquals sts:ExternalId to its trust policy")
 )

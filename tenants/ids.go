@@ -1,0 +1,45 @@
+package tenants
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/base64"
+	"regexp"
+	"strings"
+)
+
+// Prefixes of generated IDs, so that an ID says what it names.
+const (
+	tenantIDPrefix = "t-"
+	userIDPrefix   = "u-"
+	// externalIDPrefix makes the ExternalId recognisable in a trust policy.
+	externalIDPrefix = "easytocloud-"
+)
+
+var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newID returns prefix followed by 16 lower-case base32 characters (80 random bits).
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (it panics on a broken system)
+	return prefix + lowerBase32.EncodeToString(b)
+}
+
+// newExternalID returns a fresh ExternalId: externalIDPrefix and 43 characters of
+// base64url (256 random bits). Every character is in the set AWS allows for an
+// ExternalId ([\w+=,.@:/-]), and it never starts with "-", so it can be passed as a
+// command-line argument.
+func newExternalID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return externalIDPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// idPattern is the shape of any ID this package accepts in a key. It excludes "#",
+// the separator of the table's keys, so an ID can never address another item.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+func validID(id string) bool { return idPattern.MatchString(id) }
+
+// normalEmail is the form of an email address its uniqueness item is keyed by.
+func normalEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -1,0 +1,36 @@
+package tenants
+
+import "slices"
+
+// regionCodes is every commercial AWS region (partition "aws") a tenant may name.
+// interactionmodel keeps the same list for the REGION slot type; tenants cannot import
+// it (it is the domain leaf), so the two are kept equal by hand.
+var regionCodes = []string{
+	"af-south-1",
+	"ap-east-1", "ap-east-2",
+	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+	"ap-south-1", "ap-south-2",
+	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+	"ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+	"ca-central-1", "ca-west-1",
+	"eu-central-1", "eu-central-2",
+	"eu-north-1",
+	"eu-south-1", "eu-south-2",
+	"eu-west-1", "eu-west-2", "eu-west-3",
+	"il-central-1",
+	"me-central-1", "me-south-1",
+	"mx-central-1",
+	"sa-east-1",
+	"us-east-1", "us-east-2",
+	"us-west-1", "us-west-2",
+}
+
+// RegionCodes returns every region code a tenant's Regions may hold, sorted. The
+// returned slice is a copy.
+func RegionCodes() []string { return slices.Clone(regionCodes) }
+
+// KnownRegion reports whether code is a commercial AWS region code.
+func KnownRegion(code string) bool {
+	_, ok := slices.BinarySearch(regionCodes, code)
+	return ok
+}

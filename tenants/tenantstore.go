@@ -1,0 +1,301 @@
+package tenants
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+)
+
+// tenantItem is a Tenant as stored: pk TENANT#<id>, sk #TENANT, listed through the
+// GSI under TENANTS.
+type tenantItem struct {
+	PK               string    `dynamodbav:"pk"`
+	SK               string    `dynamodbav:"sk"`
+	GSIPK            string    `dynamodbav:"gsi1pk"`
+	GSISK            string    `dynamodbav:"gsi1sk"`
+	ID               string    `dynamodbav:"id"`
+	Name             string    `dynamodbav:"name"`
+	RoleARN          string    `dynamodbav:"role_arn"`
+	ExternalID       string    `dynamodbav:"external_id"`
+	Regions          []string  `dynamodbav:"regions,omitempty"`
+	HasControlTag    bool      `dynamodbav:"has_control_tag,omitempty"`
+	ControlTagKey    string    `dynamodbav:"control_tag_key,omitempty"`
+	ControlTagValue  string    `dynamodbav:"control_tag_value,omitempty"`
+	MFAKind          string    `dynamodbav:"mfa_kind"`
+	ElevationSeconds int64     `dynamodbav:"elevation_seconds"`
+	MFASerial        string    `dynamodbav:"mfa_serial,omitempty"`
+	VerifierKeyID    string    `dynamodbav:"verifier_key_id,omitempty"`
+	VerifierSecret   []byte    `dynamodbav:"verifier_secret,omitempty"`
+	Version          int64     `dynamodbav:"version"`
+	CreatedAt        time.Time `dynamodbav:"created_at"`
+	UpdatedAt        time.Time `dynamodbav:"updated_at"`
+}
+
+func toTenantItem(t Tenant) tenantItem {
+	it := tenantItem{
+		PK: tenantPK(t.ID), SK: tenantSK, GSIPK: tenantsGSI, GSISK: t.ID,
+		ID: t.ID, Name: t.Name, RoleARN: t.RoleARN, ExternalID: t.ExternalID, Regions: t.Regions,
+		MFAKind: string(t.MFA.Kind), ElevationSeconds: int64(t.MFA.Elevation / time.Second),
+		MFASerial: t.MFA.Serial, VerifierKeyID: t.MFA.VerifierKeyID, VerifierSecret: t.MFA.VerifierSecret,
+		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+	}
+	if t.ControlTag != nil {
+		it.HasControlTag, it.ControlTagKey, it.ControlTagValue = true, t.ControlTag.Key, t.ControlTag.Value
+	}
+	return it
+}
+
+func (it tenantItem) tenant() Tenant {
+	t := Tenant{
+		ID: it.ID, Name: it.Name, RoleARN: it.RoleARN, ExternalID: it.ExternalID, Regions: it.Regions,
+		MFA: MFAPolicy{
+			Kind: MFAKind(it.MFAKind), Elevation: time.Duration(it.ElevationSeconds) * time.Second,
+			Serial: it.MFASerial, VerifierKeyID: it.VerifierKeyID, VerifierSecret: it.VerifierSecret,
+		},
+		Version: it.Version, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
+	}
+	if it.HasControlTag {
+		t.ControlTag = &Tag{Key: it.ControlTagKey, Value: it.ControlTagValue}
+	}
+	return t
+}
+
+// normalTenant applies the defaults an operator may leave out.
+func normalTenant(t Tenant) Tenant {
+	if t.MFA.Elevation == 0 {
+		t.MFA.Elevation = DefaultElevation
+	}
+	if len(t.Regions) == 0 {
+		t.Regions = nil
+	}
+	return t
+}
+
+// CreateTenant validates t, generates its ID and ExternalID, encrypts verifierSecret
+// (required for MFAToken, empty for MFASMS) under the new tenant's encryption
+// context, and stores it with Version 1. t.ID and t.ExternalID must be empty (both are
+// generated, never chosen) and t.MFA.VerifierSecret is ignored. It returns the stored
+// tenant, or an error wrapping ErrInvalid (nothing is written) or the AWS error.
+func (s *Store) CreateTenant(ctx context.Context, t Tenant, verifierSecret string) (Tenant, error) {
+	if t.ID != "" {
+		return Tenant{}, fmt.Errorf("create tenant: %w", invalidf("ID: leave it empty; easytocloud generates it"))
+	}
+	if t.ExternalID != "" {
+		return Tenant{}, fmt.Errorf("create tenant: %w", invalidf("ExternalId: leave it empty; easytocloud generates it"))
+	}
+	t = normalTenant(t)
+	t.MFA.VerifierSecret = nil
+	if err := s.checkTenantInput(t, verifierSecret, false); err != nil {
+		return Tenant{}, fmt.Errorf("create tenant: %w", err)
+	}
+	t.ID, t.ExternalID = newID(tenantIDPrefix), newExternalID()
+	if verifierSecret != "" {
+		sealed, err := s.seal(ctx, t.ID, verifierSecret)
+		if err != nil {
+			return Tenant{}, fmt.Errorf("create tenant: %w", err)
+		}
+		t.MFA.VerifierSecret = sealed
+	}
+	now := s.now()
+	t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.table),
+		Item:                marshal(toTenantItem(t)),
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if err != nil {
+		if isConditionFailed(err) {
+			err = ErrConflict // 80 random bits collided: practically never
+		}
+		return Tenant{}, fmt.Errorf("create tenant %s: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// checkTenantInput validates an operator's tenant and secret. stored reports whether
+// a verifier secret is already stored (and kept when verifierSecret is empty).
+func (s *Store) checkTenantInput(t Tenant, verifierSecret string, stored bool) error {
+	if verifierSecret != "" {
+		if t.MFA.Kind != MFAToken {
+			return invalidf("verifier secret: only a token policy has one (mfa is %q)", t.MFA.Kind)
+		}
+		if err := validateVerifierSecret(verifierSecret); err != nil {
+			return err
+		}
+	}
+	return validateTenant(t, verifierSecret != "" || (stored && t.MFA.Kind == MFAToken))
+}
+
+// GetTenant returns the tenant with ID id, or an error wrapping ErrNotFound.
+func (s *Store) GetTenant(ctx context.Context, id string) (Tenant, error) {
+	t, err := s.getTenant(ctx, id)
+	if err != nil {
+		return Tenant{}, fmt.Errorf("get tenant %q: %w", id, err)
+	}
+	return t, nil
+}
+
+// getTenant is GetTenant with errors that do not name the tenant.
+func (s *Store) getTenant(ctx context.Context, id string) (Tenant, error) {
+	if !validID(id) {
+		return Tenant{}, ErrNotFound
+	}
+	var it tenantItem
+	if err := s.getItem(ctx, key(tenantPK(id), tenantSK), &it); err != nil {
+		return Tenant{}, err
+	}
+	return it.tenant(), nil
+}
+
+// ListTenants returns every tenant, ordered by ID. It reads the GSI, which is
+// eventually consistent: a tenant created a moment ago may be missing.
+func (s *Store) ListTenants(ctx context.Context) ([]Tenant, error) {
+	items, err := s.query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(GSIName),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": GSIPartitionKey},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(tenantsGSI)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	var its []tenantItem
+	if err := attributevalue.UnmarshalListOfMaps(items, &its); err != nil {
+		return nil, fmt.Errorf("list tenants: decode: %w", err)
+	}
+	out := make([]Tenant, len(its))
+	for i, it := range its {
+		out[i] = it.tenant()
+	}
+	return out, nil
+}
+
+// UpdateTenant stores the operator's fields of t (name, role ARN, regions, control
+// tag, MFA policy) over the tenant t.ID, if it is still at t.Version. verifierSecret
+// replaces the stored secret; "" keeps it (a token policy needs one, given now or
+// before). The ID, ExternalID and creation time never change, and t.MFA.VerifierSecret
+// is ignored. It returns the stored tenant with Version+1, or an error wrapping
+// ErrNotFound, ErrConflict (someone else updated it first: read it again and retry),
+// ErrInvalid (nothing is written) or the AWS error.
+func (s *Store) UpdateTenant(ctx context.Context, t Tenant, verifierSecret string) (Tenant, error) {
+	cur, err := s.getTenant(ctx, t.ID)
+	if err != nil {
+		return Tenant{}, fmt.Errorf("update tenant %q: %w", t.ID, err)
+	}
+	if t.Version != cur.Version {
+		return Tenant{}, fmt.Errorf("update tenant %s at version %d (now %d): %w", t.ID, t.Version, cur.Version, ErrConflict)
+	}
+	if t.ExternalID != "" && t.ExternalID != cur.ExternalID {
+		return Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, invalidf("ExternalId: it cannot be changed"))
+	}
+	t = normalTenant(t)
+	if err := s.checkTenantInput(t, verifierSecret, len(cur.MFA.VerifierSecret) > 0); err != nil {
+		return Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
+	}
+	t.MFA.VerifierSecret = nil
+	switch {
+	case verifierSecret != "":
+		if t.MFA.VerifierSecret, err = s.seal(ctx, t.ID, verifierSecret); err != nil {
+			return Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
+		}
+	case t.MFA.Kind == MFAToken:
+		t.MFA.VerifierSecret = cur.MFA.VerifierSecret
+	}
+	t.ExternalID, t.CreatedAt = cur.ExternalID, cur.CreatedAt
+	t.Version, t.UpdatedAt = cur.Version+1, s.now()
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 aws.String(s.table),
+		Item:                      marshal(toTenantItem(t)),
+		ConditionExpression:       aws.String("version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(cur.Version)}},
+	})
+	if err != nil {
+		if isConditionFailed(err) {
+			err = ErrConflict
+		}
+		return Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// DeleteTenant deletes the tenant id. A tenant that still has users is refused with
+// ErrHasUsers unless force is set; then its users (and their email addresses) are
+// deleted first. Users added while the tenant is being deleted are removed after it.
+// It returns an error wrapping ErrNotFound, ErrHasUsers or the AWS error.
+func (s *Store) DeleteTenant(ctx context.Context, id string, force bool) error {
+	if _, err := s.getTenant(ctx, id); err != nil {
+		return fmt.Errorf("delete tenant %q: %w", id, err)
+	}
+	users, err := s.ListUsers(ctx, id)
+	if err != nil {
+		return fmt.Errorf("delete tenant %s: %w", id, err)
+	}
+	if len(users) > 0 && !force {
+		return fmt.Errorf("delete tenant %s: it has %d users; delete them first or force: %w", id, len(users), ErrHasUsers)
+	}
+	if err := s.deleteUsers(ctx, users); err != nil {
+		return fmt.Errorf("delete tenant %s: %w", id, err)
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{{Delete: &types.Delete{
+		TableName:           aws.String(s.table),
+		Key:                 key(tenantPK(id), tenantSK),
+		ConditionExpression: aws.String("attribute_exists(pk)"),
+	}}})
+	if err != nil {
+		if cancelReasons(err) != nil {
+			err = ErrNotFound // deleted by someone else meanwhile
+		}
+		return fmt.Errorf("delete tenant %s: %w", id, err)
+	}
+	// CreateUser checks in its transaction that the tenant exists, so no user can be
+	// added from here on; remove any that were added since ListUsers.
+	late, err := s.listUserItems(ctx, id)
+	if err == nil {
+		err = s.deleteUsers(ctx, late)
+	}
+	if err != nil {
+		return fmt.Errorf("delete tenant %s: remove users added meanwhile: %w", id, err)
+	}
+	return nil
+}
+
+// seal encrypts a tenant's verifier secret under the encryption context naming it.
+func (s *Store) seal(ctx context.Context, tenantID, secret string) (Sealed, error) {
+	out, err := s.kms.Encrypt(ctx, &kms.EncryptInput{
+		KeyId:             aws.String(s.keyID),
+		Plaintext:         []byte(secret),
+		EncryptionContext: tenantContext(tenantID),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encrypt verifier secret: %w", err)
+	}
+	return out.CiphertextBlob, nil
+}
+
+func tenantContext(id string) map[string]string { return map[string]string{"tenant": id} }
+
+// VerifierSecret decrypts t's verifier secret access key with KMS, under the
+// encryption context {"tenant": t.ID}. Call it just before use and do not keep the
+// result. It returns an error wrapping ErrNotFound when t has no secret, or the KMS
+// error (a secret sealed for another tenant does not decrypt).
+func (s *Store) VerifierSecret(ctx context.Context, t Tenant) (string, error) {
+	if len(t.MFA.VerifierSecret) == 0 {
+		return "", fmt.Errorf("verifier secret of tenant %s: %w", t.ID, ErrNotFound)
+	}
+	in := &kms.DecryptInput{CiphertextBlob: t.MFA.VerifierSecret, EncryptionContext: tenantContext(t.ID)}
+	if s.keyID != "" {
+		in.KeyId = aws.String(s.keyID)
+	}
+	out, err := s.kms.Decrypt(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("decrypt verifier secret of tenant %s: %w", t.ID, err)
+	}
+	return string(out.Plaintext), nil
+}
