@@ -34,6 +34,9 @@ var (
 	ErrNoPhone = errors.New("no phone number on file for SMS codes")
 	// ErrNotElevated means the user has no current elevation.
 	ErrNotElevated = errors.New("not elevated")
+	// ErrInvalidID means a tenant or user ID is not 1 to 128 letters, digits, '-',
+	// '_' or '.'.
+	ErrInvalidID = errors.New("a tenant or user ID is 1 to 128 letters, digits, '-', '_' or '.'")
 )
 
 // Challenge is the result of asking for a code.

@@ -1,0 +1,55 @@
+package mfa
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// Audit events: the value of the "audit" field of an audit line. The operator stack
+// alarms on audit = "lockout" (terraform/monitoring.tf).
+const (
+	auditChallenge = "challenge"
+	auditSuccess   = "success"
+	auditFailure   = "failure"
+	auditLockout   = "lockout"
+	auditLock      = "lock"
+)
+
+// event is who an audit line is about.
+type event struct {
+	who    subject
+	method tenants.MFAKind
+	phone  string // last two digits at most
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// audit writes one audit line: the event, tenant, user, method, outcome and, when
+// triesLeft >= 0, the tries left before the lockout (or before an SMS code is spent).
+// Codes, secrets and phone numbers never reach it; ev.phone is the last two digits.
+func (s *Service) audit(ctx context.Context, kind string, ev event, outcome string, triesLeft int, extra ...any) {
+	attrs := []any{
+		slog.String("audit", kind),
+		slog.String("tenant", ev.who.tenantID),
+		slog.String("user", ev.who.userID),
+	}
+	if ev.method != "" {
+		attrs = append(attrs, slog.String("method", string(ev.method)))
+	}
+	attrs = append(attrs, slog.String("outcome", outcome))
+	if triesLeft >= 0 {
+		attrs = append(attrs, slog.Int("tries_left", triesLeft))
+	}
+	if ev.phone != "" {
+		attrs = append(attrs, slog.String("phone_last2", ev.phone))
+	}
+	attrs = append(attrs, extra...)
+	s.logger().InfoContext(ctx, "mfa "+kind, attrs...)
+}

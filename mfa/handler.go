@@ -1,0 +1,168 @@
+package mfa
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+)
+
+// maxBodyBytes bounds a request body; the largest valid one is far smaller.
+const maxBodyBytes = 4 << 10
+
+// NewHandler returns the HTTP API of api:
+//
+//	POST   /mfa/v1/challenges                   {"tenant","user"}         → 200 Challenge
+//	POST   /mfa/v1/verifications                {"tenant","user","code"}  → 200 Elevation
+//	GET    /mfa/v1/elevations/{tenant}/{user}                             → 200 Elevation
+//	DELETE /mfa/v1/elevations/{tenant}/{user}                             → 204
+//
+// Errors are JSON {"error": code, "message": text, "tries_left", "retry_after"} with a
+// stable code per sentinel error: 400 for malformed input (unknown fields, a body over
+// 4 KiB, a code that is not six digits), 403 invalid_code, 404 not_elevated or
+// not_found, 409 no_challenge or no_phone, 429 locked or rate_limited with Retry-After,
+// 503 throttled. No answer ever holds a code. It does not authenticate callers: API
+// Gateway does, with IAM authorization, in front of it.
+func NewHandler(api API) http.Handler {
+	h := &handler{api: api}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /mfa/v1/challenges", h.challenge)
+	mux.HandleFunc("POST /mfa/v1/verifications", h.verify)
+	mux.HandleFunc("GET /mfa/v1/elevations/{tenant}/{user}", h.elevation)
+	mux.HandleFunc("DELETE /mfa/v1/elevations/{tenant}/{user}", h.lock)
+	return mux
+}
+
+type handler struct{ api API }
+
+// challengeRequest is the body of POST /mfa/v1/challenges.
+type challengeRequest struct {
+	Tenant string `json:"tenant"`
+	User   string `json:"user"`
+}
+
+// verifyRequest is the body of POST /mfa/v1/verifications.
+type verifyRequest struct {
+	Tenant string `json:"tenant"`
+	User   string `json:"user"`
+	Code   string `json:"code"`
+}
+
+func (h *handler) challenge(w http.ResponseWriter, r *http.Request) {
+	var in challengeRequest
+	if !decode(w, r, &in) {
+		return
+	}
+	c, err := h.api.Challenge(r.Context(), in.Tenant, in.User)
+	reply(w, r, c, err)
+}
+
+func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
+	var in verifyRequest
+	if !decode(w, r, &in) {
+		return
+	}
+	e, err := h.api.Verify(r.Context(), in.Tenant, in.User, in.Code)
+	reply(w, r, e, err)
+}
+
+func (h *handler) elevation(w http.ResponseWriter, r *http.Request) {
+	e, err := h.api.Elevation(r.Context(), r.PathValue("tenant"), r.PathValue("user"))
+	reply(w, r, e, err)
+}
+
+func (h *handler) lock(w http.ResponseWriter, r *http.Request) {
+	if err := h.api.Lock(r.Context(), r.PathValue("tenant"), r.PathValue("user")); err != nil {
+		reply(w, r, nil, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// decode reads the JSON body into v, answering 400 and returning false when it is
+// not exactly one JSON object of v's fields, at most maxBodyBytes long.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			badRequest(w, "the body must be JSON (Content-Type: application/json)")
+			return false
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		badRequest(w, describeJSONError(err))
+		return false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		badRequest(w, "the body must hold one JSON object and nothing after it")
+		return false
+	}
+	return true
+}
+
+// describeJSONError says in words what is wrong with a request body.
+func describeJSONError(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, io.EOF):
+		return "the body is empty; send a JSON object"
+	case errors.As(err, &tooBig):
+		return fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit)
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body is not valid JSON"
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("%s must be a JSON %s", typ.Field, typ.Type.Kind())
+	case errors.As(err, &typ):
+		return "the body must be a JSON object"
+	default:
+		// json's only other decode error here is "json: unknown field \"name\"".
+		if f, ok := unknownField(err); ok {
+			return fmt.Sprintf("unknown field %s", f)
+		}
+		return "the body is not a valid request"
+	}
+}
+
+func unknownField(err error) (string, bool) {
+	const prefix = "json: unknown field "
+	msg := err.Error()
+	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
+		return msg[len(prefix):], true
+	}
+	return "", false
+}
+
+func badRequest(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusBadRequest, errorBody{Error: codeBadRequest, Message: msg})
+}
+
+// reply writes v as JSON, or err as its error answer.
+func reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err == nil {
+		writeJSON(w, http.StatusOK, v)
+		return
+	}
+	status, body, known := toWire(err)
+	if !known {
+		slog.ErrorContext(r.Context(), "mfa: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	if body.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(body.RetryAfter))
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,115 @@
+package mfa
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeAPI is an API whose methods tests set; unset ones fail the test.
+type fakeAPI struct {
+	t           *testing.T
+	ChallengeFn func(tenantID, userID string) (Challenge, error)
+	VerifyFn    func(tenantID, userID, code string) (Elevation, error)
+}
+
+func (f *fakeAPI) Challenge(_ context.Context, tenantID, userID string) (Challenge, error) {
+	if f.ChallengeFn == nil {
+		f.t.Fatalf("unexpected Challenge(%s, %s)", tenantID, userID)
+	}
+	return f.ChallengeFn(tenantID, userID)
+}
+
+func (f *fakeAPI) Verify(_ context.Context, tenantID, userID, code string) (Elevation, error) {
+	if f.VerifyFn == nil {
+		f.t.Fatalf("unexpected Verify(%s, %s)", tenantID, userID)
+	}
+	return f.VerifyFn(tenantID, userID, code)
+}
+
+func (f *fakeAPI) Elevation(context.Context, string, string) (Elevation, error) {
+	f.t.Fatal("unexpected Elevation")
+	return Elevation{}, nil
+}
+
+func (f *fakeAPI) Lock(context.Context, string, string) error {
+	f.t.Fatal("unexpected Lock")
+	return nil
+}
+
+func TestHandlerRefusesMalformedBodies(t *testing.T) {
+	tests := []struct {
+		name, contentType, body, message string
+	}{
+		{"Empty", "application/json", "", "the body is empty; send a JSON object"},
+		{"NotJSON", "application/json", "tenant=t-1", "the body is not valid JSON"},
+		{"Truncated", "application/json", `{"tenant":"t-1"`, "the body is not valid JSON"},
+		{"UnknownField", "application/json", `{"tenant":"t-1","user":"u-1","code":"514309","admin":true}`, `unknown field "admin"`},
+		{"CodeAsNumber", "application/json", `{"tenant":"t-1","user":"u-1","code":514309}`, "code must be a JSON string"},
+		{"Array", "application/json", `["t-1"]`, "the body must be a JSON object"},
+		{"TwoObjects", "application/json", `{"tenant":"t-1"}{"tenant":"t-2"}`, "the body must hold one JSON object and nothing after it"},
+		{"TooLarge", "application/json", `{"tenant":"` + strings.Repeat("t", 5000) + `"}`, "the body is larger than 4096 bytes"},
+		{"FormEncoded", "application/x-www-form-urlencoded", `{"tenant":"t-1"}`, "the body must be JSON (Content-Type: application/json)"},
+	}
+	h := NewHandler(&fakeAPI{t: t})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", tc.contentType)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("status = %d, want 400; body %s", rec.Code, rec.Body)
+			}
+			var got errorBody
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatalf("error body %q is not JSON: %v", rec.Body, err)
+			}
+			if got.Error != codeBadRequest || got.Message != tc.message {
+				t.Errorf("error = %q %q, want %q %q", got.Error, got.Message, codeBadRequest, tc.message)
+			}
+		})
+	}
+}
+
+func TestHandlerMapsErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		status     int
+		code       string
+		retryAfter string
+	}{
+		{"InvalidCode", &CodeError{TriesLeft: 3}, http.StatusForbidden, "invalid_code", ""},
+		{"Locked", &RetryError{Err: ErrLocked, RetryAfter: 14*time.Minute + 500*time.Millisecond}, http.StatusTooManyRequests, "locked", "841"},
+		{"RateLimited", &RetryError{Err: ErrRateLimited, RetryAfter: time.Minute}, http.StatusTooManyRequests, "rate_limited", "60"},
+		{"Throttled", ErrThrottled, http.StatusServiceUnavailable, "throttled", "1"},
+		{"Internal", errInternalForTest, http.StatusInternalServerError, "internal", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := NewHandler(&fakeAPI{t: t, VerifyFn: func(string, string, string) (Elevation, error) { return Elevation{}, tc.err }})
+			req := httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(`{"tenant":"t-1","user":"u-1","code":"514309"}`))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var got errorBody
+			_ = json.Unmarshal(rec.Body.Bytes(), &got)
+			if rec.Code != tc.status || got.Error != tc.code || rec.Header().Get("Retry-After") != tc.retryAfter {
+				t.Errorf("got %d %q Retry-After %q, want %d %q %q", rec.Code, got.Error, rec.Header().Get("Retry-After"), tc.status, tc.code, tc.retryAfter)
+			}
+			if strings.Contains(rec.Body.String(), "514309") || strings.Contains(rec.Body.String(), "secret detail") {
+				t.Errorf("the answer repeats the code or internal detail: %s", rec.Body)
+			}
+		})
+	}
+}
+
+var errInternalForTest = errorString("dynamodb: secret detail")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
