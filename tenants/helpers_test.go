@@ -2,6 +2,8 @@ package tenants_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -38,6 +40,16 @@ func newEnv(t *testing.T) *env {
 	e.store.Now = func() time.Time { return fixedNow }
 	e.store.Password = testParams
 	return e
+}
+
+// fmtAll prints v every way a log line or an answer might: %v, %+v, %#v, %s and JSON.
+func fmtAll(t *testing.T, v any) string {
+	t.Helper()
+	j, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	return fmt.Sprintf("%v\n%+v\n%#v\n%s\n%s", v, v, v, v, j)
 }
 
 func ctx(t *testing.T) context.Context {
