@@ -111,8 +111,8 @@ resource "aws_iam_role_policy" "skill" {
   policy = data.aws_iam_policy_document.skill.json
 }
 
-# --- oauth: users, clients, codes and tokens in the table; signs access tokens; keeps
-# the hashing key encrypted under the secrets key.
+# --- oauth: users, clients, codes and tokens in the table; signs access tokens; its
+# Keyring MAC keys (keyed hashes of codes and tokens) under the secrets key.
 
 data "aws_iam_policy_document" "oauth" {
   statement {
@@ -134,14 +134,14 @@ data "aws_iam_policy_document" "oauth" {
   }
 
   statement {
-    sid       = "HashKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    sid       = "MACKeys"
+    actions   = ["kms:Decrypt", "kms:Encrypt"]
     resources = [aws_kms_key.secrets.arn]
 
     condition {
-      test     = "StringEquals"
+      test     = "StringLike"
       variable = "kms:EncryptionContext:purpose"
-      values   = [local.hash_key_context]
+      values   = [local.mac_key_purposes["oauth"]]
     }
   }
 }
@@ -152,8 +152,9 @@ resource "aws_iam_role_policy" "oauth" {
   policy = data.aws_iam_policy_document.oauth.json
 }
 
-# --- mfa: challenges and elevations in the table, SMS through SNS, tenant secrets and
-# the hashing key through the secrets key.
+# --- mfa: challenges and elevations in the table, SMS through SNS; opens tenants'
+# verifier secrets (to call sts:GetSessionToken with the verifier's own keys, so the role
+# needs no STS permission) and its Keyring MAC key (keyed hashes of SMS codes).
 
 data "aws_iam_policy_document" "mfa" {
   statement {
@@ -162,7 +163,6 @@ data "aws_iam_policy_document" "mfa" {
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
-      "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]
     resources = local.table_arns
@@ -177,9 +177,27 @@ data "aws_iam_policy_document" "mfa" {
   }
 
   statement {
-    sid       = "Secrets"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    sid       = "TenantSecrets"
+    actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.secrets.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:tenant"
+      values   = ["?*"]
+    }
+  }
+
+  statement {
+    sid       = "MACKeys"
+    actions   = ["kms:Decrypt", "kms:Encrypt"]
+    resources = [aws_kms_key.secrets.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.mac_key_purposes["mfa"]]
+    }
   }
 }
 

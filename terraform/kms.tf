@@ -26,9 +26,6 @@ locals {
     "kms:UpdateAlias",
     "kms:UpdateKeyDescription",
   ]
-
-  # Encryption context of the service hashing key, a data key kept encrypted in the table.
-  hash_key_context = "easytocloud-hash-key"
 }
 
 # --- JWT signing key: the oauth function signs access tokens, the skill verifies them
@@ -74,6 +71,13 @@ data "aws_iam_policy_document" "signing_key" {
       variable = "kms:SigningAlgorithm"
       values   = ["ECDSA_SHA_256"]
     }
+
+    # The signer sends the JWT signing input and lets KMS hash it (MessageType RAW).
+    condition {
+      test     = "StringEquals"
+      variable = "kms:MessageType"
+      values   = ["RAW"]
+    }
   }
 
   statement {
@@ -88,11 +92,24 @@ data "aws_iam_policy_document" "signing_key" {
   }
 }
 
-# --- Secrets key: tenant secrets (MFA-verifier keys, TOTP seeds) under the context
-# {"tenant": <id>}, and the service hashing key under {"purpose": "easytocloud-hash-key"}.
+# --- Secrets key: two kinds of secret, told apart by their encryption context.
+#   {"tenant": <id>}   a tenant's MFA-verifier secret key: operators seal it (easytocloud
+#                      tenant create), only the mfa function opens it.
+#   {"purpose": <p>}   a Keyring MAC key (tenants.Keyring): 32 random bytes encrypted and
+#                      stored in the table by the first function that needs it, decrypted
+#                      once per cold start. A function may only use its own purposes, named
+#                      "<function>-…" ("oauth-token", "mfa-otp"; terraform_test.go checks
+#                      the code's purposes against local.mac_key_purposes).
+
+locals {
+  mac_key_purposes = {
+    oauth = "oauth-*"
+    mfa   = "mfa-*"
+  }
+}
 
 resource "aws_kms_key" "secrets" {
-  description             = "${var.name}: encrypts tenant secrets and the service hashing key"
+  description             = "${var.name}: encrypts tenant secrets and the MAC keys of keyed hashes"
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.secrets_key.json
@@ -116,7 +133,7 @@ data "aws_iam_policy_document" "secrets_key" {
   }
 
   statement {
-    sid       = "OperatorsEncryptTenantSecrets"
+    sid       = "OperatorsSealTenantSecrets"
     actions   = ["kms:Encrypt"]
     resources = ["*"]
 
@@ -133,7 +150,7 @@ data "aws_iam_policy_document" "secrets_key" {
   }
 
   statement {
-    sid       = "MFADecryptsTenantSecrets"
+    sid       = "MFAOpensTenantSecrets"
     actions   = ["kms:Decrypt"]
     resources = ["*"]
 
@@ -150,19 +167,36 @@ data "aws_iam_policy_document" "secrets_key" {
   }
 
   statement {
-    sid       = "FunctionsUseHashKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    sid       = "OAuthMACKeys"
+    actions   = ["kms:Decrypt", "kms:Encrypt"]
     resources = ["*"]
 
     principals {
       type        = "AWS"
-      identifiers = [aws_iam_role.function["oauth"].arn, aws_iam_role.function["mfa"].arn]
+      identifiers = [aws_iam_role.function["oauth"].arn]
     }
 
     condition {
-      test     = "StringEquals"
+      test     = "StringLike"
       variable = "kms:EncryptionContext:purpose"
-      values   = [local.hash_key_context]
+      values   = [local.mac_key_purposes["oauth"]]
+    }
+  }
+
+  statement {
+    sid       = "MFAMACKeys"
+    actions   = ["kms:Decrypt", "kms:Encrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.function["mfa"].arn]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.mac_key_purposes["mfa"]]
     }
   }
 }

@@ -50,8 +50,9 @@ data "aws_iam_policy_document" "permissions" {
 
   statement {
     sid     = "DescribeStreams"
-    actions = ["kinesis:DescribeStreamSummary", "kinesis:ListShards"]
-    # The skill describes every stream it lists, in every region of this account.
+    actions = ["kinesis:DescribeStreamSummary"]
+    # The skill describes every stream it lists (for its open shard count), in every
+    # region of this account.
     resources = ["arn:${local.partition}:kinesis:*:${local.account_id}:stream/*"]
   }
 

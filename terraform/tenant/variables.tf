@@ -8,8 +8,9 @@ variable "external_id" {
   description = "The ExternalId easytocloud generated for this tenant (easytocloud tenant create prints it); required on every AssumeRole."
 
   validation {
-    condition     = can(regex("^[[:alnum:]+=,.@:/-]{16,1224}$", var.external_id))
-    error_message = "The external ID must be 16 to 1224 letters, digits or the characters +=,.@:/- (use the one easytocloud generated)."
+    # Length apart: RE2 (Terraform's regex) allows at most 1000 repetitions.
+    condition     = length(var.external_id) >= 16 && length(var.external_id) <= 1224 && can(regex("^[[:alnum:]_+=,.@:/-]+$", var.external_id))
+    error_message = "The external ID must be 16 to 1224 letters, digits or the characters _+=,.@:/- (use the one easytocloud tenant create printed)."
   }
 }
 

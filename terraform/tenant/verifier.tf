@@ -1,7 +1,9 @@
 # The optional MFA-verifier user. easytocloud calls sts:GetSessionToken with its access
 # key and the code from the tenant's MFA device (attached to this user) to check a
-# code; GetSessionToken needs no permission, so the user gets none: its permissions
-# boundary denies everything, whatever policy is attached to it later.
+# code. GetSessionToken is an authentication call that IAM policies cannot allow or deny,
+# so the user needs no permission and gets none: its permissions boundary denies
+# everything, whatever policy is attached to it later, and the session credentials
+# GetSessionToken returns inherit that (easytocloud discards them anyway).
 
 data "aws_iam_policy_document" "deny_all" {
   statement {
