@@ -79,3 +79,68 @@ func TestStringSliceVar(t *testing.T) {
 		})
 	}
 }
+
+func TestMuxPatterns(t *testing.T) {
+	src := "package p\n\nimport \"net/http\"\n\nfunc routes(mux *http.ServeMux, h http.HandlerFunc) {\n" +
+		"\tmux.HandleFunc(\"POST /mfa/v1/challenges\", h)\n" +
+		"\tmux.Handle(\"/oauth/authorize\", h)\n" +
+		"\tmux.HandleFunc(\"GET /mfa/v1/elevations/{tenant}/{user}\", h)\n" +
+		"\tother.Handle(\"not a pattern\", h)\n}\n"
+	got, err := muxPatterns(mustWriteFiles(t, map[string]string{"routes.go": src}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/oauth/authorize", "GET /mfa/v1/elevations/{tenant}/{user}", "POST /mfa/v1/challenges"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, err := muxPatterns(mustWriteFiles(t, map[string]string{"p.go": "package p\n"})); err == nil {
+		t.Error("muxPatterns of a package without routes succeeded, want an error")
+	}
+}
+
+func TestMapLiteralKeys(t *testing.T) {
+	src := "package p\n\nvar outputs = map[string]func(){\n\t\"token_url\": nil,\n\t\"authorize_url\": nil,\n}\n\nvar other = 1\n"
+	got, err := mapLiteralKeys(mustWriteFiles(t, map[string]string{"p.go": src}), "outputs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"authorize_url", "token_url"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, name := range []string{"other", "missing"} {
+		if _, err := mapLiteralKeys(mustWriteFiles(t, map[string]string{"p.go": src}), name); err == nil {
+			t.Errorf("mapLiteralKeys(%q) succeeded, want an error", name)
+		}
+	}
+}
+
+func TestConstStringsAndSlogKeys(t *testing.T) {
+	src := "package p\n\nimport \"log/slog\"\n\nconst (\n\tauditLockout = \"lockout\"\n\tKeyPurpose = \"mfa-otp\"\n\tcount = 3\n)\n\n" +
+		"func f() { slog.Info(\"x\", slog.String(\"audit\", auditLockout), slog.Int(\"tries_left\", count)); keys.Key(nil, \"oauth-token\") }\n"
+	dir := mustWriteFiles(t, map[string]string{"p.go": src})
+	consts, err := constStrings(dir, "purpose")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"KeyPurpose": "mfa-otp"}, consts); diff != "" {
+		t.Errorf("constStrings (-want +got):\n%s", diff)
+	}
+	keys, err := slogKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"audit": true, "tries_left": true}, keys); diff != "" {
+		t.Errorf("slogKeys (-want +got):\n%s", diff)
+	}
+	purposes, err := keyringPurposes(dir, filepath.Join(dir, "missing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"mfa-otp", "oauth-token"}, purposes); diff != "" {
+		t.Errorf("keyringPurposes (-want +got):\n%s", diff)
+	}
+	if !stringLike("mfa-*", "mfa-otp") || stringLike("mfa-*", "oauth-token") || !stringLike("?*", "t") || stringLike("?*", "") {
+		t.Error("stringLike does not match as IAM's StringLike does")
+	}
+}

@@ -88,6 +88,18 @@ func (m *module) mustFind(tb testing.TB, typ string, labels ...string) *block {
 	return found[0]
 }
 
+// mustLocal returns the locals block that defines name.
+func (m *module) mustLocal(tb testing.TB, name string) *block {
+	tb.Helper()
+	for _, b := range m.find("locals") {
+		if b.attr(name) != nil {
+			return b
+		}
+	}
+	tb.Fatalf("%s: no local %s", m.dir, name)
+	return nil
+}
+
 func hasPrefix(labels, prefix []string) bool {
 	if len(labels) < len(prefix) {
 		return false

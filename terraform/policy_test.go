@@ -1,7 +1,11 @@
 package terraform_test
 
 import (
+	"fmt"
+	"go/ast"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,36 +180,124 @@ func TestFunctionRolesHaveOnlyTheirOwnPolicies(t *testing.T) {
 
 func TestKeyPoliciesGrantFunctionsOnlyWhatTheCodeCalls(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
-	code := map[string]map[string]bool{}
 	for _, fn := range functions {
-		actions, err := stringSliceVar(repoRoot+"/cmd/"+fn, "iamActions")
-		if err != nil {
-			t.Fatalf("read cmd/%s/iam.go: %v", fn, err)
-		}
-		code[fn] = map[string]bool{}
-		for _, a := range actions {
-			code[fn][a] = true
-		}
-	}
-	for _, k := range m.find("resource", "aws_kms_key") {
-		doc := policyRef.FindStringSubmatch(k.text("policy"))[1]
-		for i, s := range m.mustStatements(t, doc) {
-			// Use through DynamoDB (table encryption) is DynamoDB's call, not the code's.
-			if strings.Contains(s.source(), `"kms:ViaService"`) {
-				continue
+		t.Run(fn, func(t *testing.T) {
+			actions, err := stringSliceVar(repoRoot+"/cmd/"+fn, "iamActions")
+			if err != nil {
+				t.Fatalf("read cmd/%s/iam.go: %v", fn, err)
 			}
-			for _, p := range s.nested("principals") {
-				for _, fn := range functions {
-					if !strings.Contains(p.text("identifiers"), `aws_iam_role.function["`+fn+`"]`) {
+			code := map[string]bool{}
+			for _, a := range actions {
+				code[a] = true
+			}
+			for _, k := range m.find("resource", "aws_kms_key") {
+				doc := policyRef.FindStringSubmatch(k.text("policy"))[1]
+				for i, s := range m.mustStatements(t, doc) {
+					// Use through DynamoDB (table encryption) is DynamoDB's call, not the code's.
+					if strings.Contains(s.source(), `"kms:ViaService"`) {
 						continue
 					}
-					for _, a := range s.actions {
-						if !code[fn][a] {
-							t.Errorf("key policy %s statement %d grants %s to the %s role, which cmd/%s/iam.go does not list", doc, i, a, fn, fn)
+					for _, p := range s.nested("principals") {
+						if !strings.Contains(p.text("identifiers"), `aws_iam_role.function["`+fn+`"]`) {
+							continue
+						}
+						for _, a := range s.actions {
+							if !code[a] {
+								t.Errorf("key policy %s statement %d grants %s to the %s role, which cmd/%s/iam.go does not list", doc, i, a, fn, fn)
+							}
 						}
 					}
 				}
 			}
+		})
+	}
+}
+
+func TestSkillAssumesOnlyTenantRoles(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	var found int
+	for i, s := range m.mustStatements(t, "skill") {
+		if !slices.Contains(s.actions, "sts:AssumeRole") {
+			continue
+		}
+		found++
+		if !slices.Equal(s.actions, []string{"sts:AssumeRole"}) {
+			t.Errorf("statement %d grants %q with sts:AssumeRole; keep it alone", i, s.actions)
+		}
+		if want := `["arn:${local.partition}:iam::*:role/${var.tenant_role_name}"]`; s.resources != want {
+			t.Errorf("sts:AssumeRole resources = %s, want %s (the tenant role name, in any account)", s.resources, want)
+		}
+		var externalID bool
+		for _, c := range s.nested("condition") {
+			if c.text("variable") == `"sts:ExternalId"` && c.text("test") == `"Null"` && c.text("values") == `["false"]` {
+				externalID = true
+			}
+		}
+		if !externalID {
+			t.Errorf("statement %d lets the skill assume a role without an ExternalId", i)
 		}
 	}
+	if found != 1 {
+		t.Errorf("want one statement granting sts:AssumeRole, found %d", found)
+	}
+}
+
+// MAC keys: a function may encrypt and decrypt only the Keyring keys of its own
+// purposes. The purposes the code uses are read from it: constants named …Purpose… and
+// literal arguments of Key(ctx, "…") calls, in the package and in cmd/<function>.
+func TestKeyringPurposesAreCoveredByTheKeyPolicy(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	globs, ok := m.locals["mac_key_purposes"]
+	if !ok {
+		t.Fatal("local.mac_key_purposes is missing or not a literal")
+	}
+	for _, fn := range []string{"oauth", "mfa"} {
+		t.Run(fn, func(t *testing.T) {
+			purposes, err := keyringPurposes(filepath.Join(repoRoot, fn), filepath.Join(repoRoot, "cmd", fn))
+			if err != nil {
+				t.Fatal(err)
+			}
+			glob := globs.GetAttr(fn).AsString()
+			for _, p := range purposes {
+				if !stringLike(glob, p) {
+					t.Errorf("Keyring purpose %q of %s does not match %q, the purposes its role may use", p, fn, glob)
+				}
+			}
+		})
+	}
+}
+
+// keyringPurposes returns the Keyring purposes the packages in dirs name. Directories
+// without Go source are skipped; it fails when none names a purpose.
+func keyringPurposes(dirs ...string) ([]string, error) {
+	set := map[string]bool{}
+	for _, dir := range dirs {
+		if _, err := parseGoDir(dir); err != nil {
+			continue
+		}
+		consts, err := constStrings(dir, "purpose")
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range consts {
+			set[v] = true
+		}
+		args, err := literalArgs(dir, 1, func(sel *ast.SelectorExpr) bool { return sel.Sel.Name == "Key" })
+		if err != nil {
+			return nil, err
+		}
+		for p := range args {
+			set[p] = true
+		}
+	}
+	if len(set) == 0 {
+		return nil, fmt.Errorf("%q name no Keyring purpose (a const …Purpose… or Key(ctx, \"…\"))", dirs)
+	}
+	return sortedKeys(set), nil
+}
+
+// stringLike reports whether s matches an IAM StringLike pattern (* and ? wildcards).
+func stringLike(pattern, s string) bool {
+	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
+	return regexp.MustCompile(re).MatchString(s)
 }

@@ -1,11 +1,17 @@
 package terraform_test
 
 import (
+	"bytes"
+	"encoding/base64"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
 
 func TestTenantRoleRequiresExternalID(t *testing.T) {
@@ -163,5 +169,49 @@ func TestMFAVerifierHasNoPermissions(t *testing.T) {
 		if got := m.find("resource", typ); len(got) != 0 {
 			t.Errorf("found %d %s: the verifier user must get no permissions", len(got), typ)
 		}
+	}
+}
+
+// The external_id validation must accept every ExternalId easytocloud generates
+// (tenants/ids.go: a prefix and base64url, so "-" and "_" too) and refuse junk.
+func TestTenantExternalIDValidation(t *testing.T) {
+	prefixes, err := constStrings(repoRoot+"/tenants", "externalIDPrefix")
+	if err != nil || len(prefixes) != 1 {
+		t.Fatalf("read tenants.externalIDPrefix: %v (found %v)", err, prefixes)
+	}
+	var prefix string
+	for _, p := range prefixes {
+		prefix = p
+	}
+	generated := func(b byte) string {
+		return prefix + base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32))
+	}
+	tests := []struct {
+		name string
+		id   string
+		want bool
+	}{
+		{"Generated", generated(0x00), true},
+		{"GeneratedWithDashAndUnderscore", generated(0xfb) + "-_", true},
+		{"AWSCharacters", "Ab1+=,.@:/-_Ab1+=,.@:/-_", true},
+		{"TooShort", "short", false},
+		{"Space", prefix + "has a space in it", false},
+		{"Empty", "", false},
+		{"Longest", strings.Repeat("a", 1224), true},
+		{"TooLong", strings.Repeat("a", 1225), false},
+	}
+	m := mustLoadModule(t, tenantDir)
+	v := mustOne(t, m.mustFind(t, "variable", "external_id").nested("validation"), "validation")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := &hcl.EvalContext{
+				Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{"external_id": cty.StringVal(tt.id)})},
+				// Terraform's length of a string is its length in characters, as strlen's.
+				Functions: map[string]function.Function{"can": tryfunc.CanFunc, "regex": stdlib.RegexFunc, "length": stdlib.StrlenFunc},
+			}
+			if got := v.mustValue(t, "condition", ctx); got.True() != tt.want {
+				t.Errorf("validation of %q = %v, want %v", tt.id, got.True(), tt.want)
+			}
+		})
 	}
 }

@@ -3,11 +3,14 @@ package terraform_test
 import (
 	"bytes"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
 )
 
 func TestFilesParseAndAreFormatted(t *testing.T) {
@@ -81,4 +84,55 @@ func TestProviderIsPinned(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Terraform's regex functions use Go's RE2, which refuses some patterns other engines
+// accept (a repetition count over 1000, look-arounds); a bad one makes can(regex(…))
+// false for every input. Every literal pattern must compile.
+func TestRegexPatternsCompile(t *testing.T) {
+	for _, name := range tfFiles(t, stackDir) {
+		if !strings.HasSuffix(name, ".tf") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", name, diags.Error())
+		}
+		hclsyntax.VisitAll(f.Body.(*hclsyntax.Body), func(n hclsyntax.Node) hcl.Diagnostics {
+			call, ok := n.(*hclsyntax.FunctionCallExpr)
+			if !ok {
+				return nil
+			}
+			var pattern string
+			switch {
+			case (call.Name == "regex" || call.Name == "regexall") && len(call.Args) == 2:
+				pattern = literalString(call.Args[0])
+			case call.Name == "replace" && len(call.Args) == 3:
+				// replace treats its second argument as a pattern when it is /…/.
+				if s := literalString(call.Args[1]); len(s) > 2 && strings.HasPrefix(s, "/") && strings.HasSuffix(s, "/") {
+					pattern = s[1 : len(s)-1]
+				}
+			}
+			if pattern == "" {
+				return nil
+			}
+			if _, err := regexp.Compile(pattern); err != nil {
+				t.Errorf("%s: %s(%q) does not compile in Terraform: %v", call.Range(), call.Name, pattern, err)
+			}
+			return nil
+		})
+	}
+}
+
+// literalString returns the value of a literal string expression, or "".
+func literalString(e hclsyntax.Expression) string {
+	v, diags := e.Value(nil)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+		return ""
+	}
+	return v.AsString()
 }

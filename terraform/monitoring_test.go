@@ -1,0 +1,104 @@
+package terraform_test
+
+import (
+	"maps"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestEveryFunctionHasAnErrorAlarm(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	alarm := m.mustFind(t, "resource", "aws_cloudwatch_metric_alarm", "function_errors")
+	checks := []struct{ what, got, want string }{
+		{"for_each", alarm.text("for_each"), "local.functions"},
+		{"namespace", alarm.text("namespace"), `"AWS/Lambda"`},
+		{"metric_name", alarm.text("metric_name"), `"Errors"`},
+		{"dimensions", alarm.text("dimensions"), `{ FunctionName = "${var.name}-${each.key}" }`},
+		{"alarm_actions", alarm.text("alarm_actions"), "var.alarm_actions"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("aws_cloudwatch_metric_alarm.function_errors %s = %s, want %s", c.what, c.got, c.want)
+		}
+	}
+	if got, want := m.mustLocal(t, "functions").text("functions"), `toset(["skill", "oauth", "mfa"])`; got != want {
+		t.Errorf("local.functions = %s, want %s", got, want)
+	}
+	for _, fn := range functions {
+		f := m.mustFind(t, "resource", "aws_lambda_function", fn)
+		if got := f.text("function_name"); got != `"${var.name}-`+fn+`"` {
+			t.Errorf("aws_lambda_function.%s function_name = %s: the alarm and log group expect \"${var.name}-%s\"", fn, got, fn)
+		}
+	}
+	if got, want := m.mustLocal(t, "log_group_names").text("log_group_names"), `{ for fn in local.functions : fn => "/aws/lambda/${var.name}-${fn}" }`; !strings.Contains(got, want) {
+		t.Errorf("local.log_group_names = %s: want the functions' log groups to be %s, the groups Lambda writes to", got, want)
+	}
+}
+
+// filterPattern matches a CloudWatch Logs JSON filter pattern of one equality.
+var filterPattern = regexp.MustCompile(`^\{ *\$\.([A-Za-z0-9_]+) *= *"([^"]*)" *\}$`)
+
+// The lockout alarm counts the mfa audit lines of lockouts; the test reads the field
+// name and value the mfa package really logs.
+func TestMFALockoutAlarmMatchesTheAuditLog(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	filter := m.mustFind(t, "resource", "aws_cloudwatch_log_metric_filter", "mfa_lockouts")
+	if got := filter.text("log_group_name"); got != `aws_cloudwatch_log_group.function["mfa"].name` {
+		t.Errorf("metric filter log_group_name = %s, want the mfa function's log group", got)
+	}
+	pattern := filter.mustString(t, "pattern")
+	match := filterPattern.FindStringSubmatch(pattern)
+	if match == nil {
+		t.Fatalf("metric filter pattern %q is not { $.field = \"value\" }", pattern)
+	}
+	field, value := match[1], match[2]
+	dir := filepath.Join(repoRoot, "mfa")
+	keys, err := slogKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !keys[field] {
+		t.Errorf("the mfa package logs no slog attribute %q (it logs %q)", field, sortedKeys(keys))
+	}
+	consts, err := constStrings(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(slices.Collect(maps.Values(consts)), value) {
+		t.Errorf("the mfa package declares no constant %q for the lockout event", value)
+	}
+
+	alarm := m.mustFind(t, "resource", "aws_cloudwatch_metric_alarm", "mfa_lockouts")
+	if got := alarm.text("metric_name"); got != "aws_cloudwatch_log_metric_filter.mfa_lockouts.metric_transformation[0].name" {
+		t.Errorf("mfa_lockouts alarm metric_name = %s, want the metric filter's metric", got)
+	}
+
+	// A JSON filter pattern only matches JSON log lines.
+	t.Run("JSONLogs", func(t *testing.T) {
+		ok, err := mentions(filepath.Join(repoRoot, "cmd", "mfa"), "slog.NewJSONHandler")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			t.Error("cmd/mfa does not log through slog.NewJSONHandler: the lockout metric filter would never match")
+		}
+	})
+}
+
+func TestSMSPreferences(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	prefs := m.mustFind(t, "resource", "aws_sns_sms_preferences", "main")
+	checks := []struct{ what, got, want string }{
+		{"default_sms_type", prefs.text("default_sms_type"), "var.sms_default_type"},
+		{"monthly_spend_limit", prefs.text("monthly_spend_limit"), "var.sms_monthly_spend_limit"},
+		{"sms_default_type default", m.mustFind(t, "variable", "sms_default_type").text("default"), `"Transactional"`},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
+		}
+	}
+}
