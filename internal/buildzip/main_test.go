@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -149,4 +150,61 @@ func mustRead(tb testing.TB, name string) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// TestRealBinaries builds a small program as make build builds the functions and checks
+// that buildzip takes the arm64 Linux binary, twice to the same bytes, and refuses the
+// same program built for amd64.
+func TestRealBinaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles for linux/arm64")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte("package main\n\nfunc main() { println(\"bootstrap\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := func(goarch, out string) {
+		t.Helper()
+		cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w", "-o", out, src)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=", "GO111MODULE=off")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build for linux/%s: %v\n%s", goarch, err, b)
+		}
+	}
+	arm := filepath.Join(dir, "arm64", "bootstrap")
+	build("arm64", arm)
+	var zips [2][]byte
+	for i := range zips {
+		out := filepath.Join(dir, "out", string(rune('a'+i))+".zip")
+		if err := run([]string{"-o", out, arm}, io.Discard); err != nil {
+			t.Fatalf("buildzip of a linux/arm64 binary: %v", err)
+		}
+		zips[i] = mustRead(t, out)
+		if i == 0 {
+			build("arm64", arm) // rebuilt from the same source: the same bytes
+		}
+	}
+	if !bytes.Equal(zips[0], zips[1]) {
+		t.Error("two builds of the same source gave different zips")
+	}
+	f, err := elf.Open(arm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC {
+		t.Errorf("built %s %s, want an AArch64 executable", f.Machine, f.Type)
+	}
+
+	amd := filepath.Join(dir, "amd64", "bootstrap")
+	build("amd64", amd)
+	if err := run([]string{"-o", filepath.Join(dir, "amd64.zip"), amd}, io.Discard); err == nil {
+		t.Error("buildzip took a linux/amd64 binary")
+	}
 }
