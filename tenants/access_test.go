@@ -1,0 +1,400 @@
+package tenants_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// recordingSTS passes calls to the emulator's STS, records every AssumeRole input,
+// and, when gate is set, holds AssumeRole calls after the first until gate closes.
+type recordingSTS struct {
+	tenants.AssumeRoleAPI
+	mu    sync.Mutex
+	calls []sts.AssumeRoleInput
+	gate  chan struct{}
+}
+
+func (r *recordingSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	r.mu.Lock()
+	r.calls = append(r.calls, *in)
+	n, gate := len(r.calls), r.gate
+	r.mu.Unlock()
+	if gate != nil && n > 1 {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return r.AssumeRoleAPI.AssumeRole(ctx, in, opts...)
+}
+
+func (r *recordingSTS) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.calls)
+}
+
+func newRecordingSTS(t *testing.T) *recordingSTS {
+	return &recordingSTS{AssumeRoleAPI: sts.NewFromConfig(awstest.Config(t))}
+}
+
+// accessTenant is a stored-looking tenant whose role is in account 222222222222.
+func accessTenant() tenants.Tenant {
+	return tenants.Tenant{ID: "t-access", Name: "Acme", RoleARN: testRoleARN,
+		ExternalID: "easytocloud-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}}
+}
+
+func TestAccessActsInTenantAccount(t *testing.T) {
+	tenantCfg := awstest.AccountConfig(t, "222222222222")
+	awstest.SeedInstance(t, tenantCfg, "eu-west-1", "tenant-splunk", "stopped")
+	awstest.SeedInstance(t, awstest.Config(t), "eu-west-1", "operator-box", "running")
+
+	rec := newRecordingSTS(t)
+	access := tenants.NewAccess(rec)
+	tn := accessTenant()
+	cfg := access.Config(awstest.Config(t), tn, "u-alice")
+
+	names := instanceNames(t, cfg, "eu-west-1")
+	if !slices.Contains(names, "tenant-splunk") || slices.Contains(names, "operator-box") {
+		t.Errorf("instances seen with the tenant's credentials: %v; want tenant-splunk and not operator-box", names)
+	}
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(id.Account) != "222222222222" || !strings.HasSuffix(aws.ToString(id.Arn), "/easytocloud-u-alice") {
+		t.Errorf("caller identity %s %s; want account 222222222222 and a session naming u-alice", aws.ToString(id.Account), aws.ToString(id.Arn))
+	}
+	if n := rec.count(); n != 1 {
+		t.Errorf("%d AssumeRole calls, want 1", n)
+	}
+	in := rec.calls[0]
+	if aws.ToString(in.RoleArn) != tn.RoleARN || aws.ToString(in.ExternalId) != tn.ExternalID || aws.ToString(in.RoleSessionName) != "easytocloud-u-alice" {
+		t.Errorf("AssumeRole input: role %s, external ID %s, session %s", aws.ToString(in.RoleArn), aws.ToString(in.ExternalId), aws.ToString(in.RoleSessionName))
+	}
+}
+
+func TestAccessOneAssumeRoleForConcurrentCallers(t *testing.T) {
+	rec := newRecordingSTS(t)
+	access := tenants.NewAccess(rec)
+	tn := accessTenant()
+	const n = 100
+	keys := make([]string, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			c, err := access.Credentials(ctx(t), tn, "u-alice")
+			if err != nil {
+				t.Error(err)
+			}
+			keys[i] = c.AccessKeyID
+		})
+	}
+	close(start)
+	wg.Wait()
+	t.Logf("%d concurrent Credentials calls: %d AssumeRole", n, rec.count())
+	if got := rec.count(); got != 1 {
+		t.Fatalf("%d concurrent callers made %d AssumeRole calls, want 1", n, got)
+	}
+	for i, k := range keys {
+		if k == "" || k != keys[0] {
+			t.Fatalf("caller %d got key %q, caller 0 %q", i, k, keys[0])
+		}
+	}
+
+	// Per user: another user of the tenant gets their own session.
+	bob, err := access.Credentials(ctx(t), tn, "u-bob")
+	if err != nil || bob.AccessKeyID == keys[0] || rec.count() != 2 {
+		t.Errorf("second user: key %s, %v, %d calls; want own credentials from a second AssumeRole", bob.AccessKeyID, err, rec.count())
+	}
+	// A changed role is not served the old role's credentials.
+	moved := tn
+	moved.RoleARN = "arn:aws:iam::333333333333:role/easytocloud"
+	if c, err := access.Credentials(ctx(t), moved, "u-alice"); err != nil || c.AccessKeyID == keys[0] || c.AccountID != "333333333333" {
+		t.Errorf("changed role: key %s account %s, %v; want new credentials", c.AccessKeyID, c.AccountID, err)
+	}
+}
+
+func TestAccessRefreshesAhead(t *testing.T) {
+	rec := newRecordingSTS(t)
+	rec.gate = make(chan struct{})
+	access := tenants.NewAccess(rec)
+	var now atomic.Pointer[time.Time]
+	setNow := func(t time.Time) { now.Store(&t) }
+	setNow(time.Now())
+	access.Now = func() time.Time { return *now.Load() }
+	tn := accessTenant()
+
+	first, err := access.Credentials(ctx(t), tn, "u-alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Five minutes before expiry: served from the cache at once, while a refresh
+	// (held at the gate) runs in the background.
+	setNow(first.Expires.Add(-5 * time.Minute))
+	start := time.Now()
+	got, err := access.Credentials(ctx(t), tn, "u-alice")
+	if err != nil || got.AccessKeyID != first.AccessKeyID {
+		t.Fatalf("near expiry: %s, %v; want the cached credentials", got.AccessKeyID, err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("near expiry the request waited %s for the refresh", d)
+	}
+	waitFor(t, func() bool { return rec.count() == 2 }, "a background AssumeRole")
+	// More requests while it runs neither wait nor start another.
+	for range 10 {
+		if _, err := access.Credentials(ctx(t), tn, "u-alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Back to the present, so that the refreshed credentials are not near expiry.
+	setNow(time.Now())
+	close(rec.gate)
+	waitFor(t, func() bool {
+		c, err := access.Credentials(ctx(t), tn, "u-alice")
+		return err == nil && c.AccessKeyID != first.AccessKeyID
+	}, "the refreshed credentials to be served")
+	if n := rec.count(); n != 2 {
+		t.Errorf("%d AssumeRole calls, want 2", n)
+	}
+
+	// Within two minutes of expiry credentials are not served: the caller waits for
+	// new ones.
+	cur, _ := access.Credentials(ctx(t), tn, "u-alice")
+	setNow(cur.Expires.Add(-time.Minute))
+	next, err := access.Credentials(ctx(t), tn, "u-alice")
+	if err != nil || next.AccessKeyID == cur.AccessKeyID || rec.count() != 3 {
+		t.Errorf("stale: %s, %v, %d calls; want new credentials from a third AssumeRole", next.AccessKeyID, err, rec.count())
+	}
+}
+
+func TestAccessCancelledCallerDoesNotFailOthers(t *testing.T) {
+	rec := newRecordingSTS(t)
+	rec.gate = make(chan struct{})
+	access := tenants.NewAccess(rec)
+	tn := accessTenant()
+	if _, err := access.Credentials(ctx(t), tn, "u-warm"); err != nil { // the gate holds calls after the first
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx(t))
+	firstErr := make(chan error, 1)
+	go func() {
+		_, err := access.Credentials(cctx, tn, "u-alice")
+		firstErr <- err
+	}()
+	waitFor(t, func() bool { return rec.count() == 2 }, "the first caller's AssumeRole")
+	second := make(chan error, 1)
+	go func() {
+		_, err := access.Credentials(ctx(t), tn, "u-alice")
+		second <- err
+	}()
+	cancel()
+	if err := <-firstErr; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled caller: %v, want context.Canceled", err)
+	}
+	close(rec.gate)
+	if err := <-second; err != nil {
+		t.Errorf("the other caller failed with the first one's cancellation: %v", err)
+	}
+	if n := rec.count(); n != 2 {
+		t.Errorf("%d AssumeRole calls, want 2 (one warm-up, one shared)", n)
+	}
+}
+
+// fakeSTS stands in for STS where the emulator cannot: it refuses roles (AccessDenied)
+// and honours ExternalId.
+type fakeSTS struct {
+	AssumeRoleFn        func(in *sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error)
+	GetCallerIdentityFn func(creds aws.Credentials) (*sts.GetCallerIdentityOutput, error)
+}
+
+func (f *fakeSTS) AssumeRole(_ context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return f.AssumeRoleFn(in)
+}
+
+func (f *fakeSTS) GetCallerIdentity(ctx context.Context, _ *sts.GetCallerIdentityInput, opts ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	var o sts.Options
+	for _, fn := range opts {
+		fn(&o)
+	}
+	var creds aws.Credentials
+	if o.Credentials != nil {
+		c, err := o.Credentials.Retrieve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		creds = c
+	}
+	return f.GetCallerIdentityFn(creds)
+}
+
+var errDenied = &smithy.GenericAPIError{Code: "AccessDenied", Message: "User: arn:aws:sts::123456789012:assumed-role/easytocloud-skill/x is not authorized to perform: sts:AssumeRole"}
+
+func issued(key string) *sts.AssumeRoleOutput {
+	return &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{
+		AccessKeyId: aws.String(key), SecretAccessKey: aws.String("secret"), SessionToken: aws.String("token"),
+		Expiration: aws.Time(time.Now().Add(time.Hour)),
+	}}
+}
+
+// trustPolicy returns an AssumeRole that behaves like a role whose trust policy
+// requires externalID (or, when "", requires none).
+func trustPolicy(externalID string) func(in *sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) {
+	return func(in *sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) {
+		if externalID != "" && aws.ToString(in.ExternalId) != externalID {
+			return nil, errDenied
+		}
+		return issued("ASIA" + strings.ToUpper(aws.ToString(in.RoleSessionName))), nil
+	}
+}
+
+func identityIn(account string) func(aws.Credentials) (*sts.GetCallerIdentityOutput, error) {
+	return func(c aws.Credentials) (*sts.GetCallerIdentityOutput, error) {
+		if !strings.HasPrefix(c.AccessKeyID, "ASIA") {
+			return nil, fmt.Errorf("GetCallerIdentity called with %q, not the assumed credentials", c.AccessKeyID)
+		}
+		return &sts.GetCallerIdentityOutput{Account: aws.String(account)}, nil
+	}
+}
+
+func TestAccessDenied(t *testing.T) {
+	calls := 0
+	fake := &fakeSTS{AssumeRoleFn: func(*sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) { calls++; return nil, errDenied }}
+	access := tenants.NewAccess(fake)
+	for range 2 {
+		_, err := access.Credentials(ctx(t), accessTenant(), "u-alice")
+		if !errors.Is(err, tenants.ErrAccessDenied) {
+			t.Fatalf("Credentials: %v, want ErrAccessDenied", err)
+		}
+		if !strings.Contains(err.Error(), "easytocloud can't reach your AWS account; check the role and its ExternalId") {
+			t.Errorf("error %q lacks the human message", err)
+		}
+	}
+	if calls != 2 {
+		t.Errorf("%d AssumeRole calls; a refusal must not be cached, want 2", calls)
+	}
+	// Other STS errors are not reported as AccessDenied.
+	fake.AssumeRoleFn = func(*sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) {
+		return nil, &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded"}
+	}
+	if _, err := access.Credentials(ctx(t), accessTenant(), "u-alice"); err == nil || errors.Is(err, tenants.ErrAccessDenied) {
+		t.Errorf("throttled: %v, want an error that is not ErrAccessDenied", err)
+	}
+	for name, tn := range map[string]tenants.Tenant{"NoRole": {ID: "t", ExternalID: "x"}, "NoExternalID": {ID: "t", RoleARN: testRoleARN}} {
+		if _, err := access.Credentials(ctx(t), tn, "u-alice"); !errors.Is(err, tenants.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
+func TestVerifyRole(t *testing.T) {
+	tn := accessTenant()
+	for _, c := range []struct {
+		name     string
+		assume   func(*sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error)
+		account  string
+		tenant   func(*tenants.Tenant)
+		skip     bool
+		want     error
+		wantText string
+	}{
+		{name: "OK", assume: trustPolicy(tn.ExternalID), account: "222222222222"},
+		{name: "NoExternalIDCondition", assume: trustPolicy(""), account: "222222222222", want: tenants.ErrExternalIDNotRequired, wantText: "add the condition StringEquals sts:ExternalId"},
+		{name: "NoExternalIDConditionSkipped", assume: trustPolicy(""), account: "222222222222", skip: true},
+		{name: "OtherExternalID", assume: trustPolicy("someone-elses-id"), account: "222222222222", want: tenants.ErrAccessDenied, wantText: "check the role and its ExternalId"},
+		{name: "OtherAccount", assume: trustPolicy(tn.ExternalID), account: "333333333333", want: tenants.ErrAccessDenied, wantText: "account 333333333333, not 222222222222"},
+		{name: "MalformedARN", assume: trustPolicy(tn.ExternalID), tenant: func(t *tenants.Tenant) { t.RoleARN = "arn:aws:iam::222:role/x" }, want: tenants.ErrInvalid},
+		{name: "NoExternalID", assume: trustPolicy(tn.ExternalID), tenant: func(t *tenants.Tenant) { t.ExternalID = "" }, want: tenants.ErrInvalid},
+		{name: "ProbeThrottled", assume: func(in *sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) {
+			if in.ExternalId == nil {
+				return nil, &smithy.GenericAPIError{Code: "Throttling"}
+			}
+			return issued("ASIAX"), nil
+		}, account: "222222222222", wantText: "try without the ExternalId"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			access := tenants.NewAccess(&fakeSTS{AssumeRoleFn: c.assume, GetCallerIdentityFn: identityIn(c.account)})
+			access.SkipExternalIDProbe = c.skip
+			in := tn
+			if c.tenant != nil {
+				c.tenant(&in)
+			}
+			err := access.VerifyRole(ctx(t), in)
+			switch {
+			case c.want == nil && c.wantText == "":
+				if err != nil {
+					t.Fatalf("VerifyRole: %v, want nil", err)
+				}
+			case c.want != nil && !errors.Is(err, c.want):
+				t.Fatalf("VerifyRole: %v, want %v", err, c.want)
+			case err == nil || !strings.Contains(err.Error(), c.wantText):
+				t.Fatalf("VerifyRole: %v, want it to say %q", err, c.wantText)
+			}
+		})
+	}
+}
+
+// TestVerifyRoleEmulator runs VerifyRole against moto, which ignores ExternalId:
+// assuming works and the account matches, and the probe (unless skipped) reports
+// the role as assumable without the ExternalId, which is what moto does.
+func TestVerifyRoleEmulator(t *testing.T) {
+	access := tenants.NewAccess(sts.NewFromConfig(awstest.Config(t)))
+	if err := access.VerifyRole(ctx(t), accessTenant()); !errors.Is(err, tenants.ErrExternalIDNotRequired) {
+		t.Errorf("VerifyRole against moto with the probe: %v, want ErrExternalIDNotRequired", err)
+	}
+	access.SkipExternalIDProbe = true
+	if err := access.VerifyRole(ctx(t), accessTenant()); err != nil {
+		t.Errorf("VerifyRole against moto without the probe: %v", err)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// instanceNames lists the Name tags of every instance in region of cfg's account.
+func instanceNames(t *testing.T, cfg aws.Config, region string) []string {
+	t.Helper()
+	out, err := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region }).
+		DescribeInstances(ctx(t), &ec2.DescribeInstancesInput{})
+	if err != nil {
+		t.Fatalf("describe instances: %v", err)
+	}
+	var names []string
+	for _, r := range out.Reservations {
+		for _, i := range r.Instances {
+			for _, tag := range i.Tags {
+				if aws.ToString(tag.Key) == "Name" {
+					names = append(names, aws.ToString(tag.Value))
+				}
+			}
+		}
+	}
+	return names
+}
