@@ -38,6 +38,11 @@ output "custom_domain_target" {
   value       = try(aws_apigatewayv2_domain_name.api[0].domain_name_configuration[0].target_domain_name, null)
 }
 
+output "region" {
+  description = "Region of the stack (AWS_REGION for the easytocloud CLI)."
+  value       = local.region
+}
+
 output "table_name" {
   description = "Name of the DynamoDB table (EASYTOCLOUD_TABLE for the easytocloud CLI)."
   value       = aws_dynamodb_table.main.name
