@@ -32,7 +32,7 @@ export PATH := $(TOOLS):$(PATH)
 
 .PHONY: help
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 .PHONY: emulator
 emulator: ## Install the AWS emulator (moto) into .venv unless moto_server is already available.
@@ -60,6 +60,9 @@ $(TFSEC):
 	rm -rf $@.tmp
 	GOBIN=$@.tmp $(GO) install github.com/aquasecurity/tfsec/cmd/tfsec@$(TFSEC_VERSION)
 	mv $@.tmp/tfsec $@ && rm -rf $@.tmp
+
+.PHONY: tools
+tools: $(TOOLS)/staticcheck $(TFLINT) $(TFSEC) ## Install the pinned linters into .tools/bin (once).
 
 .PHONY: fmt-check
 fmt-check: ## Fail when a Go file is not gofmt-formatted.
