@@ -1,0 +1,314 @@
+package oauth_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"golang.org/x/oauth2"
+
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/oauth"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+func TestMain(m *testing.M) { awstest.Main(m) }
+
+const (
+	skillID  = "amzn1.ask.skill.0000-test"
+	vendorID = "M2TESTVENDOR"
+	password = "correct horse battery staple"
+)
+
+// clock is a settable time source shared by the server and the test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// syncBuffer collects log lines written from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.Write(p) }
+func (b *syncBuffer) String() string              { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+
+// env is one authorization server on a fresh table, with a tenant, a user and the
+// Alexa client registered, served over HTTP on a loopback port.
+type env struct {
+	t        testing.TB
+	srv      *oauth.Server
+	ts       *httptest.Server
+	issuer   string
+	clock    *clock
+	logs     *syncBuffer
+	db       *dynamodb.Client
+	table    string
+	store    *tenants.Store
+	tenant   tenants.Tenant
+	user     tenants.User
+	client   oauth.Client
+	secret   string
+	verifier *accesstoken.Verifier
+	secrets  []string // values that must never appear in a log line
+}
+
+type envOption func(*oauth.Config)
+
+func withKMSSigner(tb testing.TB) envOption {
+	return func(c *oauth.Config) {
+		signer := accesstoken.NewKMSSigner(kms.NewFromConfig(awstest.Config(tb)), awstest.SigningKey(tb))
+		c.Signer, c.Keys = signer, signer
+	}
+}
+
+func newEnv(tb testing.TB, opts ...envOption) *env {
+	tb.Helper()
+	ctx := context.Background()
+	cfg := awstest.Config(tb)
+	db, kmsc := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
+	table, secretsKey := awstest.Table(tb), awstest.SecretsKey(tb)
+	e := &env{t: tb, clock: &clock{t: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, db: db, table: table}
+
+	e.store = tenants.NewStore(db, kmsc, table, secretsKey)
+	e.store.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
+	var err error
+	e.tenant, err = e.store.CreateTenant(ctx, tenants.Tenant{Name: "Acme Corp", RoleARN: "arn:aws:iam::" + awstest.NewAccountID(tb) + ":role/easytocloud",
+		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}}, "")
+	if err != nil {
+		tb.Fatalf("create tenant: %v", err)
+	}
+	e.user, err = e.store.CreateUser(ctx, tenants.User{TenantID: e.tenant.ID, Email: "ada@example.com", Phone: "+15550100100"}, password)
+	if err != nil {
+		tb.Fatalf("create user: %v", err)
+	}
+
+	signer, err := accesstoken.NewFileSigner(filepath.Join(tb.TempDir(), "signing.pem"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.ts = httptest.NewUnstartedServer(nil)
+	e.issuer = "http://" + e.ts.Listener.Addr().String()
+	conf := oauth.Config{
+		Issuer: e.issuer, Audience: skillID, DB: db, Table: table,
+		Keyring: tenants.NewKeyring(db, kmsc, table, secretsKey), Users: e.store, Signer: signer,
+		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:    e.clock.Now,
+	}
+	for _, o := range opts {
+		o(&conf)
+	}
+	e.srv, err = oauth.NewServer(conf)
+	if err != nil {
+		tb.Fatalf("new server: %v", err)
+	}
+	e.ts.Config.Handler = e.srv
+	e.ts.Start()
+	tb.Cleanup(e.ts.Close)
+
+	clients := oauth.NewClients(db, table)
+	clients.Now = e.clock.Now
+	e.client, e.secret, err = clients.Create(ctx, oauth.Client{Name: "Alexa", VendorID: vendorID,
+		RedirectURIs: []string{"http://127.0.0.1/callback"}})
+	if err != nil {
+		tb.Fatalf("create client: %v", err)
+	}
+	keys := conf.Keys
+	if keys == nil {
+		keys = signer
+	}
+	e.verifier = &accesstoken.Verifier{Issuer: e.issuer, Audience: skillID, Keys: keys, Now: e.clock.Now}
+	e.secrets = []string{password, e.secret}
+	tb.Cleanup(e.checkLogs)
+	return e
+}
+
+// checkLogs fails the test when a log line holds a secret, a code or a token the
+// test saw, or is not JSON.
+func (e *env) checkLogs() {
+	logs := e.logs.String()
+	for _, s := range e.secrets {
+		if s != "" && strings.Contains(logs, s) {
+			e.t.Errorf("a log line contains the secret %.6s…", s)
+		}
+	}
+	for line := range strings.SplitSeq(strings.TrimSpace(logs), "\n") {
+		if line != "" && !json.Valid([]byte(line)) {
+			e.t.Errorf("log line is not JSON: %s", line)
+		}
+	}
+}
+
+// remember adds values that must never be logged.
+func (e *env) remember(vals ...string) { e.secrets = append(e.secrets, vals...) }
+
+func (e *env) config(redirect string) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID: e.client.ID, ClientSecret: e.secret, RedirectURL: redirect, Scopes: []string{"easytocloud"},
+		Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "/oauth/authorize", TokenURL: e.issuer + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader},
+	}
+}
+
+func alexaRedirect() string { return oauth.AlexaRedirectURIs(vendorID)[1] }
+
+// browser is a cookie-keeping client that does not follow redirects.
+func (e *env) browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// formFields returns the hidden fields of the login page.
+func formFields(tb testing.TB, page string) url.Values {
+	tb.Helper()
+	v := url.Values{}
+	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
+		v.Set(m[1], htmlUnescape(m[2]))
+	}
+	if v.Get("csrf_token") == "" {
+		tb.Fatalf("login page has no csrf_token:\n%s", page)
+	}
+	return v
+}
+
+func htmlUnescape(s string) string {
+	r := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`)
+	return r.Replace(s)
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func do(tb testing.TB, c *http.Client, req *http.Request) response {
+	tb.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(b)}
+}
+
+func get(tb testing.TB, c *http.Client, u string) response {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	return do(tb, c, req)
+}
+
+func postForm(tb testing.TB, c *http.Client, u string, form url.Values) response {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return do(tb, c, req)
+}
+
+// signIn opens authURL in a fresh browser, signs in with email and pw and returns the
+// response to the POST.
+func (e *env) signIn(tb testing.TB, authURL, email, pw string) response {
+	tb.Helper()
+	b := e.browser()
+	page := get(tb, b, authURL)
+	if page.status != http.StatusOK {
+		tb.Fatalf("GET authorize: %d\n%s", page.status, page.body)
+	}
+	form := formFields(tb, page.body)
+	form.Set("email", email)
+	form.Set("password", pw)
+	return postForm(tb, b, e.issuer+"/oauth/authorize", form)
+}
+
+// authorize runs the browser part for cfg with PKCE and returns the code.
+func (e *env) authorize(tb testing.TB, cfg *oauth2.Config, verifier string) string {
+	tb.Helper()
+	state := "state-" + oauth2.GenerateVerifier()[:8]
+	resp := e.signIn(tb, cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), e.user.Email, password)
+	if resp.status != http.StatusSeeOther {
+		tb.Fatalf("sign-in answered %d, want 303:\n%s", resp.status, resp.body)
+	}
+	loc, err := url.Parse(resp.header.Get("Location"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != cfg.RedirectURL {
+		tb.Fatalf("redirected to %s, want %s", got, cfg.RedirectURL)
+	}
+	if loc.Query().Get("state") != state {
+		tb.Fatalf("state %q, want %q", loc.Query().Get("state"), state)
+	}
+	code := loc.Query().Get("code")
+	if code == "" {
+		tb.Fatalf("no code in %s", loc.Redacted())
+	}
+	e.remember(code)
+	return code
+}
+
+// exchange redeems code with cfg and returns the token or the error.
+func (e *env) exchange(cfg *oauth2.Config, code, verifier string) (*oauth2.Token, error) {
+	tok, err := cfg.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
+	if tok != nil {
+		e.remember(tok.AccessToken, tok.RefreshToken)
+	}
+	return tok, err
+}
+
+// refresh uses refreshToken with cfg and returns the new access token or the error.
+func (e *env) refresh(cfg *oauth2.Config, refreshToken string) (*oauth2.Token, error) {
+	tok, err := cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: refreshToken}).Token()
+	if tok != nil {
+		e.remember(tok.AccessToken)
+	}
+	return tok, err
+}
+
+// tokenSet is a full link: code, exchange; it returns the tokens.
+func (e *env) link(tb testing.TB) *oauth2.Token {
+	tb.Helper()
+	cfg := e.config(alexaRedirect())
+	v := oauth2.GenerateVerifier()
+	tok, err := e.exchange(cfg, e.authorize(tb, cfg, v), v)
+	if err != nil {
+		tb.Fatalf("exchange: %v", err)
+	}
+	return tok
+}
+
+// oauthErrorCode returns the RFC 6749 error code of a token endpoint error.
+func oauthErrorCode(err error) string {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		return re.ErrorCode
+	}
+	return ""
+}

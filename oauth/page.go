@@ -1,0 +1,62 @@
+package oauth
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"html/template"
+	"log/slog"
+	"net/http"
+)
+
+//go:embed login.css
+var styleSheet string
+
+//go:embed login.html
+var pageTemplates string
+
+// styleHash is the CSP source of the inline stylesheet, so that the pages need no
+// 'unsafe-inline' and no asset of their own.
+var styleHash = func() string {
+	sum := sha256.Sum256([]byte(styleSheet))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}()
+
+var pages = template.Must(template.New("pages").Parse(pageTemplates))
+
+type hiddenField struct{ Name, Value string }
+
+type loginPage struct {
+	CSS        template.CSS
+	ClientName string
+	Message    string
+	CSRF       string
+	Email      string
+	Hidden     []hiddenField
+}
+
+type errorPage struct {
+	CSS            template.CSS
+	Title, Message string
+}
+
+// render writes a page; the template is fixed and its data escaped, so executing it
+// into a buffer can fail only on a programming error, which becomes a 500.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("page", name), slog.String("detail", err.Error()))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// errorPage shows an error without sending the browser anywhere: for requests whose
+// client or redirect URI cannot be trusted.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
+	s.render(w, r, status, "error", errorPage{CSS: template.CSS(styleSheet), Title: title, Message: message})
+}

@@ -1,0 +1,230 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-oauth2/oauth2/v4"
+	oerrors "github.com/go-oauth2/oauth2/v4/errors"
+	"github.com/go-oauth2/oauth2/v4/server"
+
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// Config is what a Server needs. Issuer, Audience, DB, Table, Keyring, Users and
+// Signer are required.
+type Config struct {
+	// Issuer is the server's base URL (https, or http on a loopback address for the
+	// local stack): the iss of its tokens and the prefix of its endpoints.
+	Issuer string
+	// Audience is the aud of its access tokens: the Alexa skill ID.
+	Audience string
+	DB       DynamoDB
+	Table    string
+	Keyring  Keyring
+	Users    Users
+	// Signer signs access tokens (accesstoken.KMSSigner; a FileSigner on the local stack).
+	Signer accesstoken.Signer
+	// Keys are the public keys published at /.well-known/jwks.json; nil means the
+	// Signer's own (both signers of accesstoken are key sources).
+	Keys accesstoken.KeySource
+	// Scopes a client may ask for; nil means DefaultScopes. A request without scope
+	// gets all of them.
+	Scopes []string
+	// Limits of failed sign-ins; zero fields take DefaultLoginLimits'.
+	Limits LoginLimits
+	// Logger receives one JSON line per request and event; nil discards.
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultScopes is the one scope of easytocloud: acting in the tenant's account.
+var DefaultScopes = []string{"easytocloud"}
+
+// Server is the authorization server: one http.Handler for /oauth/authorize,
+// /oauth/token, /oauth/revoke, /.well-known/oauth-authorization-server and
+// /.well-known/jwks.json. Every response carries the security headers.
+type Server struct {
+	issuer   string
+	basePath string // the issuer URL's path, stripped from requests when present
+	secure   bool   // https issuer: Secure cookies, HSTS
+	scopes   []string
+	keys     accesstoken.KeySource
+
+	lib      *server.Server
+	mgr      *manager
+	clients  *Clients
+	tokens   *Tokens
+	throttle *throttle
+	macs     macs
+	log      *slog.Logger
+	now      func() time.Time
+	mux      *http.ServeMux
+}
+
+// NewServer checks cfg and returns the server. It does no I/O.
+func NewServer(cfg Config) (*Server, error) {
+	iss, err := url.Parse(strings.TrimRight(cfg.Issuer, "/"))
+	switch {
+	case err != nil || iss.Host == "" || iss.RawQuery != "" || iss.Fragment != "" ||
+		!(iss.Scheme == "https" || (iss.Scheme == "http" && isLoopback(iss.Hostname()))):
+		return nil, fmt.Errorf("oauth server: issuer %q must be an https URL (http only on a loopback address) without query", cfg.Issuer)
+	case cfg.Audience == "":
+		return nil, errors.New("oauth server: no audience (the skill ID)")
+	case cfg.DB == nil || cfg.Table == "" || cfg.Keyring == nil || cfg.Users == nil || cfg.Signer == nil:
+		return nil, errors.New("oauth server: DB, Table, Keyring, Users and Signer are required")
+	}
+	keys := cfg.Keys
+	if keys == nil {
+		ks, ok := cfg.Signer.(accesstoken.KeySource)
+		if !ok {
+			return nil, errors.New("oauth server: the signer publishes no keys; set Keys")
+		}
+		keys = ks
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	scopes := cfg.Scopes
+	if scopes == nil {
+		scopes = DefaultScopes
+	}
+	s := &Server{
+		issuer:   iss.String(),
+		basePath: iss.Path,
+		secure:   iss.Scheme == "https",
+		scopes:   scopes,
+		keys:     keys,
+		clients:  &Clients{Now: now, db: cfg.DB, table: cfg.Table},
+		tokens:   &Tokens{Now: now, db: cfg.DB, table: cfg.Table, macs: macs{cfg.Keyring}},
+		macs:     macs{cfg.Keyring},
+		log:      log,
+		now:      now,
+	}
+	s.throttle = &throttle{db: cfg.DB, table: cfg.Table, macs: s.macs, now: now, limits: cfg.Limits.withDefaults()}
+	s.mgr = &manager{clients: s.clients, tokens: s.tokens, users: cfg.Users, signer: cfg.Signer,
+		issuer: s.issuer, audience: cfg.Audience, now: now}
+	s.lib = newLibraryServer(s.mgr)
+	s.routes()
+	return s, nil
+}
+
+// newLibraryServer configures go-oauth2's protocol plumbing with every unsafe default
+// closed: response type code only, grants authorization_code and refresh_token only,
+// PKCE S256 only, client credentials from Basic (URL-decoded) or the body, never a
+// redirect decided by the library.
+func newLibraryServer(m oauth2.Manager) *server.Server {
+	lib := server.NewServer(&server.Config{
+		TokenType:                   "Bearer",
+		AllowedResponseTypes:        []oauth2.ResponseType{oauth2.Code},
+		AllowedGrantTypes:           []oauth2.GrantType{oauth2.AuthorizationCode, oauth2.Refreshing},
+		AllowedCodeChallengeMethods: []oauth2.CodeChallengeMethod{oauth2.CodeChallengeS256},
+	}, m)
+	lib.ClientInfoHandler = clientCredentials
+	lib.PasswordAuthorizationHandler = func(context.Context, string, string, string) (string, error) {
+		return "", refuse(oerrors.ErrUnsupportedGrantType, "password grant")
+	}
+	lib.UserAuthorizationHandler = func(http.ResponseWriter, *http.Request) (string, error) {
+		return "", refuse(oerrors.ErrAccessDenied, "the library's authorize flow is not used")
+	}
+	lib.PreRedirectErrorHandler = func(_ http.ResponseWriter, _ *server.AuthorizeRequest, err error) error {
+		return err
+	}
+	return lib
+}
+
+// RevokeUser revokes all refresh tokens and unredeemed codes of p (see Tokens.RevokeUser).
+func (s *Server) RevokeUser(ctx context.Context, p tenants.Principal) error {
+	return s.tokens.RevokeUser(ctx, p)
+}
+
+// Clients returns the server's client registry.
+func (s *Server) Clients() *Clients { return s.clients }
+
+func (s *Server) routes() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oauth/authorize", s.handleAuthorize)
+	mux.HandleFunc("POST /oauth/authorize", s.handleAuthorize)
+	mux.HandleFunc("POST /oauth/token", s.handleToken)
+	mux.HandleFunc("POST /oauth/revoke", s.handleRevoke)
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
+	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "not found", http.StatusNotFound)
+	})
+	s.mux = mux
+}
+
+// ServeHTTP serves the endpoints with the security headers on every response and one
+// log line per request (method, path, status, duration; never the query or a body).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if s.basePath != "" && strings.HasPrefix(r.URL.Path, s.basePath+"/") {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = strings.TrimPrefix(r.URL.Path, s.basePath)
+		r2.URL.RawPath = ""
+		r = r2
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.securityHeaders(rec.Header(), "")
+	s.mux.ServeHTTP(rec, r)
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
+}
+
+// securityHeaders sets the headers every response carries. formAction is the extra
+// form-action source of the login page (the redirect URI's origin, which the
+// browser checks on the 303 after the POST); "" allows no form at all.
+func (s *Server) securityHeaders(h http.Header, formAction string) {
+	fa := "'none'"
+	if formAction != "" {
+		fa = "'self' " + formAction
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+styleHash+"'; img-src 'self'; "+
+		"form-action "+fa+"; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	if s.secure {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// sourceAddress is the client's IP address (API Gateway's sourceIp, which the Lambda
+// adapter puts in RemoteAddr; X-Forwarded-For is not trusted).
+func sourceAddress(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
