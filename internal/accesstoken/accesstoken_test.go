@@ -89,6 +89,9 @@ func TestKMSMintVerify(t *testing.T) {
 		}
 	}
 
+	if body["aud"] != audience {
+		t.Errorf("aud = %#v, want the single string %q", body["aud"], audience)
+	}
 	v := &accesstoken.Verifier{Issuer: issuer, Audience: audience, Keys: accesstoken.KMSKeys(client, keyID), Now: at(t0.Add(time.Minute))}
 	p, err := v.Verify(context.Background(), tok)
 	if err != nil {

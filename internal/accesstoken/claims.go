@@ -40,17 +40,20 @@ type jwtClaims struct {
 	Scope    string `json:"scope,omitempty"`
 }
 
-func (c Claims) wire() jwtClaims {
-	return jwtClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    c.Issuer,
-			Subject:   c.Subject,
-			Audience:  jwt.ClaimStrings{c.Audience},
-			ExpiresAt: jwt.NewNumericDate(c.ExpiresAt),
-			IssuedAt:  jwt.NewNumericDate(c.IssuedAt),
-			ID:        c.ID,
-		},
-		TenantID: c.TenantID,
-		Scope:    c.Scope,
+// wire returns the claims as minted. aud is a single string (RFC 7519 allows it, and
+// it is what most verifiers expect for one audience); the library would write a list.
+func (c Claims) wire() jwt.MapClaims {
+	m := jwt.MapClaims{
+		"iss": c.Issuer,
+		"aud": c.Audience,
+		"sub": c.Subject,
+		"tid": c.TenantID,
+		"iat": c.IssuedAt.Unix(),
+		"exp": c.ExpiresAt.Unix(),
+		"jti": c.ID,
 	}
+	if c.Scope != "" {
+		m["scope"] = c.Scope
+	}
+	return m
 }
