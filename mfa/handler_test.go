@@ -113,3 +113,30 @@ var errInternalForTest = errorString("dynamodb: secret detail")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// TestHandlerLockoutAnswers429WithRetryAfter locks a user through the handler on the
+// real Service and checks the answer a caller of the HTTP API sees.
+func TestHandlerLockoutAnswers429WithRetryAfter(t *testing.T) {
+	e := newEnv(t)
+	e.sts.SetFn(denyAll)
+	h := NewHandler(e.svc)
+	body := `{"tenant":"` + e.token.tenant.ID + `","user":"` + e.token.user.ID + `","code":"123456"}`
+	var rec *httptest.ResponseRecorder
+	for range MaxFailures {
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(body)))
+	}
+	var got errorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatalf("answer %q: %v", rec.Body, err)
+	}
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "900" || got.Error != "locked" || got.RetryAfter != 900 {
+		t.Errorf("10th failure: %d Retry-After %q %s; want 429, Retry-After 900, locked", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	e.clock.Advance(time.Minute)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(body)))
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "840" {
+		t.Errorf("a minute later: %d Retry-After %q, want 429 and 840", rec.Code, rec.Header().Get("Retry-After"))
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -158,9 +159,14 @@ func (s *Service) Challenge(ctx context.Context, tenantID, userID string) (Chall
 		},
 	})
 	if err != nil {
-		// The SNS error names the phone number; it goes no further than this wrap.
-		s.audit(ctx, auditChallenge, ev, "send_failed", -1)
-		return Challenge{}, errors.New("send SMS: SNS refused the message")
+		// SNS's message may name the phone number: only its error code goes on.
+		code := "unknown"
+		var apiErr smithy.APIError
+		if errors.As(err, &apiErr) {
+			code = apiErr.ErrorCode()
+		}
+		s.audit(ctx, auditChallenge, ev, "send_failed", -1, "sns_error", code)
+		return Challenge{}, fmt.Errorf("send SMS: SNS refused the message (%s)", code)
 	}
 	s.audit(ctx, auditChallenge, ev, "sent", CodeTries)
 	return Challenge{Method: tenants.MFASMS, Sent: true, PhoneHint: ev.phone, ExpiresAt: expires}, nil

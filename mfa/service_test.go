@@ -3,10 +3,13 @@ package mfa
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
@@ -291,5 +294,21 @@ func wantRetry(tb testing.TB, err, sentinel error, after time.Duration) {
 	var re *RetryError
 	if !errors.As(err, &re) || !errors.Is(err, sentinel) || re.RetryAfter != after {
 		tb.Errorf("error = %v, want %v with retry after %v", err, sentinel, after)
+	}
+}
+
+// failingSNS refuses every message the way SNS does, naming the phone in its message.
+type failingSNS struct{}
+
+func (failingSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "InvalidParameter", Message: "Invalid parameter: PhoneNumber Reason: " + aws.ToString(in.PhoneNumber) + " is opted out"}
+}
+
+func TestChallengeWhenSNSRefuses(t *testing.T) {
+	e := newEnv(t)
+	e.svc.sms = failingSNS{}
+	_, err := e.svc.Challenge(context.Background(), e.sms.tenant.ID, e.sms.user.ID)
+	if err == nil || strings.Contains(err.Error(), e.sms.user.Phone) || !strings.Contains(err.Error(), "InvalidParameter") {
+		t.Errorf("Challenge error = %v; want SNS's error code without the phone number", err)
 	}
 }
