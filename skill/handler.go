@@ -1,0 +1,377 @@
+package skill
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/easytocloud/easytocloud/mfa"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// ErrWrongApplication means a request was not for the configured skill ID (or no
+// skill ID is configured). The Lambda entry returns it, so Alexa gets no answer; the
+// HTTPS entry answers 400.
+var ErrWrongApplication = errors.New("skill: request is for another application ID")
+
+// TokenVerifier checks a linked account's access token and names the speaker
+// (accesstoken.Verifier fits). An error means the token is not accepted.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (tenants.Principal, error)
+}
+
+// Directory finds the speaker's tenant and user (tenants.Store fits). Both return an
+// error wrapping tenants.ErrNotFound when the record does not exist.
+type Directory interface {
+	GetTenant(ctx context.Context, id string) (tenants.Tenant, error)
+	GetUser(ctx context.Context, tenantID, userID string) (tenants.User, error)
+}
+
+// AccountAccess turns a tenant into an AWS configuration acting in its account for a
+// user (tenants.Access fits). Requests made with it fail with an error wrapping
+// tenants.ErrAccessDenied when the tenant's role cannot be assumed.
+type AccountAccess interface {
+	Config(base aws.Config, t tenants.Tenant, userID string) aws.Config
+}
+
+// SecondFactor is the second factor: challenges, verification, elevations and
+// locking (mfa.Service and mfa.Client fit). Errors are those of package mfa.
+type SecondFactor interface {
+	Challenge(ctx context.Context, tenantID, userID string) (mfa.Challenge, error)
+	Verify(ctx context.Context, tenantID, userID, code string) (mfa.Elevation, error)
+	Elevation(ctx context.Context, tenantID, userID string) (mfa.Elevation, error)
+	Lock(ctx context.Context, tenantID, userID string) error
+}
+
+// TokenRevoker revokes every token of a user (the oauth package's revoker fits). The
+// skill calls it when a user disables the skill.
+type TokenRevoker interface {
+	RevokeUser(ctx context.Context, p tenants.Principal) error
+}
+
+// Defaults of the Handler's time limits.
+const (
+	// DefaultBudget is how long a request may take: Alexa waits 8 seconds, and 1.5
+	// of them stay for the network and for rendering the answer.
+	DefaultBudget = 6500 * time.Millisecond
+	// DefaultCallTimeout bounds the work in one region.
+	DefaultCallTimeout = 4 * time.Second
+	// DefaultRegionsTTL is how long the regions enabled in a tenant's account are
+	// remembered.
+	DefaultRegionsTTL = time.Hour
+)
+
+// Handler answers Alexa requests. Set the fields, then call Handle (the Lambda
+// entry) or serve NewHTTPHandler; do not change them afterwards. A Handler is safe
+// for concurrent use.
+type Handler struct {
+	// SkillID is the only application ID accepted; empty refuses every request.
+	SkillID string
+	// Tokens verifies access tokens; Directory, Access and MFA reach the tenant,
+	// its account and the second factor.
+	Tokens    TokenVerifier
+	Directory Directory
+	Access    AccountAccess
+	MFA       SecondFactor
+	// Revoker revokes a user's tokens on SkillDisabled; nil only logs the event.
+	Revoker TokenRevoker
+	// Progress sends progressive responses; nil sends none.
+	Progress ProgressSender
+	// AWS is the base configuration for clients in tenants' accounts (endpoint,
+	// HTTP client, retries); its Region is where DescribeRegions is asked
+	// (us-east-1 when empty).
+	AWS aws.Config
+	// NewEC2 and NewKinesis build clients for a region; nil means the SDK's.
+	NewEC2     func(cfg aws.Config, region string) EC2API
+	NewKinesis func(cfg aws.Config, region string) KinesisAPI
+	// Budget, CallTimeout and RegionsTTL default to DefaultBudget,
+	// DefaultCallTimeout and DefaultRegionsTTL.
+	Budget      time.Duration
+	CallTimeout time.Duration
+	RegionsTTL  time.Duration
+	// Now is the clock for caches and elevations (time.Now when nil). Deadlines
+	// use the monotonic clock.
+	Now func() time.Time
+	// Log receives operational and audit lines (slog.Default() when nil). It never
+	// gets an access token.
+	Log *slog.Logger
+
+	mu      sync.Mutex
+	regions map[string]regionsEntry // by tenant ID and role ARN
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
+
+func (h *Handler) budget() time.Duration      { return orDefault(h.Budget, DefaultBudget) }
+func (h *Handler) callTimeout() time.Duration { return orDefault(h.CallTimeout, DefaultCallTimeout) }
+func (h *Handler) regionsTTL() time.Duration  { return orDefault(h.RegionsTTL, DefaultRegionsTTL) }
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// Handle answers one request. It returns ErrWrongApplication (and no response) for a
+// request that is not for SkillID, and an error for a nil envelope; every other
+// failure, a panic included, is answered with a spoken apology and logged.
+func (h *Handler) Handle(ctx context.Context, env *RequestEnvelope) (resp *ResponseEnvelope, err error) {
+	if env == nil {
+		return nil, errors.New("skill: no request")
+	}
+	if h.SkillID == "" || env.ApplicationID() != h.SkillID {
+		h.log().WarnContext(ctx, "request for another application refused",
+			slog.String("application_id", env.ApplicationID()), slog.String("request_type", env.Request.Type))
+		return nil, ErrWrongApplication
+	}
+	start := time.Now()
+	deadline := start.Add(h.budget())
+	if d, ok := ctx.Deadline(); ok && d.Add(-300*time.Millisecond).Before(deadline) {
+		deadline = d.Add(-300 * time.Millisecond)
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	log := h.log().With(slog.String("request_id", env.Request.RequestID))
+	defer func() {
+		if p := recover(); p != nil {
+			log.ErrorContext(ctx, "panic answering request", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			resp, err = tell(catalogFor(env.Locale()).apology).envelope(), nil
+		}
+	}()
+	r := h.route(ctx, env, log)
+	resp = r.envelope()
+	log.InfoContext(ctx, "request answered", slog.String("request_type", env.Request.Type),
+		slog.String("intent", intentName(env)), slog.Duration("took", time.Since(start)))
+	return resp, nil
+}
+
+func intentName(env *RequestEnvelope) string {
+	if env.Request.Intent == nil {
+		return ""
+	}
+	return env.Request.Intent.Name
+}
+
+// route answers by request type: events and session ends need no account; intents
+// and launches need a linked one.
+func (h *Handler) route(ctx context.Context, env *RequestEnvelope, log *slog.Logger) reply {
+	msg := catalogFor(env.Locale())
+	switch env.Request.Type {
+	case SessionEndedRequestType:
+		attrs := []any{slog.String("reason", env.Request.Reason)}
+		if e := env.Request.Error; e != nil {
+			attrs = append(attrs, slog.String("error_type", e.Type), slog.String("error_message", e.Message))
+		}
+		log.InfoContext(ctx, "session ended", attrs...)
+		return reply{silent: true}
+	case SkillDisabledType:
+		h.skillDisabled(ctx, env, log)
+		return reply{silent: true}
+	case SkillAccountLinkedType:
+		h.accountLinked(ctx, env, log)
+		return reply{silent: true}
+	case SkillEnabledType:
+		log.InfoContext(ctx, "skill enabled")
+		return reply{silent: true}
+	case LaunchRequestType, IntentRequestType:
+	default:
+		log.InfoContext(ctx, "request type not handled", slog.String("request_type", env.Request.Type))
+		return reply{silent: true}
+	}
+	name := intentName(env)
+	if env.Request.Type == IntentRequestType {
+		switch name {
+		case "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent":
+			return tell(msg.goodbye)
+		}
+	}
+	t, r, ok := h.newTurn(ctx, env, msg, log)
+	if !ok {
+		return r
+	}
+	if env.Request.Type == LaunchRequestType {
+		return t.finish(t.launch(ctx))
+	}
+	rt, known := routes[name]
+	if !known {
+		log.InfoContext(ctx, "unknown intent", slog.String("intent", name))
+		return t.finish(ask(msg.fallback, msg.helpReprompt))
+	}
+	return t.finish(rt.handle(t, ctx))
+}
+
+// turn is one request of a known user: who they are, their tenant, their account.
+type turn struct {
+	h      *Handler
+	env    *RequestEnvelope
+	msg    *catalog
+	who    tenants.Principal
+	tenant tenants.Tenant
+	cfg    aws.Config // acts in the tenant's account as the user
+	log    *slog.Logger
+	// attrs are the session attributes for the next turn.
+	attrs map[string]any
+	// oneShot is an intent that opened the session ("ask easy to cloud to …"): the
+	// answer ends the session unless it asks something.
+	oneShot bool
+}
+
+// newTurn identifies the speaker: the access token names the principal, whose
+// tenant and user must exist. ok false comes with the reply to give instead.
+func (h *Handler) newTurn(ctx context.Context, env *RequestEnvelope, msg *catalog, log *slog.Logger) (*turn, reply, bool) {
+	link := tell(msg.linkAccount)
+	link.card = &Card{Type: CardLinkAccount}
+	token := env.AccessToken()
+	if token == "" {
+		return nil, link, false
+	}
+	who, err := h.Tokens.Verify(ctx, token)
+	if err != nil {
+		if isKeysUnavailable(err) {
+			log.ErrorContext(ctx, "access token keys unavailable", slog.String("error", err.Error()))
+			return nil, tell(msg.keysDown), false
+		}
+		log.WarnContext(ctx, "access token refused", slog.String("reason", err.Error()))
+		return nil, link, false
+	}
+	log = log.With(slog.String("tenant", who.TenantID), slog.String("user", who.UserID))
+	var (
+		tenant         tenants.Tenant
+		tErr, userErr  error
+		wg             sync.WaitGroup
+		getUserTimeout = h.callTimeout()
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ctx, cancel := context.WithTimeout(ctx, getUserTimeout)
+		defer cancel()
+		_, userErr = h.Directory.GetUser(ctx, who.TenantID, who.UserID)
+	}()
+	tctx, cancel := context.WithTimeout(ctx, getUserTimeout)
+	tenant, tErr = h.Directory.GetTenant(tctx, who.TenantID)
+	cancel()
+	wg.Wait()
+	for _, err := range []error{tErr, userErr} {
+		switch {
+		case err == nil:
+		case errors.Is(err, tenants.ErrNotFound):
+			log.WarnContext(ctx, "token names a tenant or user that no longer exists", slog.String("error", err.Error()))
+			return nil, link, false
+		default:
+			log.ErrorContext(ctx, "directory lookup failed", slog.String("error", err.Error()))
+			return nil, tell(msg.keysDown), false
+		}
+	}
+	attrs := map[string]any{}
+	for k, v := range env.Session.Attributes {
+		attrs[k] = v
+	}
+	return &turn{
+		h: h, env: env, msg: msg, who: who, tenant: tenant, log: log, attrs: attrs,
+		cfg:     h.Access.Config(h.AWS, tenant, who.UserID),
+		oneShot: env.Session.New && env.Request.Type == IntentRequestType,
+	}, reply{}, true
+}
+
+// finish attaches the session attributes to a reply that keeps the session open.
+func (t *turn) finish(r reply) reply {
+	if r.attrs == nil && len(t.attrs) > 0 {
+		r.attrs = t.attrs
+	}
+	return r
+}
+
+// answer gives information: in a session the user may go on, a one-shot request ends.
+func (t *turn) answer(s ssml) reply {
+	if t.oneShot {
+		return tell(s)
+	}
+	return ask(s, t.msg.whatElse)
+}
+
+// failed answers an error from the tenant's account or a dependency, and logs it.
+func (t *turn) failed(ctx context.Context, what string, err error) reply {
+	msg := t.msg
+	var s ssml
+	switch classify(err) {
+	case failRole:
+		s = msg.roleDenied
+	case failDenied:
+		s = msg.notPermitted
+	case failThrottled:
+		s = msg.throttled
+	case failTimeout:
+		s = msg.unreachableAll
+	default:
+		s = msg.apology
+	}
+	t.log.ErrorContext(ctx, what+" failed", slog.String("error", err.Error()))
+	return t.answer(s)
+}
+
+// launch welcomes the user.
+func (t *turn) launch(context.Context) reply {
+	return ask(t.msg.welcome, t.msg.welcomeReprompt)
+}
+
+// skillDisabled revokes the user's tokens when they disable the skill. The event
+// carries the access token of a linked account; a token that no longer verifies
+// cannot name the user, which is logged.
+func (h *Handler) skillDisabled(ctx context.Context, env *RequestEnvelope, log *slog.Logger) {
+	token := env.AccessToken()
+	if token == "" {
+		log.InfoContext(ctx, "skill disabled by a user without a linked account")
+		return
+	}
+	who, err := h.Tokens.Verify(ctx, token)
+	if err != nil {
+		log.WarnContext(ctx, "skill disabled, but the access token does not name a user; tokens not revoked", slog.String("reason", err.Error()))
+		return
+	}
+	log = log.With(slog.String("tenant", who.TenantID), slog.String("user", who.UserID))
+	if h.Revoker == nil {
+		log.WarnContext(ctx, "skill disabled; no revoker configured, tokens not revoked")
+		return
+	}
+	if err := h.Revoker.RevokeUser(ctx, who); err != nil {
+		log.ErrorContext(ctx, "skill disabled; revoking the user's tokens failed", slog.String("error", err.Error()))
+		return
+	}
+	log.InfoContext(ctx, "skill disabled; the user's tokens are revoked")
+}
+
+// accountLinked records that a user linked their account.
+func (h *Handler) accountLinked(ctx context.Context, env *RequestEnvelope, log *slog.Logger) {
+	token := ""
+	if env.Request.Body != nil {
+		token = env.Request.Body.AccessToken
+	}
+	if token == "" {
+		token = env.AccessToken()
+	}
+	who, err := h.Tokens.Verify(ctx, token)
+	if err != nil {
+		log.WarnContext(ctx, "account linked with a token that does not verify", slog.String("reason", err.Error()))
+		return
+	}
+	log.InfoContext(ctx, "account linked", slog.String("tenant", who.TenantID), slog.String("user", who.UserID))
+}

@@ -1,0 +1,258 @@
+package skill
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// instance is an EC2 instance of the tenant's account as the skill speaks of it.
+type instance struct {
+	ID, Region, Name, Type, State string
+	// Controllable is true when the instance may be changed by voice: it carries
+	// the tenant's control tag, or the tenant has none.
+	Controllable bool
+}
+
+const (
+	// maxListed is how many instances are read out by name; more are summarised.
+	maxListed = 20
+	// maxEntities bounds the dynamic entities sent to Alexa.
+	maxEntities = 100
+)
+
+// spoken is how the instance is named in speech: its Name tag, or its type and the
+// last characters of its ID.
+func (in instance) spoken(msg *catalog) ssml {
+	if in.Name != "" {
+		return sayf("%s", in.Name)
+	}
+	return msg.unnamed(in.Type, idTail(in.ID))
+}
+
+// idTail is the last four characters of an instance ID.
+func idTail(id string) string {
+	id = strings.TrimPrefix(id, "i-")
+	if len(id) > 4 {
+		return id[len(id)-4:]
+	}
+	return id
+}
+
+// sortInstances orders by name (unnamed last, by ID), then region.
+func sortInstances(all []instance) {
+	slices.SortFunc(all, func(a, b instance) int {
+		if (a.Name == "") != (b.Name == "") {
+			if a.Name == "" {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)),
+			cmp.Compare(a.Region, b.Region), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// toInstance converts an EC2 instance.
+func (t *turn) toInstance(region string, i ec2types.Instance) instance {
+	in := instance{ID: aws.ToString(i.InstanceId), Region: region, Type: string(i.InstanceType)}
+	if i.State != nil {
+		in.State = string(i.State.Name)
+	}
+	ctl := t.tenant.ControlTag
+	in.Controllable = ctl == nil
+	for _, tag := range i.Tags {
+		k, v := aws.ToString(tag.Key), aws.ToString(tag.Value)
+		if k == "Name" {
+			in.Name = strings.TrimSpace(v)
+		}
+		if ctl != nil && k == ctl.Key && v == ctl.Value {
+			in.Controllable = true
+		}
+	}
+	return in
+}
+
+// regionInstances lists the instances of one region, terminated ones left out.
+func (t *turn) regionInstances(ctx context.Context, region string) ([]instance, error) {
+	p := ec2.NewDescribeInstancesPaginator(t.h.ec2(t.cfg, region), &ec2.DescribeInstancesInput{MaxResults: aws.Int32(1000)})
+	var out []instance
+	for pages := 0; p.HasMorePages() && pages < 20; pages++ {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe instances in %s: %w", region, err)
+		}
+		for _, r := range page.Reservations {
+			for _, i := range r.Instances {
+				if in := t.toInstance(region, i); in.State != "terminated" {
+					out = append(out, in)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// readInstances lists the instances of all regions at once, saying first that it
+// is looking when there are many regions.
+func (t *turn) readInstances(ctx context.Context, regions []string) ([]instance, regionFailures) {
+	wait := func() {}
+	if len(regions) >= progressAfter {
+		wait = t.progress(ctx, t.msg.checkingInstances(len(regions)))
+	}
+	vals, errs := fanOut(ctx, t.h, t.log, regions, t.regionInstances)
+	wait()
+	var all []instance
+	for _, region := range regions {
+		all = append(all, vals[region]...)
+	}
+	return all, t.failures(ctx, "list instances", len(vals), errs)
+}
+
+// listInstances answers ListInstancesIntent: the instances by region with their
+// state, summarised when there are many, naming regions that did not answer.
+func (t *turn) listInstances(ctx context.Context) reply {
+	sc, r, ok := t.scope(ctx)
+	if !ok {
+		return r
+	}
+	all, fails := t.readInstances(ctx, sc.regions)
+	if fails.fatal != nil {
+		return t.failed(ctx, "list instances", fails.fatal)
+	}
+	missing := fails.speak(t.msg)
+	if len(all) == 0 && len(sc.regions) > 0 && len(fails.timedOut)+len(fails.failed) == len(sc.regions) {
+		return t.answer(missing)
+	}
+	speech, card := t.describeInstances(all, sc)
+	r = t.answer(join(speech, missing)).withCard(t.msg.cardTitle, card)
+	if d, ok := instanceEntities(all); ok {
+		r.directives = append(r.directives, d)
+	}
+	return r
+}
+
+// describeInstances says which instances there are, by region. Up to maxListed are
+// named; more are counted by region and state, and the card lists them all.
+func (t *turn) describeInstances(all []instance, sc regionScope) (ssml, string) {
+	msg := t.msg
+	if len(all) == 0 {
+		return msg.noInstances(sc.place), ""
+	}
+	byRegion := map[string][]instance{}
+	for _, in := range all {
+		byRegion[in.Region] = append(byRegion[in.Region], in)
+	}
+	regions := slices.SortedFunc(maps.Keys(byRegion), func(a, b string) int {
+		return cmp.Compare(placeName(msg.lang, a), placeName(msg.lang, b))
+	})
+	group := func(region string, ins []instance) ssml {
+		items := make([]ssml, len(ins))
+		for i, in := range ins {
+			items[i] = msg.instanceItem(in.spoken(msg), msg.state(in.State))
+		}
+		return msg.regionGroup(placeName(msg.lang, region), items)
+	}
+	var card strings.Builder
+	for _, region := range regions {
+		ins := byRegion[region]
+		sortInstances(ins)
+		fmt.Fprintf(&card, "%s:\n", placeName(msg.lang, region))
+		for _, in := range ins {
+			name := in.Name
+			if name == "" {
+				name = "(" + in.Type + ")"
+			}
+			fmt.Fprintf(&card, "  %s, %s (%s)\n", name, msg.state(in.State), in.ID)
+		}
+	}
+	switch {
+	case len(all) <= maxListed:
+		parts := []ssml{msg.instancesIntro}
+		for _, region := range regions {
+			parts = append(parts, group(region, byRegion[region]))
+		}
+		return join(parts...), card.String()
+	case sc.place != "":
+		ins := byRegion[regions[0]]
+		return join(msg.regionSummary(sc.place, len(ins), countStates(ins)),
+			msg.firstOf(maxListed, len(ins)-maxListed), group(regions[0], ins[:maxListed])), card.String()
+	default:
+		parts := []ssml{msg.summary(len(all), len(regions), countStates(all))}
+		for _, region := range regions {
+			parts = append(parts, msg.regionSummary(placeName(msg.lang, region), len(byRegion[region]), countStates(byRegion[region])))
+		}
+		return join(append(parts, msg.summaryHint)...), card.String()
+	}
+}
+
+// stateOrder is the order states are counted in.
+var stateOrder = []string{"running", "stopped", "pending", "stopping", "shutting-down"}
+
+func countStates(ins []instance) []stateCount {
+	n := map[string]int{}
+	for _, in := range ins {
+		n[in.State]++
+	}
+	var out []stateCount
+	for _, s := range stateOrder {
+		if n[s] > 0 {
+			out = append(out, stateCount{s, n[s]})
+		}
+	}
+	return out
+}
+
+// instanceEntities teaches Alexa the tenant's instance names (Dialog.UpdateDynamicEntities
+// on INSTANCE_NAME), so that "start web one" resolves to the instance web-1. The id
+// is the instance ID; synonyms spell the name the way it is said.
+func instanceEntities(all []instance) (Directive, bool) {
+	var values []EntityValue
+	sorted := slices.Clone(all)
+	sortInstances(sorted)
+	for _, in := range sorted {
+		if in.Name == "" || len(values) == maxEntities {
+			continue
+		}
+		v := EntityValue{ID: in.ID, Name: EntityName{Value: in.Name}}
+		for _, syn := range []string{strings.Join(nameWords(in.Name), " "), strings.Join(spokenNumbers(nameTokens(in.Name)), " ")} {
+			if syn != "" && syn != in.Name && !slices.Contains(v.Name.Synonyms, syn) {
+				v.Name.Synonyms = append(v.Name.Synonyms, syn)
+			}
+		}
+		values = append(values, v)
+	}
+	if len(values) == 0 {
+		return Directive{}, false
+	}
+	return Directive{Type: DirectiveUpdateDynamicEntities, UpdateBehavior: UpdateReplace,
+		Types: []DynamicEntity{{Name: "INSTANCE_NAME", Values: values}}}, true
+}
+
+// nameWords splits a name into its words, punctuation dropped ("web-1" → web, 1).
+func nameWords(name string) []string {
+	return strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	})
+}
+
+// spokenNumbers says the numbers among tokens as English words ("1" → "one").
+func spokenNumbers(tokens []string) []string {
+	out := make([]string, len(tokens))
+	for i, tok := range tokens {
+		var n int
+		if _, err := fmt.Sscanf(tok, "%d", &n); err == nil && fmt.Sprint(n) == tok {
+			out[i] = numberWord("en", n)
+		} else {
+			out[i] = tok
+		}
+	}
+	return out
+}
