@@ -120,6 +120,14 @@ func TestConversation(t *testing.T) {
 			}
 		}
 	}
+	say := func(intent string, slot, value string) func() *ResponseEnvelope {
+		return func() *ResponseEnvelope {
+			if slot == "" {
+				return d.intent(intent, nil)
+			}
+			return d.intent(intent, map[string]string{slot: value})
+		}
+	}
 	rows := []struct {
 		you string
 		row
@@ -130,7 +138,7 @@ func TestConversation(t *testing.T) {
 					t.Errorf("no welcome tune: %s", r.Response.OutputSpeech.SSML)
 				}
 			}}},
-		{"list instances", row{say: func() *ResponseEnvelope { return d.intent("ListInstancesIntent", nil) },
+		{"list instances", row{say: say("ListInstancesIntent", "", ""),
 			want: "You have the following instances. In Ireland: jenkins, running; splunk, stopped. In North Virginia: web-1, running.",
 			check: func(t *testing.T, r *ResponseEnvelope) {
 				if c := r.Response.Card; c == nil || c.Type != CardSimple || !strings.Contains(c.Content, "splunk, stopped") {
@@ -145,12 +153,12 @@ func TestConversation(t *testing.T) {
 					t.Errorf("progressive responses = %+v", got)
 				}
 			}}},
-		{"describe kinesis shards", row{say: func() *ResponseEnvelope { return d.intent("DescribeKinesisIntent", nil) },
+		{"describe kinesis shards", row{say: say("DescribeKinesisIntent", "", ""),
 			want: "You have a four shard Kinesis stream in Ireland, called clickstream."}},
-		{"start splunk", row{say: func() *ResponseEnvelope { return d.intent("StartInstanceIntent", map[string]string{"instance": "splunk"}) },
+		{"start splunk", row{say: say("StartInstanceIntent", "instance", "splunk"),
 			want:  "You need to authenticate. Say authenticate and the code from your token, or say authenticate text.",
 			check: state(splunk, "stopped")}},
-		{"authenticate 123456", row{say: func() *ResponseEnvelope { return d.intent("AuthenticateIntent", map[string]string{"code": "123456"}) },
+		{"authenticate 123456", row{say: say("AuthenticateIntent", "code", "123456"),
 			want: "Access granted.", prefix: true,
 			check: func(t *testing.T, r *ResponseEnvelope) {
 				if got := speech(r); got != "Access granted. Shall I start splunk now?" {
@@ -161,15 +169,15 @@ func TestConversation(t *testing.T) {
 					t.Errorf("confirm directive = %+v", c)
 				}
 			}}},
-		{"start splunk", row{say: func() *ResponseEnvelope { return d.intent("StartInstanceIntent", map[string]string{"instance": "splunk"}) },
+		{"start splunk", row{say: say("StartInstanceIntent", "instance", "splunk"),
 			want: "I have started splunk.", check: state(splunk, "running")}},
-		{"start splunk (again)", row{say: func() *ResponseEnvelope { return d.intent("StartInstanceIntent", map[string]string{"instance": "Splunk"}) },
+		{"start splunk (again)", row{say: say("StartInstanceIntent", "instance", "Splunk"),
 			want: "splunk is already running."}},
-		{"authenticate text", row{say: func() *ResponseEnvelope { return d.intent("AuthenticateIntent", map[string]string{"method": "text"}) },
+		{"authenticate text", row{say: say("AuthenticateIntent", "method", "text"),
 			want: "I've sent the code to your phone.", prefix: true}},
-		{"authenticate 514309", row{say: func() *ResponseEnvelope { return d.intent("AuthenticateIntent", map[string]string{"code": "514309"}) },
+		{"authenticate 514309", row{say: say("AuthenticateIntent", "code", "514309"),
 			want: "Access granted."}},
-		{"stop jenkins", row{say: func() *ResponseEnvelope { return d.intent("StopInstanceIntent", map[string]string{"instance": "jenkins"}) },
+		{"stop jenkins", row{say: say("StopInstanceIntent", "instance", "jenkins"),
 			want: "Should I stop jenkins in Ireland?", check: state(jenkins, "running")}},
 		{"yes", row{say: func() *ResponseEnvelope {
 			return d.intentStatus("StopInstanceIntent", map[string]string{"instance": "jenkins"}, ConfirmationConfirmed)
