@@ -135,6 +135,27 @@ var (
 func denyAll(string) error     { return errAccessDenied }
 func throttleAll(string) error { return errThrottling }
 
+// recordingSNS keeps every PublishInput (the emulator keeps only phone and text) and
+// sends it on to the emulator.
+type recordingSNS struct {
+	next SNS
+	mu   sync.Mutex
+	ins  []*sns.PublishInput
+}
+
+func (r *recordingSNS) Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	r.mu.Lock()
+	r.ins = append(r.ins, in)
+	r.mu.Unlock()
+	return r.next.Publish(ctx, in, opts...)
+}
+
+func (r *recordingSNS) Inputs() []*sns.PublishInput {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*sns.PublishInput(nil), r.ins...)
+}
+
 // syncBuffer collects log lines from concurrent requests.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -175,6 +196,7 @@ type env struct {
 	clock *clock
 	logs  *syncBuffer
 	sts   *fakeSTS
+	sns   *recordingSNS
 	sms   account
 	token account
 	// tokenSecret is the token tenant's verifier secret access key (plain text).
@@ -197,7 +219,8 @@ func newEnv(tb testing.TB) *env {
 	e.store = tenants.NewStore(db, kmsClient, table, keyID)
 	e.store.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 	e.sts = &fakeSTS{real: NewSTSFactory(cfg)}
-	e.svc = NewService(e.store, tenants.NewKeyring(db, kmsClient, table, keyID), db, sns.NewFromConfig(cfg), e.sts.factory, table)
+	e.sns = &recordingSNS{next: sns.NewFromConfig(cfg)}
+	e.svc = NewService(e.store, tenants.NewKeyring(db, kmsClient, table, keyID), db, e.sns, e.sts.factory, table)
 	e.svc.Now = e.clock.Now
 	e.svc.Log = slog.New(slog.NewJSONHandler(e.logs, nil))
 

@@ -160,13 +160,13 @@ func (s *Service) Challenge(ctx context.Context, tenantID, userID string) (Chall
 	})
 	if err != nil {
 		// SNS's message may name the phone number: only its error code goes on.
-		code := "unknown"
+		reason := "unknown"
 		var apiErr smithy.APIError
 		if errors.As(err, &apiErr) {
-			code = apiErr.ErrorCode()
+			reason = apiErr.ErrorCode()
 		}
-		s.audit(ctx, auditChallenge, ev, "send_failed", -1, "sns_error", code)
-		return Challenge{}, fmt.Errorf("send SMS: SNS refused the message (%s)", code)
+		s.audit(ctx, auditChallenge, ev, "send_failed", -1, "sns_error", reason)
+		return Challenge{}, fmt.Errorf("send SMS: SNS refused the message (%s)", reason)
 	}
 	s.audit(ctx, auditChallenge, ev, "sent", CodeTries)
 	return Challenge{Method: tenants.MFASMS, Sent: true, PhoneHint: ev.phone, ExpiresAt: expires}, nil

@@ -32,6 +32,9 @@ var apiCases = []struct {
 		if n != 1 {
 			t.Errorf("%d SMS sent, want exactly 1", n)
 		}
+		if in := e.sns.Inputs(); len(in) != 1 || aws.ToString(in[0].MessageAttributes["AWS.SNS.SMS.SMSType"].StringValue) != "Transactional" {
+			t.Errorf("published %d messages; want one, of SMSType Transactional", len(in))
+		}
 		wantElevated(t, api, e.sms, code, t0.Add(tenants.DefaultElevation))
 		if el, err := api.Elevation(context.Background(), e.sms.tenant.ID, e.sms.user.ID); err != nil || !el.Until.Equal(t0.Add(tenants.DefaultElevation)) {
 			t.Errorf("Elevation = %v, %v; want until %v", el.Until, err, t0.Add(tenants.DefaultElevation))
