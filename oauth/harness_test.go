@@ -147,7 +147,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 		keys = signer
 	}
 	e.verifier = &accesstoken.Verifier{Issuer: e.issuer, Audience: skillID, Keys: keys, Now: e.clock.Now}
-	e.secrets = []string{password, e.secret}
+	e.secrets = []string{password, e.secret, e.user.Email} // the address too: logs name users by ID
 	tb.Cleanup(e.checkLogs)
 	return e
 }
