@@ -47,7 +47,7 @@ var german = catalog{
 		return sayf("Du hast %s Instanzen in %s Regionen: %s.", itoa(total), numberWord("de", regions), deCounts(by))
 	},
 	regionSummary: func(place string, total int, by []stateCount) ssml {
-		return sayf("In %s %s: %s.", place, itoa(total), deCounts(by))
+		return sayf("In %s %s Instanzen: %s.", place, itoa(total), deCounts(by))
 	},
 	firstOf: func(shown, more int) ssml {
 		return sayf("Hier sind die ersten %s; %s weitere stehen auf der Karte in der Alexa App.", numberWord("de", shown), itoa(more))

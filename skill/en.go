@@ -48,7 +48,7 @@ var english = catalog{
 		return sayf("You have %s instances in %s regions: %s.", itoa(total), numberWord("en", regions), enCounts(by))
 	},
 	regionSummary: func(place string, total int, by []stateCount) ssml {
-		return sayf("In %s, %s: %s.", place, itoa(total), enCounts(by))
+		return sayf("In %s, %s instances: %s.", place, itoa(total), enCounts(by))
 	},
 	firstOf: func(shown, more int) ssml {
 		return sayf("Here are the first %s, and %s more are on the card in the Alexa app.", numberWord("en", shown), itoa(more))

@@ -61,6 +61,9 @@ const (
 	DefaultBudget = 6500 * time.Millisecond
 	// DefaultCallTimeout bounds the work in one region.
 	DefaultCallTimeout = 4 * time.Second
+	// composeReserve is kept from the budget for composing and sending the answer
+	// after the work's deadline.
+	composeReserve = 250 * time.Millisecond
 	// DefaultRegionsTTL is how long the regions enabled in a tenant's account are
 	// remembered.
 	DefaultRegionsTTL = time.Hour
@@ -143,9 +146,11 @@ func (h *Handler) Handle(ctx context.Context, env *RequestEnvelope) (resp *Respo
 		return nil, ErrWrongApplication
 	}
 	start := time.Now()
-	deadline := start.Add(h.budget())
-	if d, ok := ctx.Deadline(); ok && d.Add(-300*time.Millisecond).Before(deadline) {
-		deadline = d.Add(-300 * time.Millisecond)
+	// The work stops early enough that the answer, composed after it, is out
+	// within the budget (and within the Lambda's own deadline).
+	deadline := start.Add(h.budget() - composeReserve)
+	if d, ok := ctx.Deadline(); ok && d.Add(-composeReserve).Before(deadline) {
+		deadline = d.Add(-composeReserve)
 	}
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
