@@ -188,6 +188,21 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 	}
 }
 
+// newWriteID returns a random token that marks one write of an item (attribute
+// write_id), so that landed can recognise it.
+func newWriteID() string { return newID("w-") }
+
+// landed reports whether the item at k carries writeID. The SDK retries a write
+// whose response was lost; when the first attempt had succeeded, the retry fails its
+// condition (the version moved on, the item exists), and the write is reported as
+// failed although it is stored. Checking the token tells the two apart.
+func (s *Store) landed(ctx context.Context, k map[string]types.AttributeValue, writeID string) bool {
+	var w struct {
+		WriteID string `dynamodbav:"write_id"`
+	}
+	return s.getItem(ctx, k, &w) == nil && w.WriteID == writeID
+}
+
 func onlyConflicts(codes []string) bool {
 	conflict := false
 	for _, c := range codes {

@@ -35,6 +35,7 @@ type tenantItem struct {
 	Version          int64     `dynamodbav:"version"`
 	CreatedAt        time.Time `dynamodbav:"created_at"`
 	UpdatedAt        time.Time `dynamodbav:"updated_at"`
+	WriteID          string    `dynamodbav:"write_id"`
 }
 
 func toTenantItem(t Tenant) tenantItem {
@@ -104,15 +105,20 @@ func (s *Store) CreateTenant(ctx context.Context, t Tenant, verifierSecret strin
 	}
 	now := s.now()
 	t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
+	it := toTenantItem(t)
+	it.WriteID = newWriteID()
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(s.table),
-		Item:                marshal(toTenantItem(t)),
+		Item:                marshal(it),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
-	if err != nil {
-		if isConditionFailed(err) {
-			err = ErrConflict // 80 random bits collided: practically never
+	if isConditionFailed(err) {
+		if s.landed(ctx, key(it.PK, it.SK), it.WriteID) {
+			return t, nil
 		}
+		err = ErrConflict // 80 random bits collided: practically never
+	}
+	if err != nil {
 		return Tenant{}, fmt.Errorf("create tenant %s: %w", t.ID, err)
 	}
 	return t, nil
@@ -210,16 +216,21 @@ func (s *Store) UpdateTenant(ctx context.Context, t Tenant, verifierSecret strin
 	}
 	t.ExternalID, t.CreatedAt = cur.ExternalID, cur.CreatedAt
 	t.Version, t.UpdatedAt = cur.Version+1, s.now()
+	it := toTenantItem(t)
+	it.WriteID = newWriteID()
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 aws.String(s.table),
-		Item:                      marshal(toTenantItem(t)),
+		Item:                      marshal(it),
 		ConditionExpression:       aws.String("version = :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(cur.Version)}},
+		ExpressionAttributeValues: versionIs(cur.Version),
 	})
-	if err != nil {
-		if isConditionFailed(err) {
-			err = ErrConflict
+	if isConditionFailed(err) {
+		if s.landed(ctx, key(it.PK, it.SK), it.WriteID) {
+			return t, nil
 		}
+		err = ErrConflict
+	}
+	if err != nil {
 		return Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
 	}
 	return t, nil
@@ -248,10 +259,10 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, force bool) error {
 		Key:                 key(tenantPK(id), tenantSK),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 	}}})
-	if err != nil {
-		if cancelReasons(err) != nil {
-			err = ErrNotFound // deleted by someone else meanwhile
-		}
+	// A cancellation means the item is gone: deleted meanwhile by someone else, or by
+	// this very call when the SDK retried it after a lost response. Either way the
+	// tenant is deleted; go on to remove late users.
+	if err != nil && cancelReasons(err) == nil {
 		return fmt.Errorf("delete tenant %s: %w", id, err)
 	}
 	// CreateUser checks in its transaction that the tenant exists, so no user can be

@@ -25,6 +25,7 @@ type userItem struct {
 	Version      int64     `dynamodbav:"version"`
 	CreatedAt    time.Time `dynamodbav:"created_at"`
 	UpdatedAt    time.Time `dynamodbav:"updated_at"`
+	WriteID      string    `dynamodbav:"write_id"`
 }
 
 // emailItem reserves an email address for one user: pk EMAIL#<lower-case email>,
@@ -101,6 +102,8 @@ func (s *Store) CreateUser(ctx context.Context, u User, password string) (User, 
 	u.PasswordHash = Redacted(hashPassword(password, s.passwordParams()))
 	now := s.now()
 	u.Version, u.CreatedAt, u.UpdatedAt = 1, now, now
+	it := toUserItem(u)
+	it.WriteID = newWriteID()
 	err = s.transact(ctx, []types.TransactWriteItem{
 		{ConditionCheck: &types.ConditionCheck{
 			TableName:           aws.String(s.table),
@@ -109,11 +112,14 @@ func (s *Store) CreateUser(ctx context.Context, u User, password string) (User, 
 		}},
 		{Put: &types.Put{
 			TableName:           aws.String(s.table),
-			Item:                marshal(toUserItem(u)),
+			Item:                marshal(it),
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}},
 		s.putEmail(u),
 	})
+	if cancelReasons(err) != nil && s.landed(ctx, key(it.PK, it.SK), it.WriteID) {
+		return u, nil
+	}
 	if err != nil {
 		return User{}, fmt.Errorf("create user %s: %w", u.Email, classify(err, ErrNotFound, ErrConflict, ErrEmailTaken))
 	}
@@ -289,16 +295,22 @@ func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
 	next := cur
 	next.Email, next.Phone = u.Email, u.Phone
 	next.Version, next.UpdatedAt = cur.Version+1, s.now()
+	it := toUserItem(next)
+	it.WriteID = newWriteID()
 	items := []types.TransactWriteItem{{Put: &types.Put{
 		TableName:                 aws.String(s.table),
-		Item:                      marshal(toUserItem(next)),
+		Item:                      marshal(it),
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeValues: versionIs(cur.Version),
 	}}}
 	if emailPK(next.Email) != emailPK(cur.Email) {
 		items = append(items, s.deleteEmail(cur), s.putEmail(next))
 	}
-	if err := s.transact(ctx, items); err != nil {
+	err = s.transact(ctx, items)
+	if cancelReasons(err) != nil && s.landed(ctx, key(it.PK, it.SK), it.WriteID) {
+		return next, nil
+	}
+	if err != nil {
 		return User{}, fmt.Errorf("update user %s: %w", u.ID, classify(err, ErrConflict, ErrConflict, ErrEmailTaken))
 	}
 	return next, nil
@@ -368,6 +380,12 @@ func (s *Store) deleteUsers(ctx context.Context, users []User) error {
 			s.deleteEmail(u),
 		})
 		if err != nil {
+			// Gone already (deleted by a retried attempt of this very call, or by
+			// someone else) is what was asked for.
+			var it userItem
+			if cancelReasons(err) != nil && errors.Is(s.getItem(ctx, key(tenantPK(u.TenantID), userSK(u.ID)), &it), ErrNotFound) {
+				continue
+			}
 			return fmt.Errorf("delete user %s: %w", u.ID, classify(err, ErrConflict, ErrConflict))
 		}
 	}
