@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
+
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/oauth"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+func TestMain(m *testing.M) { awstest.Main(m) }
+
+// recorder is an HTTP client that notes the IAM action of every AWS request.
+type recorder struct {
+	next aws.HTTPClient
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+var credentialScope = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request`)
+
+func (r *recorder) Do(req *http.Request) (*http.Response, error) {
+	if m := credentialScope.FindStringSubmatch(req.Header.Get("Authorization")); m != nil {
+		_, op, _ := strings.Cut(req.Header.Get("X-Amz-Target"), ".") // DynamoDB_20120810.GetItem, TrentService.Sign
+		r.mu.Lock()
+		r.seen[m[1]+":"+op] = true
+		r.mu.Unlock()
+	}
+	return r.next.Do(req)
+}
+
+// actions returns the IAM actions of the recorded calls. A TransactWriteItems is
+// authorized as the actions of its items: ours are an Update and a Put.
+func (r *recorder) actions() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	set := map[string]bool{}
+	for a := range r.seen {
+		if a == "dynamodb:TransactWriteItems" {
+			set["dynamodb:UpdateItem"], set["dynamodb:PutItem"] = true, true
+			continue
+		}
+		set[a] = true
+	}
+	var out []string
+	for a := range set {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+const issuer = "https://abc123.execute-api.eu-west-1.amazonaws.com"
+
+// lambdaClient drives the function with HTTP API events, as API Gateway would, keeping
+// the cookies a browser would.
+type lambdaClient struct {
+	t       *testing.T
+	handler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+	cookies map[string]string
+}
+
+func (c *lambdaClient) do(method, path, query string, header map[string]string, form url.Values) events.APIGatewayV2HTTPResponse {
+	c.t.Helper()
+	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: method + " " + path, RawPath: path, RawQueryString: query,
+		Headers: map[string]string{"host": "abc123.execute-api.eu-west-1.amazonaws.com"}}
+	for k, v := range header {
+		ev.Headers[k] = v
+	}
+	for k, v := range c.cookies {
+		ev.Cookies = append(ev.Cookies, k+"="+v)
+	}
+	if form != nil {
+		ev.Headers["content-type"] = "application/x-www-form-urlencoded"
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString([]byte(form.Encode())), true
+	}
+	ev.RequestContext.DomainName = "abc123.execute-api.eu-west-1.amazonaws.com"
+	ev.RequestContext.HTTP.Method, ev.RequestContext.HTTP.Path, ev.RequestContext.HTTP.SourceIP = method, path, "198.51.100.23"
+	resp, err := c.handler(context.Background(), ev)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	for _, sc := range resp.Cookies {
+		if ck, err := http.ParseSetCookie(sc); err == nil {
+			if ck.MaxAge < 0 {
+				delete(c.cookies, ck.Name)
+			} else {
+				c.cookies[ck.Name] = ck.Value
+			}
+		}
+	}
+	return resp
+}
+
+var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// signIn opens the login page for q and posts the form with email and pw.
+func (c *lambdaClient) signIn(q url.Values, email, pw string) events.APIGatewayV2HTTPResponse {
+	c.t.Helper()
+	page := c.do("GET", "/oauth/authorize", q.Encode(), nil, nil)
+	if page.StatusCode != http.StatusOK {
+		c.t.Fatalf("login page: %d %s", page.StatusCode, page.Body)
+	}
+	form := url.Values{"email": {email}, "password": {pw}}
+	for _, m := range hiddenField.FindAllStringSubmatch(page.Body, -1) {
+		form.Set(m[1], strings.ReplaceAll(m[2], "&amp;", "&"))
+	}
+	return c.do("POST", "/oauth/authorize", "", nil, form)
+}
+
+// TestIAMActionsAreWhatTheCodeCalls links an account through the Lambda handler with
+// HTTP API events (login page, sign-in, code, token, refresh, revoke, JWKS, discovery,
+// a failed sign-in), wired by newServer to the emulator, and compares the actions its
+// AWS requests name with iamActions, which terraform grants.
+func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
+	ctx := context.Background()
+	base := awstest.Config(t)
+	table, secretsKey, signingKey := awstest.Table(t), awstest.SecretsKey(t), awstest.SigningKey(t)
+	db := dynamodb.NewFromConfig(base)
+	admin := tenants.NewStore(db, kms.NewFromConfig(base), table, secretsKey)
+	admin.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
+	tenant, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "Acme", RoleARN: "arn:aws:iam::" + awstest.NewAccountID(t) + ":role/easytocloud",
+		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const email, password = "ada@example.com", "correct horse battery staple"
+	user, err := admin.CreateUser(ctx, tenants.User{TenantID: tenant.ID, Email: email, Phone: "+15550100100"}, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, secret, err := oauth.NewClients(db, table).Create(ctx, oauth.Client{Name: "Alexa", VendorID: "M2TESTVENDOR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	redirect := oauth.AlexaRedirectURIs("M2TESTVENDOR")[2]
+
+	rec := &recorder{next: base.HTTPClient, seen: map[string]bool{}}
+	cfg := base.Copy()
+	cfg.HTTPClient = rec
+	env := map[string]string{"EASYTOCLOUD_TABLE": table, "EASYTOCLOUD_SECRETS_KEY_ID": secretsKey,
+		"EASYTOCLOUD_SIGNING_KEY_ID": signingKey, "EASYTOCLOUD_ISSUER": issuer, "EASYTOCLOUD_SKILL_ID": "amzn1.ask.skill.test"}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	newClient := func() *lambdaClient {
+		srv, err := newServer(cfg, env, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &lambdaClient{t: t, handler: lambdaHandler(srv), cookies: map[string]string{}}
+	}
+	verifier := oauth2.GenerateVerifier()
+	q := url.Values{"response_type": {"code"}, "client_id": {client.ID}, "redirect_uri": {redirect}, "state": {"st"},
+		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
+
+	// A first cold start: a failed sign-in, which also makes the MAC key.
+	if r := newClient().signIn(q, email, "not the password"); r.StatusCode != http.StatusOK {
+		t.Fatalf("failed sign-in: %d", r.StatusCode)
+	}
+	// A second cold start, which finds the MAC key and decrypts it.
+	c := newClient()
+	r := c.signIn(q, email, password)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d %s", r.StatusCode, r.Body)
+	}
+	loc, err := url.Parse(r.Headers["Location"])
+	if err != nil || !strings.HasPrefix(loc.String(), redirect+"?") || loc.Query().Get("state") != "st" {
+		t.Fatalf("sign-in redirected to %v", loc)
+	}
+	basic := map[string]string{"authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(client.ID+":"+secret))}
+	r = c.do("POST", "/oauth/token", "", basic, url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+		"redirect_uri": {redirect}, "code_verifier": {verifier}})
+	var tok struct{ AccessToken, RefreshToken string }
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &raw); err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("token: %d %s", r.StatusCode, r.Body)
+	}
+	tok.AccessToken, _ = raw["access_token"].(string)
+	tok.RefreshToken, _ = raw["refresh_token"].(string)
+	if r.Headers["Cache-Control"] != "no-store" {
+		t.Errorf("token response Cache-Control %q", r.Headers["Cache-Control"])
+	}
+	v := &accesstoken.Verifier{Issuer: issuer, Audience: "amzn1.ask.skill.test", Keys: accesstoken.KMSKeys(kms.NewFromConfig(base), signingKey)}
+	if p, err := v.Verify(ctx, tok.AccessToken); err != nil || p != (tenants.Principal{TenantID: tenant.ID, UserID: user.ID}) {
+		t.Fatalf("access token: %+v, %v", p, err)
+	}
+	if r := c.do("POST", "/oauth/token", "", basic, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}); r.StatusCode != http.StatusOK {
+		t.Fatalf("refresh: %d %s", r.StatusCode, r.Body)
+	}
+	for _, path := range []string{"/.well-known/jwks.json", "/.well-known/oauth-authorization-server"} {
+		if r := c.do("GET", path, "", nil, nil); r.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, r.StatusCode, r.Body)
+		}
+	}
+	if r := c.do("POST", "/oauth/revoke", "", basic, url.Values{"token": {tok.RefreshToken}}); r.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: %d %s", r.StatusCode, r.Body)
+	}
+
+	if diff := cmp.Diff(iamActions, rec.actions()); diff != "" {
+		t.Errorf("iamActions differ from the actions the function called (-iam.go +called):\n%s", diff)
+	}
+	for _, s := range []string{secret, password, tok.AccessToken, tok.RefreshToken, loc.Query().Get("code"), email} {
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("the log holds a secret (%.6s…)", s)
+		}
+	}
+}
+
+func TestNewServerRefusesBadConfig(t *testing.T) {
+	env := map[string]string{"EASYTOCLOUD_TABLE": "t", "EASYTOCLOUD_SECRETS_KEY_ID": "k", "EASYTOCLOUD_SIGNING_KEY_ID": "s",
+		"EASYTOCLOUD_ISSUER": "http://auth.example.com", "EASYTOCLOUD_SKILL_ID": "amzn1.ask.skill.x"}
+	if _, err := newServer(aws.Config{}, env, slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("an http issuer on a public host was accepted")
+	}
+}
