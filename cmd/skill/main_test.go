@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/mfa"
+	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+func TestMain(m *testing.M) { awstest.Main(m) }
+
+func TestSettingsNameTheMissingVariable(t *testing.T) {
+	all := map[string]string{
+		"EASYTOCLOUD_TABLE": "t", "EASYTOCLOUD_SKILL_ID": "amzn1.ask.skill.x", "EASYTOCLOUD_ISSUER": "https://auth.example",
+		"EASYTOCLOUD_SIGNING_KEY_ID": "k", "EASYTOCLOUD_MFA_URL": "https://mfa.example",
+	}
+	s, err := settingsFrom(func(k string) string { return all[k] })
+	if err != nil || s != (settings{"t", "amzn1.ask.skill.x", "https://auth.example", "k", "https://mfa.example"}) {
+		t.Fatalf("settingsFrom = %+v, %v", s, err)
+	}
+	for name := range all {
+		_, err := settingsFrom(func(k string) string {
+			if k == name {
+				return ""
+			}
+			return all[k]
+		})
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("without %s: err = %v, want it named", name, err)
+		}
+	}
+}
+
+// recorder is an HTTP transport that notes the IAM action of every AWS request, by
+// the access key that signed it.
+type recorder struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	seen map[string]map[string]bool // access key ID → "service:Action"
+}
+
+var credentialScope = regexp.MustCompile(`Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/aws4_request`)
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	m := credentialScope.FindStringSubmatch(req.Header.Get("Authorization"))
+	if m == nil {
+		return r.next.RoundTrip(req)
+	}
+	key, service := m[1], m[2]
+	op := ""
+	switch target := req.Header.Get("X-Amz-Target"); {
+	case service == "execute-api":
+		op = "Invoke"
+	case target != "":
+		_, op, _ = strings.Cut(target, ".") // JSON protocols: DynamoDB_20120810.GetItem
+	case req.Body != nil:
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		form, _ := url.ParseQuery(string(body)) // query protocols: Action=DescribeInstances
+		op = form.Get("Action")
+	}
+	r.mu.Lock()
+	if r.seen[key] == nil {
+		r.seen[key] = map[string]bool{}
+	}
+	r.seen[key][service+":"+op] = true
+	r.mu.Unlock()
+	return r.next.RoundTrip(req)
+}
+
+// actions returns the actions signed with key, or with any key but it when not is
+// true.
+func (r *recorder) actions(key string, not bool) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	set := map[string]bool{}
+	for k, acts := range r.seen {
+		if (k == key) != not {
+			for a := range acts {
+				set[a] = true
+			}
+		}
+	}
+	var out []string
+	for a := range set {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestIAMActionsAreWhatTheCodeCalls runs every request the wired skill handles
+// (reads, a start and a confirmed stop behind an SMS code, lock, SkillDisabled)
+// against the emulator and a real mfa API, and compares the actions its requests
+// name with iamActions (the function's role) and skill.TenantIAMActions (the
+// tenant's role).
+func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
+	ctx := context.Background()
+	base := awstest.Config(t)
+	table, secretsKey, signingKey := awstest.Table(t), awstest.SecretsKey(t), awstest.SigningKey(t)
+	db, keys := dynamodb.NewFromConfig(base), kms.NewFromConfig(base)
+	admin := tenants.NewStore(db, keys, table, secretsKey)
+	admin.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
+	account := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, account)
+	awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
+	awstest.SeedStream(t, acct, "eu-west-1", "clickstream", 2)
+	tn, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "iam", RoleARN: "arn:aws:iam::" + account + ":role/easytocloud",
+		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS, Elevation: 10 * time.Minute}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const phone = "+15550199077"
+	u, err := admin.CreateUser(ctx, tenants.User{TenantID: tn.ID, Email: "iam@example.com", Phone: phone}, "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const skillID, issuer = "amzn1.ask.skill.iam-test", "https://auth.example"
+	now := time.Now()
+	token, err := accesstoken.Mint(ctx, accesstoken.NewKMSSigner(keys, signingKey), accesstoken.Claims{
+		Issuer: issuer, Audience: skillID, Subject: u.ID, TenantID: tn.ID, IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A refresh token of the user, as oauth stores it (key layout of contracts.md),
+	// for SkillDisabled to revoke.
+	refresh := map[string]dbtypes.AttributeValue{
+		tenants.PartitionKey:    &dbtypes.AttributeValueMemberS{Value: "OAUTHREFRESH#iam-test"},
+		tenants.SortKey:         &dbtypes.AttributeValueMemberS{Value: "#REFRESH"},
+		tenants.GSIPartitionKey: &dbtypes.AttributeValueMemberS{Value: "OAUTHUSER#" + tn.ID + "#" + u.ID},
+		tenants.GSISortKey:      &dbtypes.AttributeValueMemberS{Value: "iam-test"},
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: refresh}); err != nil {
+		t.Fatal(err)
+	}
+	// The mfa API, served from the real handler and service (its own calls are not
+	// the skill's and are not recorded).
+	svc := mfa.NewService(admin, tenants.NewKeyring(db, keys, table, secretsKey), db, sns.NewFromConfig(base), mfa.NewSTSFactory(base), table)
+	svc.Log = slog.New(slog.DiscardHandler)
+	api := httptest.NewServer(mfa.NewHandler(svc))
+	t.Cleanup(api.Close)
+
+	rec := &recorder{next: http.DefaultTransport, seen: map[string]map[string]bool{}}
+	cfg := base.Copy()
+	cfg.HTTPClient = &http.Client{Transport: rec, Timeout: 60 * time.Second}
+	h := newHandler(cfg, settings{table, skillID, issuer, signingKey, api.URL}, &http.Client{Transport: rec})
+	h.Log = slog.New(slog.DiscardHandler)
+	h.Progress = nil // the Alexa API is not AWS
+
+	session := map[string]any{}
+	say := func(intent string, slots map[string]string, status string) string {
+		t.Helper()
+		env := &skill.RequestEnvelope{Version: "1.0",
+			Session: skill.Session{SessionID: "s", Attributes: session, Application: skill.Application{ApplicationID: skillID},
+				User: skill.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}},
+			Context: skill.Context{System: skill.System{Application: skill.Application{ApplicationID: skillID},
+				User: skill.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}}},
+			Request: skill.Request{Type: skill.IntentRequestType, RequestID: "r", Locale: "en-US",
+				Timestamp: time.Now().UTC().Format(time.RFC3339),
+				Intent:    &skill.RequestIntent{Name: intent, ConfirmationStatus: status, Slots: map[string]skill.RequestSlot{}}},
+		}
+		for k, v := range slots {
+			env.Request.Intent.Slots[k] = skill.RequestSlot{Name: k, Value: v, ConfirmationStatus: skill.ConfirmationNone}
+		}
+		if intent == "" {
+			env.Request = skill.Request{Type: skill.SkillDisabledType, RequestID: "r", Timestamp: env.Request.Timestamp}
+		}
+		resp, err := h.Handle(ctx, env)
+		if err != nil {
+			t.Fatalf("%s: %v", intent, err)
+		}
+		b, _ := json.Marshal(resp)
+		var out skill.ResponseEnvelope
+		_ = json.Unmarshal(b, &out)
+		session = out.SessionAttributes
+		if out.Response.OutputSpeech == nil {
+			return ""
+		}
+		return out.Response.OutputSpeech.SSML
+	}
+	steps := []struct {
+		intent string
+		slots  map[string]string
+		status string
+		want   string
+	}{
+		{"ListInstancesIntent", nil, "", "splunk, stopped"},
+		{"DescribeKinesisIntent", nil, "", "a two shard Kinesis stream"},
+		{"StartInstanceIntent", map[string]string{"instance": "splunk"}, "", "You need to authenticate."},
+		{"AuthenticateIntent", map[string]string{"method": "text"}, "", "sent the code"},
+		{"AuthenticateIntent", map[string]string{"code": "CODE"}, "", "Access granted."},
+		{"StartInstanceIntent", map[string]string{"instance": "splunk"}, skill.ConfirmationConfirmed, "I have started splunk."},
+		{"StopInstanceIntent", map[string]string{"instance": "splunk"}, skill.ConfirmationConfirmed, "I have stopped splunk."},
+		{"LockIntent", nil, "", "Done."},
+		{"", nil, "", ""},
+	}
+	for _, s := range steps {
+		if s.slots["code"] == "CODE" {
+			msgs := awstest.SMSTo(t, phone)
+			if len(msgs) == 0 {
+				t.Fatal("no SMS was sent")
+			}
+			s.slots["code"] = regexp.MustCompile(`\d{6}`).FindString(msgs[len(msgs)-1].Text)
+		}
+		if got := say(s.intent, s.slots, s.status); !strings.Contains(strings.ReplaceAll(got, "&apos;", "'"), s.want) {
+			t.Errorf("%s %v: %q, want it to contain %q", s.intent, s.slots, got, s.want)
+		}
+	}
+
+	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: map[string]dbtypes.AttributeValue{
+		tenants.PartitionKey: refresh[tenants.PartitionKey], tenants.SortKey: refresh[tenants.SortKey]}})
+	if err != nil || len(got.Item) != 0 {
+		t.Errorf("after SkillDisabled the refresh token is still there (%v)", err)
+	}
+
+	const roleKey = "testing" // awstest.Config's access key: the function's role here
+	if diff := cmp.Diff(iamActions, rec.actions(roleKey, false)); diff != "" {
+		t.Errorf("iamActions differ from the actions called with the function's role (-iam.go +called):\n%s", diff)
+	}
+	tenantWant := slices.Sorted(slices.Values(skill.TenantIAMActions))
+	if diff := cmp.Diff(tenantWant, rec.actions(roleKey, true)); diff != "" {
+		t.Errorf("skill.TenantIAMActions differ from the actions called with the tenant's role (-declared +called):\n%s", diff)
+	}
+}
