@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+const (
+	cliRoleARN = "arn:aws:iam::222222222222:role/easytocloud"
+	cliKeyID   = "AKIAIOSFODNN7EXAMPLE"
+	cliSecret  = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+)
+
+func TestTenantCommands(t *testing.T) {
+	c := newAWSCLI(t)
+	id, ext := c.createTenant(cliSecret+"\n", "--name", "Globex", "--role-arn", cliRoleARN,
+		"--regions", "eu-west-1,us-east-1", "--control-tag", "easytocloud=voice", "--mfa", "token",
+		"--mfa-serial", "GAHT12345678", "--verifier-key-id", cliKeyID, "--verifier-secret-stdin", "--elevation", "15m")
+	placeholders := []string{id, "<TENANT_ID>", ext, "<EXTERNAL_ID>"}
+
+	golden(t, "tenant-show.golden", c.ok("", "tenant", "show", id), placeholders...)
+	golden(t, "tenant-show.json.golden", c.ok("", "tenant", "show", id, "--json"), placeholders...)
+
+	// The secret is stored and decrypts under the tenant's context.
+	s := c.store()
+	stored, err := s.GetTenant(ctx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.VerifierSecret(ctx(t), stored); err != nil || got != cliSecret {
+		t.Errorf("stored verifier secret decrypts to %q, %v", got, err)
+	}
+
+	smsID, _ := c.createTenant("", "--name", "Acme", "--role-arn", "arn:aws:iam::333333333333:role/et", "--mfa", "sms")
+	list := c.ok("", "tenant", "list")
+	for _, want := range []string{"ID  ", id, "Globex", "222222222222", "eu-west-1, us-east-1", smsID, "all enabled in the account"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("tenant list lacks %q:\n%s", want, list)
+		}
+	}
+	var listed []tenantJSON
+	if err := json.Unmarshal([]byte(c.ok("", "tenant", "list", "--json")), &listed); err != nil || len(listed) != 2 {
+		t.Errorf("tenant list --json: %d tenants, %v", len(listed), err)
+	}
+
+	// Update: only the flags given change; sms drops the token fields.
+	out := c.ok("", "tenant", "update", id, "--name", "Globex Corp", "--regions", "all", "--control-tag", "none", "--mfa", "sms")
+	if !strings.Contains(out, "now at version 2") {
+		t.Errorf("tenant update printed %q", out)
+	}
+	after, _ := s.GetTenant(ctx(t), id)
+	if after.Name != "Globex Corp" || after.Regions != nil || after.ControlTag != nil || after.MFA.Kind != tenants.MFASMS ||
+		after.MFA.Serial != "" || len(after.MFA.VerifierSecret) != 0 || after.RoleARN != cliRoleARN || after.MFA.Elevation.Minutes() != 15 || after.ExternalID != ext {
+		t.Errorf("after update: %+v", after)
+	}
+	out = c.ok("", "tenant", "update", id, "--role-arn", "arn:aws:iam::222222222222:role/other")
+	if !strings.Contains(out, "verify-role "+id) {
+		t.Errorf("changing the role does not ask for verify-role: %q", out)
+	}
+
+	out = c.ok("", "tenant", "verify-role", id)
+	if !strings.Contains(out, "acts in account 222222222222") || !strings.Contains(out, "emulator") {
+		t.Errorf("verify-role printed %q", out)
+	}
+
+	// Delete: refused with users, done with --force.
+	c.ok(cliPassword+"\n", "user", "add", "--tenant", id, "--email", "ann@example.com", "--phone", "+31612345678", "--password-stdin")
+	code, _, stderr := c.run("", "tenant", "delete", id)
+	if code != 1 || !strings.Contains(stderr, "has 1 users") || !strings.Contains(stderr, "--force") {
+		t.Errorf("delete with users: exit %d, %q; want 1 and a hint to use --force", code, stderr)
+	}
+	if out := c.ok("", "tenant", "delete", id, "--force"); !strings.Contains(out, "and its 1 users") {
+		t.Errorf("tenant delete --force printed %q", out)
+	}
+	if _, err := s.GetTenant(ctx(t), id); !errors.Is(err, tenants.ErrNotFound) {
+		t.Errorf("after delete: %v", err)
+	}
+	if _, err := s.UserByEmail(ctx(t), "ann@example.com"); !errors.Is(err, tenants.ErrNotFound) {
+		t.Errorf("user of the deleted tenant: %v", err)
+	}
+	c.ok("", "tenant", "delete", smsID)
+	if out := c.ok("", "tenant", "list"); !strings.Contains(out, "No tenants yet") {
+		t.Errorf("empty tenant list printed %q", out)
+	}
+}
+
+func TestTableCreate(t *testing.T) {
+	c := newAWSCLI(t)
+	name := "t-cli-table-create"
+	for range 2 { // idempotent
+		if out := c.ok("", "table", "create", "--table", name); !strings.Contains(out, "Table "+name+" is ready") {
+			t.Errorf("table create printed %q", out)
+		}
+	}
+	// The default is $EASYTOCLOUD_TABLE, which newAWSCLI already created.
+	c.ok("", "table", "create")
+	c.vars[envTable] = name
+	id, _ := c.createTenant("", "--name", "Acme", "--role-arn", cliRoleARN, "--mfa", "sms")
+	if _, err := c.store().GetTenant(ctx(t), id); err != nil {
+		t.Errorf("tenant in the created table: %v", err)
+	}
+}
