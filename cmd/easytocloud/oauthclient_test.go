@@ -1,0 +1,127 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/oauth"
+)
+
+var (
+	clientIDRE     = regexp.MustCompile(`(?m)^Client ID:\s+(\S+)$`)
+	clientSecretRE = regexp.MustCompile(`(?m)^Client secret:\s+(\S+)$`)
+)
+
+// tableDump returns every attribute value in the CLI's table, for checks of what is stored.
+func (c *awsCLI) tableDump() string {
+	c.t.Helper()
+	out, err := dynamodb.NewFromConfig(awstest.Config(c.t)).Scan(ctx(c.t), &dynamodb.ScanInput{TableName: aws.String(c.vars[envTable])})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	b, _ := json.Marshal(out.Items)
+	return string(b)
+}
+
+func secretHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return "sha256:" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func TestOAuthClientCommands(t *testing.T) {
+	c := newAWSCLI(t)
+	out := c.ok("", "oauth-client", "create", "--name", "alexa", "--vendor-id", "M2VENDOR", "--redirect-uri", "http://127.0.0.1/callback")
+	id, secret := clientIDRE.FindStringSubmatch(out), clientSecretRE.FindStringSubmatch(out)
+	if id == nil || secret == nil {
+		t.Fatalf("create printed no ID and secret:\n%s", out)
+	}
+	for _, u := range append(oauth.AlexaRedirectURIs("M2VENDOR"), "http://127.0.0.1/callback") {
+		if !strings.Contains(out, "  "+u+"\n") {
+			t.Errorf("create does not list %s:\n%s", u, out)
+		}
+	}
+	dump := c.tableDump()
+	if strings.Contains(dump, secret[1]) || !strings.Contains(dump, secretHash(secret[1])) {
+		t.Error("the table does not hold exactly the secret's hash")
+	}
+
+	list := c.ok("", "oauth-client", "list")
+	if !strings.Contains(list, id[1]) || !strings.Contains(list, "https://layla.amazon.com/api/skill/link/M2VENDOR") || strings.Contains(list, secret[1]) {
+		t.Errorf("list:\n%s", list)
+	}
+	var views []oauthClientJSON
+	if err := json.Unmarshal([]byte(c.ok("", "oauth-client", "list", "--json")), &views); err != nil || len(views) != 1 {
+		t.Fatalf("list --json: %v %+v", err, views)
+	}
+	if diff := cmp.Diff(append(oauth.AlexaRedirectURIs("M2VENDOR"), "http://127.0.0.1/callback"), views[0].RedirectURIs); diff != "" {
+		t.Errorf("redirect URIs (-want +got):\n%s", diff)
+	}
+	if views[0].Secret != "" {
+		t.Error("list --json shows a secret")
+	}
+
+	rotated := c.ok("", "oauth-client", "rotate-secret", id[1])
+	next := clientSecretRE.FindStringSubmatch(rotated)
+	if next == nil || next[1] == secret[1] {
+		t.Fatalf("rotate-secret printed no new secret:\n%s", rotated)
+	}
+	dump = c.tableDump()
+	if strings.Contains(dump, secretHash(secret[1])) || !strings.Contains(dump, secretHash(next[1])) {
+		t.Error("rotate-secret did not replace the stored hash")
+	}
+
+	c.ok("", "oauth-client", "delete", id[1])
+	if code, _, stderr := c.run("", "oauth-client", "delete", id[1]); code != 1 || !strings.Contains(stderr, "no such OAuth client") {
+		t.Errorf("delete twice: exit %d, %s", code, stderr)
+	}
+	if got := c.ok("", "oauth-client", "list"); !strings.Contains(got, "No OAuth clients") {
+		t.Errorf("list after delete:\n%s", got)
+	}
+
+	var created oauthClientJSON
+	if err := json.Unmarshal([]byte(c.ok("", "oauth-client", "create", "--name", "dialog", "--redirect-uri", "http://[::1]/cb", "--require-pkce", "--json")), &created); err != nil {
+		t.Fatal(err)
+	}
+	if created.Secret == "" || !created.RequirePKCE || created.VendorID != "" {
+		t.Errorf("create --json: %+v", created)
+	}
+}
+
+func TestOAuthClientUsageErrors(t *testing.T) {
+	c := newAWSCLI(t)
+	for name, args := range map[string][]string{
+		"NoName":       {"create", "--vendor-id", "M2VENDOR"},
+		"NoRedirect":   {"create", "--name", "x"},
+		"HTTPRedirect": {"create", "--name", "x", "--redirect-uri", "http://example.com/cb"},
+		"Fragment":     {"create", "--name", "x", "--redirect-uri", "https://example.com/cb#x"},
+		"Relative":     {"create", "--name", "x", "--redirect-uri", "/cb"},
+		"BadVendor":    {"create", "--name", "x", "--vendor-id", "M2/../x"},
+		"RotateNoID":   {"rotate-secret"},
+		"DeleteTwoIDs": {"delete", "a", "b"},
+		"UnknownVerb":  {"frobnicate"},
+		"NoSubcommand": {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := c.run("", append([]string{"oauth-client"}, args...)...)
+			if code != 2 || stderr == "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and a message", code, stdout, stderr)
+			}
+		})
+	}
+	if code, _, stderr := c.run("", "oauth-client", "rotate-secret", "nosuchclient"); code != 1 || !strings.Contains(stderr, "oauth-client list") {
+		t.Errorf("rotate-secret of an unknown client: exit %d, %s", code, stderr)
+	}
+	delete(c.vars, envTable)
+	if code, _, stderr := c.run("", "oauth-client", "list"); code != 2 || !strings.Contains(stderr, envTable) {
+		t.Errorf("no table: exit %d, %s", code, stderr)
+	}
+}
