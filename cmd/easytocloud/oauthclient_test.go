@@ -4,16 +4,23 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/oauth"
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
 var (
@@ -123,5 +130,49 @@ func TestOAuthClientUsageErrors(t *testing.T) {
 	delete(c.vars, envTable)
 	if code, _, stderr := c.run("", "oauth-client", "list"); code != 2 || !strings.Contains(stderr, envTable) {
 		t.Errorf("no table: exit %d, %s", code, stderr)
+	}
+}
+
+// TestDialogLinksWithTheOAuthServer links an account with the dialog's linker (the
+// way "easytocloud dialog" does) against the authorization server, with a client made
+// by oauth-client create: its login form, CSRF token and 303 are what the linker expects.
+func TestDialogLinksWithTheOAuthServer(t *testing.T) {
+	c := newAWSCLI(t)
+	tid, _ := c.createTenant("", "--name", "Acme", "--role-arn", cliRoleARN, "--mfa", "sms")
+	c.ok(cliPassword+"\n", "user", "add", "--tenant", tid, "--email", "ada@example.com", "--phone", "+31612345678", "--password-stdin")
+	out := c.ok("", "oauth-client", "create", "--name", "dialog", "--redirect-uri", "http://127.0.0.1/callback", "--require-pkce")
+	id, secret := clientIDRE.FindStringSubmatch(out)[1], clientSecretRE.FindStringSubmatch(out)[1]
+
+	cfg := awstest.Config(t)
+	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
+	signer, err := accesstoken.NewFileSigner(filepath.Join(t.TempDir(), "signing.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	issuer := "http://" + ts.Listener.Addr().String()
+	store := c.store()
+	srv, err := oauth.NewServer(oauth.Config{Issuer: issuer, Audience: "amzn1.ask.skill.dialog", DB: db, Table: c.vars[envTable],
+		Keyring: tenants.NewKeyring(db, keys, c.vars[envTable], c.vars[envSecretsKey]), Users: store, Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	defer ts.Close()
+
+	access, err := linkAccount(ctx(t), linkConfig{AuthorizeURL: issuer + "/oauth/authorize", TokenURL: issuer + "/oauth/token",
+		ClientID: id, ClientSecret: secret, Scopes: []string{"easytocloud"}, Email: "ada@example.com", Password: cliPassword}, &http.Client{})
+	if err != nil {
+		t.Fatalf("link: %v", err)
+	}
+	v := &accesstoken.Verifier{Issuer: issuer, Audience: "amzn1.ask.skill.dialog", Keys: signer}
+	p, err := v.Verify(ctx(t), access)
+	if err != nil || p.TenantID != tid {
+		t.Fatalf("linked token: %+v, %v", p, err)
+	}
+	if _, err := linkAccount(ctx(t), linkConfig{AuthorizeURL: issuer + "/oauth/authorize", TokenURL: issuer + "/oauth/token",
+		ClientID: id, ClientSecret: secret, Email: "ada@example.com", Password: "not the password"}, &http.Client{}); !errors.Is(err, errLinkFailed) {
+		t.Errorf("link with a wrong password: %v, want errLinkFailed", err)
 	}
 }
