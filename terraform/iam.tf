@@ -3,8 +3,14 @@
 # the runtime policy grants what the Lambda platform itself needs (logs and traces).
 # terraform_test.go checks both.
 
-data "aws_iam_policy_document" "lambda_trust" {
+# Lambda assumes each role. The skill's role may also be assumed by the principals in
+# var.skill_role_trusted_arns: tenants' roles trust only this role, so this is how an
+# operator runs `easytocloud tenant verify-role` as easytocloud will act.
+data "aws_iam_policy_document" "trust" {
+  for_each = local.functions
+
   statement {
+    sid     = "Lambda"
     actions = ["sts:AssumeRole"]
 
     principals {
@@ -12,18 +18,29 @@ data "aws_iam_policy_document" "lambda_trust" {
       identifiers = ["lambda.amazonaws.com"]
     }
   }
+
+  dynamic "statement" {
+    for_each = each.key == "skill" && length(var.skill_role_trusted_arns) > 0 ? [true] : []
+
+    content {
+      sid     = "VerifyTenantRoles"
+      actions = ["sts:AssumeRole"]
+
+      principals {
+        type        = "AWS"
+        identifiers = var.skill_role_trusted_arns
+      }
+    }
+  }
 }
 
 resource "aws_iam_role" "function" {
   for_each = local.functions
 
-  name               = "${var.name}-${each.key}"
-  description        = "easytocloud ${each.key} function"
-  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
-}
-
-locals {
-  table_arns = [aws_dynamodb_table.main.arn, "${aws_dynamodb_table.main.arn}/index/gsi1"]
+  name                 = "${var.name}-${each.key}"
+  description          = "easytocloud ${each.key} function"
+  assume_role_policy   = data.aws_iam_policy_document.trust[each.key].json
+  max_session_duration = 3600
 }
 
 # --- Runtime: write the function's own log streams and, when tracing, X-Ray segments.
@@ -64,16 +81,18 @@ resource "aws_iam_role_policy" "runtime" {
 # calls the MFA API.
 
 data "aws_iam_policy_document" "skill" {
+  # Tenants and users (GetItem); on SkillDisabled, oauth's RevokeUser: a revocation mark
+  # (PutItem), the user's refresh tokens (Query on the index) and their deletion.
   statement {
-    sid = "Table"
-    actions = [
-      "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:Query",
-      "dynamodb:UpdateItem",
-    ]
-    resources = local.table_arns
+    sid       = "Table"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.main.arn]
+  }
+
+  statement {
+    sid       = "TokensOfAUser"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.main.arn}/index/gsi1"]
   }
 
   statement {
@@ -115,16 +134,18 @@ resource "aws_iam_role_policy" "skill" {
 # Keyring MAC keys (keyed hashes of codes and tokens) under the secrets key.
 
 data "aws_iam_policy_document" "oauth" {
+  # Users, MAC keys, clients, codes, refresh tokens, revocation marks and sign-in
+  # failure counters, all by key (redeeming a code is a transaction of an update and a
+  # put, which IAM authorizes as UpdateItem and PutItem).
   statement {
     sid = "Table"
     actions = [
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
-      "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]
-    resources = local.table_arns
+    resources = [aws_dynamodb_table.main.arn]
   }
 
   statement {
@@ -157,6 +178,8 @@ resource "aws_iam_role_policy" "oauth" {
 # needs no STS permission) and its Keyring MAC key (keyed hashes of SMS codes).
 
 data "aws_iam_policy_document" "mfa" {
+  # Tenants, users and the MAC key by key; challenges, elevations, send and failure
+  # windows.
   statement {
     sid = "Table"
     actions = [
@@ -165,7 +188,7 @@ data "aws_iam_policy_document" "mfa" {
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
     ]
-    resources = local.table_arns
+    resources = [aws_dynamodb_table.main.arn]
   }
 
   statement {

@@ -301,3 +301,37 @@ func stringLike(pattern, s string) bool {
 	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
 	return regexp.MustCompile(re).MatchString(s)
 }
+
+// Lambda assumes every function role; only the skill's role may, on request, also be
+// assumed by the operators who verify tenants' roles.
+func TestFunctionRolesTrustLambda(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	role := m.mustFind(t, "resource", "aws_iam_role", "function")
+	if got := role.text("assume_role_policy"); got != "data.aws_iam_policy_document.trust[each.key].json" {
+		t.Errorf("assume_role_policy = %s, want data.aws_iam_policy_document.trust[each.key].json", got)
+	}
+	doc := m.mustFind(t, "data", "aws_iam_policy_document", "trust")
+	for _, s := range doc.Body.Blocks {
+		switch {
+		case s.Type == "statement":
+			p := mustOne(t, (&block{Block: s, src: doc.src}).nested("principals"), "principals")
+			if p.text("type") != `"Service"` || p.text("identifiers") != `["lambda.amazonaws.com"]` {
+				t.Errorf("static trust statement trusts %s %s, want the Lambda service", p.text("type"), p.text("identifiers"))
+			}
+		case s.Type == "dynamic":
+			d := &block{Block: s, src: doc.src}
+			if got := d.text("for_each"); !strings.HasPrefix(got, `each.key == "skill" && `) {
+				t.Errorf("dynamic trust statement for_each = %s: only the skill's role may trust more", got)
+			}
+			for _, c := range d.nested("content") {
+				p := mustOne(t, c.nested("principals"), "principals")
+				if p.text("identifiers") != "var.skill_role_trusted_arns" {
+					t.Errorf("dynamic trust statement trusts %s, want var.skill_role_trusted_arns", p.text("identifiers"))
+				}
+			}
+		}
+	}
+	if got := m.mustFind(t, "variable", "skill_role_trusted_arns").text("default"); got != "[]" {
+		t.Errorf("skill_role_trusted_arns default = %s, want [] (no one but Lambda)", got)
+	}
+}

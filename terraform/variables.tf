@@ -86,6 +86,12 @@ variable "operator_arns" {
   default     = []
 }
 
+variable "skill_role_trusted_arns" {
+  type        = list(string)
+  description = "IAM principals (operators' roles) that may assume the skill function's role, to run `easytocloud tenant verify-role` with the identity tenants' roles trust. Whoever can assume it can act in every tenant's account as the skill does; empty allows no one but Lambda."
+  default     = []
+}
+
 variable "alarm_actions" {
   type        = list(string)
   description = "ARNs (usually SNS topics) notified when an alarm fires or recovers."

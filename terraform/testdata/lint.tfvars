@@ -6,4 +6,5 @@ custom_domain = {
   domain_name = "alexa.example.com"
   zone_id     = "Z0000000000000000000"
 }
-alarm_actions = ["arn:aws:sns:us-east-1:123456789012:alarms"]
+alarm_actions           = ["arn:aws:sns:us-east-1:123456789012:alarms"]
+skill_role_trusted_arns = ["arn:aws:iam::123456789012:role/operator"]
