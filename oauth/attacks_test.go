@@ -453,3 +453,24 @@ func TestAccessTokenClaims(t *testing.T) {
 		t.Errorf("header %s", hdr)
 	}
 }
+
+// TestErrorsArePublicAndDetailIsLogged: the client reads the RFC 6749 code and a
+// generic description; what exactly went wrong is only in the log.
+func TestErrorsArePublicAndDetailIsLogged(t *testing.T) {
+	e := newEnv(t)
+	tok := e.link(t)
+	r := e.tokenPost(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}, e.client.ID, "x"+e.secret[1:])
+	if errorCode(t, r) != "invalid_client" || strings.Contains(r.body, "wrong secret") || strings.Contains(r.body, e.client.ID) {
+		t.Errorf("public error: %s", r.body)
+	}
+	r = e.tokenPost(t, url.Values{"grant_type": {"authorization_code"}, "code": {"forged"}, "redirect_uri": {alexaRedirect()}}, e.client.ID, e.secret)
+	if errorCode(t, r) != "invalid_grant" || strings.Contains(r.body, "unknown code") {
+		t.Errorf("public error: %s", r.body)
+	}
+	logs := e.logs.String()
+	for _, detail := range []string{`"detail":"invalid_client: wrong secret for client \"` + e.client.ID, `"detail":"invalid_grant: unknown code"`} {
+		if !strings.Contains(logs, detail) {
+			t.Errorf("the log lacks %s:\n%s", detail, logs)
+		}
+	}
+}
