@@ -146,3 +146,16 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 		t.Fatalf("jwks: %d %s", jwks.status, jwks.body)
 	}
 }
+
+// BenchmarkRefresh measures the token endpoint's refresh grant end to end over HTTP
+// against the emulator (KMS signing, DynamoDB reads and the use record).
+func BenchmarkRefresh(b *testing.B) {
+	e := newEnv(b, withKMSSigner(b))
+	tok := e.link(b)
+	cfg := e.config(alexaRedirect())
+	for b.Loop() {
+		if _, err := e.refresh(cfg, tok.RefreshToken); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
