@@ -13,6 +13,9 @@ import (
 type catalog struct {
 	lang      string
 	cardTitle string
+	// suggests are the utterances the sentences below tell the user to say, as
+	// samples of the interaction model (a test checks that the model has them).
+	suggests []string
 
 	welcome, welcomeReprompt ssml
 	help, helpReprompt       ssml

@@ -103,6 +103,7 @@ func TestConversation(t *testing.T) {
 	jenkins := awstest.SeedInstance(t, acct, "eu-west-1", "jenkins", "running")
 	awstest.SeedInstance(t, acct, "us-east-1", "web-1", "running")
 	awstest.SeedStream(t, acct, "eu-west-1", "clickstream", 4)
+	warmRegions(t, acct)
 	_, token := s.newUser(t, account, nil)
 	d := s.device(t, token)
 
@@ -184,7 +185,9 @@ func TestConversation(t *testing.T) {
 		}, want: "I have stopped jenkins.", check: state(jenkins, "stopped")}},
 	}
 	for i, r := range rows {
+		start := time.Now()
 		resp := r.say()
+		t.Logf("row %d, %q: answered in %s", i+1, r.you, time.Since(start).Round(time.Millisecond))
 		got := speech(resp)
 		if r.prefix && !strings.HasPrefix(got, r.want) || !r.prefix && got != r.want {
 			t.Errorf("row %d, you say %q: Alexa answers %q, want %q", i+1, r.you, got, r.want)

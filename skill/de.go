@@ -5,14 +5,16 @@ import "time"
 var german = catalog{
 	lang:      "de",
 	cardTitle: "einfach cloud",
+	suggests: []string{"liste instanzen", "zeig mir meine instanzen in {region}", "beschreibe kinesis shards", "starte {instance}",
+		"authentifiziere per {method}", "authentifiziere {code}", "sperren"},
 
-	welcome:         join(audio(welcomeTune), sayf("Willkommen bei einfach cloud. Du kannst sagen: zeige Instanzen, beschreibe Kinesis Shards, oder starte und stoppe eine Instanz mit ihrem Namen. Was möchtest du tun?")),
+	welcome:         join(audio(welcomeTune), sayf("Willkommen bei einfach cloud. Du kannst sagen: liste Instanzen, beschreibe Kinesis Shards, oder starte und stoppe eine Instanz mit ihrem Namen. Was möchtest du tun?")),
 	welcomeReprompt: sayf("Was möchtest du tun? Sag Hilfe, um zu hören, was ich kann."),
-	help: sayf("Du kannst sagen: zeige Instanzen, oder zeige Instanzen in Irland; beschreibe Kinesis Shards; starte oder stoppe eine Instanz mit ihrem Namen, zum Beispiel starte splunk. " +
-		"Änderungen brauchen einen Code: sag authentifizieren per Textnachricht, um einen per SMS zu bekommen, oder authentifizieren und den Code deines Tokens. Sag sperren, um deinen Zugriff zu beenden. Was möchtest du tun?"),
-	helpReprompt: sayf("Sag zeige Instanzen, beschreibe Kinesis Shards, oder starte und den Namen einer Instanz."),
+	help: sayf("Du kannst sagen: liste Instanzen, oder zeig mir meine Instanzen in Irland; beschreibe Kinesis Shards; starte oder stoppe eine Instanz mit ihrem Namen, zum Beispiel starte splunk. " +
+		"Änderungen brauchen einen Code: sag authentifiziere per Textnachricht, um einen per SMS zu bekommen, oder authentifiziere und den Code deines Tokens. Sag sperren, um deinen Zugriff zu beenden. Was möchtest du tun?"),
+	helpReprompt: sayf("Sag liste Instanzen, beschreibe Kinesis Shards, oder starte und den Namen einer Instanz."),
 	goodbye:      sayf("Tschüss."),
-	fallback:     sayf("Das habe ich leider nicht verstanden. Du kannst sagen: zeige Instanzen, beschreibe Kinesis Shards, oder Hilfe."),
+	fallback:     sayf("Das habe ich leider nicht verstanden. Du kannst sagen: liste Instanzen, beschreibe Kinesis Shards, oder Hilfe."),
 	whatElse:     sayf("Was möchtest du noch tun?"),
 
 	linkAccount:    sayf("Um einfach cloud zu nutzen, verknüpfe dein Konto in der Alexa App."),
@@ -52,7 +54,7 @@ var german = catalog{
 	firstOf: func(shown, more int) ssml {
 		return sayf("Hier sind die ersten %s; %s weitere stehen auf der Karte in der Alexa App.", numberWord("de", shown), itoa(more))
 	},
-	summaryHint: sayf("Um die Namen zu hören, sag zeige Instanzen in, und eine Region."),
+	summaryHint: sayf("Um die Namen zu hören, sag zeig mir meine Instanzen in, und eine Region."),
 	notReached: func(places []string) ssml {
 		return sayf("%s habe ich nicht rechtzeitig erreicht.", list(texts(places), "und"))
 	},
@@ -128,8 +130,8 @@ var german = catalog{
 		}
 		return sayf("OK, ich starte %s nicht.", name)
 	},
-	needAuth:      sayf("Du musst dich authentifizieren. Sag authentifizieren und den Code deines Tokens, oder sag authentifizieren per Textnachricht."),
-	needAuthShort: sayf("Sag authentifizieren und den Code deines Tokens, oder sag authentifizieren per Textnachricht."),
+	needAuth:      sayf("Du musst dich authentifizieren. Sag authentifiziere und den Code deines Tokens, oder sag authentifiziere per Textnachricht."),
+	needAuthShort: sayf("Sag authentifiziere und den Code deines Tokens, oder sag authentifiziere per Textnachricht."),
 
 	accessGranted: sayf("Zugriff gewährt."),
 	invalidCode: func(n int) ssml {
@@ -147,13 +149,13 @@ var german = catalog{
 	tooManyCodes: func(d time.Duration) ssml {
 		return sayf("Ich habe zu viele Codes gesendet; versuche es in %s wieder.", deMinutes(d))
 	},
-	usesToken:     sayf("Dieses Konto nutzt ein Token; sag authentifizieren und die sechs Ziffern, die es anzeigt."),
-	codeSent:      sayf("Ich habe dir den Code aufs Handy geschickt. Wenn er ankommt, sag authentifizieren und die sechs Ziffern."),
-	noChallenge:   sayf("Es gibt gerade keinen gültigen Code. Sag authentifizieren per Textnachricht, um einen neuen zu bekommen."),
-	malformedCode: sayf("Ein Code hat sechs Ziffern. Sag authentifizieren und die sechs Ziffern."),
+	usesToken:     sayf("Dieses Konto nutzt ein Token; sag authentifiziere und die sechs Ziffern, die es anzeigt."),
+	codeSent:      sayf("Ich habe dir den Code aufs Handy geschickt. Wenn er ankommt, sag authentifiziere und die sechs Ziffern."),
+	noChallenge:   sayf("Es gibt gerade keinen gültigen Code. Sag authentifiziere per Textnachricht, um einen neuen zu bekommen."),
+	malformedCode: sayf("Ein Code hat sechs Ziffern. Sag authentifiziere und die sechs Ziffern."),
 	noPhone:       sayf("In deinem einfach cloud Konto steht keine Telefonnummer, deshalb kann ich dir keinen Code schicken. Bitte deinen Administrator, eine einzutragen."),
 	checkBusy:     sayf("Die Prüfung ist gerade ausgelastet; versuche es gleich noch einmal."),
-	authHow:       sayf("Sag authentifizieren und den Code deines Tokens, oder sag authentifizieren per Textnachricht."),
+	authHow:       sayf("Sag authentifiziere und den Code deines Tokens, oder sag authentifiziere per Textnachricht."),
 	locked:        sayf("Erledigt. Jede Änderung braucht jetzt einen neuen Code."),
 }
 

@@ -8,6 +8,8 @@ const welcomeTune = "soundbank://soundlibrary/ui/gameshow/amzn_ui_sfx_gameshow_i
 var english = catalog{
 	lang:      "en",
 	cardTitle: "easy to cloud",
+	suggests: []string{"list instances", "list instances in {region}", "describe kinesis shards", "start {instance}",
+		"authenticate {method}", "authenticate {code}", "lock"},
 
 	welcome:         join(audio(welcomeTune), sayf("Welcome to easy to cloud. You can say list instances, describe kinesis shards, or start and stop an instance by name. What would you like to do?")),
 	welcomeReprompt: sayf("What would you like to do? Say help to hear what I can do."),

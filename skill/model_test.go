@@ -20,8 +20,9 @@ type modelFile struct {
 	InteractionModel struct {
 		LanguageModel struct {
 			Intents []struct {
-				Name  string `json:"name"`
-				Slots []struct {
+				Name    string   `json:"name"`
+				Samples []string `json:"samples"`
+				Slots   []struct {
 					Name string `json:"name"`
 				} `json:"slots"`
 			} `json:"intents"`
@@ -192,5 +193,23 @@ func TestStreamSpeech(t *testing.T) {
 	}
 	if got := plainText(german.oneStream(4, "Irland", "clickstream")); got != "Du hast einen Kinesis Stream mit vier Shards in Irland, namens clickstream." {
 		t.Errorf("de = %q", got)
+	}
+}
+
+// TestSuggestedUtterancesExist: what the skill tells people to say is in the model.
+func TestSuggestedUtterancesExist(t *testing.T) {
+	for _, loc := range modelLocales {
+		m := loadModel(t, loc)
+		samples := map[string]bool{}
+		for _, in := range m.InteractionModel.LanguageModel.Intents {
+			for _, s := range in.Samples {
+				samples[strings.ToLower(s)] = true
+			}
+		}
+		for _, u := range catalogFor(loc).suggests {
+			if !samples[u] {
+				t.Errorf("%s: the skill suggests %q, which is no sample of the model", loc, u)
+			}
+		}
 	}
 }
