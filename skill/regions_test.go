@@ -182,3 +182,62 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// failingEC2 fails DescribeInstances with err (what moto cannot do: throttle, or
+// break one region).
+type failingEC2 struct {
+	EC2API
+	err error
+}
+
+func (f failingEC2) DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
+	return nil, f.err
+}
+
+// TestFailuresAreSpoken: throttling everywhere, or one region failing, is said in
+// words and the session stays usable.
+func TestFailuresAreSpoken(t *testing.T) {
+	s := newStack(t)
+	account := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, account)
+	awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
+	awstest.SeedInstance(t, acct, "ap-northeast-1", "", "running")
+	_, token := s.newUser(t, account, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-west-1", "ap-northeast-1"} })
+	throttled := &smithy.GenericAPIError{Code: "RequestLimitExceeded", Message: "Request limit exceeded."}
+	tests := []struct {
+		name string
+		fail func(region string) error
+		want string
+	}{
+		{"ThrottledEverywhere", func(string) error { return throttled }, "AWS is busy right now. Please try again in a moment."},
+		{"OneRegionDown", func(region string) error {
+			if region == "ap-northeast-1" {
+				return &smithy.GenericAPIError{Code: "InternalError", Message: "An internal error has occurred"}
+			}
+			return nil
+		}, "You have the following instances. In Ireland: splunk, stopped. I couldn't read Tokyo."},
+		{"DeniedEverywhere", func(string) error { return &smithy.GenericAPIError{Code: "UnauthorizedOperation"} },
+			"The easy to cloud role in your AWS account isn't allowed to do that. Ask your administrator to check its permissions."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.h.NewEC2 = func(cfg aws.Config, region string) EC2API {
+				if err := tt.fail(region); err != nil {
+					return failingEC2{defaultEC2(cfg, region), err}
+				}
+				return defaultEC2(cfg, region)
+			}
+			d := s.device(t, token)
+			d.launch()
+			for _, intent := range []string{"ListInstancesIntent", "StartInstanceIntent"} {
+				resp := d.intent(intent, map[string]string{"instance": "splunk"})
+				if got := speech(resp); intent == "ListInstancesIntent" && got != tt.want {
+					t.Errorf("speech = %q, want %q", got, tt.want)
+				}
+				if ended(resp) {
+					t.Errorf("%s: the session ended", intent)
+				}
+			}
+		})
+	}
+}
