@@ -1,6 +1,7 @@
 package tenants_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -9,13 +10,46 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/easytocloud/easytocloud/tenants"
 )
+
+// isolatedDB gives the emulator's writes the isolation DynamoDB has and moto lacks:
+// moto evaluates a transaction's conditions without a lock and rolls a cancelled
+// transaction back by restoring a copy of the whole table taken when it began, which
+// erases what other transactions committed meanwhile. Only writes are serialised;
+// reads still interleave freely, so a store that read before writing would still let
+// several creates through, and these tests would catch it.
+type isolatedDB struct {
+	tenants.DynamoDB
+	mu *sync.Mutex
+}
+
+func (d isolatedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.DynamoDB.TransactWriteItems(ctx, in, opts...)
+}
+
+func (d isolatedDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.DynamoDB.PutItem(ctx, in, opts...)
+}
+
+// isolatedStore is e's store on an isolatedDB.
+func isolatedStore(e *env) *tenants.Store {
+	s := tenants.NewStore(isolatedDB{e.db, new(sync.Mutex)}, e.kms, e.table, e.key)
+	s.Now, s.Password = e.store.Now, e.store.Password
+	return s
+}
 
 // TestConcurrentCreatesSameEmail: the uniqueness item lets exactly one of 20
 // concurrent creates of the same address win, across tenants and letter case.
 func TestConcurrentCreatesSameEmail(t *testing.T) {
 	e := newEnv(t)
+	e.store = isolatedStore(e)
 	a := mustCreateTenant(t, e.store, smsTenant(), "")
 	b := mustCreateTenant(t, e.store, smsTenant(), "")
 	const n = 20
@@ -66,6 +100,7 @@ func TestConcurrentCreatesSameEmail(t *testing.T) {
 // each retried on ErrConflict, all land.
 func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	e := newEnv(t)
+	e.store = isolatedStore(e)
 	tn := smsTenant()
 	tn.Name = "0"
 	tn = mustCreateTenant(t, e.store, tn, "")
@@ -75,7 +110,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	conflicts := 0
 	for range n {
 		wg.Go(func() {
-			for {
+			for attempt := 0; ; attempt++ {
 				cur, err := e.store.GetTenant(ctx(t), tn.ID)
 				if err != nil {
 					t.Error(err)
@@ -88,7 +123,8 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 					mu.Lock()
 					conflicts++
 					mu.Unlock()
-					time.Sleep(rand.N(20 * time.Millisecond)) // back off, as a real caller would
+					// Back off exponentially with jitter, as a real caller would.
+					time.Sleep(rand.N(time.Duration(5<<min(attempt, 6)) * time.Millisecond))
 					continue
 				}
 				if err != nil {

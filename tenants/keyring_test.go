@@ -31,6 +31,7 @@ func (c *countingKMS) Decrypt(ctx context.Context, in *kms.DecryptInput, opts ..
 
 func TestKeyring(t *testing.T) {
 	e := newEnv(t)
+	db := isolatedDB{e.db, new(sync.Mutex)} // moto's conditional put is not atomic
 	// Ten processes start at once, each with its own Keyring, each asked by ten
 	// callers: they all end up with the one key stored first.
 	const procs, callers = 10, 10
@@ -39,7 +40,7 @@ func TestKeyring(t *testing.T) {
 	var wg sync.WaitGroup
 	for p := range procs {
 		counters[p] = &countingKMS{KMS: e.kms}
-		ring := tenants.NewKeyring(e.db, counters[p], e.table, e.key)
+		ring := tenants.NewKeyring(db, counters[p], e.table, e.key)
 		for c := range callers {
 			wg.Go(func() {
 				k, err := ring.Key(ctx(t), "oauth-token")
