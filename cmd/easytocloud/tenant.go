@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/easytocloud/easytocloud/tenants"
@@ -275,9 +274,6 @@ func runTenantUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 }
 
-// newSTS builds the STS client verify-role uses; tests replace it.
-var newSTS = func(cfg aws.Config) tenants.AssumeRoleAPI { return sts.NewFromConfig(cfg) }
-
 func runTenantVerifyRole(ctx context.Context, env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("tenant verify-role", flag.ContinueOnError)
 	id, err := tenantArg(env, fs, args)
@@ -292,7 +288,7 @@ func runTenantVerifyRole(ctx context.Context, env *cliEnv, args []string) error 
 	if err != nil {
 		return notFoundHint(err, "tenant list")
 	}
-	access := tenants.NewAccess(newSTS(cfg))
+	access := tenants.NewAccess(sts.NewFromConfig(cfg))
 	// An emulator ignores ExternalId, so the probe without it would always "succeed".
 	emulated := env.getenv("AWS_ENDPOINT_URL") != ""
 	access.SkipExternalIDProbe = emulated
