@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/easytocloud/easytocloud/skill"
 )
 
 // maxWords bounds the utterances the matcher considers; nobody says more to a
@@ -17,7 +19,7 @@ var ErrNoMatch = errors.New("no intent matches the utterance")
 // Match is what the matcher understood: the intent and every slot of it, filled or not.
 type Match struct {
 	Intent string
-	Slots  map[string]RequestSlot
+	Slots  map[string]skill.RequestSlot
 }
 
 // Matcher finds the intent and slots of a typed utterance in an interaction model,
@@ -66,13 +68,13 @@ var builtinPhrases = map[string]map[string]string{
 
 var answers = map[string]map[string]string{
 	"en": {
-		"yes": ConfirmationConfirmed, "yeah": ConfirmationConfirmed, "yep": ConfirmationConfirmed, "sure": ConfirmationConfirmed,
-		"of course": ConfirmationConfirmed, "do it": ConfirmationConfirmed, "yes please": ConfirmationConfirmed, "ok": ConfirmationConfirmed, "okay": ConfirmationConfirmed,
-		"no": ConfirmationDenied, "nope": ConfirmationDenied, "no thanks": ConfirmationDenied, "don't": ConfirmationDenied, "no don't": ConfirmationDenied,
+		"yes": skill.ConfirmationConfirmed, "yeah": skill.ConfirmationConfirmed, "yep": skill.ConfirmationConfirmed, "sure": skill.ConfirmationConfirmed,
+		"of course": skill.ConfirmationConfirmed, "do it": skill.ConfirmationConfirmed, "yes please": skill.ConfirmationConfirmed, "ok": skill.ConfirmationConfirmed, "okay": skill.ConfirmationConfirmed,
+		"no": skill.ConfirmationDenied, "nope": skill.ConfirmationDenied, "no thanks": skill.ConfirmationDenied, "don't": skill.ConfirmationDenied, "no don't": skill.ConfirmationDenied,
 	},
 	"de": {
-		"ja": ConfirmationConfirmed, "jawohl": ConfirmationConfirmed, "klar": ConfirmationConfirmed, "genau": ConfirmationConfirmed, "ja bitte": ConfirmationConfirmed, "mach das": ConfirmationConfirmed, "okay": ConfirmationConfirmed,
-		"nein": ConfirmationDenied, "nee": ConfirmationDenied, "lieber nicht": ConfirmationDenied, "nein danke": ConfirmationDenied,
+		"ja": skill.ConfirmationConfirmed, "jawohl": skill.ConfirmationConfirmed, "klar": skill.ConfirmationConfirmed, "genau": skill.ConfirmationConfirmed, "ja bitte": skill.ConfirmationConfirmed, "mach das": skill.ConfirmationConfirmed, "okay": skill.ConfirmationConfirmed,
+		"nein": skill.ConfirmationDenied, "nee": skill.ConfirmationDenied, "lieber nicht": skill.ConfirmationDenied, "nein danke": skill.ConfirmationDenied,
 	},
 }
 
@@ -114,10 +116,14 @@ func (m *Matcher) Model() *InteractionModel { return m.model }
 
 // SetDynamicEntities replaces the runtime values of slot types, as the skill's
 // Dialog.UpdateDynamicEntities directive (updateBehavior REPLACE) does; CLEAR passes nil.
-func (m *Matcher) SetDynamicEntities(types []DynamicEntity) {
+func (m *Matcher) SetDynamicEntities(types []skill.DynamicEntity) {
 	m.dynamic = map[string][]TypeValue{}
 	for _, t := range types {
-		m.dynamic[t.Name] = t.Values
+		values := make([]TypeValue, len(t.Values))
+		for i, v := range t.Values {
+			values[i] = TypeValue{ID: v.ID, Name: ValueName{Value: v.Name.Value, Synonyms: v.Name.Synonyms}}
+		}
+		m.dynamic[t.Name] = values
 	}
 }
 
@@ -205,12 +211,12 @@ func (m *Matcher) Match(utterance string) (Match, error) {
 // MatchSlot reads an utterance as the answer to a slot elicitation of an intent: one
 // of the slot's own samples ("{instance}", "the {instance} server"). It returns the
 // filled slot, or ErrNoMatch.
-func (m *Matcher) MatchSlot(intent, slot, utterance string) (RequestSlot, error) {
+func (m *Matcher) MatchSlot(intent, slot, utterance string) (skill.RequestSlot, error) {
 	toks := trimPolite(Normalize(utterance))
 	if len(toks) > maxWords {
-		return RequestSlot{}, fmt.Errorf("%w: %q as %s.%s", ErrNoMatch, utterance, intent, slot)
+		return skill.RequestSlot{}, fmt.Errorf("%w: %q as %s.%s", ErrNoMatch, utterance, intent, slot)
 	}
-	var best RequestSlot
+	var best skill.RequestSlot
 	bestScore := -1
 	for _, p := range m.patterns {
 		if p.intent != intent || p.slotOnly != slot {
@@ -221,7 +227,7 @@ func (m *Matcher) MatchSlot(intent, slot, utterance string) (RequestSlot, error)
 		}
 	}
 	if bestScore < 0 {
-		return RequestSlot{}, fmt.Errorf("%w: %q as %s.%s", ErrNoMatch, utterance, intent, slot)
+		return skill.RequestSlot{}, fmt.Errorf("%w: %q as %s.%s", ErrNoMatch, utterance, intent, slot)
 	}
 	return best, nil
 }
@@ -236,11 +242,11 @@ func trimPolite(toks []string) []string {
 	return toks
 }
 
-func (m *Matcher) emptySlots(intent string) map[string]RequestSlot {
-	slots := map[string]RequestSlot{}
+func (m *Matcher) emptySlots(intent string) map[string]skill.RequestSlot {
+	slots := map[string]skill.RequestSlot{}
 	if in := m.model.Intent(intent); in != nil {
 		for _, s := range in.Slots {
-			slots[s.Name] = RequestSlot{Name: s.Name, ConfirmationStatus: ConfirmationNone}
+			slots[s.Name] = skill.RequestSlot{Name: s.Name, ConfirmationStatus: skill.ConfirmationNone}
 		}
 	}
 	return slots
@@ -249,7 +255,7 @@ func (m *Matcher) emptySlots(intent string) map[string]RequestSlot {
 // try matches a pattern against the tokens and scores the best way to do it: literal
 // words count most, then slot values that resolve. ok is false when nothing fits.
 func (m *Matcher) try(p pattern, toks []string) (Match, int, bool) {
-	var bestSlots map[string]RequestSlot
+	var bestSlots map[string]skill.RequestSlot
 	bestScore := -1
 	captured := map[string][]string{}
 	var walk func(ei, ti int)
@@ -284,7 +290,7 @@ func (m *Matcher) try(p pattern, toks []string) (Match, int, bool) {
 	return Match{Intent: p.intent, Slots: bestSlots}, bestScore, true
 }
 
-func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]RequestSlot, int, bool) {
+func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]skill.RequestSlot, int, bool) {
 	slots := m.emptySlots(p.intent)
 	score := 0
 	for _, e := range p.elems {
@@ -293,7 +299,7 @@ func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]Requ
 			continue
 		}
 		toks := captured[e.slot]
-		s := RequestSlot{Name: e.slot, ConfirmationStatus: ConfirmationNone}
+		s := skill.RequestSlot{Name: e.slot, ConfirmationStatus: skill.ConfirmationNone}
 		switch {
 		case e.typ == "AMAZON.NUMBER":
 			n, ok := parseNumber(m.lang, toks)
@@ -308,7 +314,7 @@ func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]Requ
 			s.Value = strings.Join(toks, " ")
 			s.Resolutions = m.resolve(e.typ, s.Value)
 			for _, r := range s.Resolutions.ResolutionsPerAuthority {
-				if r.Status.Code == ERSuccessMatch {
+				if r.Status.Code == skill.ERSuccessMatch {
 					score += 2
 					break
 				}
@@ -321,8 +327,8 @@ func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]Requ
 
 // resolve runs entity resolution of a spoken value against a custom slot type: the
 // skill's dynamic entities first (when it sent any), then the static values.
-func (m *Matcher) resolve(typ, value string) *Resolutions {
-	var out Resolutions
+func (m *Matcher) resolve(typ, value string) *skill.Resolutions {
+	var out skill.Resolutions
 	if dyn, ok := m.dynamic[typ]; ok {
 		out.ResolutionsPerAuthority = append(out.ResolutionsPerAuthority,
 			resolution("amzn1.er-authority.echo-sdk.dynamic."+m.skillID+"."+typ, dyn, value))
@@ -336,20 +342,20 @@ func (m *Matcher) resolve(typ, value string) *Resolutions {
 	return &out
 }
 
-func resolution(authority string, values []TypeValue, spoken string) Resolution {
-	r := Resolution{Authority: authority, Status: ResolutionStatus{Code: ERSuccessNoMatch}}
+func resolution(authority string, values []TypeValue, spoken string) skill.Resolution {
+	r := skill.Resolution{Authority: authority, Status: skill.ResolutionStatus{Code: skill.ERSuccessNoMatch}}
 	want := strings.Join(Normalize(spoken), " ")
 	for _, v := range values {
 		names := append([]string{v.Name.Value}, v.Name.Synonyms...)
 		for _, n := range names {
 			if strings.Join(Normalize(n), " ") == want {
-				r.Values = append(r.Values, ResolutionValues{Value: ResolvedValue{Name: v.Name.Value, ID: v.ID}})
+				r.Values = append(r.Values, skill.ResolutionValues{Value: skill.ResolvedValue{Name: v.Name.Value, ID: v.ID}})
 				break
 			}
 		}
 	}
 	if len(r.Values) > 0 {
-		r.Status.Code = ERSuccessMatch
+		r.Status.Code = skill.ERSuccessMatch
 	}
 	return r
 }

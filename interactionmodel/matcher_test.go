@@ -6,20 +6,22 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/easytocloud/easytocloud/skill"
 )
 
 const testSkillID = "amzn1.ask.skill.test"
 
 // representative returns a spoken value for a slot type and the slot a request
 // should carry for it.
-func representative(t *testing.T, locale string, m *InteractionModel, typ, name string) (string, RequestSlot) {
+func representative(t *testing.T, locale string, m *InteractionModel, typ, name string) (string, skill.RequestSlot) {
 	t.Helper()
 	if typ == "AMAZON.NUMBER" {
 		spoken := "five one four three zero nine"
 		if strings.HasPrefix(locale, "de") {
 			spoken = "fünf eins vier drei null neun"
 		}
-		return spoken, RequestSlot{Name: name, Value: "514309", ConfirmationStatus: ConfirmationNone}
+		return spoken, skill.RequestSlot{Name: name, Value: "514309", ConfirmationStatus: skill.ConfirmationNone}
 	}
 	st := m.Type(typ)
 	if st == nil || len(st.Values) == 0 {
@@ -27,12 +29,12 @@ func representative(t *testing.T, locale string, m *InteractionModel, typ, name 
 	}
 	v := st.Values[0]
 	spoken := v.Name.Value
-	return spoken, RequestSlot{
-		Name: name, Value: strings.Join(Normalize(spoken), " "), ConfirmationStatus: ConfirmationNone,
-		Resolutions: &Resolutions{ResolutionsPerAuthority: []Resolution{{
+	return spoken, skill.RequestSlot{
+		Name: name, Value: strings.Join(Normalize(spoken), " "), ConfirmationStatus: skill.ConfirmationNone,
+		Resolutions: &skill.Resolutions{ResolutionsPerAuthority: []skill.Resolution{{
 			Authority: "amzn1.er-authority.echo-sdk." + testSkillID + "." + typ,
-			Status:    ResolutionStatus{Code: ERSuccessMatch},
-			Values:    []ResolutionValues{{Value: ResolvedValue{Name: v.Name.Value, ID: v.ID}}},
+			Status:    skill.ResolutionStatus{Code: skill.ERSuccessMatch},
+			Values:    []skill.ResolutionValues{{Value: skill.ResolvedValue{Name: v.Name.Value, ID: v.ID}}},
 		}}},
 	}
 }
@@ -47,9 +49,9 @@ func TestEverySampleMatchesItsIntent(t *testing.T) {
 			n := 0
 			for _, in := range f.InteractionModel.LanguageModel.Intents {
 				for _, sample := range in.Samples {
-					want := Match{Intent: in.Name, Slots: map[string]RequestSlot{}}
+					want := Match{Intent: in.Name, Slots: map[string]skill.RequestSlot{}}
 					for _, s := range in.Slots {
-						want.Slots[s.Name] = RequestSlot{Name: s.Name, ConfirmationStatus: ConfirmationNone}
+						want.Slots[s.Name] = skill.RequestSlot{Name: s.Name, ConfirmationStatus: skill.ConfirmationNone}
 					}
 					utterance := sample
 					for _, s := range in.Slots {
@@ -137,12 +139,12 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-func resolvedID(s RequestSlot) string {
+func resolvedID(s skill.RequestSlot) string {
 	if s.Resolutions == nil {
 		return ""
 	}
 	for _, r := range s.Resolutions.ResolutionsPerAuthority {
-		if r.Status.Code == ERSuccessMatch {
+		if r.Status.Code == skill.ERSuccessMatch {
 			return r.Values[0].Value.ID
 		}
 	}
@@ -167,9 +169,9 @@ func TestUnresolvedRegionStillMatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Resolutions{ResolutionsPerAuthority: []Resolution{{
+	want := &skill.Resolutions{ResolutionsPerAuthority: []skill.Resolution{{
 		Authority: "amzn1.er-authority.echo-sdk." + testSkillID + ".REGION",
-		Status:    ResolutionStatus{Code: ERSuccessNoMatch},
+		Status:    skill.ResolutionStatus{Code: skill.ERSuccessNoMatch},
 	}}}
 	if diff := cmp.Diff(want, got.Slots["region"].Resolutions); diff != "" {
 		t.Errorf("resolutions (-want +got):\n%s", diff)
@@ -178,22 +180,22 @@ func TestUnresolvedRegionStillMatches(t *testing.T) {
 
 func TestDynamicEntities(t *testing.T) {
 	m, _ := NewLocaleMatcher("en-US", testSkillID)
-	m.SetDynamicEntities([]DynamicEntity{{Name: "INSTANCE_NAME", Values: []TypeValue{
-		{ID: "i-0abc", Name: ValueName{Value: "build box", Synonyms: []string{"builder"}}},
+	m.SetDynamicEntities([]skill.DynamicEntity{{Name: "INSTANCE_NAME", Values: []skill.EntityValue{
+		{ID: "i-0abc", Name: skill.EntityName{Value: "build box", Synonyms: []string{"builder"}}},
 	}}})
 	got, err := m.Match("start the builder server")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Resolutions{ResolutionsPerAuthority: []Resolution{
+	want := &skill.Resolutions{ResolutionsPerAuthority: []skill.Resolution{
 		{
 			Authority: "amzn1.er-authority.echo-sdk.dynamic." + testSkillID + ".INSTANCE_NAME",
-			Status:    ResolutionStatus{Code: ERSuccessMatch},
-			Values:    []ResolutionValues{{Value: ResolvedValue{Name: "build box", ID: "i-0abc"}}},
+			Status:    skill.ResolutionStatus{Code: skill.ERSuccessMatch},
+			Values:    []skill.ResolutionValues{{Value: skill.ResolvedValue{Name: "build box", ID: "i-0abc"}}},
 		},
 		{
 			Authority: "amzn1.er-authority.echo-sdk." + testSkillID + ".INSTANCE_NAME",
-			Status:    ResolutionStatus{Code: ERSuccessNoMatch},
+			Status:    skill.ResolutionStatus{Code: skill.ERSuccessNoMatch},
 		},
 	}}
 	if diff := cmp.Diff(want, got.Slots["instance"].Resolutions); diff != "" {
@@ -227,11 +229,11 @@ func TestAnswer(t *testing.T) {
 		locale, utterance, want string
 		ok                      bool
 	}{
-		{"en-US", "Yes.", ConfirmationConfirmed, true},
-		{"en-US", "no", ConfirmationDenied, true},
+		{"en-US", "Yes.", skill.ConfirmationConfirmed, true},
+		{"en-US", "no", skill.ConfirmationDenied, true},
 		{"en-GB", "start splunk", "", false},
-		{"de-DE", "ja", ConfirmationConfirmed, true},
-		{"de-DE", "Nein!", ConfirmationDenied, true},
+		{"de-DE", "ja", skill.ConfirmationConfirmed, true},
+		{"de-DE", "Nein!", skill.ConfirmationDenied, true},
 	}
 	for _, tt := range tests {
 		m, _ := NewLocaleMatcher(tt.locale, testSkillID)

@@ -2,6 +2,8 @@
 // (one per locale, in the skill-package format the ASK CLI deploys), checks that keep
 // them consistent with the skill's router, and the pieces of a local stand-in for the
 // Alexa service: an utterance matcher, an Alexa request builder and an SSML renderer.
+// The requests and responses are the skill's own envelope types (package skill), so
+// the simulator sends exactly what the skill decodes; skill never imports this package.
 package interactionmodel
 
 import (

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
 // wantIntents is the contract from the design: intent name → slot name → slot type.
@@ -164,6 +166,9 @@ func TestParseRejectsUnknownFields(t *testing.T) {
 	}
 }
 
+// TestRegionType: the REGION type resolves exactly the region codes a tenant may
+// name. That each value's name is the place the skill speaks, per locale, is checked
+// on the skill's side (skill's TestRegionPlacesMatchModels).
 func TestRegionType(t *testing.T) {
 	for _, loc := range Locales() {
 		t.Run(loc, func(t *testing.T) {
@@ -176,27 +181,9 @@ func TestRegionType(t *testing.T) {
 				ids = append(ids, v.ID)
 			}
 			slices.Sort(ids)
-			if diff := cmp.Diff(RegionCodes(), ids); diff != "" {
-				t.Errorf("REGION value ids vs the commercial region list (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tenants.RegionCodes(), ids); diff != "" {
+				t.Errorf("REGION value ids vs tenants.RegionCodes (-want +got):\n%s", diff)
 			}
 		})
-	}
-	if !slices.IsSorted(regionCodes) {
-		t.Error("regionCodes is not sorted")
-	}
-}
-
-func TestRegionPlace(t *testing.T) {
-	tests := []struct{ locale, code, want string }{
-		{"en-US", "eu-west-1", "Ireland"},
-		{"en-GB", "us-east-1", "North Virginia"},
-		{"de-DE", "eu-west-1", "Irland"},
-		{"en-US", "xx-nowhere-9", ""},
-		{"fr-FR", "eu-west-1", ""},
-	}
-	for _, tt := range tests {
-		if got := RegionPlace(tt.locale, tt.code); got != tt.want {
-			t.Errorf("RegionPlace(%s, %s) = %q, want %q", tt.locale, tt.code, got, tt.want)
-		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"html"
 	"regexp"
 	"strings"
+
+	"github.com/easytocloud/easytocloud/skill"
 )
 
 // TuneMarker stands in for an <audio> clip in rendered speech.
@@ -32,11 +34,11 @@ func SSMLToText(ssml string) string {
 }
 
 // SpeechText returns the text of an output speech, PlainText or SSML; "" for nil.
-func SpeechText(o *OutputSpeech) string {
+func SpeechText(o *skill.OutputSpeech) string {
 	if o == nil {
 		return ""
 	}
-	if strings.EqualFold(o.Type, "SSML") {
+	if strings.EqualFold(o.Type, skill.SpeechSSML) {
 		return SSMLToText(o.SSML)
 	}
 	return strings.Join(strings.Fields(o.Text), " ")
@@ -44,14 +46,14 @@ func SpeechText(o *OutputSpeech) string {
 
 // CardText returns the title and body of a card as the Alexa app shows them; a
 // LinkAccount card has a fixed title and no body. ok is false for nil.
-func CardText(c *Card) (title, body string, ok bool) {
+func CardText(c *skill.Card) (title, body string, ok bool) {
 	if c == nil {
 		return "", "", false
 	}
 	switch c.Type {
-	case "LinkAccount":
+	case skill.CardLinkAccount:
 		return "Link your account", "", true
-	case "Standard":
+	case skill.CardStandard:
 		return c.Title, c.Text, true
 	default:
 		return c.Title, c.Content, true

@@ -1,6 +1,10 @@
 package interactionmodel
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/easytocloud/easytocloud/skill"
+)
 
 func TestSSMLToText(t *testing.T) {
 	tests := []struct{ name, in, want string }{
@@ -23,23 +27,23 @@ func TestSSMLToText(t *testing.T) {
 }
 
 func TestSpeechAndCardText(t *testing.T) {
-	if got := SpeechText(&OutputSpeech{Type: "PlainText", Text: " I have  started splunk. "}); got != "I have started splunk." {
+	if got := SpeechText(&skill.OutputSpeech{Type: "PlainText", Text: " I have  started splunk. "}); got != "I have started splunk." {
 		t.Errorf("SpeechText(PlainText) = %q", got)
 	}
-	if got := SpeechText(&OutputSpeech{Type: "SSML", SSML: "<speak>Hi</speak>"}); got != "Hi" {
+	if got := SpeechText(&skill.OutputSpeech{Type: "SSML", SSML: "<speak>Hi</speak>"}); got != "Hi" {
 		t.Errorf("SpeechText(SSML) = %q", got)
 	}
 	if got := SpeechText(nil); got != "" {
 		t.Errorf("SpeechText(nil) = %q", got)
 	}
 	tests := []struct {
-		card        *Card
+		card        *skill.Card
 		title, body string
 		ok          bool
 	}{
-		{&Card{Type: "Simple", Title: "Instances", Content: "splunk: stopped"}, "Instances", "splunk: stopped", true},
-		{&Card{Type: "Standard", Title: "Code", Text: "sent"}, "Code", "sent", true},
-		{&Card{Type: "LinkAccount"}, "Link your account", "", true},
+		{&skill.Card{Type: "Simple", Title: "Instances", Content: "splunk: stopped"}, "Instances", "splunk: stopped", true},
+		{&skill.Card{Type: "Standard", Title: "Code", Text: "sent"}, "Code", "sent", true},
+		{&skill.Card{Type: "LinkAccount"}, "Link your account", "", true},
 		{nil, "", "", false},
 	}
 	for _, tt := range tests {

@@ -8,19 +8,8 @@ import (
 	"maps"
 	"strings"
 	"time"
-)
 
-// Request types the simulator sends.
-const (
-	LaunchRequestType       = "LaunchRequest"
-	IntentRequestType       = "IntentRequest"
-	SessionEndedRequestType = "SessionEndedRequest"
-)
-
-// Dialog states of an IntentRequest for an intent with a dialog model.
-const (
-	DialogStarted    = "STARTED"
-	DialogInProgress = "IN_PROGRESS"
+	"github.com/easytocloud/easytocloud/skill"
 )
 
 // Conversation is a simulated Echo talking to one skill: it turns typed utterances
@@ -41,13 +30,13 @@ type Conversation struct {
 
 	sessionID  string
 	attributes map[string]any
-	last       *RequestIntent // intent of the last IntentRequest, for dialog directives
+	last       *skill.RequestIntent // intent of the last IntentRequest, for dialog directives
 	pending    *pending
 }
 
 type pending struct {
 	directive string // Dialog.ConfirmIntent, Dialog.ConfirmSlot or Dialog.ElicitSlot
-	intent    RequestIntent
+	intent    skill.RequestIntent
 	slot      string
 }
 
@@ -55,16 +44,16 @@ type pending struct {
 func (c *Conversation) InSession() bool { return c.sessionID != "" }
 
 // Launch returns a LaunchRequest in a new session ("Alexa, open easy to cloud").
-func (c *Conversation) Launch() RequestEnvelope {
+func (c *Conversation) Launch() skill.RequestEnvelope {
 	c.endSession()
-	return c.envelope(Request{Type: LaunchRequestType})
+	return c.envelope(skill.Request{Type: skill.LaunchRequestType})
 }
 
 // EndSession returns the SessionEndedRequest Alexa sends when the session ends
 // without the skill ending it (reason USER_INITIATED, EXCEEDED_MAX_REPROMPTS or
 // ERROR), and closes the session.
-func (c *Conversation) EndSession(reason string) RequestEnvelope {
-	env := c.envelope(Request{Type: SessionEndedRequestType, Reason: reason})
+func (c *Conversation) EndSession(reason string) skill.RequestEnvelope {
+	env := c.envelope(skill.Request{Type: skill.SessionEndedRequestType, Reason: reason})
 	c.endSession()
 	return env
 }
@@ -74,7 +63,7 @@ func (c *Conversation) EndSession(reason string) RequestEnvelope {
 // answers to a pending confirmation ("yes", "no") and slot elicitation, and otherwise
 // matches the utterance against the model. It returns an error wrapping ErrNoMatch
 // when no intent matches (a device would send AMAZON.FallbackIntent; see Fallback).
-func (c *Conversation) Utter(utterance string) (RequestEnvelope, error) {
+func (c *Conversation) Utter(utterance string) (skill.RequestEnvelope, error) {
 	rest, launch, oneShot := c.invocation(utterance)
 	if launch {
 		return c.Launch(), nil
@@ -83,17 +72,17 @@ func (c *Conversation) Utter(utterance string) (RequestEnvelope, error) {
 		c.endSession()
 		m, err := c.Matcher.Match(rest)
 		if err != nil {
-			return RequestEnvelope{}, err
+			return skill.RequestEnvelope{}, err
 		}
-		return c.intentRequest(m.Intent, m.Slots, ConfirmationNone, false), nil
+		return c.intentRequest(m.Intent, m.Slots, skill.ConfirmationNone, false), nil
 	}
 	if p := c.pending; p != nil {
 		c.pending = nil
 		switch p.directive {
-		case "Dialog.ConfirmIntent", "Dialog.ConfirmSlot":
+		case skill.DirectiveConfirmIntent, skill.DirectiveConfirmSlot:
 			if status, ok := c.Matcher.Answer(utterance); ok {
 				in := cloneIntent(p.intent)
-				if p.directive == "Dialog.ConfirmIntent" {
+				if p.directive == skill.DirectiveConfirmIntent {
 					in.ConfirmationStatus = status
 				} else if s, ok := in.Slots[p.slot]; ok {
 					s.ConfirmationStatus = status
@@ -101,7 +90,7 @@ func (c *Conversation) Utter(utterance string) (RequestEnvelope, error) {
 				}
 				return c.intentRequest(in.Name, in.Slots, in.ConfirmationStatus, true), nil
 			}
-		case "Dialog.ElicitSlot":
+		case skill.DirectiveElicitSlot:
 			m, err := c.Matcher.Match(utterance)
 			if err == nil && m.Intent == p.intent.Name {
 				in := cloneIntent(p.intent)
@@ -113,7 +102,7 @@ func (c *Conversation) Utter(utterance string) (RequestEnvelope, error) {
 				return c.intentRequest(in.Name, in.Slots, in.ConfirmationStatus, true), nil
 			}
 			if err == nil {
-				return c.intentRequest(m.Intent, m.Slots, ConfirmationNone, false), nil
+				return c.intentRequest(m.Intent, m.Slots, skill.ConfirmationNone, false), nil
 			}
 			if s, err := c.Matcher.MatchSlot(p.intent.Name, p.slot, utterance); err == nil {
 				in := cloneIntent(p.intent)
@@ -124,16 +113,16 @@ func (c *Conversation) Utter(utterance string) (RequestEnvelope, error) {
 	}
 	m, err := c.Matcher.Match(utterance)
 	if err != nil {
-		return RequestEnvelope{}, err
+		return skill.RequestEnvelope{}, err
 	}
-	return c.intentRequest(m.Intent, m.Slots, ConfirmationNone, false), nil
+	return c.intentRequest(m.Intent, m.Slots, skill.ConfirmationNone, false), nil
 }
 
 // Fallback returns the AMAZON.FallbackIntent request a device sends for an utterance
 // that matches nothing.
-func (c *Conversation) Fallback() RequestEnvelope {
+func (c *Conversation) Fallback() skill.RequestEnvelope {
 	c.pending = nil
-	return c.intentRequest("AMAZON.FallbackIntent", nil, ConfirmationNone, false)
+	return c.intentRequest("AMAZON.FallbackIntent", nil, skill.ConfirmationNone, false)
 }
 
 // Receive reads the skill's response to the last request: it keeps the session
@@ -141,7 +130,7 @@ func (c *Conversation) Fallback() RequestEnvelope {
 // entities, and closes the session when the skill ends it. A response without
 // shouldEndSession ends the session as on a voice-only Echo, unless it carries a
 // Dialog directive, which keeps the session open.
-func (c *Conversation) Receive(resp ResponseEnvelope) error {
+func (c *Conversation) Receive(resp skill.ResponseEnvelope) error {
 	if resp.Version == "" {
 		return errors.New("receive: response has no version")
 	}
@@ -149,7 +138,7 @@ func (c *Conversation) Receive(resp ResponseEnvelope) error {
 	c.pending = nil
 	for _, d := range resp.Response.Directives {
 		switch d.Type {
-		case "Dialog.ConfirmIntent", "Dialog.ConfirmSlot", "Dialog.ElicitSlot":
+		case skill.DirectiveConfirmIntent, skill.DirectiveConfirmSlot, skill.DirectiveElicitSlot:
 			keepOpen = true
 			in := d.UpdatedIntent
 			if in == nil {
@@ -159,15 +148,15 @@ func (c *Conversation) Receive(resp ResponseEnvelope) error {
 				return fmt.Errorf("receive: %s without updatedIntent and no intent to update", d.Type)
 			}
 			slot := d.SlotToElicit
-			if d.Type == "Dialog.ConfirmSlot" {
+			if d.Type == skill.DirectiveConfirmSlot {
 				slot = d.SlotToConfirm
 			}
-			if d.Type != "Dialog.ConfirmIntent" && slot == "" {
+			if d.Type != skill.DirectiveConfirmIntent && slot == "" {
 				return fmt.Errorf("receive: %s names no slot", d.Type)
 			}
 			c.pending = &pending{directive: d.Type, intent: cloneIntent(*in), slot: slot}
-		case "Dialog.UpdateDynamicEntities":
-			if d.UpdateBehavior == "CLEAR" {
+		case skill.DirectiveUpdateDynamicEntities:
+			if d.UpdateBehavior == skill.UpdateClear {
 				c.Matcher.SetDynamicEntities(nil)
 			} else {
 				c.Matcher.SetDynamicEntities(d.Types)
@@ -218,13 +207,13 @@ func slicesEqual(a, b []string) bool {
 	return true
 }
 
-func (c *Conversation) intentRequest(name string, slots map[string]RequestSlot, confirmation string, inDialog bool) RequestEnvelope {
-	in := RequestIntent{Name: name, ConfirmationStatus: confirmation, Slots: slots}
-	req := Request{Type: IntentRequestType, Intent: &in}
+func (c *Conversation) intentRequest(name string, slots map[string]skill.RequestSlot, confirmation string, inDialog bool) skill.RequestEnvelope {
+	in := skill.RequestIntent{Name: name, ConfirmationStatus: confirmation, Slots: slots}
+	req := skill.Request{Type: skill.IntentRequestType, Intent: &in}
 	if c.Matcher.Model().DialogIntent(name) != nil {
-		req.DialogState = DialogStarted
+		req.DialogState = skill.DialogStarted
 		if inDialog {
-			req.DialogState = DialogInProgress
+			req.DialogState = skill.DialogInProgress
 		}
 	}
 	last := cloneIntent(in)
@@ -232,10 +221,10 @@ func (c *Conversation) intentRequest(name string, slots map[string]RequestSlot, 
 	return c.envelope(req)
 }
 
-func cloneIntent(in RequestIntent) RequestIntent {
+func cloneIntent(in skill.RequestIntent) skill.RequestIntent {
 	in.Slots = maps.Clone(in.Slots)
 	if in.Slots == nil {
-		in.Slots = map[string]RequestSlot{}
+		in.Slots = map[string]skill.RequestSlot{}
 	}
 	return in
 }
@@ -244,7 +233,7 @@ func (c *Conversation) endSession() {
 	c.sessionID, c.attributes, c.pending, c.last = "", nil, nil, nil
 }
 
-func (c *Conversation) envelope(req Request) RequestEnvelope {
+func (c *Conversation) envelope(req skill.Request) skill.RequestEnvelope {
 	now := time.Now
 	if c.Now != nil {
 		now = c.Now
@@ -260,8 +249,8 @@ func (c *Conversation) envelope(req Request) RequestEnvelope {
 	req.RequestID = newID("amzn1.echo-api.request.")
 	req.Timestamp = now().UTC().Format("2006-01-02T15:04:05Z")
 	req.Locale = c.Locale
-	app := Application{ApplicationID: c.SkillID}
-	user := User{UserID: c.UserID, AccessToken: c.AccessToken}
+	app := skill.Application{ApplicationID: c.SkillID}
+	user := skill.User{UserID: c.UserID, AccessToken: c.AccessToken}
 	endpoint := c.APIEndpoint
 	if endpoint == "" {
 		endpoint = "https://api.amazonalexa.com"
@@ -269,13 +258,13 @@ func (c *Conversation) envelope(req Request) RequestEnvelope {
 			endpoint = "https://api.eu.amazonalexa.com"
 		}
 	}
-	return RequestEnvelope{
+	return skill.RequestEnvelope{
 		Version: "1.0",
-		Session: Session{New: isNew, SessionID: c.sessionID, Application: app, Attributes: maps.Clone(c.attributes), User: user},
-		Context: Context{System: System{
+		Session: skill.Session{New: isNew, SessionID: c.sessionID, Application: app, Attributes: maps.Clone(c.attributes), User: user},
+		Context: skill.Context{System: skill.System{
 			Application:    app,
 			User:           user,
-			Device:         Device{DeviceID: c.DeviceID, SupportedInterfaces: map[string]any{}},
+			Device:         skill.Device{DeviceID: c.DeviceID, SupportedInterfaces: map[string]any{}},
 			APIEndpoint:    endpoint,
 			APIAccessToken: newID("simulator."),
 		}},

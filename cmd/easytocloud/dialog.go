@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/easytocloud/easytocloud/interactionmodel"
+	"github.com/easytocloud/easytocloud/skill"
 )
 
 func init() {
@@ -229,7 +230,7 @@ func (d *dialog) run(ctx context.Context, r io.Reader, script bool) error {
 }
 
 // turn sends one request and prints the answer.
-func (d *dialog) turn(ctx context.Context, env interactionmodel.RequestEnvelope) error {
+func (d *dialog) turn(ctx context.Context, env skill.RequestEnvelope) error {
 	reqJSON, err := json.Marshal(env)
 	if err != nil {
 		return fmt.Errorf("encode request: %w", err)
@@ -241,7 +242,7 @@ func (d *dialog) turn(ctx context.Context, env interactionmodel.RequestEnvelope)
 	if err != nil {
 		return err
 	}
-	var resp interactionmodel.ResponseEnvelope
+	var resp skill.ResponseEnvelope
 	if err := json.Unmarshal(respJSON, &resp); err != nil {
 		return fmt.Errorf("decode skill response: %w", err)
 	}
@@ -276,7 +277,7 @@ func (d *dialog) dump(what string, v any) {
 }
 
 // redactedEnvelope hides the access token in a request printed with --verbose.
-func redactedEnvelope(env interactionmodel.RequestEnvelope) interactionmodel.RequestEnvelope {
+func redactedEnvelope(env skill.RequestEnvelope) skill.RequestEnvelope {
 	if env.Session.User.AccessToken != "" {
 		env.Session.User.AccessToken = "[redacted]"
 		env.Context.System.User.AccessToken = "[redacted]"
