@@ -391,7 +391,7 @@ func TestPKCEVerifier(t *testing.T) {
 		}
 	})
 	t.Run("WithoutChallenge", func(t *testing.T) {
-		resp := e.signIn(t, cfg.AuthCodeURL("s"), e.user.Email, password)
+		resp := e.signInAndLink(t, cfg.AuthCodeURL("s"), e.user.Email, password)
 		loc, _ := url.Parse(resp.header.Get("Location"))
 		code := loc.Query().Get("code")
 		e.remember(code)

@@ -58,10 +58,12 @@ const (
 	msgExpired        = "This sign-in page has expired. Please sign in again."
 )
 
-// handleAuthorize is the authorization endpoint. GET shows the login page; POST signs
-// in and answers 303 to the redirect URI with code and state. A request whose client
-// or redirect URI is not registered gets an error page and is never redirected; any
-// other bad parameter is reported to the (verified) redirect URI.
+// handleAuthorize is the authorization endpoint. GET shows the login page; the login
+// form's POST signs in and shows the consent page (which account, which client); the
+// consent form's POST answers 303 to the redirect URI, with code and state on Link or
+// error=access_denied and state on Cancel. A request whose client or redirect URI is
+// not registered gets an error page and is never redirected; any other bad parameter
+// is reported to the (verified) redirect URI.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	if r.Method == http.MethodPost {
@@ -69,6 +71,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			s.log.LogAttrs(r.Context(), slog.LevelWarn, "authorize refused", slog.String("detail", err.Error()))
 			s.errorPage(w, r, http.StatusBadRequest, "This sign-in link is not valid",
 				"Start linking your account again from the Alexa app.")
+			return
+		}
+		if r.PostForm.Has(consentField) {
+			s.decide(w, r)
 			return
 		}
 		params = r.PostForm
@@ -173,7 +179,7 @@ func (s *Server) redirect(w http.ResponseWriter, req authzRequest, data map[stri
 // showLogin renders the login page with a fresh CSRF token and its cookie. Its CSP
 // lets the form post to this origin and be redirected to the redirect URI's origin.
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, c *Client, req authzRequest, status int, message, email string) {
-	token, err := s.newCSRF(r.Context(), w)
+	token, _, err := s.newCSRF(r.Context(), w)
 	if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "csrf token", slog.String("detail", err.Error()))
 		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "easytocloud could not open the sign-in page. Please try again in a moment.")
@@ -194,12 +200,12 @@ func origin(uri string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// signIn checks the CSRF token, the failure limits and the password, then issues a
-// code and answers 303 to the redirect URI.
+// signIn checks the CSRF token, the failure limits and the password, then shows the
+// consent page.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, c *Client, req authzRequest) {
 	ctx := r.Context()
 	email, password := r.PostForm.Get("email"), r.PostForm.Get("password")
-	if !s.checkCSRF(ctx, r) {
+	if _, ok := s.checkCSRF(ctx, r); !ok {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "sign-in refused: bad or missing CSRF token", slog.String("client_id", c.ID))
 		s.showLogin(w, r, c, req, http.StatusForbidden, msgExpired, email)
 		return
@@ -247,19 +253,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, c *Client, req a
 	if err := s.throttle.reset(ctx, email); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "reset login failures", slog.String("detail", err.Error()))
 	}
-	p := tenants.Principal{TenantID: u.TenantID, UserID: u.ID}
-	ti, err := s.lib.GetAuthorizeToken(ctx, &server.AuthorizeRequest{
-		ResponseType: oauth2.Code, ClientID: c.ID, RedirectURI: req.RedirectURI, State: req.State, Scope: req.Scope,
-		UserID: principalID(p), CodeChallenge: req.Challenge, CodeChallengeMethod: oauth2.CodeChallengeMethod(req.Method), Request: r,
-	})
-	if err != nil {
-		s.redirectError(w, r, req, err)
-		return
-	}
-	http.SetCookie(w, s.csrfCookie("", -1))
 	s.log.LogAttrs(ctx, slog.LevelInfo, "signed in", slog.String("client_id", c.ID),
-		slog.String("tenant", p.TenantID), slog.String("user", p.UserID))
-	s.redirect(w, req, s.lib.GetAuthorizeData(oauth2.Code, ti))
+		slog.String("tenant", u.TenantID), slog.String("user", u.ID))
+	s.showConsent(w, r, c, req, u)
 }
 
 func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, err error) {
@@ -285,15 +281,16 @@ func (s *Server) csrfCookie(value string, maxAge int) *http.Cookie {
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode}
 }
 
-func (s *Server) newCSRF(ctx context.Context, w http.ResponseWriter) (string, error) {
-	nonce := randomToken()
+// newCSRF sets a fresh CSRF cookie and returns the form's token and the cookie's nonce.
+func (s *Server) newCSRF(ctx context.Context, w http.ResponseWriter) (token, nonce string, err error) {
+	nonce = randomToken()
 	exp := strconv.FormatInt(s.now().Add(csrfLifetime).Unix(), 10)
 	mac, err := s.csrfMAC(ctx, nonce, exp)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	http.SetCookie(w, s.csrfCookie(nonce, int(csrfLifetime/time.Second)))
-	return exp + "." + mac, nil
+	return exp + "." + mac, nonce, nil
 }
 
 func (s *Server) csrfMAC(ctx context.Context, nonce, exp string) (string, error) {
@@ -306,19 +303,24 @@ func (s *Server) csrfMAC(ctx context.Context, nonce, exp string) (string, error)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
 }
 
-func (s *Server) checkCSRF(ctx context.Context, r *http.Request) bool {
+// checkCSRF reports whether the form's csrf_token matches the cookie and has not
+// expired; it returns the cookie's nonce when it does.
+func (s *Server) checkCSRF(ctx context.Context, r *http.Request) (string, bool) {
 	cookie, err := r.Cookie(s.csrfCookieName())
 	if err != nil || cookie.Value == "" {
-		return false
+		return "", false
 	}
 	exp, mac, ok := strings.Cut(r.PostForm.Get("csrf_token"), ".")
 	if !ok {
-		return false
+		return "", false
 	}
 	expiry, err := strconv.ParseInt(exp, 10, 64)
 	if err != nil || s.now().Unix() >= expiry {
-		return false
+		return "", false
 	}
 	want, err := s.csrfMAC(ctx, cookie.Value, exp)
-	return err == nil && hmac.Equal([]byte(mac), []byte(want))
+	if err != nil || !hmac.Equal([]byte(mac), []byte(want)) {
+		return "", false
+	}
+	return cookie.Value, true
 }

@@ -238,10 +238,15 @@ func postForm(tb testing.TB, c *http.Client, u string, form url.Values) response
 }
 
 // signIn opens authURL in a fresh browser, signs in with email and pw and returns the
-// response to the POST.
+// response to the POST (the consent page after a successful sign-in).
 func (e *env) signIn(tb testing.TB, authURL, email, pw string) response {
 	tb.Helper()
-	b := e.browser()
+	return e.signInWith(tb, e.browser(), authURL, email, pw)
+}
+
+// signInWith is signIn in browser b.
+func (e *env) signInWith(tb testing.TB, b *http.Client, authURL, email, pw string) response {
+	tb.Helper()
 	page := get(tb, b, authURL)
 	if page.status != http.StatusOK {
 		tb.Fatalf("GET authorize: %d\n%s", page.status, page.body)
@@ -252,13 +257,37 @@ func (e *env) signIn(tb testing.TB, authURL, email, pw string) response {
 	return postForm(tb, b, e.issuer+"/oauth/authorize", form)
 }
 
+// decide answers the consent page with decision ("allow" is Link, "deny" Cancel) in
+// browser b, which showed it, and returns the response.
+func (e *env) decide(tb testing.TB, b *http.Client, consent response, decision string) response {
+	tb.Helper()
+	form := formFields(tb, consent.body)
+	if form.Get("consent") == "" {
+		tb.Fatalf("not a consent page (%d):\n%s", consent.status, consent.body)
+	}
+	form.Set("decision", decision)
+	return postForm(tb, b, e.issuer+"/oauth/authorize", form)
+}
+
+// signInAndLink signs in at authURL with email and pw in a fresh browser and chooses
+// Link on the consent page; it returns the response to that choice.
+func (e *env) signInAndLink(tb testing.TB, authURL, email, pw string) response {
+	tb.Helper()
+	b := e.browser()
+	consent := e.signInWith(tb, b, authURL, email, pw)
+	if consent.status != http.StatusOK {
+		tb.Fatalf("sign-in answered %d, want 200 and the consent page:\n%s", consent.status, consent.body)
+	}
+	return e.decide(tb, b, consent, "allow")
+}
+
 // authorize runs the browser part for cfg with PKCE and returns the code.
 func (e *env) authorize(tb testing.TB, cfg *oauth2.Config, verifier string) string {
 	tb.Helper()
 	state := "state-" + oauth2.GenerateVerifier()[:8]
-	resp := e.signIn(tb, cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), e.user.Email, password)
+	resp := e.signInAndLink(tb, cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), e.user.Email, password)
 	if resp.status != http.StatusSeeOther {
-		tb.Fatalf("sign-in answered %d, want 303:\n%s", resp.status, resp.body)
+		tb.Fatalf("Link answered %d, want 303:\n%s", resp.status, resp.body)
 	}
 	loc, err := url.Parse(resp.header.Get("Location"))
 	if err != nil {

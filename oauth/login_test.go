@@ -160,7 +160,7 @@ func TestLockout(t *testing.T) {
 		t.Fatalf("right password while locked: %d", r.status)
 	}
 	e.clock.Advance(15*time.Minute + time.Second)
-	if r := e.signIn(t, auth, e.user.Email, password); r.status != http.StatusSeeOther {
+	if r := e.signIn(t, auth, e.user.Email, password); r.status != http.StatusOK || !strings.Contains(r.body, `name="consent"`) {
 		t.Fatalf("right password after the lock: %d\n%s", r.status, r.body)
 	}
 

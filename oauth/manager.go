@@ -27,6 +27,9 @@ type Users interface {
 	Authenticate(ctx context.Context, email, password string) (tenants.User, error)
 	// GetUser returns a user, or an error wrapping tenants.ErrNotFound.
 	GetUser(ctx context.Context, tenantID, userID string) (tenants.User, error)
+	// GetTenant returns a tenant, or an error wrapping tenants.ErrNotFound: the
+	// consent page names the account being linked.
+	GetTenant(ctx context.Context, id string) (tenants.Tenant, error)
 }
 
 // manager is our go-oauth2 Manager. It replaces the library's manage.Manager, whose

@@ -36,6 +36,14 @@ type loginPage struct {
 	Hidden     []hiddenField
 }
 
+type consentPage struct {
+	CSS                         template.CSS
+	ClientName, TenantName      string
+	AccountMasked, AccountLast4 string
+	Email                       string
+	CSRF, Ticket                string
+}
+
 type errorPage struct {
 	CSS            template.CSS
 	Title, Message string

@@ -76,7 +76,7 @@ func TestRevokeUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	bobTok := func() *oauth2.Token {
-		resp := e.signIn(t, cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(v)), bob.Email, password)
+		resp := e.signInAndLink(t, cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(v)), bob.Email, password)
 		loc, _ := url.Parse(resp.header.Get("Location"))
 		e.remember(loc.Query().Get("code"))
 		tok, err := e.exchange(cfg, loc.Query().Get("code"), v)

@@ -66,6 +66,7 @@ type Server struct {
 	clients  *Clients
 	tokens   *Tokens
 	throttle *throttle
+	consents *consents
 	macs     macs
 	log      *slog.Logger
 	now      func() time.Time
@@ -117,6 +118,7 @@ func NewServer(cfg Config) (*Server, error) {
 		now:      now,
 	}
 	s.throttle = &throttle{db: cfg.DB, table: cfg.Table, macs: s.macs, now: now, limits: cfg.Limits.withDefaults()}
+	s.consents = &consents{db: cfg.DB, table: cfg.Table, macs: s.macs, now: now}
 	s.mgr = &manager{clients: s.clients, tokens: s.tokens, users: cfg.Users, signer: cfg.Signer,
 		issuer: s.issuer, audience: cfg.Audience, now: now}
 	s.lib = newLibraryServer(s.mgr)
@@ -186,8 +188,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // securityHeaders sets the headers every response carries. formAction is the extra
-// form-action source of the login page (the redirect URI's origin, which the
-// browser checks on the 303 after the POST); "" allows no form at all.
+// form-action source of the login and consent pages (the redirect URI's origin, which
+// the browser checks on the 303 after the consent POST); "" allows no form at all.
 func (s *Server) securityHeaders(h http.Header, formAction string) {
 	fa := "'none'"
 	if formAction != "" {

@@ -43,6 +43,7 @@ const (
 	labelRefresh = "refresh"
 	labelCSRF    = "csrf"
 	labelLogin   = "login"
+	labelConsent = "consent"
 )
 
 // macs computes the keyed hashes under which secrets are stored.

@@ -38,7 +38,7 @@ var errLinkFailed = errors.New("account linking failed")
 
 // linkAccount links the account the way the Alexa app does: an authorization-code
 // grant with PKCE (S256), signing in on the server's login form with the email and
-// password, the code delivered to a loopback redirect URI on 127.0.0.1. It returns
+// password and choosing Link on its consent page, the code delivered to a loopback redirect URI on 127.0.0.1. It returns
 // the access token. client carries the transport (tests use their own); its cookie
 // jar and redirect policy are replaced.
 func linkAccount(ctx context.Context, cfg linkConfig, client *http.Client) (string, error) {
@@ -130,8 +130,8 @@ func linkAccount(ctx context.Context, cfg linkConfig, client *http.Client) (stri
 }
 
 // signIn opens the authorization URL, fills the login form with the email and
-// password (keeping csrf_token and the hidden request parameters) and returns where
-// the server redirects after a successful sign-in.
+// password (keeping csrf_token and the hidden request parameters), chooses Link on the
+// consent page that follows, and returns where the server then redirects.
 func signIn(ctx context.Context, browser *http.Client, authURL, email, password string) (string, error) {
 	page, pageURL, err := getPage(ctx, browser, authURL)
 	if err != nil {
@@ -141,31 +141,55 @@ func signIn(ctx context.Context, browser *http.Client, authURL, email, password 
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", errLinkFailed, err)
 	}
-	target, err := pageURL.Parse(action)
-	if err != nil {
-		return "", fmt.Errorf("%w: login form action %q: %v", errLinkFailed, action, err)
-	}
 	fields.Set("email", email)
 	fields.Set("password", password)
+	resp, body, err := postPage(ctx, browser, pageURL, action, fields, "sign in")
+	if err != nil {
+		return "", err
+	}
+	switch resp.StatusCode {
+	case http.StatusSeeOther, http.StatusFound: // a server without a consent step
+		return resp.Header.Get("Location"), nil
+	case http.StatusOK:
+	default:
+		return "", fmt.Errorf("%w: sign in answered %s", errLinkFailed, resp.Status)
+	}
+	action, fields, err = parseConsentForm(body)
+	if err != nil {
+		return "", fmt.Errorf("%w: the authorization server did not accept the email and password", errLinkFailed)
+	}
+	resp, _, err = postPage(ctx, browser, resp.Request.URL, action, fields, "link")
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+		return "", fmt.Errorf("%w: choosing Link answered %s", errLinkFailed, resp.Status)
+	}
+	return resp.Header.Get("Location"), nil
+}
+
+// postPage submits a form found on the page at pageURL (action relative to it) and
+// returns the response, whose body it has read (at most 1 MiB) and closed.
+func postPage(ctx context.Context, browser *http.Client, pageURL *url.URL, action string, fields url.Values, what string) (*http.Response, string, error) {
+	target, err := pageURL.Parse(action)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: form action %q: %v", errLinkFailed, action, err)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), strings.NewReader(fields.Encode()))
 	if err != nil {
-		return "", fmt.Errorf("link account: %w", err)
+		return nil, "", fmt.Errorf("link account: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := browser.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("link account: sign in: %w", err)
+		return nil, "", fmt.Errorf("link account: %s: %w", what, err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	switch resp.StatusCode {
-	case http.StatusSeeOther, http.StatusFound:
-		return resp.Header.Get("Location"), nil
-	case http.StatusOK:
-		return "", fmt.Errorf("%w: the authorization server did not accept the email and password", errLinkFailed)
-	default:
-		return "", fmt.Errorf("%w: sign in answered %s", errLinkFailed, resp.Status)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, "", fmt.Errorf("link account: %s: read the answer: %w", what, err)
 	}
+	return resp, string(body), nil
 }
 
 // getPage GETs a page, following plain redirects, and returns its HTML and final URL.
@@ -206,6 +230,7 @@ func getPage(ctx context.Context, browser *http.Client, rawURL string) (string, 
 var (
 	formTag   = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)
 	inputTag  = regexp.MustCompile(`(?is)<input\b([^>]*)>`)
+	buttonTag = regexp.MustCompile(`(?is)<button\b([^>]*)>`)
 	attribute = regexp.MustCompile(`(?is)([a-z_:][-a-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 )
 
@@ -217,10 +242,9 @@ func attrs(s string) map[string]string {
 	return out
 }
 
-// parseLoginForm finds the POST form with email and password inputs and returns its
-// action and the values of its inputs (the hidden ones carry csrf_token and the
-// authorization request).
-func parseLoginForm(page string) (string, url.Values, error) {
+// postForms returns the action, the input values and the body of each POST form of
+// page, in order.
+func postForms(page string) (actions []string, values []url.Values, bodies []string) {
 	for _, f := range formTag.FindAllStringSubmatch(page, -1) {
 		fa := attrs(f[1])
 		if !strings.EqualFold(fa["method"], "post") {
@@ -234,6 +258,17 @@ func parseLoginForm(page string) (string, url.Values, error) {
 			}
 			fields.Set(a["name"], a["value"])
 		}
+		actions, values, bodies = append(actions, fa["action"]), append(values, fields), append(bodies, f[2])
+	}
+	return actions, values, bodies
+}
+
+// parseLoginForm finds the POST form with email and password inputs and returns its
+// action and the values of its inputs (the hidden ones carry csrf_token and the
+// authorization request).
+func parseLoginForm(page string) (string, url.Values, error) {
+	actions, values, _ := postForms(page)
+	for i, fields := range values {
 		if _, ok := fields["email"]; !ok {
 			continue
 		}
@@ -243,9 +278,30 @@ func parseLoginForm(page string) (string, url.Values, error) {
 		if fields.Get("csrf_token") == "" {
 			return "", nil, errors.New("the login form has no csrf_token")
 		}
-		return fa["action"], fields, nil
+		return actions[i], fields, nil
 	}
 	return "", nil, errors.New("the login page has no POST form with email and password")
+}
+
+// parseConsentForm finds the POST form with a submit button named decision valued
+// allow (Link) and returns its action and its input values with decision=allow, as
+// a browser sends them when Link is pressed.
+func parseConsentForm(page string) (string, url.Values, error) {
+	actions, values, bodies := postForms(page)
+	for i, fields := range values {
+		for _, b := range buttonTag.FindAllStringSubmatch(bodies[i], -1) {
+			a := attrs(b[1])
+			if a["name"] != "decision" || a["value"] != "allow" || (a["type"] != "" && !strings.EqualFold(a["type"], "submit")) {
+				continue
+			}
+			if fields.Get("csrf_token") == "" {
+				return "", nil, errors.New("the consent form has no csrf_token")
+			}
+			fields.Set("decision", "allow")
+			return actions[i], fields, nil
+		}
+	}
+	return "", nil, errors.New("the page has no POST form with a Link (decision=allow) button")
 }
 
 func randomToken() (string, error) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -135,7 +136,8 @@ func TestOAuthClientUsageErrors(t *testing.T) {
 
 // TestDialogLinksWithTheOAuthServer links an account with the dialog's linker (the
 // way "easytocloud dialog" does) against the authorization server, with a client made
-// by oauth-client create: its login form, CSRF token and 303 are what the linker expects.
+// by oauth-client create: its login form, CSRF token, consent form (Link) and 303 are
+// what the linker expects.
 func TestDialogLinksWithTheOAuthServer(t *testing.T) {
 	c := newAWSCLI(t)
 	tid, _ := c.createTenant("", "--name", "Acme", "--role-arn", cliRoleARN, "--mfa", "sms")
@@ -174,5 +176,41 @@ func TestDialogLinksWithTheOAuthServer(t *testing.T) {
 	if _, err := linkAccount(ctx(t), linkConfig{AuthorizeURL: issuer + "/oauth/authorize", TokenURL: issuer + "/oauth/token",
 		ClientID: id, ClientSecret: secret, Email: "ada@example.com", Password: "not the password"}, &http.Client{}); !errors.Is(err, errLinkFailed) {
 		t.Errorf("link with a wrong password: %v, want errLinkFailed", err)
+	}
+}
+
+// TestParseConsentForm: the linker presses the consent form's Link button (name
+// decision, value allow) and nothing else.
+func TestParseConsentForm(t *testing.T) {
+	const link = `<button type="submit" name="decision" value="allow">Link</button>`
+	const cancel = `<button type="submit" name="decision" value="deny">Cancel</button>`
+	for _, tc := range []struct {
+		name, page string
+		want       url.Values // nil: an error
+	}{
+		{"OK", `<form method="post" action="authorize"><input type="hidden" name="csrf_token" value="t&amp;1">` +
+			`<input type="hidden" name="consent" value="c">` + link + cancel + `</form>`,
+			url.Values{"csrf_token": {"t&1"}, "consent": {"c"}, "decision": {"allow"}}},
+		{"CancelOnly", `<form method="post" action="authorize"><input type="hidden" name="csrf_token" value="t">` + cancel + `</form>`, nil},
+		{"LoginPage", `<form method="post" action="authorize"><input type="hidden" name="csrf_token" value="t">` +
+			`<input name="email"><input name="password" type="password"><button type="submit">Sign in</button></form>`, nil},
+		{"NoCSRF", `<form method="post" action="authorize">` + link + `</form>`, nil},
+		{"GetForm", `<form method="get" action="authorize"><input type="hidden" name="csrf_token" value="t">` + link + `</form>`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			action, got, err := parseConsentForm(tc.page)
+			if tc.want == nil {
+				if err == nil {
+					t.Fatalf("parsed %q %v, want an error", action, got)
+				}
+				return
+			}
+			if err != nil || action != "authorize" {
+				t.Fatalf("action %q, error %v", action, err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("fields (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -6,7 +6,8 @@ package main
 //
 //   - Users (tenants.Store): GetItem. MAC keys (tenants.Keyring): GetItem, kms:Decrypt;
 //     PutItem and kms:Encrypt when the "oauth-token" key is made on first use.
-//   - Clients, codes, refresh tokens, revocation marks, sign-in failure counters:
+//   - Clients, codes, refresh tokens, pending consents, revocation marks, sign-in
+//     failure counters:
 //     GetItem, PutItem, UpdateItem, DeleteItem. (oauth.Tokens.RevokeUser also Queries
 //     the GSI, but the skill and the CLI call it, not this function.)
 //     Redeeming a code is a TransactWriteItems of an Update and a Put, which IAM

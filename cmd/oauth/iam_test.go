@@ -127,8 +127,21 @@ func (c *lambdaClient) signIn(q url.Values, email, pw string) events.APIGatewayV
 	return c.do("POST", "/oauth/authorize", "", nil, form)
 }
 
+// link chooses Link on the consent page.
+func (c *lambdaClient) link(consent events.APIGatewayV2HTTPResponse) events.APIGatewayV2HTTPResponse {
+	c.t.Helper()
+	form := url.Values{"decision": {"allow"}}
+	for _, m := range hiddenField.FindAllStringSubmatch(consent.Body, -1) {
+		form.Set(m[1], strings.ReplaceAll(m[2], "&amp;", "&"))
+	}
+	if form.Get("consent") == "" {
+		c.t.Fatalf("not the consent page: %s", consent.Body)
+	}
+	return c.do("POST", "/oauth/authorize", "", nil, form)
+}
+
 // TestIAMActionsAreWhatTheCodeCalls links an account through the Lambda handler with
-// HTTP API events (login page, sign-in, code, token, refresh, revoke, JWKS, discovery,
+// HTTP API events (login page, sign-in, consent, code, token, refresh, revoke, JWKS, discovery,
 // a failed sign-in), wired by newServer to the emulator, and compares the actions its
 // AWS requests name with iamActions, which terraform grants.
 func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
@@ -179,8 +192,12 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	// A second cold start, which finds the MAC key and decrypts it.
 	c := newClient()
 	r := c.signIn(q, email, password)
-	if r.StatusCode != http.StatusSeeOther {
+	if r.StatusCode != http.StatusOK {
 		t.Fatalf("sign-in: %d %s", r.StatusCode, r.Body)
+	}
+	r = c.link(r)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Link: %d %s", r.StatusCode, r.Body)
 	}
 	loc, err := url.Parse(r.Headers["Location"])
 	if err != nil || !strings.HasPrefix(loc.String(), redirect+"?") || loc.Query().Get("state") != "st" {
