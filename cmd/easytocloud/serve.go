@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/localalexa"
+	"github.com/easytocloud/easytocloud/mfa"
+	"github.com/easytocloud/easytocloud/oauth"
+	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/skill/sigverify"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "run the local stack in one process: sign-in and tokens, the skill's /alexa endpoint, the MFA API",
+		run:     runServe,
+	})
+}
+
+const (
+	// envSigningKeyFile names the PEM file of the local stack's token signing key.
+	envSigningKeyFile = "EASYTOCLOUD_SIGNING_KEY_FILE"
+	// defaultServeAddr is where serve listens unless told otherwise.
+	defaultServeAddr = "127.0.0.1:8080"
+	// localSkillID is the skill ID of the local stack when none is configured; the
+	// dialog sends it by default too.
+	localSkillID = "amzn1.ask.skill.easytocloud-dialog"
+	// shutdownGrace is how long requests in flight may finish after Ctrl-C.
+	shutdownGrace = 10 * time.Second
+)
+
+// serveConfig is the local stack's configuration.
+type serveConfig struct {
+	// Addr is the listen address; a non-loopback one needs AllowRemote.
+	Addr        string
+	AllowRemote bool
+	// Table and SecretsKeyID are the DynamoDB table and the symmetric KMS key of the
+	// MAC keys and sealed secrets, as for the Lambdas.
+	Table, SecretsKeyID string
+	// SigningKeyFile is the P-256 PEM file access tokens are signed with (created when
+	// missing): the local stack's stand-in for the KMS signing key.
+	SigningKeyFile string
+	// Issuer is the base URL clients reach the server at; "" means http://<Addr>.
+	Issuer string
+	// SkillID is the application ID /alexa accepts and the aud of access tokens.
+	SkillID string
+	// AlexaIdentity is the directory of a local Alexa signing identity
+	// (internal/localalexa) whose signed requests /alexa accepts. "" accepts only
+	// requests signed by Amazon's real Alexa certificates.
+	AlexaIdentity string
+	// Logger receives the JSON log lines of every part.
+	Logger *slog.Logger
+}
+
+// localStack is the running local stack.
+type localStack struct {
+	// URL is the base URL it listens on, http://host:port.
+	URL string
+	// Issuer and SkillID are what it was configured with (defaults filled in).
+	Issuer, SkillID string
+	// AlexaTrust says whose request signatures /alexa accepts.
+	AlexaTrust string
+
+	srv      *http.Server
+	served   chan error
+	stopOnce sync.Once
+	stopErr  error
+}
+
+func runServe(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cfg serveConfig
+	fs.StringVar(&cfg.Addr, "addr", firstNonEmpty(env.getenv("EASYTOCLOUD_ADDR"), defaultServeAddr), "listen address host:port (default $EASYTOCLOUD_ADDR or "+defaultServeAddr+"); port 0 picks a free one")
+	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a listen address other than loopback (the MFA API then answers the network without IAM authorization)")
+	fs.StringVar(&cfg.Table, "table", env.getenv(envTable), "DynamoDB table (default $"+envTable+")")
+	fs.StringVar(&cfg.SecretsKeyID, "secrets-key-id", env.getenv(envSecretsKey), "symmetric KMS key of MAC keys and sealed secrets (default $"+envSecretsKey+")")
+	fs.StringVar(&cfg.SigningKeyFile, "signing-key-file", env.getenv(envSigningKeyFile), "P-256 PEM file that signs access tokens, created if missing (default $"+envSigningKeyFile+")")
+	fs.StringVar(&cfg.Issuer, "issuer", env.getenv("EASYTOCLOUD_ISSUER"), "base URL clients reach this server at (default $EASYTOCLOUD_ISSUER, else http://ADDR)")
+	fs.StringVar(&cfg.SkillID, "skill-id", firstNonEmpty(env.getenv("EASYTOCLOUD_SKILL_ID"), localSkillID), "skill ID /alexa accepts and tokens are issued for (default $EASYTOCLOUD_SKILL_ID)")
+	fs.StringVar(&cfg.AlexaIdentity, "alexa-identity", "", "directory of a local Alexa signing identity whose requests /alexa accepts (created if missing); unset: only Amazon's real Alexa signatures")
+	pos, err := parseFlags(env, fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) > 0 {
+		return usagef("serve takes no arguments, got %q", pos)
+	}
+	awsCfg, err := awsConfig(ctx, env)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = slog.New(slog.NewJSONHandler(env.stdout, nil))
+	stack, err := startLocalStack(ctx, cfg, awsCfg)
+	if err != nil {
+		return err
+	}
+	stack.printSummary(env.stderr, cfg, awsCfg)
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(env.stderr, "easytocloud serve: stopping")
+	case err := <-stack.served:
+		return fmt.Errorf("server stopped: %w", err)
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := stack.Shutdown(stopCtx); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stderr, "easytocloud serve: stopped")
+	return nil
+}
+
+// checkListenAddr refuses a listen address that is not on loopback unless
+// allowRemote: the local stack's MFA API has no IAM authorization in front of it.
+func checkListenAddr(addr string, allowRemote bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("--addr %q: %v", addr, err)
+	}
+	if allowRemote || isLoopbackHost(host) {
+		return nil
+	}
+	return usagef("--addr %q is not a loopback address; the local stack serves its MFA API without IAM authorization, so it binds 127.0.0.1 unless you give --allow-remote", addr)
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// startLocalStack checks cfg, listens on cfg.Addr and serves every route of the
+// local stack until Shutdown. It does no AWS call: a missing table or key shows on
+// the first request that needs it.
+func startLocalStack(ctx context.Context, cfg serveConfig, awsCfg aws.Config) (*localStack, error) {
+	switch {
+	case cfg.Table == "":
+		return nil, usagef("no table: give --table or set %s", envTable)
+	case cfg.SecretsKeyID == "":
+		return nil, usagef("no secrets key: give --secrets-key-id or set %s", envSecretsKey)
+	case cfg.SigningKeyFile == "":
+		return nil, usagef("no signing key file: give --signing-key-file or set %s (the local stack signs tokens with a key in a file, production with KMS)", envSigningKeyFile)
+	case cfg.SkillID == "":
+		return nil, usagef("no skill ID: give --skill-id or set EASYTOCLOUD_SKILL_ID")
+	}
+	if err := checkListenAddr(cfg.Addr, cfg.AllowRemote); err != nil {
+		return nil, err
+	}
+	host, _, _ := net.SplitHostPort(cfg.Addr)
+	if cfg.Issuer == "" && !isLoopbackHost(host) {
+		return nil, usagef("--issuer is required with a non-loopback --addr: the https URL clients reach this server at")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	signer, err := accesstoken.NewFileSigner(cfg.SigningKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	verifier, trust, err := alexaVerifier(cfg.AlexaIdentity, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	if cfg.Issuer == "" {
+		cfg.Issuer = base
+	}
+	handler, err := newLocalHandler(cfg, awsCfg, signer, verifier)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s := &localStack{
+		URL: base, Issuer: cfg.Issuer, SkillID: cfg.SkillID, AlexaTrust: trust,
+		srv: &http.Server{
+			Handler:           handler,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		},
+		served: make(chan error, 1),
+	}
+	go func() { s.served <- s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// alexaVerifier returns the verifier of /alexa's request signatures and says whose it
+// accepts: with identityDir, only those of the local Alexa identity kept there
+// (created when missing), whose chain it serves from memory; without, only Amazon's
+// real ones, downloaded from Amazon and checked against the system's roots.
+func alexaVerifier(identityDir string, logger *slog.Logger) (*sigverify.Verifier, string, error) {
+	if identityDir == "" {
+		return &sigverify.Verifier{Logger: logger}, "Amazon's Alexa signing certificates (real Alexa requests only)", nil
+	}
+	id, err := localalexa.Load(identityDir, time.Now())
+	if err != nil {
+		return nil, "", fmt.Errorf("local Alexa identity: %w", err)
+	}
+	v := &sigverify.Verifier{Roots: id.Roots(), Client: id.Client(), Logger: logger}
+	return v, "the local Alexa identity in " + identityDir + " (not real Alexa)", nil
+}
+
+// newLocalHandler wires every part the way the Lambdas do, in one process: the
+// authorization server signing with signer, the skill (Progress nil: the local
+// stack never calls the real Alexa API) checking its tokens with the same key and
+// its requests with verifier, and the MFA service, which the skill calls in process
+// and which also answers at /mfa/v1/.
+func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.FileSigner, verifier skill.RequestVerifier) (http.Handler, error) {
+	db, keys := dynamodb.NewFromConfig(awsCfg), kms.NewFromConfig(awsCfg)
+	store := tenants.NewStore(db, keys, cfg.Table, cfg.SecretsKeyID)
+	keyring := tenants.NewKeyring(db, keys, cfg.Table, cfg.SecretsKeyID)
+	auth, err := oauth.NewServer(oauth.Config{
+		Issuer: cfg.Issuer, Audience: cfg.SkillID,
+		DB: db, Table: cfg.Table, Keyring: keyring, Users: store,
+		Signer: signer, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	second := mfa.NewService(store, keyring, db, sns.NewFromConfig(awsCfg), mfa.NewSTSFactory(awsCfg), cfg.Table)
+	second.Log = cfg.Logger
+	h := &skill.Handler{
+		SkillID:   cfg.SkillID,
+		Tokens:    &accesstoken.Verifier{Issuer: cfg.Issuer, Audience: cfg.SkillID, Keys: signer},
+		Directory: store,
+		Access:    tenants.NewAccess(sts.NewFromConfig(awsCfg)),
+		MFA:       second,
+		Revoker:   auth,
+		AWS:       awsCfg,
+		Log:       cfg.Logger,
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/oauth/", auth)
+	mux.Handle("/.well-known/", auth)
+	mux.Handle("/alexa", skill.NewHTTPHandler(h, verifier))
+	mux.Handle("/mfa/v1/", mfa.NewHandler(second))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
+	})
+	return mux, nil
+}
+
+// printSummary tells where everything listens.
+func (s *localStack) printSummary(w io.Writer, cfg serveConfig, awsCfg aws.Config) {
+	endpoint := "the SDK's default (real AWS)"
+	if awsCfg.BaseEndpoint != nil {
+		endpoint = *awsCfg.BaseEndpoint
+	}
+	rows := [][2]string{
+		{"sign-in", s.URL + "/oauth/authorize"},
+		{"token", s.URL + "/oauth/token  (revoke: /oauth/revoke)"},
+		{"discovery", s.URL + "/.well-known/oauth-authorization-server  (keys: /.well-known/jwks.json)"},
+		{"skill", s.URL + "/alexa  (POST, signed by " + s.AlexaTrust + ")"},
+		{"MFA API", s.URL + "/mfa/v1/  (no IAM authorization here; API Gateway adds it when deployed)"},
+		{"health", s.URL + "/healthz"},
+		{"issuer", s.Issuer},
+		{"skill ID", s.SkillID},
+		{"AWS", fmt.Sprintf("%s, region %s, table %s", endpoint, awsCfg.Region, cfg.Table)},
+		{"signing key", cfg.SigningKeyFile},
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "easytocloud local stack listening on %s\n", s.URL)
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  %-12s %s\n", r[0], r[1])
+	}
+	b.WriteString("Ctrl-C stops it.\n")
+	_, _ = io.WriteString(w, b.String())
+}
+
+// Shutdown stops accepting requests, lets those in flight finish until ctx ends and
+// then closes the rest. It is safe to call more than once.
+func (s *localStack) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		if err := s.srv.Shutdown(ctx); err != nil {
+			_ = s.srv.Close()
+			s.stopErr = fmt.Errorf("shut down the server: %w", err)
+		}
+		if err := <-s.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.stopErr = errors.Join(s.stopErr, err)
+		}
+	})
+	return s.stopErr
+}
