@@ -33,8 +33,14 @@ func TestWireFormats(t *testing.T) {
 	ctx := context.Background()
 	table := awstest.Table(t)
 	calls := map[string]func() error{
-		"sts": func() error { _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); return err },
-		"ec2": func() error { _, err := ec2.NewFromConfig(cfg).DescribeInstances(ctx, &ec2.DescribeInstancesInput{}); return err },
+		"sts": func() error {
+			_, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			return err
+		},
+		"ec2": func() error {
+			_, err := ec2.NewFromConfig(cfg).DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
+			return err
+		},
 		"sns": func() error {
 			_, err := sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String("+15550100999"), Message: aws.String("x")})
 			return err
@@ -44,7 +50,10 @@ func TestWireFormats(t *testing.T) {
 			_, err := dynamodb.NewFromConfig(cfg).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
 			return err
 		},
-		"kinesis": func() error { _, err := kinesis.NewFromConfig(cfg).ListStreams(ctx, &kinesis.ListStreamsInput{}); return err },
+		"kinesis": func() error {
+			_, err := kinesis.NewFromConfig(cfg).ListStreams(ctx, &kinesis.ListStreamsInput{})
+			return err
+		},
 	}
 	throttleCode := map[string]string{"sts": "Throttling", "ec2": "RequestLimitExceeded", "sns": "Throttling",
 		"kms": "ThrottlingException", "dynamodb": "ThrottlingException", "kinesis": "LimitExceededException"}
