@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/easytocloud/easytocloud/interactionmodel"
+	"github.com/easytocloud/easytocloud/internal/localalexa"
 	"github.com/easytocloud/easytocloud/skill"
 )
 
@@ -36,10 +37,12 @@ type skillSender interface {
 // a skill handler in this process for `easytocloud dialog` without --endpoint.
 var dialogInProcessSender func(ctx context.Context, env *cliEnv) (skillSender, error)
 
-// httpSender POSTs requests to the skill's HTTPS web-service endpoint.
+// httpSender POSTs requests to the skill's HTTPS web-service endpoint, signed as
+// Alexa signs them (by the local stand-in for Alexa's signing identity).
 type httpSender struct {
 	endpoint string
 	client   *http.Client
+	signer   *localalexa.Signer
 }
 
 func (s httpSender) Send(ctx context.Context, reqJSON []byte) ([]byte, error) {
@@ -48,6 +51,9 @@ func (s httpSender) Send(ctx context.Context, reqJSON []byte) ([]byte, error) {
 		return nil, fmt.Errorf("send to skill: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	if err := s.signer.Sign(req); err != nil {
+		return nil, fmt.Errorf("send to skill: %w", err)
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("send to skill: %w", err)
@@ -56,6 +62,11 @@ func (s httpSender) Send(ctx context.Context, reqJSON []byte) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("send to skill: read response: %w", err)
+	}
+	if resp.StatusCode == http.StatusBadRequest {
+		// The skill says no more, by design; the usual cause is a server that does
+		// not trust this identity.
+		return nil, fmt.Errorf("send to skill: %s answered %s (it refuses requests it cannot verify: does it trust the same --alexa-identity directory?)", s.endpoint, resp.Status)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("send to skill: %s answered %s", s.endpoint, resp.Status)
@@ -74,6 +85,7 @@ func runDialog(ctx context.Context, env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("dialog", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	endpoint := fs.String("endpoint", "", "URL of the skill's HTTPS endpoint (POST /alexa of the local stack)")
+	identity := fs.String("alexa-identity", env.getenv("EASYTOCLOUD_ALEXA_IDENTITY"), "directory of the local Alexa signing identity to sign --endpoint requests with, created if missing: the one the server trusts (default $EASYTOCLOUD_ALEXA_IDENTITY)")
 	var opt dialogOptions
 	fs.StringVar(&opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
 	fs.StringVar(&opt.skillID, "skill-id", firstNonEmpty(env.getenv("EASYTOCLOUD_SKILL_ID"), "amzn1.ask.skill.easytocloud-dialog"), "skill ID the requests carry (default $EASYTOCLOUD_SKILL_ID)")
@@ -103,7 +115,14 @@ func runDialog(ctx context.Context, env *cliEnv, args []string) error {
 	var sender skillSender
 	switch {
 	case *endpoint != "":
-		sender = httpSender{endpoint: *endpoint, client: &http.Client{Timeout: 30 * time.Second}}
+		if *identity == "" {
+			return usagef("--alexa-identity is required with --endpoint: the directory of the signing identity the server trusts (easytocloud serve --alexa-identity DIR)")
+		}
+		id, err := localalexa.Load(*identity, dialogNow())
+		if err != nil {
+			return fmt.Errorf("alexa identity: %w", err)
+		}
+		sender = httpSender{endpoint: *endpoint, client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()}
 	case dialogInProcessSender != nil:
 		if sender, err = dialogInProcessSender(ctx, env); err != nil {
 			return err
@@ -151,6 +170,7 @@ func runDialog(ctx context.Context, env *cliEnv, args []string) error {
 	conv := &interactionmodel.Conversation{
 		Matcher: matcher, Locale: opt.locale, SkillID: opt.skillID,
 		UserID: opt.userID, DeviceID: opt.deviceID, AccessToken: accessToken,
+		Now: dialogNow,
 	}
 	d := &dialog{conv: conv, sender: sender, out: env.stdout, verbose: opt.verbose, debug: env.stderr}
 	if opt.script != "" {
@@ -229,8 +249,14 @@ func (d *dialog) run(ctx context.Context, r io.Reader, script bool) error {
 	return nil
 }
 
-// turn sends one request and prints the answer.
+// dialogNow is the dialog's clock (a variable for tests).
+var dialogNow = time.Now
+
+// turn sends one request and prints the answer. The request is stamped just before it
+// is signed and sent, as Alexa stamps it: the skill refuses a request whose timestamp
+// is more than 150 seconds from its clock.
 func (d *dialog) turn(ctx context.Context, env skill.RequestEnvelope) error {
+	env.Request.Timestamp = dialogNow().UTC().Format(time.RFC3339)
 	reqJSON, err := json.Marshal(env)
 	if err != nil {
 		return fmt.Errorf("encode request: %w", err)
