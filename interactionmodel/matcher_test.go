@@ -39,43 +39,67 @@ func representative(t *testing.T, locale string, m *InteractionModel, typ, name 
 	}
 }
 
+// fillSample puts a representative value in each slot of a sample utterance and
+// returns what the user says and the slots a request should carry for it.
+func fillSample(t *testing.T, loc string, f *File, in Intent, sample string) (string, map[string]skill.RequestSlot) {
+	t.Helper()
+	want := map[string]skill.RequestSlot{}
+	for _, s := range in.Slots {
+		want[s.Name] = skill.RequestSlot{Name: s.Name, ConfirmationStatus: skill.ConfirmationNone}
+	}
+	utterance := sample
+	for _, s := range in.Slots {
+		if !strings.Contains(sample, "{"+s.Name+"}") {
+			continue
+		}
+		spoken, slot := representative(t, loc, &f.InteractionModel, s.Type, s.Name)
+		utterance = strings.ReplaceAll(utterance, "{"+s.Name+"}", spoken)
+		want[s.Name] = slot
+	}
+	return utterance, want
+}
+
 // TestEverySampleMatchesItsIntent runs every sample utterance of every model, with a
-// representative value in each slot, through the matcher.
+// representative value in each slot, through the matcher: intent samples through
+// Match, slot-elicitation samples through MatchSlot.
 func TestEverySampleMatchesItsIntent(t *testing.T) {
 	for _, loc := range Locales() {
 		t.Run(loc, func(t *testing.T) {
 			f := mustLoad(t, loc)
 			m := NewMatcher(f, loc, testSkillID)
-			n := 0
+			intents, slots := 0, 0
 			for _, in := range f.InteractionModel.LanguageModel.Intents {
 				for _, sample := range in.Samples {
-					want := Match{Intent: in.Name, Slots: map[string]skill.RequestSlot{}}
-					for _, s := range in.Slots {
-						want.Slots[s.Name] = skill.RequestSlot{Name: s.Name, ConfirmationStatus: skill.ConfirmationNone}
-					}
-					utterance := sample
-					for _, s := range in.Slots {
-						if !strings.Contains(sample, "{"+s.Name+"}") {
-							continue
-						}
-						spoken, slot := representative(t, loc, &f.InteractionModel, s.Type, s.Name)
-						utterance = strings.ReplaceAll(utterance, "{"+s.Name+"}", spoken)
-						want.Slots[s.Name] = slot
-					}
+					utterance, wantSlots := fillSample(t, loc, f, in, sample)
 					got, err := m.Match(utterance)
 					if err != nil {
 						t.Errorf("Match(%q): %v", utterance, err)
 						continue
 					}
-					if diff := cmp.Diff(want, got); diff != "" {
+					if diff := cmp.Diff(Match{Intent: in.Name, Slots: wantSlots}, got); diff != "" {
 						t.Errorf("Match(%q) (-want +got):\n%s", utterance, diff)
 					}
-					n++
+					intents++
+				}
+				for _, s := range in.Slots {
+					for _, sample := range s.Samples {
+						utterance, wantSlots := fillSample(t, loc, f, in, sample)
+						got, err := m.MatchSlot(in.Name, s.Name, utterance)
+						if err != nil {
+							t.Errorf("MatchSlot(%s, %s, %q): %v", in.Name, s.Name, utterance, err)
+							continue
+						}
+						if diff := cmp.Diff(wantSlots[s.Name], got); diff != "" {
+							t.Errorf("MatchSlot(%s, %s, %q) (-want +got):\n%s", in.Name, s.Name, utterance, diff)
+						}
+						slots++
+					}
 				}
 			}
-			if n < 50 {
-				t.Errorf("only %d samples checked", n)
+			if intents < 50 {
+				t.Errorf("only %d samples checked", intents)
 			}
+			t.Logf("%d intent samples and %d slot samples resolved to their intent and slots", intents, slots)
 		})
 	}
 }
