@@ -42,9 +42,18 @@ var errLinkFailed = errors.New("account linking failed")
 // the access token. client carries the transport (tests use their own); its cookie
 // jar and redirect policy are replaced.
 func linkAccount(ctx context.Context, cfg linkConfig, client *http.Client) (string, error) {
+	tok, err := linkToken(ctx, cfg, client)
+	if err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
+// linkToken is linkAccount returning the whole token (access and refresh).
+func linkToken(ctx context.Context, cfg linkConfig, client *http.Client) (*oauth2.Token, error) {
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", cfg.RedirectPort))
 	if err != nil {
-		return "", fmt.Errorf("link account: listen for the redirect: %w", err)
+		return nil, fmt.Errorf("link account: listen for the redirect: %w", err)
 	}
 	redirectURI := "http://" + ln.Addr().String() + "/callback"
 	type callback struct{ code, state, errCode, errDesc string }
@@ -73,7 +82,7 @@ func linkAccount(ctx context.Context, cfg linkConfig, client *http.Client) (stri
 	}
 	state, err := randomToken()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	verifier := oauth2.GenerateVerifier()
 	authURL := oc.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
@@ -87,46 +96,46 @@ func linkAccount(ctx context.Context, cfg linkConfig, client *http.Client) (stri
 	}
 	location, err := signIn(ctx, browser, authURL, cfg.Email, cfg.Password)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if !strings.HasPrefix(location, redirectURI+"?") {
-		return "", fmt.Errorf("%w: the authorization server redirected to %s, not to the redirect URI", errLinkFailed, redactQuery(location))
+		return nil, fmt.Errorf("%w: the authorization server redirected to %s, not to the redirect URI", errLinkFailed, redactQuery(location))
 	}
 	// Follow the redirect as the browser would, so the loopback listener receives it.
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
 	if err != nil {
-		return "", fmt.Errorf("link account: %w", err)
+		return nil, fmt.Errorf("link account: %w", err)
 	}
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
-		return "", fmt.Errorf("link account: deliver the redirect: %w", err)
+		return nil, fmt.Errorf("link account: deliver the redirect: %w", err)
 	}
 	resp.Body.Close()
 	var cb callback
 	select {
 	case cb = <-got:
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return nil, ctx.Err()
 	}
 	if cb.errCode != "" {
-		return "", fmt.Errorf("%w: %s %s", errLinkFailed, cb.errCode, cb.errDesc)
+		return nil, fmt.Errorf("%w: %s %s", errLinkFailed, cb.errCode, cb.errDesc)
 	}
 	if cb.state != state {
-		return "", fmt.Errorf("%w: the redirect carries the wrong state", errLinkFailed)
+		return nil, fmt.Errorf("%w: the redirect carries the wrong state", errLinkFailed)
 	}
 	if cb.code == "" {
-		return "", fmt.Errorf("%w: the redirect carries no code", errLinkFailed)
+		return nil, fmt.Errorf("%w: the redirect carries no code", errLinkFailed)
 	}
 	tok, err := oc.Exchange(context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: client.Transport, Timeout: 30 * time.Second}),
 		cb.code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
-			return "", fmt.Errorf("%w: token endpoint: %s %s", errLinkFailed, re.ErrorCode, re.ErrorDescription)
+			return nil, fmt.Errorf("%w: token endpoint: %s %s", errLinkFailed, re.ErrorCode, re.ErrorDescription)
 		}
-		return "", fmt.Errorf("link account: token request: %w", err)
+		return nil, fmt.Errorf("link account: token request: %w", err)
 	}
-	return tok.AccessToken, nil
+	return tok, nil
 }
 
 // signIn opens the authorization URL, fills the login form with the email and

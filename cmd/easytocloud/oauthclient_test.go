@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/oauth2"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
@@ -134,17 +135,18 @@ func TestOAuthClientUsageErrors(t *testing.T) {
 	}
 }
 
-// TestDialogLinksWithTheOAuthServer links an account with the dialog's linker (the
-// way "easytocloud dialog" does) against the authorization server, with a client made
-// by oauth-client create: its login form, CSRF token, consent form (Link) and 303 are
-// what the linker expects.
-func TestDialogLinksWithTheOAuthServer(t *testing.T) {
-	c := newAWSCLI(t)
-	tid, _ := c.createTenant("", "--name", "Acme", "--role-arn", cliRoleARN, "--mfa", "sms")
-	c.ok(cliPassword+"\n", "user", "add", "--tenant", tid, "--email", "ada@example.com", "--phone", "+31612345678", "--password-stdin")
-	out := c.ok("", "oauth-client", "create", "--name", "dialog", "--redirect-uri", "http://127.0.0.1/callback", "--require-pkce")
-	id, secret := clientIDRE.FindStringSubmatch(out)[1], clientSecretRE.FindStringSubmatch(out)[1]
+// linkServer is an authorization server on the CLI's table, with a client made by
+// oauth-client create, served on a loopback port.
+type linkServer struct {
+	t          *testing.T
+	issuer     string
+	id, secret string
+	signer     *accesstoken.FileSigner
+}
 
+func newLinkServer(t *testing.T, c *awsCLI) *linkServer {
+	t.Helper()
+	out := c.ok("", "oauth-client", "create", "--name", "dialog", "--redirect-uri", "http://127.0.0.1/callback", "--require-pkce")
 	cfg := awstest.Config(t)
 	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
 	signer, err := accesstoken.NewFileSigner(filepath.Join(t.TempDir(), "signing.pem"))
@@ -153,28 +155,50 @@ func TestDialogLinksWithTheOAuthServer(t *testing.T) {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + ts.Listener.Addr().String()
-	store := c.store()
 	srv, err := oauth.NewServer(oauth.Config{Issuer: issuer, Audience: "amzn1.ask.skill.dialog", DB: db, Table: c.vars[envTable],
-		Keyring: tenants.NewKeyring(db, keys, c.vars[envTable], c.vars[envSecretsKey]), Users: store, Signer: signer})
+		Keyring: tenants.NewKeyring(db, keys, c.vars[envTable], c.vars[envSecretsKey]), Users: c.store(), Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts.Config.Handler = srv
 	ts.Start()
-	defer ts.Close()
+	t.Cleanup(ts.Close)
+	return &linkServer{t: t, issuer: issuer, id: clientIDRE.FindStringSubmatch(out)[1], secret: clientSecretRE.FindStringSubmatch(out)[1], signer: signer}
+}
 
-	access, err := linkAccount(ctx(t), linkConfig{AuthorizeURL: issuer + "/oauth/authorize", TokenURL: issuer + "/oauth/token",
-		ClientID: id, ClientSecret: secret, Scopes: []string{"easytocloud"}, Email: "ada@example.com", Password: cliPassword}, &http.Client{})
+func (l *linkServer) config(email, password string) linkConfig {
+	return linkConfig{AuthorizeURL: l.issuer + "/oauth/authorize", TokenURL: l.issuer + "/oauth/token",
+		ClientID: l.id, ClientSecret: l.secret, Scopes: []string{"easytocloud"}, Email: email, Password: password}
+}
+
+// refresh uses a refresh token as Alexa does and returns the error.
+func (l *linkServer) refresh(refreshToken string) error {
+	oc := &oauth2.Config{ClientID: l.id, ClientSecret: l.secret,
+		Endpoint: oauth2.Endpoint{TokenURL: l.issuer + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	_, err := oc.TokenSource(ctx(l.t), &oauth2.Token{RefreshToken: refreshToken}).Token()
+	return err
+}
+
+// TestDialogLinksWithTheOAuthServer links an account with the dialog's linker (the
+// way "easytocloud dialog" does) against the authorization server, with a client made
+// by oauth-client create: its login form, CSRF token, consent form (Link) and 303 are
+// what the linker expects.
+func TestDialogLinksWithTheOAuthServer(t *testing.T) {
+	c := newAWSCLI(t)
+	tid, _ := c.createTenant("", "--name", "Acme", "--role-arn", cliRoleARN, "--mfa", "sms")
+	c.ok(cliPassword+"\n", "user", "add", "--tenant", tid, "--email", "ada@example.com", "--phone", "+31612345678", "--password-stdin")
+	l := newLinkServer(t, c)
+
+	access, err := linkAccount(ctx(t), l.config("ada@example.com", cliPassword), &http.Client{})
 	if err != nil {
 		t.Fatalf("link: %v", err)
 	}
-	v := &accesstoken.Verifier{Issuer: issuer, Audience: "amzn1.ask.skill.dialog", Keys: signer}
+	v := &accesstoken.Verifier{Issuer: l.issuer, Audience: "amzn1.ask.skill.dialog", Keys: l.signer}
 	p, err := v.Verify(ctx(t), access)
 	if err != nil || p.TenantID != tid {
 		t.Fatalf("linked token: %+v, %v", p, err)
 	}
-	if _, err := linkAccount(ctx(t), linkConfig{AuthorizeURL: issuer + "/oauth/authorize", TokenURL: issuer + "/oauth/token",
-		ClientID: id, ClientSecret: secret, Email: "ada@example.com", Password: "not the password"}, &http.Client{}); !errors.Is(err, errLinkFailed) {
+	if _, err := linkAccount(ctx(t), l.config("ada@example.com", "not the password"), &http.Client{}); !errors.Is(err, errLinkFailed) {
 		t.Errorf("link with a wrong password: %v, want errLinkFailed", err)
 	}
 }

@@ -306,7 +306,7 @@ func runTenantVerifyRole(ctx context.Context, env *cliEnv, args []string) error 
 
 func runTenantDelete(ctx context.Context, env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("tenant delete", flag.ContinueOnError)
-	force := fs.Bool("force", false, "also delete the tenant's users")
+	force := fs.Bool("force", false, "also delete the tenant's users (and revoke their account links)")
 	id, err := tenantArg(env, fs, args)
 	if err != nil {
 		return err
@@ -325,8 +325,11 @@ func runTenantDelete(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return notFoundHint(err, "tenant list")
 	}
+	if err := revokeTokens(ctx, env, users...); err != nil {
+		return fmt.Errorf("deleted tenant %s, but %w", id, err)
+	}
 	if len(users) > 0 {
-		fmt.Fprintf(env.stdout, "Deleted tenant %s and its %d users.\n", id, len(users))
+		fmt.Fprintf(env.stdout, "Deleted tenant %s and its %d users, and revoked their account links.\n", id, len(users))
 	} else {
 		fmt.Fprintf(env.stdout, "Deleted tenant %s.\n", id)
 	}

@@ -4,10 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/oauth2"
+
+	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -229,4 +236,75 @@ func TestTenantUserExitCodes(t *testing.T) {
 	if users, err := s.ListUsers(ctx(t), tid); err != nil || len(users) != 0 {
 		t.Errorf("users after the failures: %d, %v", len(users), err)
 	}
+}
+
+// TestAccountLinksRevoked: a password change, deleting a user and deleting a tenant
+// with --force revoke the affected users' OAuth tokens (DESIGN.md), so that Alexa's
+// refresh token stops working; other users keep theirs.
+func TestAccountLinksRevoked(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		args        func(tid string) []string
+		stdin       string
+		bobsSurvive bool
+	}{
+		{"SetPassword", func(string) []string {
+			return []string{"user", "set-password", "ada@example.com", "--password-stdin"}
+		}, "a brand new password\n", true},
+		{"UserDelete", func(string) []string { return []string{"user", "delete", "ada@example.com"} }, "", true},
+		{"TenantDeleteForce", func(tid string) []string { return []string{"tenant", "delete", tid, "--force"} }, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newAWSCLI(t)
+			tid, _ := c.createTenant("", "--name", "Acme", "--role-arn", cliRoleARN, "--mfa", "sms")
+			for _, email := range []string{"ada@example.com", "bob@example.com"} {
+				c.ok(cliPassword+"\n", "user", "add", "--tenant", tid, "--email", email, "--phone", "+31612345678", "--password-stdin")
+			}
+			l := newLinkServer(t, c)
+			ada, err := c.store().UserByEmail(ctx(t), "ada@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			refresh := map[string]string{}
+			for _, email := range []string{"ada@example.com", "bob@example.com"} {
+				tok, err := linkToken(ctx(t), l.config(email, cliPassword), &http.Client{})
+				if err != nil {
+					t.Fatalf("link %s: %v", email, err)
+				}
+				refresh[email] = tok.RefreshToken
+			}
+			out := c.ok(tc.stdin, tc.args(tid)...)
+			if !strings.Contains(out, "revoked their account links") {
+				t.Errorf("the command does not say it revoked the links: %q", out)
+			}
+			// Deleted users' tokens fail anyway (the token endpoint looks the user up):
+			// revoking also removes them, which the table shows.
+			if n := c.refreshTokensOf(ada); n != 0 {
+				t.Errorf("%d of ada's refresh tokens are still in the table", n)
+			}
+			var re *oauth2.RetrieveError
+			if err := l.refresh(refresh["ada@example.com"]); !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
+				t.Errorf("ada's refresh token afterwards: %v, want invalid_grant", err)
+			}
+			if err := l.refresh(refresh["bob@example.com"]); (err == nil) != tc.bobsSurvive {
+				t.Errorf("bob's refresh token afterwards: %v; want it to work: %v", err, tc.bobsSurvive)
+			}
+		})
+	}
+}
+
+// refreshTokensOf counts u's refresh tokens in the table (oauth lists a user's tokens
+// on the index under OAUTHUSER#<tenant>#<user>).
+func (c *awsCLI) refreshTokensOf(u tenants.User) int32 {
+	c.t.Helper()
+	out, err := dynamodb.NewFromConfig(awstest.Config(c.t)).Query(ctx(c.t), &dynamodb.QueryInput{
+		TableName: aws.String(c.vars[envTable]), IndexName: aws.String(tenants.GSIName),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]dbtypes.AttributeValue{":pk": &dbtypes.AttributeValueMemberS{Value: "OAUTHUSER#" + u.TenantID + "#" + u.ID}},
+		Select:                    dbtypes.SelectCount,
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return out.Count
 }
