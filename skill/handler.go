@@ -48,6 +48,18 @@ type SecondFactor interface {
 	Lock(ctx context.Context, tenantID, userID string) error
 }
 
+// ExpiredTokenVerifier is a TokenVerifier that can also accept a genuine token whose
+// exp passed less than grace ago (accesstoken.Verifier fits). SkillDisabled uses it
+// when Tokens has it: Alexa sends the last access token it holds, often expired.
+type ExpiredTokenVerifier interface {
+	VerifyExpired(ctx context.Context, token string, grace time.Duration) (tenants.Principal, error)
+}
+
+// disabledTokenGrace is how long after its expiry an access token still names the
+// user on SkillDisabled: the refresh token's unused lifetime (oauth.RefreshIdle), after
+// which there is nothing left to revoke.
+const disabledTokenGrace = 180 * 24 * time.Hour
+
 // TokenRevoker revokes every token of a user (the oauth package's revoker fits). The
 // skill calls it when a user disables the skill.
 type TokenRevoker interface {
@@ -339,15 +351,22 @@ func (t *turn) launch(context.Context) reply {
 }
 
 // skillDisabled revokes the user's tokens when they disable the skill. The event
-// carries the access token of a linked account; a token that no longer verifies
-// cannot name the user, which is logged.
+// carries the access token of a linked account, which may have expired: it names the
+// user if it is genuine and expired less than disabledTokenGrace ago (when Tokens is
+// an ExpiredTokenVerifier). A token that does not cannot name the user, which is logged.
 func (h *Handler) skillDisabled(ctx context.Context, env *RequestEnvelope, log *slog.Logger) {
 	token := env.AccessToken()
 	if token == "" {
 		log.InfoContext(ctx, "skill disabled by a user without a linked account")
 		return
 	}
-	who, err := h.Tokens.Verify(ctx, token)
+	verify := h.Tokens.Verify
+	if v, ok := h.Tokens.(ExpiredTokenVerifier); ok {
+		verify = func(ctx context.Context, token string) (tenants.Principal, error) {
+			return v.VerifyExpired(ctx, token, disabledTokenGrace)
+		}
+	}
+	who, err := verify(ctx, token)
 	if err != nil {
 		log.WarnContext(ctx, "skill disabled, but the access token does not name a user; tokens not revoked", slog.String("reason", err.Error()))
 		return

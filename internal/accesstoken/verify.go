@@ -33,12 +33,35 @@ var ErrKeysUnavailable = errors.New("access token keys unavailable")
 // ErrInvalidToken when the token is refused, and one wrapping ErrKeysUnavailable when
 // the keys could not be fetched at all.
 func (v *Verifier) Verify(ctx context.Context, token string) (tenants.Principal, error) {
+	return v.verify(ctx, token, 0)
+}
+
+// VerifyExpired checks token as Verify does (signature, algorithm, typ, iss, aud, sub,
+// tid, iat not in the future) but accepts an exp that passed less than grace ago. It is
+// for acting on an event about a user, such as the skill being disabled, whose token
+// may have expired long since; never for granting access. Errors are Verify's.
+func (v *Verifier) VerifyExpired(ctx context.Context, token string, grace time.Duration) (tenants.Principal, error) {
+	if grace <= 0 {
+		return tenants.Principal{}, fmt.Errorf("%w: grace %v is not positive", ErrInvalidToken, grace)
+	}
+	return v.verify(ctx, token, grace)
+}
+
+// verify is Verify with exp checked grace before now (0: exactly).
+func (v *Verifier) verify(ctx context.Context, token string, grace time.Duration) (tenants.Principal, error) {
 	if v.Issuer == "" || v.Audience == "" || v.Keys == nil {
 		return tenants.Principal{}, fmt.Errorf("%w: verifier has no issuer, audience or keys", ErrInvalidToken)
 	}
 	now := v.Now
 	if now == nil {
 		now = time.Now
+	}
+	// With a grace the library checks exp against a clock set back by it, which
+	// would also move its iat check: iat is then checked here, against now.
+	checkAt, checkIAT := now, jwt.WithIssuedAt()
+	if grace > 0 {
+		checkAt = func() time.Time { return now().Add(-grace) }
+		checkIAT = func(*jwt.Parser) {}
 	}
 	var keysErr error
 	keyfunc := func(t *jwt.Token) (any, error) {
@@ -60,9 +83,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (tenants.Principal,
 		jwt.WithIssuer(v.Issuer),
 		jwt.WithAudience(v.Audience),
 		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
+		checkIAT,
 		jwt.WithLeeway(leeway),
-		jwt.WithTimeFunc(now),
+		jwt.WithTimeFunc(checkAt),
 		jwt.WithStrictDecoding(),
 	)
 	var claims jwtClaims
@@ -74,6 +97,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (tenants.Principal,
 	}
 	if claims.Subject == "" || claims.TenantID == "" {
 		return tenants.Principal{}, fmt.Errorf("%w: sub or tid missing", ErrInvalidToken)
+	}
+	if grace > 0 && claims.IssuedAt != nil && claims.IssuedAt.After(now().Add(leeway)) {
+		return tenants.Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, jwt.ErrTokenUsedBeforeIssued)
 	}
 	return tenants.Principal{TenantID: claims.TenantID, UserID: claims.Subject}, nil
 }
