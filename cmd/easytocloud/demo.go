@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/easytocloud/easytocloud/interactionmodel"
+	"github.com/easytocloud/easytocloud/internal/emulator"
+	"github.com/easytocloud/easytocloud/internal/localalexa"
+)
+
+func init() {
+	register(command{
+		name:    "demo",
+		summary: "the whole product on this machine: AWS emulator, demo world, local stack, and a dialog signed in as acme's user",
+		run:     runDemo,
+	})
+}
+
+// demoOptions are the demo's flags.
+type demoOptions struct {
+	script, dir, addr, locale string
+}
+
+// runDemo starts the emulator, seeds the demo world, starts the local stack, links
+// acme's user through the login and consent pages and holds the dialog, showing the
+// SMS messages the emulator receives. Whatever it started it stops when the dialog
+// ends, on end of input, on Ctrl-C or on an error.
+func runDemo(ctx context.Context, env *cliEnv, args []string) (err error) {
+	start := time.Now()
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	var opt demoOptions
+	fs.StringVar(&opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments, {sms} for the code of the newest SMS to the user's phone) and exit; non-zero when a line fails")
+	fs.StringVar(&opt.dir, "dir", ".demo", "directory for the local stack's keys, the local Alexa identity and the logs")
+	fs.StringVar(&opt.addr, "addr", "127.0.0.1:0", "listen address of the local stack (loopback)")
+	fs.StringVar(&opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
+	pos, err := parseFlags(env, fs, args)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) > 0 {
+		return usagef("demo takes no arguments, got %q", pos)
+	}
+	matcher, err := interactionmodel.NewLocaleMatcher(opt.locale, localSkillID)
+	if err != nil {
+		return usagef("--locale: %v", err)
+	}
+	var script io.Reader
+	if opt.script != "" {
+		f, err := os.Open(opt.script)
+		if err != nil {
+			return usagef("--script: %v", err)
+		}
+		defer f.Close()
+		script = f
+	}
+	if err := os.MkdirAll(opt.dir, 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	out := env.stdout
+	fmt.Fprintln(out, "easytocloud demo: everything runs on this machine, against a local AWS emulator.")
+
+	emuLog, err := os.Create(filepath.Join(opt.dir, "emulator.log"))
+	if err != nil {
+		return fmt.Errorf("emulator log: %w", err)
+	}
+	defer emuLog.Close()
+	emu, err := emulator.Start(emulator.Options{Stderr: emuLog})
+	if err != nil {
+		return fmt.Errorf("start the AWS emulator: %w (make demo installs it)", err)
+	}
+	defer func() {
+		emu.Stop()
+		if err == nil || errors.Is(err, context.Canceled) {
+			fmt.Fprintln(out, "Stopped the local stack and the AWS emulator.")
+		}
+	}()
+	fmt.Fprintf(out, "  AWS emulator   %s (moto; log in %s)\n", emu.Endpoint, emuLog.Name())
+
+	cfg := demoAWSConfig(emu.Endpoint)
+	seed, err := seedDemoWorld(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("seed the demo world: %w", err)
+	}
+	printDemoWorld(out, seed)
+
+	serveLog, err := os.Create(filepath.Join(opt.dir, "serve.log"))
+	if err != nil {
+		return fmt.Errorf("serve log: %w", err)
+	}
+	defer serveLog.Close()
+	identityDir := filepath.Join(opt.dir, "alexa")
+	stack, err := startLocalStack(ctx, serveConfig{
+		Addr: opt.addr, Table: demoTable, SecretsKeyID: seed.SecretsKeyID,
+		SigningKeyFile: filepath.Join(opt.dir, "signing-key.pem"), SkillID: localSkillID,
+		AlexaIdentity: identityDir, Logger: slog.New(slog.NewJSONHandler(serveLog, nil)),
+	}, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		err = errors.Join(err, stack.Shutdown(stopCtx))
+	}()
+	fmt.Fprintf(out, "  local stack    %s (sign-in, /alexa, MFA API; log in %s)\n", stack.URL, serveLog.Name())
+
+	acme := seed.Users["acme"]
+	fmt.Fprintf(out, "Linking the Alexa account: signing in as %s (password %q) and consenting, as the Alexa app would… ", acme.Email, demoPassword)
+	token, err := linkAccount(ctx, linkConfig{
+		AuthorizeURL: stack.URL + "/oauth/authorize", TokenURL: stack.URL + "/oauth/token",
+		ClientID: seed.ClientID, ClientSecret: seed.ClientSecret, Scopes: []string{"easytocloud"},
+		Email: acme.Email, Password: demoPassword,
+	}, &http.Client{})
+	if err != nil {
+		fmt.Fprintln(out)
+		return err
+	}
+	fmt.Fprintln(out, "linked.")
+
+	id, err := localalexa.Load(identityDir, time.Now())
+	if err != nil {
+		return fmt.Errorf("local Alexa identity: %w", err)
+	}
+	phone := &smsDisplay{w: out, endpoint: emu.Endpoint, seen: map[string]bool{}}
+	d := &dialog{
+		conv: &interactionmodel.Conversation{
+			Matcher: matcher, Locale: opt.locale, SkillID: localSkillID,
+			UserID: "amzn1.ask.account.easytocloud-demo", DeviceID: "amzn1.ask.device.easytocloud-demo", AccessToken: token,
+		},
+		sender: signedSender{endpoint: stack.URL + "/alexa", client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()},
+		out:    phone, debug: env.stderr,
+	}
+	lines := &smsLines{r: bufio.NewReader(env.stdin), code: func() (string, error) { return phone.newestCode(acme.Phone) }}
+	if script != nil {
+		lines.r, lines.strict = bufio.NewReader(script), true
+	} else {
+		fmt.Fprintf(out, "Ready in %.1fs. Say something (\"open %s\" to start; {sms} stands for the code in the newest SMS; Ctrl-D or Ctrl-C to quit).\n",
+			time.Since(start).Seconds(), matcher.InvocationName())
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.run(ctx, lines, script != nil) }()
+	select {
+	case err = <-done:
+		phone.show()
+		return err
+	case <-ctx.Done():
+		// Ctrl-C: the dialog may be waiting for a line that will never come; leave it.
+		fmt.Fprintln(out)
+		return nil
+	}
+}
+
+// demoAWSConfig aims at the emulator with fixed credentials, whatever the
+// environment says: the demo never reaches a real AWS account.
+func demoAWSConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("demo", "demo", "")),
+		BaseEndpoint: aws.String(endpoint),
+		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
+	}
+}
+
+func printDemoWorld(w io.Writer, seed demoSeed) {
+	fmt.Fprintf(w, "  demo world     table %s\n", demoTable)
+	for _, dt := range demoTenants {
+		u := seed.Users[dt.name]
+		second := "SMS codes to " + maskPhone(dt.phone)
+		if dt.mfa != "sms" {
+			second = "codes from an MFA token (the emulator accepts any six digits)"
+		}
+		fmt.Fprintf(w, "    %-7s account %s, user %s, %s\n", dt.name, dt.account, u.Email, second)
+		var things []string
+		for _, in := range dt.instances {
+			things = append(things, fmt.Sprintf("%s (%s, %s)", in.name, in.state, in.region))
+		}
+		for _, s := range dt.streams {
+			things = append(things, fmt.Sprintf("Kinesis %s (%d shards, %s)", s.name, s.shards, s.region))
+		}
+		fmt.Fprintf(w, "            %s\n", strings.Join(things, ", "))
+	}
+}
+
+// signedSender POSTs requests to /alexa signed by the local Alexa identity.
+type signedSender struct {
+	endpoint string
+	client   *http.Client
+	signer   *localalexa.Signer
+}
+
+func (s signedSender) Send(ctx context.Context, reqJSON []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint, bytes.NewReader(reqJSON))
+	if err != nil {
+		return nil, fmt.Errorf("send to skill: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	if err := s.signer.Sign(req); err != nil {
+		return nil, fmt.Errorf("send to skill: %w", err)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("send to skill: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("send to skill: read response: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("send to skill: %s answered %s (see the serve log)", s.endpoint, resp.Status)
+	}
+	return body, nil
+}
+
+// smsDisplay is the phone: it passes the dialog's output through and, before each
+// "You:", shows the SMS messages the emulator received since.
+type smsDisplay struct {
+	w        io.Writer
+	endpoint string
+	seen     map[string]bool
+	msgs     []emulator.Message
+}
+
+func (s *smsDisplay) Write(p []byte) (int, error) {
+	if bytes.HasPrefix(p, []byte("You:")) {
+		s.show()
+	}
+	return s.w.Write(p)
+}
+
+// show prints the messages not shown yet.
+func (s *smsDisplay) show() {
+	msgs, err := emulator.ReadSMS(s.endpoint)
+	if err != nil {
+		fmt.Fprintf(s.w, "(cannot read the emulator's SMS messages: %v)\n", err)
+		return
+	}
+	s.msgs = msgs
+	for _, m := range msgs {
+		if !s.seen[m.ID] {
+			s.seen[m.ID] = true
+			fmt.Fprintf(s.w, "📱 SMS to %s: %s\n", maskPhone(m.PhoneNumber), m.Text)
+		}
+	}
+}
+
+var smsCode = regexp.MustCompile(`\b\d{6}\b`)
+
+// newestCode returns the code in the newest SMS to phone, showing any new messages
+// first.
+func (s *smsDisplay) newestCode(phone string) (string, error) {
+	s.show()
+	for i := len(s.msgs) - 1; i >= 0; i-- {
+		if m := s.msgs[i]; m.PhoneNumber == phone {
+			if code := smsCode.FindString(m.Text); code != "" {
+				return code, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("{sms}: no SMS with a code to %s yet (say \"authenticate text\" first)", maskPhone(phone))
+}
+
+// maskPhone shows a phone number as its first two and last two characters, as
+// much as the logs may show: "+15555550100" → "+1…00".
+func maskPhone(p string) string {
+	if len(p) < 6 {
+		return "…"
+	}
+	return p[:2] + "…" + p[len(p)-2:]
+}
+
+// smsLines hands the dialog one line per Read, replacing {sms} with the newest code
+// at the moment the dialog asks for the line (after the previous answer). In strict
+// (script) mode a missing code is an error; interactively the line goes as typed.
+type smsLines struct {
+	r       *bufio.Reader
+	code    func() (string, error)
+	strict  bool
+	pending []byte
+}
+
+func (l *smsLines) Read(p []byte) (int, error) {
+	if len(l.pending) == 0 {
+		line, err := l.r.ReadString('\n')
+		if line == "" {
+			return 0, err
+		}
+		if strings.Contains(line, "{sms}") && !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			code, err := l.code()
+			switch {
+			case err == nil:
+				line = strings.ReplaceAll(line, "{sms}", code)
+			case l.strict:
+				return 0, err
+			}
+		}
+		l.pending = []byte(line)
+	}
+	n := copy(p, l.pending)
+	l.pending = l.pending[n:]
+	return n, nil
+}

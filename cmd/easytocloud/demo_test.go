@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/easytocloud/easytocloud/internal/emulator"
+	"github.com/easytocloud/easytocloud/oauth"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// TestSeedDemoWorldIsIdempotent seeds the demo world twice into one emulator (its
+// own: the demo's accounts and table are fixed) with changes in between, and checks
+// that the second run finds what the first made, puts it back as seeded, and hands
+// out a client secret and passwords that work.
+func TestSeedDemoWorldIsIdempotent(t *testing.T) {
+	emu, err := emulator.Start(emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emu.Stop)
+	ctx := ctx(t)
+	cfg := demoAWSConfig(emu.Endpoint)
+	first, err := seedDemoWorld(ctx, cfg)
+	if err != nil {
+		t.Fatalf("first seed: %v", err)
+	}
+
+	acme, err := demoAccountConfig(ctx, cfg, "222222222222")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eu := ec2.NewFromConfig(acme, func(o *ec2.Options) { o.Region = "eu-west-1" })
+	ids := demoInstanceIDs(t, eu)
+	if len(ids["splunk"]) != 1 || len(ids["jenkins"]) != 1 {
+		t.Fatalf("instances in acme's eu-west-1 after seeding: %v", ids)
+	}
+	if _, err := eu.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: ids["splunk"]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eu.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: ids["jenkins"]}); err != nil {
+		t.Fatal(err)
+	}
+	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
+	store := tenants.NewStore(db, keys, demoTable, first.SecretsKeyID)
+	alice := first.Users["acme"]
+	if err := store.SetPassword(ctx, alice.TenantID, alice.ID, "a password someone changed"); err != nil {
+		t.Fatal(err)
+	}
+
+	second, err := seedDemoWorld(ctx, cfg)
+	if err != nil {
+		t.Fatalf("second seed: %v", err)
+	}
+	if second.SecretsKeyID != first.SecretsKeyID || second.ClientID != first.ClientID {
+		t.Errorf("the second seed made a new key or client: %+v then %+v", first, second)
+	}
+	for name, u := range first.Users {
+		if second.Users[name].ID != u.ID || second.Users[name].TenantID != u.TenantID {
+			t.Errorf("user of %s: %+v then %+v", name, u, second.Users[name])
+		}
+	}
+	after := demoInstanceIDs(t, eu)
+	if len(after["splunk"]) != 1 || after["splunk"][0] != ids["splunk"][0] || len(after["jenkins"]) != 1 {
+		t.Errorf("instances after the second seed: %v, before: %v", after, ids)
+	}
+	for name, want := range map[string]string{"splunk": "stopped", "jenkins": "running"} {
+		if got := demoInstanceState(t, eu, after[name][0]); got != want {
+			t.Errorf("%s is %s after the second seed, want %s", name, got, want)
+		}
+	}
+	streams, err := kinesis.NewFromConfig(acme, func(o *kinesis.Options) { o.Region = "eu-west-1" }).ListStreams(ctx, &kinesis.ListStreamsInput{})
+	if err != nil || len(streams.StreamNames) != 1 {
+		t.Errorf("streams in acme's eu-west-1: %v, %v", streams, err)
+	}
+	all, err := store.ListTenants(ctx)
+	if err != nil || len(all) != 2 {
+		t.Errorf("tenants after two seeds: %d, %v", len(all), err)
+	}
+	for _, tn := range all {
+		if tn.Name == "globex" && (tn.MFA.Kind != tenants.MFAToken || tn.AccountID() != "333333333333") {
+			t.Errorf("globex: %+v", tn)
+		}
+	}
+	if _, err := store.Authenticate(ctx, alice.Email, demoPassword); err != nil {
+		t.Errorf("the demo password does not work after the second seed: %v", err)
+	}
+	clients, err := oauth.NewClients(db, demoTable).List(ctx)
+	if err != nil || len(clients) != 1 {
+		t.Fatalf("OAuth clients after two seeds: %d, %v", len(clients), err)
+	}
+	if !clients[0].VerifyPassword(second.ClientSecret) || clients[0].VerifyPassword(first.ClientSecret) {
+		t.Error("the client's secret is not the one the second seed returned")
+	}
+}
+
+func demoInstanceIDs(t *testing.T, client *ec2.Client) map[string][]string {
+	t.Helper()
+	out, err := client.DescribeInstances(ctx(t), &ec2.DescribeInstancesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string][]string{}
+	for _, r := range out.Reservations {
+		for _, i := range r.Instances {
+			for _, tag := range i.Tags {
+				if aws.ToString(tag.Key) == "Name" && i.State.Name != ec2types.InstanceStateNameTerminated {
+					ids[aws.ToString(tag.Value)] = append(ids[aws.ToString(tag.Value)], aws.ToString(i.InstanceId))
+				}
+			}
+		}
+	}
+	return ids
+}
+
+func demoInstanceState(t *testing.T, client *ec2.Client, id string) string {
+	t.Helper()
+	out, err := client.DescribeInstances(ctx(t), &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	if err != nil || len(out.Reservations) == 0 {
+		t.Fatalf("describe %s: %v", id, err)
+	}
+	return string(out.Reservations[0].Instances[0].State.Name)
+}
+
+// fakeSMSEndpoint serves the emulator's SMS route from msgs, which the test changes.
+type fakeSMSEndpoint struct {
+	mu   sync.Mutex
+	msgs []emulator.Message
+}
+
+func (f *fakeSMSEndpoint) add(m emulator.Message) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.msgs = append(f.msgs, m)
+}
+
+func (f *fakeSMSEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.URL.Path != "/_easytocloud/sms" {
+		http.NotFound(w, r)
+		return
+	}
+	_ = json.NewEncoder(w).Encode(append([]emulator.Message{}, f.msgs...))
+}
+
+// TestSMSInTheDialog: messages show before the next "You:", once each and with the
+// phone masked; {sms} becomes the newest code to the user's phone at the moment the
+// line is read (not when the script was opened), outside comments only; a script
+// line with {sms} and no SMS yet is an error, an interactive one goes as typed.
+func TestSMSInTheDialog(t *testing.T) {
+	fake := &fakeSMSEndpoint{}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	var out strings.Builder
+	phone := &smsDisplay{w: &out, endpoint: srv.URL, seen: map[string]bool{}}
+	const alice = "+15555550100"
+
+	script := "# say {sms} here and nothing happens\nauthenticate {sms}\nauthenticate {sms}\n"
+	lines := &smsLines{r: bufio.NewReader(strings.NewReader(script)), strict: true, code: func() (string, error) { return phone.newestCode(alice) }}
+	sc := bufio.NewScanner(lines)
+	next := func() string {
+		t.Helper()
+		if !sc.Scan() {
+			t.Fatalf("no line: %v", sc.Err())
+		}
+		return sc.Text()
+	}
+	if got := next(); got != "# say {sms} here and nothing happens" {
+		t.Errorf("comment: %q", got)
+	}
+	fake.add(emulator.Message{ID: "1", PhoneNumber: alice, Text: "Your easy to cloud code is 111111. It expires in 5 minutes."})
+	fake.add(emulator.Message{ID: "2", PhoneNumber: "+4915112345678", Text: "Your easy to cloud code is 222222."})
+	if got := next(); got != "authenticate 111111" {
+		t.Errorf("first {sms}: %q", got)
+	}
+	fake.add(emulator.Message{ID: "3", PhoneNumber: alice, Text: "Your easy to cloud code is 333333."})
+	_, _ = io.WriteString(phone, "You: authenticate 111111\n")
+	if got := next(); got != "authenticate 333333" {
+		t.Errorf("second {sms}: %q", got)
+	}
+	want := "📱 SMS to +1…00: Your easy to cloud code is 111111. It expires in 5 minutes.\n" +
+		"📱 SMS to +4…78: Your easy to cloud code is 222222.\n" +
+		"📱 SMS to +1…00: Your easy to cloud code is 333333.\n" +
+		"You: authenticate 111111\n"
+	if out.String() != want {
+		t.Errorf("the phone shows:\n%s\nwant:\n%s", out.String(), want)
+	}
+	if sc.Scan() {
+		t.Errorf("a line after the script: %q", sc.Text())
+	}
+
+	empty := &smsDisplay{w: io.Discard, endpoint: srv.URL, seen: map[string]bool{}}
+	for _, strict := range []bool{true, false} {
+		lines := &smsLines{r: bufio.NewReader(strings.NewReader("authenticate {sms}\n")), strict: strict,
+			code: func() (string, error) { return empty.newestCode("+15555550199") }}
+		b, err := io.ReadAll(lines)
+		switch {
+		case strict && (err == nil || !strings.Contains(err.Error(), "authenticate text")):
+			t.Errorf("script without an SMS: %q, %v", b, err)
+		case !strict && (err != nil || string(b) != "authenticate {sms}\n"):
+			t.Errorf("interactive without an SMS: %q, %v", b, err)
+		}
+	}
+}
+
+func TestMaskPhone(t *testing.T) {
+	for in, want := range map[string]string{"+15555550100": "+1…00", "+31612345678": "+3…78", "": "…", "+123": "…"} {
+		if got := maskPhone(in); got != want {
+			t.Errorf("maskPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDemoUsage: mistakes in the call are usage errors before anything starts.
+func TestDemoUsage(t *testing.T) {
+	for name, args := range map[string][]string{
+		"Argument":      {"now"},
+		"UnknownLocale": {"--locale", "xx-XX"},
+		"NoScript":      {"--script", "/nonexistent/conversation.txt"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			env := &cliEnv{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			c, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if code := run(c, env, append([]string{"demo", "--dir", t.TempDir()}, args...)); code != 2 || stdout.Len() != 0 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and nothing started", code, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
