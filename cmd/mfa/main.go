@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/easytocloud/easytocloud/internal/lambdahttp"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -34,7 +35,7 @@ func main() {
 	}
 	svc := newService(cfg, table, keyID)
 	svc.Log = logger
-	lambda.Start(lambdaHandler(mfa.NewHandler(svc)))
+	lambda.Start(lambdahttp.Handler(mfa.NewHandler(svc)))
 }
 
 // newService wires the Service to AWS through cfg: tenants and the MAC key from the

@@ -23,6 +23,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/lambdahttp"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -179,7 +180,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &lambdaClient{t: t, handler: lambdaHandler(srv), cookies: map[string]string{}}
+		return &lambdaClient{t: t, handler: lambdahttp.Handler(srv), cookies: map[string]string{}}
 	}
 	verifier := oauth2.GenerateVerifier()
 	q := url.Values{"response_type": {"code"}, "client_id": {client.ID}, "redirect_uri": {redirect}, "state": {"st"},

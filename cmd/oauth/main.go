@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/lambdahttp"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -56,7 +57,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "oauth: %v\n", err)
 		os.Exit(2)
 	}
-	lambda.Start(lambdaHandler(srv))
+	lambda.Start(lambdahttp.Handler(srv))
 }
 
 // newServer wires the authorization server to AWS through cfg: users, clients, codes,

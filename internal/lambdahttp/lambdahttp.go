@@ -1,4 +1,7 @@
-package main
+// Package lambdahttp serves an http.Handler as a Lambda function behind an API Gateway
+// HTTP API (payload format 2.0), so that the oauth and mfa functions run the same
+// handlers as the local stack.
+package lambdahttp
 
 import (
 	"bytes"
@@ -13,13 +16,18 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// lambdaHandler serves h for API Gateway HTTP API events (payload format 2.0): it
-// turns the event into an http.Request and the handler's answer into the response.
-func lambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+// Handler returns the Lambda handler that serves h: each event becomes the
+// http.Request API Gateway received (with the invocation's context, so its deadline
+// bounds the work) and h's answer the response. An event whose body cannot be decoded
+// is answered 400 without reaching h. It never returns an error: that would make API
+// Gateway answer 500 for what is the client's fault.
+func Handler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		req, err := toRequest(ctx, ev)
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadRequest,
+				Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
+				Body:    "bad request\n"}, nil
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -27,7 +35,10 @@ func lambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTP
 	}
 }
 
-// toRequest builds the request API Gateway received from its event.
+// toRequest rebuilds the request API Gateway received. Payload 2.0 passes repeated
+// headers joined by commas (as HTTP allows), cookies apart (joined back into one
+// Cookie header), the body base64-encoded when isBase64Encoded, and the client's
+// address as sourceIp (which becomes RemoteAddr; X-Forwarded-For is left for what it is).
 func toRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Request, error) {
 	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
@@ -44,7 +55,6 @@ func toRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Re
 	if err != nil {
 		return nil, fmt.Errorf("request %s %s: %w", ev.RequestContext.HTTP.Method, ev.RawPath, err)
 	}
-	// Payload 2.0 joins repeated headers with commas, as HTTP allows.
 	for k, v := range ev.Headers {
 		req.Header.Set(k, v)
 	}
@@ -57,8 +67,9 @@ func toRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Re
 	return req, nil
 }
 
-// toResponse is the HTTP API response for an answer. Bodies that are not UTF-8 go
-// base64-encoded; Set-Cookie headers go in Cookies, as payload 2.0 wants them.
+// toResponse is the HTTP API response for an answer: Set-Cookie headers go in
+// Cookies, other repeated headers are joined with commas, bodies that are not UTF-8
+// go base64-encoded.
 func toResponse(status int, header http.Header, body []byte) events.APIGatewayV2HTTPResponse {
 	resp := events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: map[string]string{}}
 	for k, vs := range header {
