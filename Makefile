@@ -46,6 +46,17 @@ emulator: ## Install the AWS emulator (moto) into .venv unless moto_server is al
 		$(VENV)/bin/pip install --quiet '$(MOTO_SPEC)'; \
 	fi
 
+# make demo: the whole product on this machine. The easytocloud binary starts the
+# emulator, seeds the demo world, runs the local stack and holds the dialog; when the
+# dialog ends (Ctrl-D, Ctrl-C, the script's end) it stops everything it started.
+DEMO_SCRIPT ?=
+
+.PHONY: demo
+demo: emulator ## Talk to easytocloud locally (emulator, demo world, local stack, dialog); DEMO_SCRIPT=file runs a scripted conversation.
+	@mkdir -p .demo/bin
+	@$(GO) build -o .demo/bin/easytocloud ./cmd/easytocloud
+	@exec .demo/bin/easytocloud demo --dir .demo $(if $(DEMO_SCRIPT),--script '$(DEMO_SCRIPT)')
+
 $(TOOLS)/staticcheck:
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
