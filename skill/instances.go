@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -55,9 +57,33 @@ func sortInstances(all []instance) {
 			}
 			return -1
 		}
-		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)),
-			cmp.Compare(a.Region, b.Region), cmp.Compare(a.ID, b.ID))
+		if c := compareFold(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.ID, b.ID))
 	})
+}
+
+// compareFold is cmp.Compare(strings.ToLower(a), strings.ToLower(b)) without
+// lower-casing whole strings on every comparison of a sort: ASCII is compared byte
+// by byte, and only a rest that is not ASCII is lower-cased.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			return strings.Compare(strings.ToLower(a[i:]), strings.ToLower(b[i:]))
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 // toInstance converts an EC2 instance.
@@ -164,13 +190,15 @@ func (t *turn) describeInstances(all []instance, sc regionScope) (ssml, string) 
 	for _, region := range regions {
 		ins := byRegion[region]
 		sortInstances(ins)
-		fmt.Fprintf(&card, "%s:\n", placeName(msg.lang, region))
+		card.WriteString(placeName(msg.lang, region))
+		card.WriteString(":\n")
 		for _, in := range ins {
-			name := in.Name
-			if name == "" {
-				name = "(" + in.Type + ")"
+			if in.Name == "" {
+				writeAll(&card, "  (", in.Type, ")")
+			} else {
+				writeAll(&card, "  ", in.Name)
 			}
-			fmt.Fprintf(&card, "  %s, %s (%s)\n", name, msg.state(in.State), in.ID)
+			writeAll(&card, ", ", msg.state(in.State), " (", in.ID, ")\n")
 		}
 	}
 	switch {
@@ -190,6 +218,12 @@ func (t *turn) describeInstances(all []instance, sc regionScope) (ssml, string) 
 			parts = append(parts, msg.regionSummary(placeName(msg.lang, region), len(byRegion[region]), countStates(byRegion[region])))
 		}
 		return join(append(parts, msg.summaryHint)...), card.String()
+	}
+}
+
+func writeAll(b *strings.Builder, parts ...string) {
+	for _, p := range parts {
+		b.WriteString(p)
 	}
 }
 
@@ -243,16 +277,28 @@ func nameWords(name string) []string {
 	})
 }
 
-// spokenNumbers says the numbers among tokens as English words ("1" → "one").
+// spokenNumbers says the numbers among tokens as English words ("1" → "one"); a
+// number written with a leading zero ("01") stays as it is.
 func spokenNumbers(tokens []string) []string {
 	out := make([]string, len(tokens))
 	for i, tok := range tokens {
-		var n int
-		if _, err := fmt.Sscanf(tok, "%d", &n); err == nil && fmt.Sprint(n) == tok {
+		out[i] = tok
+		if !isDecimal(tok) {
+			continue // most tokens are words: no parse, no error value
+		}
+		if n, err := strconv.Atoi(tok); err == nil && strconv.Itoa(n) == tok {
 			out[i] = numberWord("en", n)
-		} else {
-			out[i] = tok
 		}
 	}
 	return out
+}
+
+// isDecimal reports whether s is a non-empty run of ASCII digits.
+func isDecimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

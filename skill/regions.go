@@ -96,8 +96,11 @@ func regionFromPlace(spoken string) (string, bool) {
 	return "", false
 }
 
+// placeFolder writes the accented letters of place names without their accents.
+var placeFolder = strings.NewReplacer("ã", "a", "ü", "u", "Ü", "u")
+
 func foldPlace(s string) string {
-	s = strings.NewReplacer("ã", "a", "ü", "u", "Ü", "u").Replace(strings.ToLower(s))
+	s = placeFolder.Replace(strings.ToLower(s))
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			return r

@@ -21,35 +21,30 @@ func nameKey(s string) string {
 // nameTokens splits s into lower-case words and numbers, with number words turned
 // into digits. Letters and digits that touch ("web1") are separate tokens.
 func nameTokens(s string) []string {
+	// Tokens are substrings of the lower-cased name (no copy per token): runs of
+	// letters or of digits, split where one turns into the other.
+	lower := strings.ToLower(s)
 	var raw []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			raw = append(raw, string(cur))
-			cur = cur[:0]
-		}
-	}
-	prevDigit := false
-	for _, r := range strings.ToLower(s) {
+	start, prevDigit := -1, false
+	for i, r := range lower {
+		digit := unicode.IsDigit(r)
 		switch {
-		case unicode.IsDigit(r):
-			if !prevDigit {
-				flush()
+		case !digit && !unicode.IsLetter(r):
+			if start >= 0 {
+				raw = append(raw, lower[start:i])
+				start = -1
 			}
-			cur = append(cur, r)
-			prevDigit = true
-		case unicode.IsLetter(r):
-			if prevDigit {
-				flush()
-			}
-			cur = append(cur, r)
-			prevDigit = false
-		default:
-			flush()
-			prevDigit = false
+		case start < 0:
+			start = i
+		case digit != prevDigit:
+			raw = append(raw, lower[start:i])
+			start = i
 		}
+		prevDigit = digit
 	}
-	flush()
+	if start >= 0 {
+		raw = append(raw, lower[start:])
+	}
 	out := make([]string, 0, len(raw))
 	for i := 0; i < len(raw); i++ {
 		t := raw[i]

@@ -35,6 +35,9 @@ func sayf(format string, args ...any) ssml {
 // characters XML does not allow at all (control characters other than tab and
 // newlines, invalid UTF-8), which a tag value could hold.
 func escapeText(s string) string {
+	if isPlainText(s) {
+		return s // most text (names, numbers, prompts) needs no escaping: no copy
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -56,6 +59,20 @@ func escapeText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// isPlainText reports whether escapeText would return s unchanged: printable ASCII
+// (tab and newlines allowed) without a character SSML escapes.
+func isPlainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf, c == '&', c == '<', c == '>', c == '"', c == '\'':
+			return false
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
+			return false
+		}
+	}
+	return true
 }
 
 // join concatenates fragments with single spaces, skipping empty ones.
