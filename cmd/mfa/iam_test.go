@@ -1,19 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"regexp"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/google/go-cmp/cmp"
@@ -23,55 +15,6 @@ import (
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
-
-// recorder is an HTTP client that notes the IAM action of every AWS request, and the
-// access key that signed it.
-type recorder struct {
-	next aws.HTTPClient
-	mu   sync.Mutex
-	seen map[string]map[string]bool // access key ID → "service:Action"
-}
-
-var credentialScope = regexp.MustCompile(`Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/aws4_request`)
-
-func (r *recorder) Do(req *http.Request) (*http.Response, error) {
-	m := credentialScope.FindStringSubmatch(req.Header.Get("Authorization"))
-	if m == nil {
-		return r.next.Do(req)
-	}
-	key, service := m[1], m[2]
-	op := ""
-	if target := req.Header.Get("X-Amz-Target"); target != "" {
-		_, op, _ = strings.Cut(target, ".") // JSON protocols: DynamoDB_20120810.GetItem
-	} else if req.Body != nil {
-		body, err := io.ReadAll(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		form, _ := url.ParseQuery(string(body)) // query protocol: Action=Publish
-		op = form.Get("Action")
-	}
-	prefix := map[string]string{"dynamodb": "dynamodb", "kms": "kms", "sns": "sns", "sts": "sts"}[service]
-	r.mu.Lock()
-	if r.seen[key] == nil {
-		r.seen[key] = map[string]bool{}
-	}
-	r.seen[key][prefix+":"+op] = true
-	r.mu.Unlock()
-	return r.next.Do(req)
-}
-
-func (r *recorder) actions(key string) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for a := range r.seen[key] {
-		out = append(out, a)
-	}
-	slices.Sort(out)
-	return out
-}
 
 // TestIAMActionsAreWhatTheCodeCalls runs every operation of the wired service (SMS and
 // token, right and wrong codes, elevation, lock) against the emulator and compares the
@@ -105,9 +48,9 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rec := &recorder{next: base.HTTPClient, seen: map[string]map[string]bool{}}
+	rec := awstest.RecordCalls(nil)
 	cfg := base.Copy()
-	cfg.HTTPClient = rec
+	cfg.HTTPClient = rec.Client()
 	svc := newService(cfg, table, keyID)
 	svc.Log = slog.New(slog.DiscardHandler)
 
@@ -142,14 +85,14 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 		t.Fatalf("token verify: %v", err)
 	}
 
-	roleKey := "testing" // awstest.Config's access key: the function's role here
-	if diff := cmp.Diff(iamActions, rec.actions(roleKey)); diff != "" {
+	// awstest.Config's key stands for the function's role.
+	if diff := cmp.Diff(iamActions, rec.Actions(awstest.DefaultAccessKeyID)); diff != "" {
 		t.Errorf("iamActions differ from the actions the code called with the role (-iam.go +called):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"sts:GetSessionToken"}, rec.actions(verifierKey)); diff != "" {
+	if diff := cmp.Diff([]string{"sts:GetSessionToken"}, rec.Actions(verifierKey)); diff != "" {
 		t.Errorf("calls signed with the verifier's key (-want +got):\n%s", diff)
 	}
-	if len(rec.seen) != 2 {
-		t.Errorf("requests were signed with %d keys, want the role's and the verifier's", len(rec.seen))
+	if keys := rec.Keys(); len(keys) != 2 {
+		t.Errorf("requests were signed with the keys %v, want the role's and the verifier's", keys)
 	}
 }

@@ -9,9 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -29,46 +27,6 @@ import (
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
-
-// recorder is an HTTP client that notes the IAM action of every AWS request.
-type recorder struct {
-	next aws.HTTPClient
-	mu   sync.Mutex
-	seen map[string]bool
-}
-
-var credentialScope = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request`)
-
-func (r *recorder) Do(req *http.Request) (*http.Response, error) {
-	if m := credentialScope.FindStringSubmatch(req.Header.Get("Authorization")); m != nil {
-		_, op, _ := strings.Cut(req.Header.Get("X-Amz-Target"), ".") // DynamoDB_20120810.GetItem, TrentService.Sign
-		r.mu.Lock()
-		r.seen[m[1]+":"+op] = true
-		r.mu.Unlock()
-	}
-	return r.next.Do(req)
-}
-
-// actions returns the IAM actions of the recorded calls. A TransactWriteItems is
-// authorized as the actions of its items: ours are an Update and a Put.
-func (r *recorder) actions() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	set := map[string]bool{}
-	for a := range r.seen {
-		if a == "dynamodb:TransactWriteItems" {
-			set["dynamodb:UpdateItem"], set["dynamodb:PutItem"] = true, true
-			continue
-		}
-		set[a] = true
-	}
-	var out []string
-	for a := range set {
-		out = append(out, a)
-	}
-	slices.Sort(out)
-	return out
-}
 
 const issuer = "https://abc123.execute-api.eu-west-1.amazonaws.com"
 
@@ -168,9 +126,9 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	}
 	redirect := oauth.AlexaRedirectURIs("M2TESTVENDOR")[2]
 
-	rec := &recorder{next: base.HTTPClient, seen: map[string]bool{}}
+	rec := awstest.RecordCalls(nil)
 	cfg := base.Copy()
-	cfg.HTTPClient = rec
+	cfg.HTTPClient = rec.Client()
 	env := map[string]string{"EASYTOCLOUD_TABLE": table, "EASYTOCLOUD_SECRETS_KEY_ID": secretsKey,
 		"EASYTOCLOUD_SIGNING_KEY_ID": signingKey, "EASYTOCLOUD_ISSUER": issuer, "EASYTOCLOUD_SKILL_ID": "amzn1.ask.skill.test"}
 	var logs bytes.Buffer
@@ -233,7 +191,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 		t.Fatalf("revoke: %d %s", r.StatusCode, r.Body)
 	}
 
-	if diff := cmp.Diff(iamActions, rec.actions()); diff != "" {
+	if diff := cmp.Diff(iamActions, rec.Actions()); diff != "" {
 		t.Errorf("iamActions differ from the actions the function called (-iam.go +called):\n%s", diff)
 	}
 	for _, s := range []string{secret, password, tok.AccessToken, tok.RefreshToken, loc.Query().Get("code"), email} {

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -54,67 +50,6 @@ func TestSettingsNameTheMissingVariable(t *testing.T) {
 			t.Errorf("without %s: err = %v, want it named", name, err)
 		}
 	}
-}
-
-// recorder is an HTTP transport that notes the IAM action of every AWS request, by
-// the access key that signed it.
-type recorder struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	seen map[string]map[string]bool // access key ID → "service:Action"
-}
-
-var credentialScope = regexp.MustCompile(`Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/aws4_request`)
-
-func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	m := credentialScope.FindStringSubmatch(req.Header.Get("Authorization"))
-	if m == nil {
-		return r.next.RoundTrip(req)
-	}
-	key, service := m[1], m[2]
-	op := ""
-	switch target := req.Header.Get("X-Amz-Target"); {
-	case service == "execute-api":
-		op = "Invoke"
-	case target != "":
-		_, op, _ = strings.Cut(target, ".") // JSON protocols: DynamoDB_20120810.GetItem
-	case req.Body != nil:
-		body, err := io.ReadAll(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		form, _ := url.ParseQuery(string(body)) // query protocols: Action=DescribeInstances
-		op = form.Get("Action")
-	}
-	r.mu.Lock()
-	if r.seen[key] == nil {
-		r.seen[key] = map[string]bool{}
-	}
-	r.seen[key][service+":"+op] = true
-	r.mu.Unlock()
-	return r.next.RoundTrip(req)
-}
-
-// actions returns the actions signed with key, or with any key but it when not is
-// true.
-func (r *recorder) actions(key string, not bool) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	set := map[string]bool{}
-	for k, acts := range r.seen {
-		if (k == key) != not {
-			for a := range acts {
-				set[a] = true
-			}
-		}
-	}
-	var out []string
-	for a := range set {
-		out = append(out, a)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // TestIAMActionsAreWhatTheCodeCalls runs every request the wired skill handles
@@ -169,10 +104,10 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	api := httptest.NewServer(mfa.NewHandler(svc))
 	t.Cleanup(api.Close)
 
-	rec := &recorder{next: http.DefaultTransport, seen: map[string]map[string]bool{}}
+	rec := awstest.RecordCalls(nil)
 	cfg := base.Copy()
-	cfg.HTTPClient = &http.Client{Transport: rec, Timeout: 60 * time.Second}
-	h := newHandler(cfg, settings{table, skillID, issuer, signingKey, api.URL}, &http.Client{Transport: rec})
+	cfg.HTTPClient = rec.Client()
+	h := newHandler(cfg, settings{table, skillID, issuer, signingKey, api.URL}, rec.Client())
 	h.Log = slog.New(slog.DiscardHandler)
 	h.Progress = nil // the Alexa API is not AWS
 
@@ -242,12 +177,13 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 		t.Errorf("after SkillDisabled the refresh token is still there (%v)", err)
 	}
 
-	const roleKey = "testing" // awstest.Config's access key: the function's role here
-	if diff := cmp.Diff(iamActions, rec.actions(roleKey, false)); diff != "" {
+	// awstest.Config's key stands for the function's role; the tenant's role is
+	// assumed with it.
+	if diff := cmp.Diff(iamActions, rec.Actions(awstest.DefaultAccessKeyID)); diff != "" {
 		t.Errorf("iamActions differ from the actions called with the function's role (-iam.go +called):\n%s", diff)
 	}
 	tenantWant := slices.Sorted(slices.Values(skill.TenantIAMActions))
-	if diff := cmp.Diff(tenantWant, rec.actions(roleKey, true)); diff != "" {
+	if diff := cmp.Diff(tenantWant, rec.ActionsExcept(awstest.DefaultAccessKeyID)); diff != "" {
 		t.Errorf("skill.TenantIAMActions differ from the actions called with the tenant's role (-declared +called):\n%s", diff)
 	}
 }

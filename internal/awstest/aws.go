@@ -27,11 +27,15 @@ const DefaultAccountID = "123456789012"
 
 var counter atomic.Int64
 
+// DefaultAccessKeyID is the access key ID of Config's credentials: the key that signs
+// what a test's code does with "its own role" (see Calls).
+const DefaultAccessKeyID = "testing"
+
 // Config returns an aws.Config aimed at the emulator, with static dummy credentials
 // of the default account and DefaultRegion.
 func Config(tb testing.TB) aws.Config {
 	tb.Helper()
-	return configWith(Endpoint(tb), credentials.NewStaticCredentialsProvider("testing", "testing", ""))
+	return configWith(Endpoint(tb), credentials.NewStaticCredentialsProvider(DefaultAccessKeyID, "testing", ""))
 }
 
 func configWith(endpoint string, creds aws.CredentialsProvider) aws.Config {
