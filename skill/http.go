@@ -2,11 +2,14 @@ package skill
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 )
 
 // RequestVerifier proves that an HTTPS request comes from Alexa
@@ -20,16 +23,61 @@ const maxRequestBytes = 256 << 10
 
 // NewHTTPHandler serves the skill as an HTTPS web service (POST /alexa): the request
 // is verified by v (signature, certificate chain, timestamp) before it is decoded,
-// then it must be for h.SkillID, then h answers it. Any failure before the handler
+// must not be a replay of a verified request (the same body within the timestamp
+// window), must be for h.SkillID, then h answers it. Any failure before the handler
 // is HTTP 400 with a generic body; the reason is logged, the body never is. A nil v
-// refuses every request rather than skipping verification.
+// refuses every request rather than skipping verification. Replays are recognised
+// within one process (the local stack, or one server behind the endpoint).
 func NewHTTPHandler(h *Handler, v RequestVerifier) http.Handler {
 	return &httpHandler{h: h, v: v}
 }
 
 type httpHandler struct {
-	h *Handler
-	v RequestVerifier
+	h    *Handler
+	v    RequestVerifier
+	seen seenBodies
+}
+
+// replayWindow is how long a verified body is remembered. A verifier accepts a
+// timestamp up to 150 seconds either side of its clock, so a body can pass for at
+// most five minutes; a minute more covers a clock that moves in between.
+const replayWindow = 6 * time.Minute
+
+// maxSeenBodies bounds the memory of seenBodies (about 5 MB); past it the oldest are
+// forgotten first. Only requests that passed verification are remembered.
+const maxSeenBodies = 100_000
+
+// seenBodies remembers the SHA-256 of the verified bodies of the last replayWindow.
+type seenBodies struct {
+	mu    sync.Mutex
+	at    map[[sha256.Size]byte]time.Time
+	order []seenBody // oldest first
+}
+
+type seenBody struct {
+	sum [sha256.Size]byte
+	at  time.Time
+}
+
+// first reports whether body was not seen within replayWindow before now, and
+// remembers it.
+func (s *seenBodies) first(body []byte, now time.Time) bool {
+	sum := sha256.Sum256(body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.order) > 0 && (now.Sub(s.order[0].at) > replayWindow || len(s.order) >= maxSeenBodies) {
+		delete(s.at, s.order[0].sum)
+		s.order = s.order[1:]
+	}
+	if _, ok := s.at[sum]; ok {
+		return false
+	}
+	if s.at == nil {
+		s.at = map[[sha256.Size]byte]time.Time{}
+	}
+	s.at[sum] = now
+	s.order = append(s.order, seenBody{sum, now})
+	return true
 }
 
 func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +106,10 @@ func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.v.Verify(r.Context(), r.Header, body); err != nil {
 		reject("signature verification", err)
+		return
+	}
+	if !s.seen.first(body, time.Now()) {
+		reject("replayed request", nil)
 		return
 	}
 	var env RequestEnvelope
