@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/easytocloud/easytocloud/internal/ddb"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -44,12 +44,7 @@ type subject struct{ tenantID, userID string }
 
 func (s subject) pk() string { return "MFA#" + s.tenantID + "#" + s.userID }
 
-func (s subject) key(sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		tenants.PartitionKey: &types.AttributeValueMemberS{Value: s.pk()},
-		tenants.SortKey:      &types.AttributeValueMemberS{Value: sk},
-	}
-}
+func (s subject) key(sk string) map[string]types.AttributeValue { return ddb.Key(s.pk(), sk) }
 
 // validID reports whether id can name a tenant or user in a key and a URL path: 1 to
 // 128 characters, letters, digits, '-', '_' and '.'. It keeps '#' (the key separator),
@@ -72,21 +67,12 @@ type store struct {
 	table string
 }
 
-func num(n int64) *types.AttributeValueMemberN {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
-}
-
-func isConditionFailed(err error) bool {
-	var cf *types.ConditionalCheckFailedException
-	return errors.As(err, &cf)
-}
-
 // putChallenge stores a new SMS challenge for who, replacing any earlier one.
 func (st *store) putChallenge(ctx context.Context, who subject, mac []byte, expires time.Time) error {
 	item := who.key(skChallenge)
 	item["mac"] = &types.AttributeValueMemberB{Value: mac}
-	item["tries"] = num(0)
-	item[tenants.TTLAttribute] = num(expires.Unix())
+	item["tries"] = ddb.N(0)
+	item[tenants.TTLAttribute] = ddb.N(expires.Unix())
 	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: item})
 	if err != nil {
 		return fmt.Errorf("put challenge: %w", err)
@@ -108,11 +94,11 @@ func (st *store) tryChallenge(ctx context.Context, who subject, now time.Time, m
 			"#exp": tenants.TTLAttribute,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num(1), ":now": num(now.Unix()), ":max": num(int64(maxTries)),
+			":one": ddb.N(1), ":now": ddb.N(now.Unix()), ":max": ddb.N(int64(maxTries)),
 		},
 		ReturnValues: types.ReturnValueAllNew,
 	})
-	if isConditionFailed(err) {
+	if ddb.ConditionFailed(err) {
 		return nil, 0, errNoItem
 	}
 	if err != nil {
@@ -138,7 +124,7 @@ func (st *store) consumeChallenge(ctx context.Context, who subject, mac []byte) 
 		ConditionExpression:       aws.String("mac = :mac"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":mac": &types.AttributeValueMemberB{Value: mac}},
 	})
-	if isConditionFailed(err) {
+	if ddb.ConditionFailed(err) {
 		return errNoItem
 	}
 	if err != nil {
@@ -150,7 +136,7 @@ func (st *store) consumeChallenge(ctx context.Context, who subject, mac []byte) 
 // putElevation grants who an elevation until until (whole seconds).
 func (st *store) putElevation(ctx context.Context, who subject, until time.Time) error {
 	item := who.key(skElevation)
-	item[tenants.TTLAttribute] = num(until.Unix())
+	item[tenants.TTLAttribute] = ddb.N(until.Unix())
 	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: item})
 	if err != nil {
 		return fmt.Errorf("put elevation: %w", err)
@@ -161,20 +147,15 @@ func (st *store) putElevation(ctx context.Context, who subject, until time.Time)
 // elevation returns until when who is elevated; errNoItem when not at now. DynamoDB
 // removes expired items days late (the emulator never), so expiry is checked here.
 func (st *store) elevation(ctx context.Context, who subject, now time.Time) (time.Time, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(st.table), Key: who.key(skElevation), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return time.Time{}, fmt.Errorf("get elevation: %w", err)
-	}
 	var got struct {
 		ExpiresAt int64 `dynamodbav:"expires_at"`
 	}
-	if out.Item == nil {
+	err := ddb.Get(ctx, st.db, st.table, who.key(skElevation), &got)
+	if errors.Is(err, ddb.ErrNoItem) {
 		return time.Time{}, errNoItem
 	}
-	if err := attributevalue.UnmarshalMap(out.Item, &got); err != nil {
-		return time.Time{}, fmt.Errorf("decode elevation: %w", err)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("get elevation: %w", err)
 	}
 	until := time.Unix(got.ExpiresAt, 0)
 	if !now.Before(until) {
@@ -216,17 +197,13 @@ func (w *window) prune(since int64, keep int) {
 
 // readWindow returns who's window record sk (a zero window when there is none).
 func (st *store) readWindow(ctx context.Context, who subject, sk string) (window, error) {
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(st.table), Key: who.key(sk), ConsistentRead: aws.Bool(true),
-	})
+	var w window
+	err := ddb.Get(ctx, st.db, st.table, who.key(sk), &w)
+	if errors.Is(err, ddb.ErrNoItem) {
+		return window{}, nil
+	}
 	if err != nil {
 		return window{}, fmt.Errorf("get %s: %w", strings.ToLower(sk), err)
-	}
-	var w window
-	if out.Item != nil {
-		if err := attributevalue.UnmarshalMap(out.Item, &w); err != nil {
-			return window{}, fmt.Errorf("decode %s: %w", strings.ToLower(sk), err)
-		}
 	}
 	return w, nil
 }
@@ -258,10 +235,10 @@ func (st *store) updateWindow(ctx context.Context, who subject, sk string, chang
 			in.ConditionExpression = aws.String("attribute_not_exists(version)")
 		} else {
 			in.ConditionExpression = aws.String("version = :v")
-			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(prev)}
+			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": ddb.N(prev)}
 		}
 		_, err = st.db.PutItem(ctx, in)
-		if isConditionFailed(err) {
+		if ddb.ConditionFailed(err) {
 			continue
 		}
 		if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/go-oauth2/oauth2/v4"
 
+	"github.com/easytocloud/easytocloud/internal/ddb"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -245,7 +246,7 @@ func (s *Clients) Create(ctx context.Context, c Client) (Client, string, error) 
 	c.secretHash = hashSecret(secret)
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(s.table),
-		Item:                marshal(toClientItem(c)),
+		Item:                ddb.Marshal(toClientItem(c)),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
 	if err != nil {
@@ -272,7 +273,7 @@ func (s *Clients) Get(ctx context.Context, id string) (Client, error) {
 		return Client{}, fmt.Errorf("get OAuth client: %w", ErrClientNotFound)
 	}
 	var it clientItem
-	if err := getItem(ctx, s.db, s.table, itemKey(clientPKPrefix+id, clientSK), &it); err != nil {
+	if err := ddb.Get(ctx, s.db, s.table, ddb.Key(clientPKPrefix+id, clientSK), &it); err != nil {
 		if errors.Is(err, errNoItem) {
 			err = ErrClientNotFound
 		}
@@ -288,7 +289,7 @@ func (s *Clients) List(ctx context.Context) ([]Client, error) {
 		TableName:                 aws.String(s.table),
 		IndexName:                 aws.String(tenants.GSIName),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(clientsGSIPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": ddb.S(clientsGSIPK)},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -316,15 +317,15 @@ func (s *Clients) RotateSecret(ctx context.Context, id string) (string, error) {
 	secret := randomToken()
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(s.table),
-		Key:                 itemKey(clientPKPrefix+id, clientSK),
+		Key:                 ddb.Key(clientPKPrefix+id, clientSK),
 		UpdateExpression:    aws.String("SET secret_hash = :h, updated_at = :now ADD version :one"),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":h": str(hashSecret(secret)), ":now": str(s.Now().UTC().Format(time.RFC3339Nano)), ":one": num(1),
+			":h": ddb.S(hashSecret(secret)), ":now": ddb.S(s.Now().UTC().Format(time.RFC3339Nano)), ":one": ddb.N(1),
 		},
 	})
 	if err != nil {
-		if isConditionFailed(err) {
+		if ddb.ConditionFailed(err) {
 			err = ErrClientNotFound
 		}
 		return "", fmt.Errorf("rotate OAuth client %s secret: %w", id, err)
@@ -340,11 +341,11 @@ func (s *Clients) Delete(ctx context.Context, id string) error {
 	}
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:           aws.String(s.table),
-		Key:                 itemKey(clientPKPrefix+id, clientSK),
+		Key:                 ddb.Key(clientPKPrefix+id, clientSK),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 	})
 	if err != nil {
-		if isConditionFailed(err) {
+		if ddb.ConditionFailed(err) {
 			err = ErrClientNotFound
 		}
 		return fmt.Errorf("delete OAuth client %s: %w", id, err)

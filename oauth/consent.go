@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/easytocloud/easytocloud/internal/ddb"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -96,7 +97,7 @@ func (c *consents) create(ctx context.Context, req authzRequest, p tenants.Princ
 	now := c.now()
 	_, err = c.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(c.table),
-		Item: marshal(consentItem{PK: consentPKPrefix + h, SK: consentSK, Browser: browser,
+		Item: ddb.Marshal(consentItem{PK: consentPKPrefix + h, SK: consentSK, Browser: browser,
 			ClientID: req.ClientID, RedirectURI: req.RedirectURI, State: req.State, Scope: req.Scope,
 			Challenge: req.Challenge, Method: req.Method, TenantID: p.TenantID, UserID: p.UserID,
 			CreatedNS: now.UnixNano(), ExpiresAt: now.Add(ConsentLifetime).Unix()}),
@@ -125,14 +126,14 @@ func (c *consents) consume(ctx context.Context, ticket, nonce string) (consentIt
 	}
 	out, err := c.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:           aws.String(c.table),
-		Key:                 itemKey(consentPKPrefix+h, consentSK),
+		Key:                 ddb.Key(consentPKPrefix+h, consentSK),
 		ConditionExpression: aws.String("attribute_exists(pk) AND browser = :b AND expires_at > :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":b": str(browser), ":now": num(c.now().Unix()),
+			":b": ddb.S(browser), ":now": ddb.N(c.now().Unix()),
 		},
 		ReturnValues: types.ReturnValueAllOld,
 	})
-	if isConditionFailed(err) {
+	if ddb.ConditionFailed(err) {
 		return consentItem{}, errNoConsent
 	}
 	if err != nil {

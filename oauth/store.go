@@ -6,15 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/internal/ddb"
 )
 
 // DynamoDB is the part of the DynamoDB client the server and its stores use.
@@ -77,55 +73,5 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-
-func num(v int64) types.AttributeValue { return &types.AttributeValueMemberN{Value: fmt.Sprint(v)} }
-
-func itemKey(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{tenants.PartitionKey: str(pk), tenants.SortKey: str(sk)}
-}
-
-// errNoItem is getItem's answer for a missing item.
-var errNoItem = errors.New("no such item")
-
-// getItem reads one item, strongly consistent, into out; errNoItem when absent.
-func getItem(ctx context.Context, db DynamoDB, table string, key map[string]types.AttributeValue, out any) error {
-	res, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return err
-	}
-	if res.Item == nil {
-		return errNoItem
-	}
-	if err := attributevalue.UnmarshalMap(res.Item, out); err != nil {
-		return fmt.Errorf("decode item: %w", err)
-	}
-	return nil
-}
-
-func marshal(v any) map[string]types.AttributeValue {
-	m, err := attributevalue.MarshalMap(v)
-	if err != nil {
-		// Item types are plain structs of strings, numbers and string lists.
-		panic(fmt.Sprintf("oauth: marshal %T: %v", v, err))
-	}
-	return m
-}
-
-func isConditionFailed(err error) bool {
-	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &ccf)
-}
-
-// cancelReasons returns the per-item codes of a cancelled transaction, or nil.
-func cancelReasons(err error) []string {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil
-	}
-	codes := make([]string, len(tce.CancellationReasons))
-	for i, r := range tce.CancellationReasons {
-		codes[i] = aws.ToString(r.Code)
-	}
-	return codes
-}
+// errNoItem is the stores' answer for an item that is missing (ddb.Get's) or expired.
+var errNoItem = ddb.ErrNoItem

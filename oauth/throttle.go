@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/easytocloud/easytocloud/internal/ddb"
 )
 
 // LoginLimits bound failed sign-ins. After PerAccount failures for one email address
@@ -92,7 +94,7 @@ func (t *throttle) locked(ctx context.Context, email, source string) (bool, erro
 	now := t.now().Unix()
 	for _, c := range cs {
 		var it failItem
-		err := getItem(ctx, t.db, t.table, itemKey(c.pk, loginFailSK), &it)
+		err := ddb.Get(ctx, t.db, t.table, ddb.Key(c.pk, loginFailSK), &it)
 		if errors.Is(err, errNoItem) {
 			continue
 		}
@@ -130,13 +132,13 @@ func (t *throttle) fail(ctx context.Context, email, source string) (bool, error)
 func (t *throttle) increment(ctx context.Context, pk string) (int, error) {
 	for range 4 {
 		now := t.now()
-		exp := num(now.Add(t.limits.Window).Unix())
+		exp := ddb.N(now.Add(t.limits.Window).Unix())
 		out, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                 aws.String(t.table),
-			Key:                       itemKey(pk, loginFailSK),
+			Key:                       ddb.Key(pk, loginFailSK),
 			UpdateExpression:          aws.String("SET expires_at = :exp ADD failures :one"),
 			ConditionExpression:       aws.String("attribute_exists(pk) AND expires_at > :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":exp": exp, ":one": num(1), ":now": num(now.Unix())},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":exp": exp, ":one": ddb.N(1), ":now": ddb.N(now.Unix())},
 			ReturnValues:              types.ReturnValueUpdatedNew,
 		})
 		if err == nil {
@@ -145,19 +147,19 @@ func (t *throttle) increment(ctx context.Context, pk string) (int, error) {
 			}
 			return 0, errors.New("failure count missing")
 		}
-		if !isConditionFailed(err) {
+		if !ddb.ConditionFailed(err) {
 			return 0, err
 		}
 		_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:                 aws.String(t.table),
-			Item:                      marshal(failItem{PK: pk, SK: loginFailSK, Failures: 1, ExpiresAt: now.Add(t.limits.Window).Unix()}),
+			Item:                      ddb.Marshal(failItem{PK: pk, SK: loginFailSK, Failures: 1, ExpiresAt: now.Add(t.limits.Window).Unix()}),
 			ConditionExpression:       aws.String("attribute_not_exists(pk) OR expires_at <= :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": ddb.N(now.Unix())},
 		})
 		if err == nil {
 			return 1, nil
 		}
-		if !isConditionFailed(err) {
+		if !ddb.ConditionFailed(err) {
 			return 0, err
 		}
 	}
@@ -171,7 +173,7 @@ func (t *throttle) reset(ctx context.Context, email string) error {
 	if err != nil {
 		return fmt.Errorf("login limits: %w", err)
 	}
-	_, err = t.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(t.table), Key: itemKey(cs[0].pk, loginFailSK)})
+	_, err = t.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(t.table), Key: ddb.Key(cs[0].pk, loginFailSK)})
 	if err != nil {
 		return fmt.Errorf("login limits: %w", err)
 	}

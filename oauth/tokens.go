@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/easytocloud/easytocloud/internal/ddb"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -126,7 +127,7 @@ func (t *Tokens) newCode(ctx context.Context, it codeItem) (string, error) {
 	it.ExpiresAt = now.Add(codeRetention).Unix()
 	_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(t.table),
-		Item:                marshal(it),
+		Item:                ddb.Marshal(it),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
 	if err != nil {
@@ -143,7 +144,7 @@ func (t *Tokens) getCode(ctx context.Context, code string) (codeItem, string, er
 		return codeItem{}, "", fmt.Errorf("read code: %w", err)
 	}
 	var it codeItem
-	if err := getItem(ctx, t.db, t.table, itemKey(codePKPrefix+h, codeSK), &it); err != nil {
+	if err := ddb.Get(ctx, t.db, t.table, ddb.Key(codePKPrefix+h, codeSK), &it); err != nil {
 		return codeItem{}, h, fmt.Errorf("read code: %w", err)
 	}
 	if it.ExpiresAt <= t.Now().Unix() {
@@ -170,23 +171,23 @@ func (t *Tokens) redeem(ctx context.Context, codeHash, clientID, refresh string,
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:        aws.String(t.table),
-			Key:              itemKey(codePKPrefix+codeHash, codeSK),
+			Key:              ddb.Key(codePKPrefix+codeHash, codeSK),
 			UpdateExpression: aws.String("SET consumed_ns = :now, refresh_hash = :rh"),
 			ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(consumed_ns) AND " +
 				"client_id = :cid AND valid_until_ns > :now"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":now": num(now.UnixNano()), ":rh": str(rh), ":cid": str(clientID),
+				":now": ddb.N(now.UnixNano()), ":rh": ddb.S(rh), ":cid": ddb.S(clientID),
 			},
 		}},
 		{Put: &types.Put{
 			TableName:           aws.String(t.table),
-			Item:                marshal(rt),
+			Item:                ddb.Marshal(rt),
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}},
 	}
 	for attempt := 0; ; attempt++ {
 		_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		reasons := cancelReasons(err)
+		reasons := ddb.CancelReasons(err)
 		switch {
 		case err == nil:
 			return nil
@@ -209,13 +210,13 @@ func (t *Tokens) redeem(ctx context.Context, codeHash, clientID, refresh string,
 func (t *Tokens) revokeCode(ctx context.Context, codeHash string) error {
 	out, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(t.table),
-		Key:                       itemKey(codePKPrefix+codeHash, codeSK),
+		Key:                       ddb.Key(codePKPrefix+codeHash, codeSK),
 		UpdateExpression:          aws.String("SET revoked_ns = :now"),
 		ConditionExpression:       aws.String("attribute_exists(consumed_ns)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(t.Now().UnixNano())},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": ddb.N(t.Now().UnixNano())},
 		ReturnValues:              types.ReturnValueAllNew,
 	})
-	if isConditionFailed(err) {
+	if ddb.ConditionFailed(err) {
 		return nil
 	}
 	if err != nil {
@@ -239,7 +240,7 @@ func (t *Tokens) getRefresh(ctx context.Context, refresh string) (refreshItem, s
 		return refreshItem{}, "", fmt.Errorf("read refresh token: %w", err)
 	}
 	var it refreshItem
-	if err := getItem(ctx, t.db, t.table, itemKey(refreshPKPrefix+h, refreshSK), &it); err != nil {
+	if err := ddb.Get(ctx, t.db, t.table, ddb.Key(refreshPKPrefix+h, refreshSK), &it); err != nil {
 		return refreshItem{}, h, fmt.Errorf("read refresh token: %w", err)
 	}
 	if it.ExpiresAt <= t.Now().Unix() {
@@ -255,15 +256,15 @@ func (t *Tokens) touchRefresh(ctx context.Context, h, clientID string) error {
 	now := t.Now()
 	_, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(t.table),
-		Key:                 itemKey(refreshPKPrefix+h, refreshSK),
+		Key:                 ddb.Key(refreshPKPrefix+h, refreshSK),
 		UpdateExpression:    aws.String("SET last_used_ns = :now, expires_at = :exp"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND client_id = :cid AND expires_at > :nows"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":now": num(now.UnixNano()), ":exp": num(now.Add(RefreshIdle).Unix()),
-			":cid": str(clientID), ":nows": num(now.Unix()),
+			":now": ddb.N(now.UnixNano()), ":exp": ddb.N(now.Add(RefreshIdle).Unix()),
+			":cid": ddb.S(clientID), ":nows": ddb.N(now.Unix()),
 		},
 	})
-	if isConditionFailed(err) {
+	if ddb.ConditionFailed(err) {
 		return fmt.Errorf("use refresh token: %w", errNoItem)
 	}
 	if err != nil {
@@ -275,7 +276,7 @@ func (t *Tokens) touchRefresh(ctx context.Context, h, clientID string) error {
 func (t *Tokens) deleteRefresh(ctx context.Context, h string) error {
 	_, err := t.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName: aws.String(t.table),
-		Key:       itemKey(refreshPKPrefix+h, refreshSK),
+		Key:       ddb.Key(refreshPKPrefix+h, refreshSK),
 	})
 	if err != nil {
 		return fmt.Errorf("delete refresh token: %w", err)
@@ -303,7 +304,7 @@ func (t *Tokens) revokeRefresh(ctx context.Context, refresh, clientID string) (b
 // revokedAt returns when all of p's tokens were last revoked (UnixNano), 0 if never.
 func (t *Tokens) revokedAt(ctx context.Context, p tenants.Principal) (int64, error) {
 	var it revokedItem
-	err := getItem(ctx, t.db, t.table, itemKey(userKey(p), userRevokedSK), &it)
+	err := ddb.Get(ctx, t.db, t.table, ddb.Key(userKey(p), userRevokedSK), &it)
 	if errors.Is(err, errNoItem) || (err == nil && it.ExpiresAt <= t.Now().Unix()) {
 		return 0, nil
 	}
@@ -327,7 +328,7 @@ func (t *Tokens) RevokeUser(ctx context.Context, p tenants.Principal) error {
 	// index below still shows.
 	_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(t.table),
-		Item: marshal(revokedItem{PK: userKey(p), SK: userRevokedSK, RevokedNS: now.UnixNano(),
+		Item: ddb.Marshal(revokedItem{PK: userKey(p), SK: userRevokedSK, RevokedNS: now.UnixNano(),
 			ExpiresAt: now.Add(RefreshIdle + 24*time.Hour).Unix()}),
 	})
 	if err != nil {
@@ -337,7 +338,7 @@ func (t *Tokens) RevokeUser(ctx context.Context, p tenants.Principal) error {
 		TableName:                 aws.String(t.table),
 		IndexName:                 aws.String(tenants.GSIName),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(userKey(p))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": ddb.S(userKey(p))},
 		ProjectionExpression:      aws.String("pk, sk"),
 	})
 	for pages.HasMorePages() {
