@@ -8,15 +8,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/google/go-cmp/cmp"
@@ -68,7 +64,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	acct := awstest.AccountConfig(t, account)
 	awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
 	awstest.SeedStream(t, acct, "eu-west-1", "clickstream", 2)
-	warmRegions(t, acct)
+	awstest.WarmRegions(t, acct)
 	tn, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "iam", RoleARN: "arn:aws:iam::" + account + ":role/easytocloud",
 		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS, Elevation: 10 * time.Minute}}, "")
 	if err != nil {
@@ -186,28 +182,4 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	if diff := cmp.Diff(tenantWant, rec.ActionsExcept(awstest.DefaultAccessKeyID)); diff != "" {
 		t.Errorf("skill.TenantIAMActions differ from the actions called with the tenant's role (-declared +called):\n%s", diff)
 	}
-}
-
-// warmRegions makes the emulator set up EC2 and Kinesis in every region of cfg's
-// account up front: moto does it lazily, one region at a time, slowly enough that
-// the skill's per-region timeout would otherwise cut regions on a busy machine.
-func warmRegions(t *testing.T, cfg aws.Config) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := ec2.NewFromConfig(cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-	if err != nil {
-		t.Fatalf("warm regions: %v", err)
-	}
-	var wg sync.WaitGroup
-	for _, r := range out.Regions {
-		region := aws.ToString(r.RegionName)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _ = ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region }).DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
-			_, _ = kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.Region = region }).ListStreams(ctx, &kinesis.ListStreamsInput{})
-		}()
-	}
-	wg.Wait()
 }

@@ -96,3 +96,15 @@ func httptestGet(t *testing.T, url string) *http.Request {
 	}
 	return req
 }
+
+// TestWarmRegions: warming two accounts succeeds, and afterwards a region answers
+// at once.
+func TestWarmRegions(t *testing.T) {
+	a, b := awstest.AccountConfig(t, awstest.NewAccountID(t)), awstest.AccountConfig(t, awstest.NewAccountID(t))
+	awstest.WarmRegions(t, a, b)
+	start := time.Now()
+	if _, err := ec2.NewFromConfig(b, func(o *ec2.Options) { o.Region = "ap-southeast-2" }).DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a warmed region answered in %v", time.Since(start))
+}
