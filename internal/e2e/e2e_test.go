@@ -1,0 +1,230 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"golang.org/x/oauth2"
+
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/localalexa"
+	"github.com/easytocloud/easytocloud/mfa"
+	"github.com/easytocloud/easytocloud/oauth"
+	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// stack is a world with "easytocloud serve" running on it and both users linked.
+type stack struct {
+	w                    *world
+	serve                *serveProcess
+	identity             *localalexa.Identity
+	acmeLink, globexLink linked
+	logs                 *lockedBuffer // the in-process handlers' log lines
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	w := newWorld(t)
+	dir := t.TempDir()
+	vars := maps.Clone(w.vars)
+	vars["EASYTOCLOUD_SIGNING_KEY_FILE"] = filepath.Join(dir, "signing-key.pem")
+	vars["EASYTOCLOUD_SKILL_ID"] = skillID
+	idDir := filepath.Join(dir, "alexa")
+	s := &stack{w: w, logs: &lockedBuffer{}}
+	s.serve = startServe(t, vars, "--addr", "127.0.0.1:0", "--alexa-identity", idDir)
+	var err error
+	if s.identity, err = localalexa.Load(idDir, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s.acmeLink = linkAsAlexaApp(t, w, s.serve.URL, w.acme)
+	s.globexLink = linkAsAlexaApp(t, w, s.serve.URL, w.globex)
+	return s
+}
+
+func (s *stack) https() sender { return httpsSender{url: s.serve.URL, signer: s.identity.Signer()} }
+
+// lambdaHandler is the skill wired as cmd/skill wires it for Lambda — the table, the
+// tenants' roles, the mfa API over HTTP with SigV4 (here the local stack's /mfa/v1/),
+// revocation, no progressive responses — except that access tokens are checked with
+// the local stack's published key (its JWKS) instead of the KMS key's public half,
+// because the local stack signs with a key in a file.
+func (s *stack) lambdaHandler(t *testing.T) *skill.Handler {
+	t.Helper()
+	cfg := awstest.Config(t)
+	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
+	table := s.w.vars["EASYTOCLOUD_TABLE"]
+	return &skill.Handler{
+		SkillID:   skillID,
+		Tokens:    &accesstoken.Verifier{Issuer: s.serve.URL, Audience: skillID, Keys: accesstoken.JWKSKeys(s.serve.URL+"/.well-known/jwks.json", nil)},
+		Directory: tenants.NewStore(db, keys, table, ""),
+		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
+		MFA:       mfa.NewClient(s.serve.URL, &http.Client{Timeout: 3 * time.Second}, cfg.Credentials, cfg.Region),
+		Revoker:   oauth.NewTokens(db, nil, table),
+		AWS:       cfg,
+		Log:       slog.New(slog.NewJSONHandler(s.logs, nil)),
+	}
+}
+
+// lock ends a user's elevation through the local stack's MFA API.
+func (s *stack) lock(t *testing.T, tw *tenantWorld, userToken string) {
+	t.Helper()
+	p, err := (&accesstoken.Verifier{Issuer: s.serve.URL, Audience: skillID, Keys: accesstoken.JWKSKeys(s.serve.URL+"/.well-known/jwks.json", nil)}).Verify(context.Background(), userToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := awstest.Config(t)
+	if err := mfa.NewClient(s.serve.URL, nil, cfg.Credentials, cfg.Region).Lock(context.Background(), p.TenantID, p.UserID); err != nil {
+		t.Fatalf("lock %s: %v", tw, err)
+	}
+}
+
+// TestConversation is the product end to end: the real easytocloud binary serves the
+// local stack against the emulator, both users link their Alexa accounts as the Alexa
+// app does, and DESIGN.md's conversation runs row by row for acme (SMS codes) and
+// globex (token codes), over the signed HTTPS endpoint and through the Lambda entry,
+// with speech and instance states checked after every row.
+func TestConversation(t *testing.T) {
+	s := newStack(t)
+	w := s.w
+	var lambdaAnswers []*skill.ResponseEnvelope
+	for _, path := range []struct {
+		name string
+		send sender
+	}{{"HTTPS", s.https()}, {"Lambda", lambdaSender{s.lambdaHandler(t)}}} {
+		t.Run(path.name, func(t *testing.T) {
+			w.reset(t)
+			answers, _ := newTalk(t, path.send, s.acmeLink.token.AccessToken, w.acme.phone).run(t, t, acmeSteps(t, w))
+			more, _ := newTalk(t, path.send, s.globexLink.token.AccessToken, w.globex.phone).run(t, t, globexSteps(t, w))
+			if path.name == "Lambda" {
+				lambdaAnswers = append(answers, more...)
+			}
+		})
+	}
+
+	t.Run("ElevationWindow", func(t *testing.T) {
+		// In process, with one controlled clock for the MFA service and the skill: a
+		// grant lasts the tenant's window (ten minutes), then changes need a new code.
+		cfg := awstest.Config(t)
+		db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
+		table, secretsKey := w.vars["EASYTOCLOUD_TABLE"], w.vars["EASYTOCLOUD_SECRETS_KEY_ID"]
+		clk := &clock{now: time.Now()}
+		svc := mfa.NewService(tenants.NewStore(db, keys, table, secretsKey), tenants.NewKeyring(db, keys, table, secretsKey),
+			db, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg), table)
+		svc.Now, svc.Log = clk.Now, slog.New(slog.NewJSONHandler(s.logs, nil))
+		h := s.lambdaHandler(t)
+		h.MFA, h.Now = svc, clk.Now
+		splunk := w.acme.instances["splunk"]
+		steps := []step{
+			{say: "open easy to cloud", want: welcome, prefix: true, before: func() { w.reset(t) }},
+			{say: "start splunk", want: needAuth, check: state(t, w.acme, "splunk", "stopped")},
+			{say: "authenticate text", want: "I've sent the code to your phone.", prefix: true},
+			{say: "authenticate {sms}", want: "Access granted. Shall I start splunk now?"},
+			{say: "start splunk", want: "I have started splunk.", check: state(t, w.acme, "splunk", "running"),
+				before: func() { clk.Advance(9*time.Minute + 59*time.Second) }},
+			{say: "start splunk", want: needAuth, check: state(t, w.acme, "splunk", "stopped"),
+				before: func() {
+					stopInstance(t, w.acme.acct, splunk.region, splunk.id)
+					clk.Advance(2 * time.Second)
+				}},
+		}
+		newTalk(t, lambdaSender{h}, s.acmeLink.token.AccessToken, w.acme.phone).run(t, t, steps)
+	})
+
+	t.Run("RefreshedToken", func(t *testing.T) {
+		// Alexa refreshes the access token with the refresh token (not rotated); the new
+		// one works at once.
+		tok, err := s.acmeLink.config.TokenSource(context.Background(), &oauth2.Token{RefreshToken: s.acmeLink.token.RefreshToken}).Token()
+		if err != nil || tok.AccessToken == "" || tok.AccessToken == s.acmeLink.token.AccessToken {
+			t.Fatalf("refresh: %v", err)
+		}
+		newTalk(t, s.https(), tok.AccessToken, w.acme.phone).run(t, t, []step{
+			{say: "list instances in North Virginia", want: "You have the following instances. In North Virginia: web-1, running."},
+		})
+	})
+
+	t.Run("OtherSkill", func(t *testing.T) {
+		c := newTalk(t, nil, s.acmeLink.token.AccessToken, w.acme.phone)
+		c.conv.SkillID = "amzn1.ask.skill.someone-else"
+		env := c.conv.Launch()
+		if _, err := s.lambdaHandler(t).Handle(context.Background(), &env); !errors.Is(err, skill.ErrWrongApplication) {
+			t.Errorf("Lambda: a request for another skill: %v, want ErrWrongApplication", err)
+		}
+		if _, err := s.https().send(context.Background(), env); err == nil || !strings.Contains(err.Error(), "400") {
+			t.Errorf("HTTPS: a request for another skill: %v, want 400", err)
+		}
+		other, err := localalexa.New(time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		env = newTalk(t, nil, s.acmeLink.token.AccessToken, w.acme.phone).conv.Launch()
+		if _, err := (httpsSender{url: s.serve.URL, signer: other.Signer()}).send(context.Background(), env); err == nil || !strings.Contains(err.Error(), "400") {
+			t.Errorf("HTTPS: a request signed by an identity the stack does not trust: %v, want 400", err)
+		}
+	})
+
+	t.Run("BrokenSkillFails", func(t *testing.T) {
+		testBrokenSkillFails(t, s, lambdaAnswers)
+	})
+
+	t.Run("LogsHoldNoSecrets", func(t *testing.T) {
+		secrets := map[string]string{
+			"password": password, "client secret": w.clientSecret,
+			"acme's access token": s.acmeLink.token.AccessToken, "acme's refresh token": s.acmeLink.token.RefreshToken,
+			"globex's access token": s.globexLink.token.AccessToken, "globex's refresh token": s.globexLink.token.RefreshToken,
+			"acme's phone": w.acme.phone, "globex's phone": w.globex.phone,
+		}
+		for _, m := range awstest.SMSTo(t, w.acme.phone) {
+			secrets["the code in "+m.ID] = smsCodeRE.FindString(m.Text)
+		}
+		logs := s.serve.stdout.String() + s.logs.String()
+		if !strings.Contains(logs, `"msg"`) {
+			t.Fatalf("no log lines to check:\n%.500s", logs)
+		}
+		for what, secret := range secrets {
+			if secret != "" && strings.Contains(logs, secret) {
+				t.Errorf("the logs hold %s", what)
+			}
+		}
+	})
+}
+
+func stopInstance(t *testing.T, acct aws.Config, region, id string) {
+	t.Helper()
+	if _, err := ec2.NewFromConfig(acct, func(o *ec2.Options) { o.Region = region }).StopInstances(context.Background(), &ec2.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// clock is a controlled clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
