@@ -17,6 +17,12 @@ TFLINT_VERSION := v0.64.0
 TFSEC_VERSION  := v1.26.0
 TFLINT      := $(TOOLS)/tflint-$(TFLINT_VERSION)
 TFSEC       := $(TOOLS)/tfsec-$(TFSEC_VERSION)
+# govulncheck for make audit, installed the same way (its vulnerability database is
+# online, so audit is not part of make test).
+GOVULNCHECK_VERSION := v1.9.0
+GOVULNCHECK := $(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION)
+# How long make fuzz runs each fuzz target.
+FUZZTIME    ?= 30s
 # The two Terraform modules; each has testdata/lint.tfvars switching every option on.
 TF_MODULES  := terraform terraform/tenant
 
@@ -108,6 +114,33 @@ test: emulator lint ## Lint, run every test with the race detector against the e
 .PHONY: bench
 bench: emulator ## Run the benchmarks.
 	$(GO) test -run '^$$' -bench . ./...
+
+# Every Fuzz function of the module, found by name (a new one is picked up), runs for
+# FUZZTIME; the summary gives the executions per target. The seed corpora (f.Add and
+# <package>/testdata/fuzz/<FuzzName>/) run as ordinary tests in make test. An input
+# that fails is written to the package's testdata/fuzz: commit it with the fix.
+.PHONY: fuzz
+fuzz: emulator ## Run every fuzz target for FUZZTIME (default 30s) and print the executions per target.
+	@summary=""; log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	for file in $$(grep -rlE --include='*_test.go' --exclude-dir=.venv --exclude-dir=.tools --exclude-dir=build '^func Fuzz[A-Za-z0-9_]*\(' . | sort); do \
+		pkg=./$$(dirname "$${file#./}"); \
+		for name in $$(grep -oE '^func Fuzz[A-Za-z0-9_]*' "$$file" | cut -d' ' -f2); do \
+			echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" 2>&1 | tee "$$log"; \
+			execs=$$(grep -oE 'execs: [0-9]+' "$$log" | tail -1 | cut -d' ' -f2 || true); \
+			summary="$$summary$$(printf '%-22s %-20s %12s' "$$pkg" "$$name" "$${execs:-?}")\n"; \
+		done; \
+	done; \
+	printf '\nfuzz executions in $(FUZZTIME) per target:\n%b' "$$summary"
+
+$(GOVULNCHECK):
+	rm -rf $@.tmp
+	GOBIN=$@.tmp $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+	mv $@.tmp/govulncheck $@ && rm -rf $@.tmp
+
+.PHONY: audit
+audit: $(GOVULNCHECK) ## Check the code and its dependencies for known vulnerabilities (govulncheck; needs vuln.go.dev).
+	$(GOVULNCHECK) ./...
 
 .PHONY: build
 build: ## Build the Lambda zips build/{skill,oauth,mfa}.zip (reproducible).
