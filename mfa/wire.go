@@ -112,6 +112,11 @@ func fromWire(status int, body errorBody) error {
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
+	if body.Error == "" && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+		// API Gateway's own answer, without our code: its throttling (429) or the
+		// function's (503). Like AWS throttling the check, it passes: try again.
+		return fmt.Errorf("mfa: HTTP %d from the gateway: %s: %w", status, msg, ErrThrottled)
+	}
 	return fmt.Errorf("mfa: HTTP %d %s: %s", status, body.Error, msg)
 }
 
