@@ -35,7 +35,9 @@ func Key(pk, sk string) map[string]types.AttributeValue {
 func S(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
 // N is a number attribute value.
-func N(v int64) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)} }
+func N(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
 
 // Get reads the item at key with a strongly consistent read into out (a pointer to a
 // struct with dynamodbav tags). It returns ErrNoItem when there is none, the AWS
