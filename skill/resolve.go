@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // nameKey normalises an instance name, or a spoken one, for comparison: case,
@@ -138,9 +139,15 @@ func resolveIn(spoken string, all []instance) resolution {
 		return r
 	}
 	best, bestDist := []instance(nil), maxDistance(key)+1
+	keyLen := utf8.RuneCountInString(key)
 	for _, in := range all {
 		k := nameKey(in.Name)
 		if k == "" {
+			continue
+		}
+		// The distance is at least the difference in length: a name that cannot be
+		// close is not compared (a long spoken value would cost length × length).
+		if diff := keyLen - utf8.RuneCountInString(k); diff > bestDist || -diff > bestDist {
 			continue
 		}
 		d := levenshtein(key, k)
