@@ -106,8 +106,22 @@ terraform-lint: $(TFLINT) $(TFSEC) ## tflint and tfsec on both Terraform modules
 	@echo "tfsec terraform/tenant"
 	@$(TFSEC) terraform/tenant --var-file terraform/tenant/testdata/lint.tfvars --no-color --no-module-downloads --concise-output
 
+# The browser test (internal/e2e) drives Debian's headless Chromium. It is installed
+# with apt-get when missing, as root (CI on a fresh Debian machine); otherwise this
+# says how, and the test fails naming the same command.
+.PHONY: chromium
+chromium: ## Install headless Chromium (Debian's chromium) for the browser test unless it is there.
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+		echo "chromium: $$(command -v chromium || command -v chromium-browser)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "chromium not found: installing Debian's chromium with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "chromium not found: install it with: sudo apt-get install chromium (the browser test fails without it)"; \
+	fi
+
 .PHONY: test
-test: emulator lint ## Lint, run every test with the race detector against the emulator, then check the Lambda build is reproducible.
+test: emulator chromium lint ## Lint, run every test with the race detector against the emulator, then check the Lambda build is reproducible.
 	$(GO) test -race -count=1 ./...
 	@$(MAKE) --no-print-directory build-check
 

@@ -55,11 +55,7 @@ type world struct {
 // clickstream in eu-west-1; globex (token codes) with ledger (stopped) in eu-west-1.
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{vars: emulatorVars(t)}
-	w.vars["EASYTOCLOUD_TABLE"] = awstest.Table(t)
-	w.vars["EASYTOCLOUD_SECRETS_KEY_ID"] = awstest.SecretsKey(t)
-	w.acme = &tenantWorld{name: "acme", account: awstest.NewAccountID(t), email: "alice@acme.example", phone: "+15555550100"}
-	w.globex = &tenantWorld{name: "globex", account: awstest.NewAccountID(t), email: "bob@globex.example", phone: "+15555550199"}
+	w := emptyWorld(t)
 
 	// The table's records and the accounts' resources are independent: the operator's
 	// CLI seeds the table in the background while this goroutine seeds the accounts.
@@ -83,6 +79,26 @@ func newWorld(t *testing.T) *world {
 	w.globex.instances = map[string]*instance{"ledger": {region: "eu-west-1", seeded: "stopped"}}
 	seedInstances(t, w.globex)
 	warmRegions(t, w.acme.acct, w.globex.acct)
+	return w
+}
+
+// emptyWorld names a world's table, key, accounts and users, and creates nothing.
+func emptyWorld(t *testing.T) *world {
+	w := &world{vars: emulatorVars(t)}
+	w.vars["EASYTOCLOUD_TABLE"] = awstest.Table(t)
+	w.vars["EASYTOCLOUD_SECRETS_KEY_ID"] = awstest.SecretsKey(t)
+	w.acme = &tenantWorld{name: "acme", account: awstest.NewAccountID(t), email: "alice@acme.example", phone: "+15555550100"}
+	w.globex = &tenantWorld{name: "globex", account: awstest.NewAccountID(t), email: "bob@globex.example", phone: "+15555550199"}
+	return w
+}
+
+// newSignInWorld seeds only the table: enough to sign in and link, nothing to talk about.
+func newSignInWorld(t *testing.T) *world {
+	t.Helper()
+	w := emptyWorld(t)
+	if err := w.seedTable(binary(t)); err != nil {
+		t.Fatal(err)
+	}
 	return w
 }
 
@@ -224,11 +240,11 @@ func linkAsAlexaApp(t *testing.T, w *world, serveURL string, tw *tenantWorld) li
 	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-	page, pageURL := fetch(t, browser, http.MethodGet, oc.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), nil, http.StatusOK)
+	page, pageURL := browse(t, browser, http.MethodGet, oc.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), nil, http.StatusOK)
 	action, fields := postForm(t, page, "email")
 	fields.Set("email", tw.email)
 	fields.Set("password", password)
-	consent, consentURL := fetch(t, browser, http.MethodPost, resolve(t, pageURL, action), fields, http.StatusOK)
+	consent, consentURL := browse(t, browser, http.MethodPost, resolve(t, pageURL, action), fields, http.StatusOK)
 	if !strings.Contains(consent, tw.name) || !strings.Contains(consent, tw.email) {
 		t.Fatalf("the consent page does not name tenant %s and user %s:\n%s", tw.name, tw.email, consent)
 	}
@@ -261,8 +277,8 @@ func linkAsAlexaApp(t *testing.T, w *world, serveURL string, tw *tenantWorld) li
 	return linked{token: tok, config: oc}
 }
 
-// fetch sends a request with the browser and fails unless it is answered with want.
-func fetch(t *testing.T, browser *http.Client, method, rawURL string, form url.Values, want int) (string, *url.URL) {
+// browse sends a request with the browser and fails unless it is answered with want.
+func browse(t *testing.T, browser *http.Client, method, rawURL string, form url.Values, want int) (string, *url.URL) {
 	t.Helper()
 	var body io.Reader
 	if form != nil {
