@@ -109,6 +109,11 @@ type Handler struct {
 	Budget      time.Duration
 	CallTimeout time.Duration
 	RegionsTTL  time.Duration
+	// TenantTTL is how long a tenant's record is reused before it is read again
+	// (DefaultTenantTTL when zero, never reused when negative): a changed tenant
+	// (role, regions, control tag) reaches a warm function within it. The user's
+	// record is read on every request.
+	TenantTTL time.Duration
 	// Now is the clock for caches and elevations (time.Now when nil). Deadlines
 	// use the monotonic clock.
 	Now func() time.Time
@@ -116,8 +121,9 @@ type Handler struct {
 	// gets an access token.
 	Log *slog.Logger
 
-	mu      sync.Mutex
-	regions map[string]regionsEntry // by tenant ID and role ARN
+	mu          sync.Mutex
+	regions     map[string]regionsEntry // by tenant ID and role ARN
+	tenantCache map[string]tenantEntry  // by tenant ID
 }
 
 func (h *Handler) now() time.Time {
@@ -270,33 +276,15 @@ func (h *Handler) newTurn(ctx context.Context, env *RequestEnvelope, msg *catalo
 		return nil, link, false
 	}
 	log = log.With(slog.String("tenant", who.TenantID), slog.String("user", who.UserID))
-	var (
-		tenant         tenants.Tenant
-		tErr, userErr  error
-		wg             sync.WaitGroup
-		getUserTimeout = h.callTimeout()
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		ctx, cancel := context.WithTimeout(ctx, getUserTimeout)
-		defer cancel()
-		_, userErr = h.Directory.GetUser(ctx, who.TenantID, who.UserID)
-	}()
-	tctx, cancel := context.WithTimeout(ctx, getUserTimeout)
-	tenant, tErr = h.Directory.GetTenant(tctx, who.TenantID)
-	cancel()
-	wg.Wait()
-	for _, err := range []error{tErr, userErr} {
-		switch {
-		case err == nil:
-		case errors.Is(err, tenants.ErrNotFound):
-			log.WarnContext(ctx, "token names a tenant or user that no longer exists", slog.String("error", err.Error()))
-			return nil, link, false
-		default:
-			log.ErrorContext(ctx, "directory lookup failed", slog.String("error", err.Error()))
-			return nil, tell(msg.keysDown), false
-		}
+	tenant, err := h.lookup(ctx, who)
+	switch {
+	case err == nil:
+	case errors.Is(err, tenants.ErrNotFound):
+		log.WarnContext(ctx, "token names a tenant or user that no longer exists", slog.String("error", err.Error()))
+		return nil, link, false
+	default:
+		log.ErrorContext(ctx, "directory lookup failed", slog.String("error", err.Error()))
+		return nil, tell(msg.keysDown), false
 	}
 	attrs := map[string]any{}
 	for k, v := range env.Session.Attributes {
