@@ -67,6 +67,8 @@ type Rule struct {
 	// "" matches every operation of the service.
 	Action string
 	Kind   Kind
+	// Skip is how many matching requests pass before the rule starts failing them.
+	Skip int
 	// Times is how many matching requests fail; 0 fails every one.
 	Times int
 	// Delay is how long a Timeout waits before failing (or until the request's
@@ -76,6 +78,7 @@ type Rule struct {
 
 type rule struct {
 	Rule
+	skip int
 	left int // -1: unlimited
 }
 
@@ -108,7 +111,7 @@ func (t *Transport) Add(r Rule) {
 	if left == 0 {
 		left = -1
 	}
-	t.rules = append(t.rules, &rule{Rule: r, left: left})
+	t.rules = append(t.rules, &rule{Rule: r, skip: r.Skip, left: left})
 }
 
 // Clear removes every rule; the counts stay.
@@ -197,6 +200,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var hit *rule
 	for _, r := range t.rules {
 		if r.left != 0 && r.Service == service && (r.Action == "" || r.Action == action) {
+			if r.skip > 0 {
+				r.skip--
+				continue
+			}
 			hit = r
 			if r.left > 0 {
 				r.left--

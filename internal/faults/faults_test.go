@@ -92,6 +92,14 @@ func TestWireFormats(t *testing.T) {
 	if n := len(awstest.SMSTo(t, "+15550100999")); n != 3 { // plain, after the rules, and the lost one
 		t.Errorf("%d messages published, want 3", n)
 	}
+	// Skip lets requests through before failing.
+	ft.Add(faults.Rule{Service: "sts", Kind: faults.ServerError, Skip: 1, Times: 1})
+	if err := calls["sts"](); err != nil {
+		t.Errorf("the skipped request failed: %v", err)
+	}
+	if err := calls["sts"](); err == nil {
+		t.Error("the request after the skipped one did not fail")
+	}
 	if got := ft.InjectedByService(); len(got) != 6 {
 		t.Errorf("InjectedByService = %v", got)
 	}
