@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -140,6 +141,7 @@ func TestDemo(t *testing.T) {
 				t.Errorf("the transcript lacks %q:\n%s", line, out)
 			}
 		}
+		readmeTranscriptIsCurrent(t, out)
 	})
 
 	for _, leave := range []struct {
@@ -164,5 +166,34 @@ func TestDemo(t *testing.T) {
 			leave.how(d)
 			d.wait(t, kids)
 		})
+	}
+}
+
+var (
+	readmeTranscriptRE = regexp.MustCompile("(?s)```text\n\\$ make demo DEMO_SCRIPT=demo/conversation.txt\n(.*?)```")
+	volatileRE         = regexp.MustCompile(`\b\d{6}\b|\bi-[0-9a-f]{8,17}\b|127\.0\.0\.1:\d+`)
+)
+
+// readmeTranscriptIsCurrent checks that the README's transcript of the scripted demo
+// is what the demo says today, from the first "You:" on, codes, instance IDs and
+// ports aside: the README shows a real run, not a hand-written one.
+func readmeTranscriptIsCurrent(t *testing.T, out string) {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(emulator.RepoRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := readmeTranscriptRE.FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no transcript of make demo DEMO_SCRIPT=demo/conversation.txt")
+	}
+	dialog := func(s string) string {
+		if i := strings.Index(s, "You: "); i >= 0 {
+			s = s[i:]
+		}
+		return volatileRE.ReplaceAllString(strings.TrimSpace(s), "…")
+	}
+	if got, want := dialog(out), dialog(string(m[1])); got != want {
+		t.Errorf("README.md's transcript is out of date: run make demo DEMO_SCRIPT=demo/conversation.txt and paste its output.\nToday:\n%s\nREADME:\n%s", got, want)
 	}
 }
