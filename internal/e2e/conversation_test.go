@@ -257,7 +257,8 @@ func tune(r reporter, resp *skill.ResponseEnvelope) {
 
 // acmeSteps is DESIGN.md's conversation as acme's user (SMS codes), from the seeded
 // state, with what must hold in acme's and globex's accounts after each row: acme
-// neither sees nor changes globex's ledger. It sends one SMS and ends locked.
+// neither sees nor changes globex's ledger, and after "lock" starting splunk needs a
+// new code. It sends one SMS and ends locked.
 func acmeSteps(t *testing.T, w *world) []step {
 	acme, globex := w.acme, w.globex
 	return []step{
@@ -278,14 +279,17 @@ func acmeSteps(t *testing.T, w *world) []step {
 		{say: "stop jenkins", want: "Should I stop jenkins in Ireland?", check: state(t, acme, "jenkins", "running")},
 		{say: "yes", want: "I have stopped jenkins.", check: state(t, acme, "jenkins", "stopped")},
 		{say: "list instances", want: "You have the following instances. In Ireland: jenkins, stopped; splunk, running. In North Virginia: web-1, running."},
+		{say: "stop splunk", want: "Should I stop splunk in Ireland?", check: state(t, acme, "splunk", "running")},
+		{say: "yes", want: "I have stopped splunk.", check: state(t, acme, "splunk", "stopped")},
 		{say: "lock", want: "Done. Any change now needs a new code."},
+		{say: "start splunk", want: needAuth, check: state(t, acme, "splunk", "stopped")},
 		{say: "start jenkins", want: needAuth, check: state(t, acme, "jenkins", "stopped")},
 	}
 }
 
 // globexSteps is globex's user (token codes: the emulator accepts any code, as STS
 // would the token's current one) after acmeSteps: globex sees only its ledger and
-// cannot stop acme's splunk, which acme left running. It ends locked.
+// cannot start acme's splunk, which acme left stopped. It ends locked.
 func globexSteps(t *testing.T, w *world) []step {
 	acme, globex := w.acme, w.globex
 	return []step{
@@ -295,7 +299,7 @@ func globexSteps(t *testing.T, w *world) []step {
 		{say: "start ledger", want: needAuth, check: state(t, globex, "ledger", "stopped")},
 		{say: "authenticate 123456", want: "Access granted. Shall I start ledger now?"},
 		{say: "start ledger", want: "I have started ledger.", check: state(t, globex, "ledger", "running")},
-		{say: "stop splunk", want: "I couldn't find an instance called splunk.", prefix: true, check: state(t, acme, "splunk", "running")},
+		{say: "start splunk", want: "I couldn't find an instance called splunk.", prefix: true, check: state(t, acme, "splunk", "stopped")},
 		{say: "lock", want: "Done. Any change now needs a new code."},
 	}
 }
