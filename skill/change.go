@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/easytocloud/easytocloud/mfa"
@@ -135,7 +136,13 @@ func (t *turn) change(ctx context.Context, action string) reply {
 		return t.confirm(t.msg.confirmStop(name, placeName(t.msg.lang, target.Region)), action, *target)
 	}
 
-	if err := t.act(ctx, action, *target); err != nil {
+	err := t.act(ctx, action, *target)
+	if err != nil && outcomeUnknown(err) && t.happened(ctx, action, *target) {
+		t.log.WarnContext(ctx, action+" instance: its answer was lost, but the instance shows the change",
+			slog.String("instance", target.ID), slog.String("error", err.Error()))
+		err = nil
+	}
+	if err != nil {
 		a.outcome, a.err = outcomeError, err
 		if classify(err) == failNotFound {
 			t.clearPending()
@@ -307,19 +314,53 @@ func (t *turn) describeOne(ctx context.Context, region, id string) (instance, er
 // errInstanceGone means the instance no longer exists (or was terminated).
 var errInstanceGone = errors.New("instance not found")
 
-// act starts or stops target in its region.
+// act starts or stops target in its region. The SDK retries the call only when AWS
+// refused it as throttled (so it did not run): after a server error or a timeout
+// its outcome is unknown, and sending it again blind is not the way to learn it.
 func (t *turn) act(ctx context.Context, action string, target instance) error {
 	ctx, cancel := context.WithTimeout(ctx, t.h.callTimeout())
 	defer cancel()
 	client := t.h.ec2(t.cfg, target.Region)
 	var err error
 	if action == actionStop {
-		_, err = client.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{target.ID}})
+		_, err = client.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{target.ID}}, retryOnlyThrottling)
 	} else {
-		_, err = client.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{target.ID}})
+		_, err = client.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{target.ID}}, retryOnlyThrottling)
 	}
 	if err != nil {
 		return fmt.Errorf("%s instance %s in %s: %w", action, target.ID, target.Region, err)
 	}
 	return nil
+}
+
+// retryOnlyThrottling makes the SDK retry an operation only after a throttling
+// error, which AWS answers before doing anything.
+func retryOnlyThrottling(o *ec2.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.Retryables = []retry.IsErrorRetryable{
+			retry.NoRetryCanceledError{},
+			retry.RetryableErrorCode{Codes: retry.DefaultThrottleErrorCodes},
+		}
+	})
+}
+
+// outcomeUnknown reports whether a failed change may still have happened: a server
+// error, a lost answer or a timeout, as opposed to a refusal (throttled, denied,
+// role not assumable, instance gone).
+func outcomeUnknown(err error) bool {
+	k := classify(err)
+	return k == failOther || k == failTimeout
+}
+
+// happened reads target again and reports whether it shows action done (or under
+// way).
+func (t *turn) happened(ctx context.Context, action string, target instance) bool {
+	in, err := t.describeOne(ctx, target.Region, target.ID)
+	if err != nil {
+		return false
+	}
+	if action == actionStop {
+		return in.State == "stopping" || in.State == "stopped"
+	}
+	return in.State == "pending" || in.State == "running"
 }
