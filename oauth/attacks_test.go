@@ -179,6 +179,10 @@ func TestClientSecrets(t *testing.T) {
 		{"NoAuthentication", refresh, "", "", "invalid_client", 401, false},
 		{"BothMethods", withBody(e.client.ID, e.secret), e.client.ID, e.secret, "invalid_request", 400, false},
 		{"OtherClientsCredentials", refresh, other.ID, otherSecret, "invalid_grant", 400, false},
+		// A client that swaps its ID and secret: the secret arrives as client_id, which
+		// the log must not repeat (checkLogs fails the test if it does).
+		{"BasicSwappedIDAndSecret", refresh, e.secret, e.client.ID, "invalid_client", 401, true},
+		{"BodySwappedNoSecret", withBody(e.secret, ""), "", "", "invalid_client", 401, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.tokenPost(t, tc.form, tc.id, tc.secret)

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -64,7 +65,7 @@ func parsePrincipalID(s string) (tenants.Principal, bool) {
 func (m *manager) GetClient(ctx context.Context, id string) (oauth2.ClientInfo, error) {
 	c, err := m.clients.Get(ctx, id)
 	if errors.Is(err, ErrClientNotFound) {
-		return nil, refuse(oerrors.ErrInvalidClient, "unknown client %q", id)
+		return nil, refuse(oerrors.ErrInvalidClient, "unknown client %s", unverifiedID(id))
 	}
 	if err != nil {
 		return nil, serverError(err, "read client")
@@ -79,11 +80,11 @@ func (m *manager) authenticate(ctx context.Context, id, secret string) (*Client,
 		return nil, refuse(oerrors.ErrInvalidClient, "no client_id")
 	}
 	if secret == "" {
-		return nil, refuse(oerrors.ErrInvalidClient, "client %q sent no secret", id)
+		return nil, refuse(oerrors.ErrInvalidClient, "client %s sent no secret", unverifiedID(id))
 	}
 	c, err := m.clients.Get(ctx, id)
 	if errors.Is(err, ErrClientNotFound) {
-		return nil, refuse(oerrors.ErrInvalidClient, "unknown client %q", id)
+		return nil, refuse(oerrors.ErrInvalidClient, "unknown client %s", unverifiedID(id))
 	}
 	if err != nil {
 		return nil, serverError(err, "read client")
@@ -381,4 +382,12 @@ func (m *manager) LoadRefreshToken(ctx context.Context, refresh string) (oauth2.
 	ti.SetRefreshCreateAt(time.Unix(0, rt.CreatedNS))
 	ti.SetRefreshExpiresIn(RefreshIdle)
 	return ti, nil
+}
+
+// unverifiedID names a client_id that did not match a registered client in a way fit
+// for the log: a client that swapped its ID and secret would otherwise write its
+// secret there. Equal inputs give equal names, so repeated attempts can be correlated.
+func unverifiedID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return fmt.Sprintf("sha256:%x (%d chars)", sum[:6], len(id))
 }
