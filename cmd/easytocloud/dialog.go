@@ -33,10 +33,6 @@ type skillSender interface {
 	Send(ctx context.Context, reqJSON []byte) ([]byte, error)
 }
 
-// dialogInProcessSender, when set (by the file that wires the local stack), supplies
-// a skill handler in this process for `easytocloud dialog` without --endpoint.
-var dialogInProcessSender func(ctx context.Context, env *cliEnv) (skillSender, error)
-
 // httpSender POSTs requests to the skill's HTTPS web-service endpoint, signed as
 // Alexa signs them (by the local stand-in for Alexa's signing identity).
 type httpSender struct {
@@ -112,24 +108,19 @@ func runDialog(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usagef("--locale: %v", err)
 	}
-	var sender skillSender
-	switch {
-	case *endpoint != "":
-		if *identity == "" {
-			return usagef("--alexa-identity is required with --endpoint: the directory of the signing identity the server trusts (easytocloud serve --alexa-identity DIR)")
-		}
-		id, err := localalexa.Load(*identity, dialogNow())
-		if err != nil {
-			return fmt.Errorf("alexa identity: %w", err)
-		}
-		sender = httpSender{endpoint: *endpoint, client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()}
-	case dialogInProcessSender != nil:
-		if sender, err = dialogInProcessSender(ctx, env); err != nil {
-			return err
-		}
-	default:
-		return usagef("--endpoint is required")
+	// The skill is reached over HTTPS as Alexa reaches it (easytocloud demo holds the
+	// same conversation with the stack it starts itself).
+	if *endpoint == "" {
+		return usagef("--endpoint is required: the skill's URL, such as http://127.0.0.1:8080/alexa of easytocloud serve")
 	}
+	if *identity == "" {
+		return usagef("--alexa-identity is required with --endpoint: the directory of the signing identity the server trusts (easytocloud serve --alexa-identity DIR)")
+	}
+	id, err := localalexa.Load(*identity, dialogNow())
+	if err != nil {
+		return fmt.Errorf("alexa identity: %w", err)
+	}
+	var sender skillSender = httpSender{endpoint: *endpoint, client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()}
 
 	stdin := bufio.NewReader(env.stdin)
 	var accessToken string
