@@ -68,7 +68,7 @@ func (k *Keyring) Key(ctx context.Context, purpose string) ([]byte, error) {
 	if ok {
 		return slices.Clone(key), nil
 	}
-	v, err, _ := k.group.Do(purpose, func() (any, error) {
+	ch := k.group.DoChan(purpose, func() (any, error) {
 		// Not the first caller's context: its cancellation must not fail the others.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
@@ -81,10 +81,17 @@ func (k *Keyring) Key(ctx context.Context, purpose string) ([]byte, error) {
 		k.mu.Unlock()
 		return key, nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("keyring %s: %w", purpose, err)
+	// Each caller waits only as long as its own context allows; the shared load goes
+	// on for the others (and for the cache).
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, fmt.Errorf("keyring %s: %w", purpose, res.Err)
+		}
+		return slices.Clone(res.Val.([]byte)), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("keyring %s: %w", purpose, ctx.Err())
 	}
-	return slices.Clone(v.([]byte)), nil
 }
 
 // load reads the stored key for purpose, creating it when there is none.

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/easytocloud/easytocloud/tenants"
@@ -114,5 +115,43 @@ func TestKeyringInvalidPurpose(t *testing.T) {
 	}
 	if n := len(scan(t, e)); n != 0 {
 		t.Errorf("invalid purposes wrote %d items", n)
+	}
+}
+
+// heldDB holds every GetItem until release is closed, as a slow table would.
+type heldDB struct {
+	tenants.DynamoDB
+	release chan struct{}
+}
+
+func (h heldDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	<-h.release
+	return h.DynamoDB.GetItem(ctx, in, opts...)
+}
+
+// TestKeyringCallerDeadline: a caller whose context ends while the shared first load
+// is still running gets its context's error at once, and the load still completes for
+// the callers that wait.
+func TestKeyringCallerDeadline(t *testing.T) {
+	e := newEnv(t)
+	db := heldDB{DynamoDB: e.db, release: make(chan struct{})}
+	ring := tenants.NewKeyring(db, e.kms, e.table, e.key)
+
+	patient := make(chan error, 1)
+	go func() {
+		_, err := ring.Key(ctx(t), "oauth-token")
+		patient <- err
+	}()
+	short, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ring.Key(short, "oauth-token"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Key with a cancelled context = %v, want context.Canceled", err)
+	}
+	close(db.release)
+	if err := <-patient; err != nil {
+		t.Fatalf("the waiting caller: %v", err)
+	}
+	if _, err := ring.Key(short, "oauth-token"); err != nil {
+		t.Errorf("cached key with a cancelled context: %v (the cache needs no I/O)", err)
 	}
 }
