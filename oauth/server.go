@@ -42,11 +42,19 @@ type Config struct {
 	Scopes []string
 	// Limits of failed sign-ins; zero fields take DefaultLoginLimits'.
 	Limits LoginLimits
+	// RequestTimeout bounds the work of one request, AWS calls included; zero means
+	// DefaultRequestTimeout. A request that runs out answers server_error (or the
+	// error page) instead of holding Alexa past its limit.
+	RequestTimeout time.Duration
 	// Logger receives one JSON line per request and event; nil discards.
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
+
+// DefaultRequestTimeout leaves room inside the 4.5 seconds Alexa waits for the token
+// endpoint.
+const DefaultRequestTimeout = 4 * time.Second
 
 // DefaultScopes is the one scope of easytocloud: acting in the tenant's account.
 var DefaultScopes = []string{"easytocloud"}
@@ -70,6 +78,7 @@ type Server struct {
 	macs     macs
 	log      *slog.Logger
 	now      func() time.Time
+	timeout  time.Duration
 	mux      *http.ServeMux
 }
 
@@ -105,6 +114,10 @@ func NewServer(cfg Config) (*Server, error) {
 	if scopes == nil {
 		scopes = DefaultScopes
 	}
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
 	s := &Server{
 		issuer:   iss.String(),
 		basePath: iss.Path,
@@ -116,6 +129,7 @@ func NewServer(cfg Config) (*Server, error) {
 		macs:     macs{cfg.Keyring},
 		log:      log,
 		now:      now,
+		timeout:  timeout,
 	}
 	s.throttle = &throttle{db: cfg.DB, table: cfg.Table, macs: s.macs, now: now, limits: cfg.Limits.withDefaults()}
 	s.consents = &consents{db: cfg.DB, table: cfg.Table, macs: s.macs, now: now}
@@ -173,6 +187,9 @@ func (s *Server) routes() {
 // log line per request (method, path, status, duration; never the query or a body).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
+	defer cancel()
+	r = r.WithContext(ctx)
 	if s.basePath != "" && strings.HasPrefix(r.URL.Path, s.basePath+"/") {
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = strings.TrimPrefix(r.URL.Path, s.basePath)
