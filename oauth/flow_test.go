@@ -109,6 +109,21 @@ func TestDeletedUserCannotRefresh(t *testing.T) {
 	}
 }
 
+// TestDeletedUserCannotRedeem: a code issued before the user was removed (by the
+// store alone, without the CLI's revocation) mints no tokens.
+func TestDeletedUserCannotRedeem(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config(alexaRedirect())
+	v := oauth2.GenerateVerifier()
+	code := e.authorize(t, cfg, v)
+	if err := e.store.DeleteUser(context.Background(), e.tenant.ID, e.user.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.exchange(cfg, code, v); oauthErrorCode(err) != "invalid_grant" {
+		t.Fatalf("exchange for a deleted user: %v, want invalid_grant", err)
+	}
+}
+
 func TestCodeExpiresAfterFiveMinutes(t *testing.T) {
 	e := newEnv(t)
 	cfg := e.config(alexaRedirect())

@@ -232,6 +232,14 @@ func (m *manager) GenerateAccessToken(ctx context.Context, gt oauth2.GrantType, 
 	if revoked >= code.CreatedNS {
 		return nil, refuse(oerrors.ErrInvalidGrant, "the user's tokens were revoked after the code was issued")
 	}
+	// Deleting a user revokes their tokens, but a deletion by other means (a table
+	// edit, a failed revocation) must not leave a code that still mints tokens.
+	if _, err := m.users.GetUser(ctx, p.TenantID, p.UserID); err != nil {
+		if errors.Is(err, tenants.ErrNotFound) {
+			return nil, refuse(oerrors.ErrInvalidGrant, "the user no longer exists")
+		}
+		return nil, serverError(err, "read user")
+	}
 	access, err := m.mint(ctx, p, code.Scope, now)
 	if err != nil {
 		return nil, err
