@@ -2,9 +2,9 @@ package tenants
 
 import "slices"
 
-// regionCodes is every commercial AWS region (partition "aws") a tenant may name.
-// interactionmodel keeps the same list for the REGION slot type; tenants cannot import
-// it (it is the domain leaf), so the two are kept equal by hand.
+// regionCodes is every commercial AWS region (partition "aws") a tenant may name. It
+// is the one list: the interaction models' REGION slot type must have exactly these
+// ids, and the skill a spoken place for each (tests in interactionmodel and skill).
 var regionCodes = []string{
 	"af-south-1",
 	"ap-east-1", "ap-east-2",
