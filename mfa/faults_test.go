@@ -1,0 +1,75 @@
+package mfa
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/faults"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// TestVerifyUnderFaults checks the right SMS code while the Service's DynamoDB
+// writes (try count, code use, failure window, elevation) lose their answers or fail.
+// Whatever Verify answers, the table agrees: a success means an elevation, an error
+// means none; and the user is never locked out by faults alone.
+func TestVerifyUnderFaults(t *testing.T) {
+	e := newEnv(t)
+	ft := faults.New(nil)
+	cfg := awstest.Config(t)
+	cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
+	}
+	table, keyID := sharedTable(t)
+	db := dynamodb.NewFromConfig(cfg)
+	svc := NewService(e.store, tenants.NewKeyring(db, kms.NewFromConfig(cfg), table, keyID), db, e.sns, e.sts.factory, table)
+	svc.Now = e.clock.Now
+	svc.Log = e.svc.Log
+	ctx := context.Background()
+	a := e.sms
+	for _, tc := range []struct {
+		name string
+		rule faults.Rule
+	}{
+		{"TryCountLost", faults.Rule{Service: "dynamodb", Action: "UpdateItem", Kind: faults.LostResponse, Times: 1}},
+		{"CodeUseLost", faults.Rule{Service: "dynamodb", Action: "DeleteItem", Kind: faults.LostResponse, Times: 1}},
+		{"FailureWindowLost", faults.Rule{Service: "dynamodb", Action: "PutItem", Kind: faults.LostResponse, Times: 1}},
+		{"ElevationLost", faults.Rule{Service: "dynamodb", Action: "PutItem", Kind: faults.LostResponse, Skip: 1, Times: 1}},
+		{"Elevation5xx", faults.Rule{Service: "dynamodb", Action: "PutItem", Kind: faults.ServerError, Skip: 1, Times: 3}},
+		{"CodeUse5xx", faults.Rule{Service: "dynamodb", Action: "DeleteItem", Kind: faults.ServerError, Times: 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := e.svc.Lock(ctx, a.tenant.ID, a.user.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(SendWindow) // a fresh send allowance each case
+			mustChallenge(t, e.svc, a)
+			code, _ := e.lastCode(t, a)
+			ft.Add(tc.rule)
+			_, err := svc.Verify(ctx, a.tenant.ID, a.user.ID, code)
+			ft.Clear()
+			_, elevErr := e.svc.Elevation(ctx, a.tenant.ID, a.user.ID)
+			elevated := elevErr == nil
+			t.Logf("Verify: %v; elevated %v", err, elevated)
+			if (err == nil) != elevated {
+				t.Errorf("Verify answered %v, but elevated is %v", err, elevated)
+			}
+			if errors.Is(err, ErrLocked) {
+				t.Errorf("a fault locked the user out: %v", err)
+			}
+		})
+	}
+	if n := ft.Injected("dynamodb", ""); n == 0 {
+		t.Error("no fault was injected")
+	}
+	t.Logf("faults injected: %v", ft.InjectedByService())
+}
