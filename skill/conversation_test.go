@@ -103,7 +103,7 @@ func TestConversation(t *testing.T) {
 	jenkins := awstest.SeedInstance(t, acct, "eu-west-1", "jenkins", "running")
 	awstest.SeedInstance(t, acct, "us-east-1", "web-1", "running")
 	awstest.SeedStream(t, acct, "eu-west-1", "clickstream", 4)
-	warmRegions(t, acct)
+	awstest.WarmRegions(t, acct)
 	_, token := s.newUser(t, account, nil)
 	d := s.device(t, token)
 

@@ -13,10 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -316,29 +312,4 @@ func directive(r *ResponseEnvelope, typ string) *Directive {
 
 func ended(r *ResponseEnvelope) bool {
 	return r.Response.ShouldEndSession == nil || *r.Response.ShouldEndSession
-}
-
-// warmRegions makes the emulator set up EC2 and Kinesis in every enabled region of
-// cfg's account. moto does that lazily, about a quarter of a second per region and
-// one region at a time, which would otherwise make the first request of a test
-// measure the emulator rather than the skill.
-func warmRegions(tb testing.TB, cfg aws.Config) {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := ec2.NewFromConfig(cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-	if err != nil {
-		tb.Fatalf("warm regions: %v", err)
-	}
-	var wg sync.WaitGroup
-	for _, r := range out.Regions {
-		region := aws.ToString(r.RegionName)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _ = ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region }).DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
-			_, _ = kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.Region = region }).ListStreams(ctx, &kinesis.ListStreamsInput{})
-		}()
-	}
-	wg.Wait()
 }

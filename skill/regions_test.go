@@ -75,7 +75,7 @@ func TestRegionsDiscovered(t *testing.T) {
 	account := awstest.NewAccountID(t)
 	acct := awstest.AccountConfig(t, account)
 	awstest.SeedInstance(t, acct, "ap-northeast-1", "tokyo-1", "running")
-	warmRegions(t, acct)
+	awstest.WarmRegions(t, acct)
 	_, token := s.newUser(t, account, nil)
 	log := &callLog{calls: map[string][]string{}}
 	s.h.NewEC2 = func(cfg aws.Config, region string) EC2API {

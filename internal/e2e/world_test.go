@@ -12,13 +12,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"golang.org/x/oauth2"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
@@ -78,7 +76,7 @@ func newWorld(t *testing.T) *world {
 	w.globex.acct = awstest.AccountConfig(t, w.globex.account)
 	w.globex.instances = map[string]*instance{"ledger": {region: "eu-west-1", seeded: "stopped"}}
 	seedInstances(t, w.globex)
-	warmRegions(t, w.acme.acct, w.globex.acct)
+	awstest.WarmRegions(t, w.acme.acct, w.globex.acct)
 	return w
 }
 
@@ -156,39 +154,6 @@ func (w *world) createTenant(bin, stdin string, args ...string) (string, error) 
 func seedInstances(t *testing.T, tw *tenantWorld) {
 	for name, in := range tw.instances {
 		in.id = awstest.SeedInstance(t, tw.acct, in.region, name, in.seeded)
-	}
-}
-
-// warmRegions asks EC2 and Kinesis once in every region of the accounts: the
-// emulator builds a region on first use (~5 s for twenty), which would otherwise eat
-// the skill's time budget on the first question and time the emulator, not the product.
-func warmRegions(t *testing.T, accts ...aws.Config) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := ec2.NewFromConfig(accts[0]).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-	if err != nil {
-		t.Fatalf("describe regions: %v", err)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*len(out.Regions)*len(accts))
-	for _, acct := range accts {
-		for _, r := range out.Regions {
-			region := aws.ToString(r.RegionName)
-			wg.Go(func() {
-				if _, err := ec2.NewFromConfig(acct, func(o *ec2.Options) { o.Region = region }).DescribeInstances(ctx, &ec2.DescribeInstancesInput{}); err != nil {
-					errs <- fmt.Errorf("warm EC2 in %s: %w", region, err)
-				}
-				if _, err := kinesis.NewFromConfig(acct, func(o *kinesis.Options) { o.Region = region }).ListStreams(ctx, &kinesis.ListStreamsInput{}); err != nil {
-					errs <- fmt.Errorf("warm Kinesis in %s: %w", region, err)
-				}
-			})
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
 	}
 }
 
