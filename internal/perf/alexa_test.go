@@ -1,0 +1,218 @@
+package perf
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/skill/sigverify"
+)
+
+// Constants of the skill every benchmark talks to.
+const (
+	skillID = "amzn1.ask.skill.perf-easytocloud"
+	issuer  = "https://auth.perf.test"
+	certURL = "https://s3.amazonaws.com/echo.api/echo-api-cert-perf.pem"
+)
+
+// testNow is the clock of requests, certificates and tokens: fixed, so that a long
+// benchmark never crosses a validity window, and near the real time, so that the
+// caches that use the real clock agree.
+var testNow = time.Now().UTC().Truncate(time.Second)
+
+// alexaPKI stands in for Amazon's request-signing PKI: a root (the only trust
+// anchor), an intermediate shipped in the download, and the 2048-bit RSA signing key
+// Alexa signs request bodies with.
+type alexaPKI struct {
+	roots *x509.CertPool
+	chain []byte // PEM: signing certificate, intermediate
+	key   *rsa.PrivateKey
+}
+
+var (
+	pkiOnce sync.Once
+	pki     *alexaPKI
+	pkiErr  error
+)
+
+func mustPKI(tb testing.TB) *alexaPKI {
+	tb.Helper()
+	pkiOnce.Do(func() { pki, pkiErr = newAlexaPKI() })
+	if pkiErr != nil {
+		tb.Fatalf("alexa PKI: %v", pkiErr)
+	}
+	return pki
+}
+
+func newAlexaPKI() (*alexaPKI, error) {
+	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	interKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	leafKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	ca := func(serial int64, cn string) *x509.Certificate {
+		return &x509.Certificate{
+			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+			NotBefore: testNow.Add(-24 * time.Hour), NotAfter: testNow.Add(365 * 24 * time.Hour),
+			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+		}
+	}
+	root, err := issue(ca(1, "Perf Root CA"), nil, rootKey, &rootKey.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	inter, err := issue(ca(2, "Perf Intermediate CA"), root, rootKey, &interKey.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := issue(&x509.Certificate{
+		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "echo-api.amazon.com"},
+		DNSNames:  []string{"echo-api.amazon.com"},
+		NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(30 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, inter, interKey, &leafKey.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	p := &alexaPKI{roots: x509.NewCertPool(), key: leafKey}
+	p.roots.AddCert(root)
+	var b bytes.Buffer
+	for _, c := range []*x509.Certificate{leaf, inter} {
+		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+	}
+	p.chain = b.Bytes()
+	return p, nil
+}
+
+// issue signs t with parentKey (self-signed when parent is nil).
+func issue(t, parent *x509.Certificate, parentKey crypto.Signer, pub any) (*x509.Certificate, error) {
+	if parent == nil {
+		parent = t
+	}
+	der, err := x509.CreateCertificate(rand.Reader, t, parent, pub, parentKey)
+	if err != nil {
+		return nil, fmt.Errorf("create certificate %s: %w", t.Subject.CommonName, err)
+	}
+	return x509.ParseCertificate(der)
+}
+
+// verifier returns a request verifier trusting only the PKI, whose certificate
+// download is served from memory and counted.
+func (p *alexaPKI) verifier(downloads *int) *sigverify.Verifier {
+	return &sigverify.Verifier{
+		Roots: p.roots,
+		Now:   func() time.Time { return testNow },
+		Client: doFunc(func(r *http.Request) (*http.Response, error) {
+			*downloads++
+			return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(p.chain)), Request: r}, nil
+		}),
+	}
+}
+
+// sign returns the headers Alexa sends with body.
+func (p *alexaPKI) sign(body []byte) http.Header {
+	d := sha256.Sum256(body)
+	sig, err := rsa.SignPKCS1v15(nil, p.key, crypto.SHA256, d[:])
+	if err != nil {
+		panic(err) // only with a broken key
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("SignatureCertChainUrl", certURL)
+	h.Set("Signature-256", base64.StdEncoding.EncodeToString(sig))
+	return h
+}
+
+type doFunc func(*http.Request) (*http.Response, error)
+
+func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+// slotValue is what the user said for a slot and, when Alexa resolved it against the
+// skill's own slot type, the value's ID.
+type slotValue struct{ said, id string }
+
+// alexaRequest is a request envelope as Alexa sends it: a launch when intent is "",
+// else that intent with the given slots, for a user whose linked account's access
+// token is token.
+func alexaRequest(token, intent string, slots map[string]slotValue) []byte {
+	app := map[string]any{"applicationId": skillID}
+	user := map[string]any{"userId": "amzn1.ask.account.PERF", "accessToken": token}
+	req := map[string]any{
+		"type": "LaunchRequest", "requestId": "amzn1.echo-api.request.perf", "locale": "en-GB",
+		"timestamp": testNow.Format(time.RFC3339),
+	}
+	if intent != "" {
+		req["type"] = "IntentRequest"
+		s := map[string]any{}
+		for k, v := range slots {
+			slot := map[string]any{"name": k, "value": v.said, "confirmationStatus": "NONE"}
+			if v.id != "" {
+				slot["resolutions"] = map[string]any{"resolutionsPerAuthority": []any{map[string]any{
+					"authority": "amzn1.er-authority.echo-sdk." + skillID + "." + strings.ToUpper(k),
+					"status":    map[string]any{"code": "ER_SUCCESS_MATCH"},
+					"values":    []any{map[string]any{"value": map[string]any{"name": v.said, "id": v.id}}},
+				}}}
+			}
+			s[k] = slot
+		}
+		req["intent"] = map[string]any{"name": intent, "confirmationStatus": "NONE", "slots": s}
+	}
+	env := map[string]any{
+		"version": "1.0",
+		"session": map[string]any{"new": intent == "", "sessionId": "amzn1.echo-api.session.perf", "application": app, "user": user},
+		"context": map[string]any{"System": map[string]any{
+			"application": app, "user": user,
+			"device":      map[string]any{"deviceId": "amzn1.ask.device.PERF", "supportedInterfaces": map[string]any{}},
+			"apiEndpoint": "https://api.eu.amazonalexa.com", "apiAccessToken": "alexa-api-token",
+		}},
+		"request": req,
+	}
+	b, err := json.Marshal(env)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// decodeRequest decodes an envelope as the Lambda runtime does.
+func decodeRequest(tb testing.TB, body []byte) *skill.RequestEnvelope {
+	tb.Helper()
+	var env skill.RequestEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		tb.Fatal(err)
+	}
+	return &env
+}
+
+// spoken returns a response's speech as SSML ("" when silent).
+func spoken(r *skill.ResponseEnvelope) string {
+	if r == nil || r.Response.OutputSpeech == nil {
+		return ""
+	}
+	return r.Response.OutputSpeech.SSML
+}
