@@ -33,9 +33,8 @@ type regionalEndpoint struct {
 	hanging string // region that never answers; "" for none
 	perReg  int    // instances per region
 
-	mu       sync.Mutex
-	requests int
-	bodies   map[string][]byte // region → response, built once
+	mu     sync.Mutex
+	bodies map[string][]byte // region → response, built once
 }
 
 var credentialScope = regexp.MustCompile(`Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/aws4_request`)
@@ -57,9 +56,6 @@ func (e *regionalEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	region := m[1]
-	e.mu.Lock()
-	e.requests++
-	e.mu.Unlock()
 	wait := e.delay
 	if region == e.hanging {
 		wait = time.Hour
@@ -71,12 +67,6 @@ func (e *regionalEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	_, _ = w.Write(e.body(region))
-}
-
-func (e *regionalEndpoint) count() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.requests
 }
 
 // body is the DescribeInstances answer of a region: perReg running instances named

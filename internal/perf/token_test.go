@@ -156,9 +156,9 @@ func (a *authServer) code(tb testing.TB, cfg *oauth2.Config) string {
 				break
 			}
 		}
-		action, err := page.Parse(html.UnescapeString(string(m[1])))
-		if err != nil {
-			tb.Fatal(err)
+		action, perr := page.Parse(html.UnescapeString(string(m[1])))
+		if perr != nil {
+			tb.Fatal(perr)
 		}
 		page = action
 		resp, err = c.PostForm(action.String(), fields)
