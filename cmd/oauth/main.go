@@ -63,7 +63,7 @@ func main() {
 // newServer wires the authorization server to AWS through cfg: users, clients, codes,
 // tokens and MAC keys in the table, access tokens signed by the KMS key.
 func newServer(cfg aws.Config, env map[string]string, logger *slog.Logger) (*oauth.Server, error) {
-	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
+	db, keys := newDynamoDB(dynamodb.NewFromConfig(cfg)), newKMS(kms.NewFromConfig(cfg)) // see clients.go
 	table, secretsKey := env["EASYTOCLOUD_TABLE"], env["EASYTOCLOUD_SECRETS_KEY_ID"]
 	return oauth.NewServer(oauth.Config{
 		Issuer:   env["EASYTOCLOUD_ISSUER"],
