@@ -158,13 +158,16 @@ type slotValue struct{ said, id string }
 
 // alexaRequest is a request envelope as Alexa sends it: a launch when intent is "",
 // else that intent with the given slots, for a user whose linked account's access
-// token is token.
-func alexaRequest(token, intent string, slots map[string]slotValue) []byte {
+// token is token; requestID, when given, names the request.
+func alexaRequest(token, intent string, slots map[string]slotValue, requestID ...string) []byte {
 	app := map[string]any{"applicationId": skillID}
 	user := map[string]any{"userId": "amzn1.ask.account.PERF", "accessToken": token}
 	req := map[string]any{
 		"type": "LaunchRequest", "requestId": "amzn1.echo-api.request.perf", "locale": "en-GB",
 		"timestamp": testNow.Format(time.RFC3339),
+	}
+	if len(requestID) > 0 {
+		req["requestId"] = requestID[0]
 	}
 	if intent != "" {
 		req["type"] = "IntentRequest"
