@@ -134,11 +134,13 @@ func parse(r io.Reader, progress io.Writer) results {
 	return res
 }
 
+// failedBench reports whether the benchmark, or the one it is part of, failed.
+func (r results) failedBench(name string) bool {
+	return r.failed[name] || r.failed[strings.SplitN(name, "/", 2)[0]]
+}
+
 // get returns a figure, and whether its benchmark ran and passed.
 func (r results) get(bench, unit string) (float64, bool) {
-	if r.failed[bench] || r.failed[strings.SplitN(bench, "/", 2)[0]] && r.figures[bench] == nil {
-		return 0, false
-	}
 	v, ok := r.figures[bench][unit]
 	return v, ok && !r.failed[bench]
 }

@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // A row is one figure of the table: where it comes from, how it is shown, and its
 // target (nil check: shown for reference, no target).
 type row struct {
 	label  string
+	src    string // the benchmark the figure comes from
 	value  func(results) (float64, bool)
 	format func(float64) string
 	target string
@@ -82,98 +84,119 @@ const (
 
 var sections = []section{
 	{"1. Region fan-out — list instances in 17 regions of a fake endpoint answering each after 200 ms", []row{
-		{"all regions at once (the skill)", fig("FanOut/Concurrent", "ns/op", 1e-6), ms, "≤ 250 ms", atMost(1.25 * regionDelayMS)},
-		{"  … over the slowest region (200 ms)", fig("FanOut/Concurrent", "x-slowest", 1), times, "≤ 1.25×", atMost(1.25)},
-		{"one region after another (same clients)", fig("FanOut/OneByOne", "ns/op", 1e-6), ms, "≈ 17 × 200 ms", nil},
-		{"  … over the slowest region", fig("FanOut/OneByOne", "x-slowest", 1), times, "≈ 17×", nil},
-		{"  … one by one over at once", func(r results) (float64, bool) {
+		{"all regions at once (the skill)", "FanOut/Concurrent", fig("FanOut/Concurrent", "ns/op", 1e-6), ms, "≤ 250 ms", atMost(1.25 * regionDelayMS)},
+		{"  … over the slowest region (200 ms)", "FanOut/Concurrent", fig("FanOut/Concurrent", "x-slowest", 1), times, "≤ 1.25×", atMost(1.25)},
+		{"one region after another (same clients)", "FanOut/OneByOne", fig("FanOut/OneByOne", "ns/op", 1e-6), ms, "≈ 17 × 200 ms", nil},
+		{"  … over the slowest region", "FanOut/OneByOne", fig("FanOut/OneByOne", "x-slowest", 1), times, "≈ 17×", nil},
+		{"  … one by one over at once", "FanOut/OneByOne", func(r results) (float64, bool) {
 			seq, ok1 := r.get("FanOut/OneByOne", "ns/op")
 			con, ok2 := r.get("FanOut/Concurrent", "ns/op")
 			return seq / con, ok1 && ok2 && con > 0
 		}, times, "≥ 13.6× (17 / 1.25)", atLeast(17 / 1.25)},
-		{"one region hanging: answered after", fig("FanOut/Hanging", "s-answer", 1), seconds, "≤ 6.5 s (default budget)", atMost(budgetS)},
-		{"  … naming the missing region (Stockholm)", passed("FanOut/Hanging"), yes, "yes", nil},
+		{"one region hanging: answered after", "FanOut/Hanging", fig("FanOut/Hanging", "s-answer", 1), seconds, "≤ 6.5 s (default budget)", atMost(budgetS)},
+		{"  … naming the missing region (Stockholm)", "FanOut/Hanging", passed("FanOut/Hanging"), yes, "yes", nil},
 	}},
 	{"2. Credentials — one tenant's user, list requests through tenants.Access", []row{
-		{"AssumeRole per 1,000 concurrent requests (cold)", fig("Credentials/Concurrent1000", "sts-calls/1000req", 1), count, "1", atMost(1)},
-		{"STS calls of a warm request", fig("Credentials/Warm", "sts-calls/op", 1), count, "0", atMost(0)},
-		{"refresh ahead of expiry: STS calls", fig("Credentials/RefreshAhead", "sts-calls/op", 1), count, "1 (background)", atMost(1)},
-		{"  … requests that waited for it", fig("Credentials/RefreshAhead", "waited/op", 1), count, "0", atMost(0)},
+		{"AssumeRole per 1,000 concurrent requests (cold)", "Credentials/Concurrent1000", fig("Credentials/Concurrent1000", "sts-calls/1000req", 1), count, "1", atMost(1)},
+		{"STS calls of a warm request", "Credentials/Warm", fig("Credentials/Warm", "sts-calls/op", 1), count, "0", atMost(0)},
+		{"refresh ahead of expiry: STS calls", "Credentials/RefreshAhead", fig("Credentials/RefreshAhead", "sts-calls/op", 1), count, "1 (background)", atMost(1)},
+		{"  … requests that waited for it", "Credentials/RefreshAhead", fig("Credentials/RefreshAhead", "waited/op", 1), count, "0", atMost(0)},
 	}},
 	{"3. Per-request overhead of the skill over HTTPS, no AWS time (decode, signature with cached certificate, JWT with cached key, routing, speech, encode)", []row{
-		{"launch", fig("Overhead/Launch", "ns/op", 1e-6), ms, "< 0.5 ms", below(0.5)},
-		{"  … allocations", fig("Overhead/Launch", "allocs/op", 1), count, "≤ 250", atMost(250)},
-		{"list of 50 instances", fig("Overhead/List50", "ns/op", 1e-6), ms, "< 0.5 ms", below(0.5)},
-		{"  … allocations", fig("Overhead/List50", "allocs/op", 1), count, "≤ 1,000", atMost(1000)},
+		{"launch", "Overhead/Launch", fig("Overhead/Launch", "ns/op", 1e-6), ms, "< 0.5 ms", below(0.5)},
+		{"  … allocations", "Overhead/Launch", fig("Overhead/Launch", "allocs/op", 1), count, "≤ 250", atMost(250)},
+		{"list of 50 instances", "Overhead/List50", fig("Overhead/List50", "ns/op", 1e-6), ms, "< 0.5 ms", below(0.5)},
+		{"  … allocations", "Overhead/List50", fig("Overhead/List50", "allocs/op", 1), count, "≤ 1,000", atMost(1000)},
 	}},
-	{"4. Cold start — bootstrap built as make build does; run as a linux twin for this machine's CPU (same flags) under a stand-in Runtime API, AWS = emulator", []row{
-		{"skill: process start → first response (linked launch)", fig("ColdStart/skill", "ms-first-response", 1), ms, "< 50 ms", below(50)},
-		{"  … of which init (start → first /next)", fig("ColdStart/skill", "ms-init", 1), ms, "", nil},
-		{"oauth: process start → first response (sign-in page)", fig("ColdStart/oauth", "ms-first-response", 1), ms, "", nil},
-		{"mfa: process start → first response (elevation lookup)", fig("ColdStart/mfa", "ms-first-response", 1), ms, "", nil},
-		{"skill bootstrap size (linux/arm64)", fig("ColdStart/skill", "mb-arm64", 1), mb, "< 15 MB", below(15)},
-		{"oauth bootstrap size (linux/arm64)", fig("ColdStart/oauth", "mb-arm64", 1), mb, "< 15 MB", below(15)},
-		{"mfa bootstrap size (linux/arm64)", fig("ColdStart/mfa", "mb-arm64", 1), mb, "< 15 MB", below(15)},
+	{"4. Cold start — sizes of the linux/arm64 bootstraps make build makes; times of their linux/" + runtime.GOARCH +
+		" twins (same flags) under a stand-in Runtime API, AWS = emulator", []row{
+		{"skill: process start → first response (linked launch)", "ColdStart/skill", fig("ColdStart/skill", "ms-first-response", 1), ms, "< 50 ms", below(50)},
+		{"  … of which init (start → first /next)", "ColdStart/skill", fig("ColdStart/skill", "ms-init", 1), ms, "", nil},
+		{"oauth: process start → first response (sign-in page)", "ColdStart/oauth", fig("ColdStart/oauth", "ms-first-response", 1), ms, "", nil},
+		{"mfa: process start → first response (elevation lookup)", "ColdStart/mfa", fig("ColdStart/mfa", "ms-first-response", 1), ms, "", nil},
+		{"skill bootstrap size (linux/arm64)", "ColdStart/skill", fig("ColdStart/skill", "mb-arm64", 1), mb, "< 15 MB", below(15)},
+		{"oauth bootstrap size (linux/arm64)", "ColdStart/oauth", fig("ColdStart/oauth", "mb-arm64", 1), mb, "< 15 MB", below(15)},
+		{"mfa bootstrap size (linux/arm64)", "ColdStart/mfa", fig("ColdStart/mfa", "mb-arm64", 1), mb, "< 15 MB", below(15)},
 	}},
 	{"5. Token and MFA paths — AWS calls counted by a recording transport (in-process) or proxy (real binaries)", []row{
-		{"token endpoint, code exchange: own work (AWS time excluded)", fig("Token/Exchange", "own-ms/op", 1), ms, "", nil},
-		{"  … DynamoDB / KMS calls per exchange (local signer)", fig("Token/Exchange", "ddb-calls/op", 1), count, "", nil},
-		{"token endpoint, refresh: own work (AWS time excluded)", fig("Token/Refresh", "own-ms/op", 1), ms, "", nil},
-		{"  … DynamoDB calls per refresh", fig("Token/Refresh", "ddb-calls/op", 1), count, "", nil},
-		{"  … KMS calls per refresh (MAC keys cached)", fig("Token/Refresh", "kms-calls/op", 1), count, "0", atMost(0)},
-		{"JWT verification per request (key cached)", fig("Token/Verify", "ns/op", 1e-6), ms, "", nil},
-		{"  … allocations", fig("Token/Verify", "allocs/op", 1), count, "", nil},
-		{"  … KMS calls", fig("Token/Verify", "kms-calls/op", 1), count, "0", atMost(0)},
-		{"skill, first request of a process: table reads", fig("AWSCalls", "ddb-cold", 1), count, "", nil},
-		{"  … KMS calls (public key)", fig("AWSCalls", "kms-cold", 1), count, "1", atMost(1)},
-		{"skill, warm launch: table reads", fig("AWSCalls", "ddb-warm-launch", 1), count, "≤ 1", atMost(1)},
-		{"skill, warm list (linked, not elevated): table reads", fig("AWSCalls", "ddb-warm-list", 1), count, "≤ 1", atMost(1)},
-		{"  … KMS calls once the key is cached", fig("AWSCalls", "kms-warm", 1), count, "0", atMost(0)},
-		{"  … STS calls", fig("AWSCalls", "sts-warm-list", 1), count, "0", atMost(0)},
-		{"real skill binary, 2nd request: table reads / KMS", fig("ColdStart/skill", "ddb-2nd", 1), count, "≤ 1", atMost(1)},
-		{"  … KMS calls (launch and list)", func(r results) (float64, bool) {
+		{"token endpoint, code exchange: own work (AWS time excluded)", "Token/Exchange", fig("Token/Exchange", "own-ms/op", 1), ms, "", nil},
+		{"  … DynamoDB calls per exchange", "Token/Exchange", fig("Token/Exchange", "ddb-calls/op", 1), count, "", nil},
+		{"  … KMS calls per exchange (local signer, MAC keys cached)", "Token/Exchange", fig("Token/Exchange", "kms-calls/op", 1), count, "0", atMost(0)},
+		{"token endpoint, refresh: own work (AWS time excluded)", "Token/Refresh", fig("Token/Refresh", "own-ms/op", 1), ms, "", nil},
+		{"  … DynamoDB calls per refresh", "Token/Refresh", fig("Token/Refresh", "ddb-calls/op", 1), count, "", nil},
+		{"  … KMS calls per refresh (MAC keys cached)", "Token/Refresh", fig("Token/Refresh", "kms-calls/op", 1), count, "0", atMost(0)},
+		{"JWT verification per request (key cached)", "Token/Verify", fig("Token/Verify", "ns/op", 1e-6), ms, "", nil},
+		{"  … allocations", "Token/Verify", fig("Token/Verify", "allocs/op", 1), count, "", nil},
+		{"  … KMS calls", "Token/Verify", fig("Token/Verify", "kms-calls/op", 1), count, "0", atMost(0)},
+		{"skill, first request of a process: table reads", "AWSCalls", fig("AWSCalls", "ddb-cold", 1), count, "", nil},
+		{"  … KMS calls (public key)", "AWSCalls", fig("AWSCalls", "kms-cold", 1), count, "1", atMost(1)},
+		{"skill, warm launch: table reads", "AWSCalls", fig("AWSCalls", "ddb-warm-launch", 1), count, "≤ 1", atMost(1)},
+		{"skill, warm list (linked, not elevated): table reads", "AWSCalls", fig("AWSCalls", "ddb-warm-list", 1), count, "≤ 1", atMost(1)},
+		{"  … KMS calls once the key is cached", "AWSCalls", fig("AWSCalls", "kms-warm", 1), count, "0", atMost(0)},
+		{"  … STS calls", "AWSCalls", fig("AWSCalls", "sts-warm-list", 1), count, "0", atMost(0)},
+		{"real skill binary, warm launch: table reads", "ColdStart/skill", fig("ColdStart/skill", "ddb-2nd", 1), count, "≤ 1", atMost(1)},
+		{"  … warm list: table reads", "ColdStart/skill", fig("ColdStart/skill", "ddb-2nd-list", 1), count, "≤ 1", atMost(1)},
+		{"  … KMS calls (launch and list)", "ColdStart/skill", func(r results) (float64, bool) {
 			a, ok1 := r.get("ColdStart/skill", "kms-2nd")
 			b, ok2 := r.get("ColdStart/skill", "kms-2nd-list")
 			return a + b, ok1 && ok2
 		}, count, "0", atMost(0)},
-		{"real oauth binary, 2nd sign-in page: KMS calls", fig("ColdStart/oauth", "kms-2nd", 1), count, "0", atMost(0)},
-		{"real mfa binary, 2nd elevation lookup: table reads", fig("ColdStart/mfa", "ddb-2nd", 1), count, "≤ 1", atMost(1)},
-		{"  … KMS calls", fig("ColdStart/mfa", "kms-2nd", 1), count, "0", atMost(0)},
+		{"  … STS calls, warm list", "ColdStart/skill", fig("ColdStart/skill", "sts-2nd-list", 1), count, "0", atMost(0)},
+		{"real oauth binary, warm sign-in page: KMS calls", "ColdStart/oauth", fig("ColdStart/oauth", "kms-2nd", 1), count, "0", atMost(0)},
+		{"real mfa binary, warm elevation check: table reads", "ColdStart/mfa", fig("ColdStart/mfa", "ddb-2nd", 1), count, "≤ 1", atMost(1)},
+		{"  … KMS calls", "ColdStart/mfa", fig("ColdStart/mfa", "kms-2nd", 1), count, "0", atMost(0)},
 	}},
 }
 
 // render prints the table and reports whether a row's benchmark failed or (when
 // all were asked for) did not run.
 func render(w io.Writer, res results, all bool) (failed bool) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tfigure\ttarget\t")
+	type line struct{ label, figure, target, mark string }
+	var lines [][]line
+	widths := [3]int{len("measure"), len("figure"), len("target")}
 	for _, s := range sections {
-		fmt.Fprintf(tw, "%s\t\t\t\n", s.title)
+		var ls []line
 		for _, r := range s.rows {
+			l := line{label: r.label, figure: "—", target: r.target}
 			v, ok := r.value(res)
-			mark, shown := "", "—"
 			switch {
 			case !ok:
-				shown, mark = "n/a", "FAILED or not run"
+				l.figure, l.mark = "n/a", "not run"
+				if res.failedBench(r.src) {
+					l.mark = "FAILED (see above)"
+				}
 				failed = failed || all
 			case r.check == nil:
-				shown = r.format(v)
+				l.figure = r.format(v)
 			case r.check(v):
-				shown, mark = r.format(v), "ok"
+				l.figure, l.mark = r.format(v), "ok"
 			default:
-				shown, mark = r.format(v), "MISS"
+				l.figure, l.mark = r.format(v), "MISS"
 			}
-			target := r.target
-			if target == "" {
-				target = "—"
+			if l.target == "" {
+				l.target = "—"
 			}
-			fmt.Fprintf(tw, "   %s\t%s\t%s\t%s\n", r.label, shown, target, mark)
+			for i, c := range []string{l.label, l.figure, l.target} {
+				widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			}
+			ls = append(ls, l)
+		}
+		lines = append(lines, ls)
+	}
+	pad := func(s string, n int) string { return s + strings.Repeat(" ", n-utf8.RuneCountInString(s)) }
+	row := func(l line) string {
+		return strings.TrimRight("   "+pad(l.label, widths[0])+"  "+pad(l.figure, widths[1])+"  "+pad(l.target, widths[2])+"  "+l.mark, " ")
+	}
+	fmt.Fprintln(w, row(line{"measure", "figure", "target", ""}))
+	for i, s := range sections {
+		fmt.Fprintln(w, s.title)
+		for _, l := range lines[i] {
+			fmt.Fprintln(w, row(l))
 		}
 	}
-	_ = tw.Flush()
 	fmt.Fprintln(w, strings.TrimSpace(`
-Timings depend on the machine and its load; counts and sizes do not. Cold starts are
-measured on this machine's CPU architecture (the arm64 bootstrap cannot run here) with
-AWS in the local emulator, so the first response includes its round trips.`))
+Timings depend on the machine and its load; counts and sizes do not. Cold starts run
+on this machine's architecture (the arm64 bootstraps cannot run here) against the
+local emulator, so a first response includes its round trips (public key, table).`))
 	return failed
 }
