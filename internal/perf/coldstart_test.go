@@ -305,8 +305,9 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 }
 
-// countCalls runs the function for its event twice (and the skill then for two
-// lists) and reports the AWS calls of the second, warm, request: ddb-2nd and
+// countCalls starts the function and counts the AWS calls it makes before it asks
+// for an event (aws-calls-init), then hands it its event twice (and the skill then
+// two lists) and reports the AWS calls of the second, warm, request: ddb-2nd and
 // kms-2nd; for the skill also those of the second list (ddb-2nd-list, sts-2nd-list).
 func (fx *coldFixture) countCalls(b *testing.B, name, bin string, fn coldFunction) {
 	fx.proxy.rec.snapshot() // forget the timed runs' calls
@@ -320,8 +321,20 @@ func (fx *coldFixture) countCalls(b *testing.B, name, bin string, fn coldFunctio
 		}
 		evs, checks = append(evs, fx.list, fx.list), append(checks, listFn, listFn)
 	}
-	p := startFunction(b, bin, fn, evs...)
+	// No event until the process has asked for one: what it called until then is
+	// its init's I/O, which should be none (configuration comes from the environment).
+	p := startFunction(b, bin, fn)
 	defer p.stop()
+	for deadline := time.Now().Add(30 * time.Second); p.api.initDone().IsZero(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("no request for an event in 30 s\nstderr: %s", p.cmd.Stderr)
+		}
+	}
+	initCalls, _ := fx.proxy.rec.snapshot()
+	b.ReportMetric(float64(count(initCalls, "")), "aws-calls-init")
+	for _, ev := range evs {
+		p.api.events <- ev
+	}
 	var calls []map[string]int
 	for i, f := range checks {
 		p.await(b, f)

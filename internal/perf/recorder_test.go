@@ -76,11 +76,11 @@ func (r *recorder) snapshot() (map[string]int, time.Duration) {
 	return calls, wait
 }
 
-// count sums the calls of a service ("dynamodb", "kms", "sts").
+// count sums the calls of a service ("dynamodb", "kms", "sts"; "" for all).
 func count(calls map[string]int, service string) int {
 	n := 0
 	for op, c := range calls {
-		if strings.HasPrefix(op, service+":") {
+		if service == "" || strings.HasPrefix(op, service+":") {
 			n += c
 		}
 	}
