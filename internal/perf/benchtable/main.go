@@ -53,6 +53,7 @@ func main() {
 	}
 	res := parse(io.TeeReader(out, rawOut), os.Stderr)
 	runErr := cmd.Wait()
+	res.broken = runErr != nil
 
 	fmt.Printf("\neasytocloud performance (issue 10) — make bench, %s, took %s\n", start.UTC().Format("2006-01-02 15:04 MST"),
 		time.Since(start).Round(time.Second))
@@ -95,6 +96,7 @@ func machine() string {
 type results struct {
 	figures map[string]map[string]float64
 	failed  map[string]bool
+	broken  bool // go test failed (a benchmark, or the build)
 }
 
 var (

@@ -165,8 +165,11 @@ func render(w io.Writer, res results, all bool) (failed bool) {
 			switch {
 			case !ok:
 				l.figure, l.mark = "n/a", "not run"
-				if res.failedBench(r.src) {
+				switch {
+				case res.failedBench(r.src):
 					l.mark = "FAILED (see above)"
+				case res.broken:
+					l.mark = "not run: go test failed (see above)"
 				}
 				failed = failed || all
 			case r.check == nil:
