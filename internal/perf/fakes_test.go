@@ -37,6 +37,7 @@ var (
 type fakeSTS struct {
 	delay time.Duration
 	calls atomic.Int64
+	now   func() time.Time // the clock expiries are set by; nil means time.Now
 
 	mu   sync.Mutex
 	gate chan struct{}
@@ -54,6 +55,10 @@ func (f *fakeSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...
 			return nil, ctx.Err()
 		}
 	}
+	now := time.Now
+	if f.now != nil {
+		now = f.now
+	}
 	if f.delay > 0 {
 		select {
 		case <-time.After(f.delay):
@@ -65,7 +70,7 @@ func (f *fakeSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...
 		AccessKeyId:     aws.String(fmt.Sprintf("ASIAPERF%012d", n)),
 		SecretAccessKey: aws.String("perf-secret"),
 		SessionToken:    aws.String("perf-session-" + aws.ToString(in.RoleSessionName)),
-		Expiration:      aws.Time(time.Now().Add(time.Hour)),
+		Expiration:      aws.Time(now().Add(time.Hour)),
 	}}, nil
 }
 
