@@ -48,6 +48,9 @@ func BenchmarkCredentials(b *testing.B) {
 			}
 			close(start)
 			wg.Wait()
+			if n := m.sts.calls.Load(); n != 1 {
+				b.Errorf("1,000 concurrent requests made %d AssumeRole calls, want 1", n)
+			}
 			calls += m.sts.calls.Load()
 		}
 		b.ReportMetric(float64(calls)/float64(b.N), "sts-calls/1000req")
