@@ -63,7 +63,7 @@ func campaign(t *testing.T, e *env, api API, a account, d time.Duration, perRoun
 // lockout follows the MaxFailures-th failure within FailureWindow, and each further
 // failure while that many are within the window locks again, so an hour holds at
 // most MaxFailures failures plus one per lockout that ends in it. That is about ten
-// an hour, 250 a day: the limit slows guessing, it does not end it (see SECURITY.md).
+// an hour, until MaxConsecutiveFailures end the guessing for good (lockout_test.go).
 func lockoutBound(d time.Duration) int {
 	perWindow := MaxFailures + int(FailureWindow/Lockout)
 	return perWindow * int((d+FailureWindow-1)/FailureWindow)

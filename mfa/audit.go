@@ -8,13 +8,15 @@ import (
 )
 
 // Audit events: the value of the "audit" field of an audit line. The operator stack
-// alarms on audit = "lockout" (terraform/monitoring.tf).
+// alarms on audit = "lockout" (terraform/monitoring.tf), which covers the lockouts
+// that only an operator ends too (outcome "locked_out").
 const (
 	auditChallenge = "challenge"
 	auditSuccess   = "success"
 	auditFailure   = "failure"
 	auditLockout   = "lockout"
 	auditLock      = "lock"
+	auditUnlock    = "unlock"
 )
 
 // event is who an audit line is about.

@@ -24,9 +24,10 @@ const maxBodyBytes = 4 << 10
 // Errors are JSON {"error": code, "message": text, "tries_left", "retry_after"} with a
 // stable code per sentinel error: 400 for malformed input (unknown fields, a body over
 // 4 KiB, a code that is not six digits), 403 invalid_code, 404 not_elevated or
-// not_found, 409 no_challenge or no_phone, 429 locked or rate_limited with Retry-After,
-// 503 throttled. No answer ever holds a code. It does not authenticate callers: API
-// Gateway does, with IAM authorization, in front of it.
+// not_found, 409 no_challenge or no_phone, 423 locked_out (without Retry-After: only an
+// operator unlocks it), 429 locked or rate_limited with Retry-After, 503 throttled. No
+// answer ever holds a code. It does not authenticate callers: API Gateway does, with
+// IAM authorization, in front of it. Unlock is not served: it is an operator's action.
 func NewHandler(api API) http.Handler {
 	h := &handler{api: api}
 	mux := http.NewServeMux()

@@ -86,6 +86,7 @@ func TestHandlerMapsErrors(t *testing.T) {
 	}{
 		{"InvalidCode", &CodeError{TriesLeft: 3}, http.StatusForbidden, "invalid_code", ""},
 		{"Locked", &RetryError{Err: ErrLocked, RetryAfter: 14*time.Minute + 500*time.Millisecond}, http.StatusTooManyRequests, "locked", "841"},
+		{"LockedOut", ErrLockedOut, http.StatusLocked, "locked_out", ""},
 		{"RateLimited", &RetryError{Err: ErrRateLimited, RetryAfter: time.Minute}, http.StatusTooManyRequests, "rate_limited", "60"},
 		{"Throttled", ErrThrottled, http.StatusServiceUnavailable, "throttled", "1"},
 		{"Internal", errInternalForTest, http.StatusInternalServerError, "internal", ""},

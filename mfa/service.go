@@ -30,6 +30,11 @@ const (
 	MaxFailures   = 10
 	FailureWindow = time.Hour
 	Lockout       = 15 * time.Minute
+	// MaxConsecutiveFailures failed verifications of a user without a success in
+	// between, however far apart and across any number of lockouts, lock the user's
+	// verification until an operator unlocks it (Service.Unlock), as NIST SP 800-63B
+	// §5.2.2 asks. A success, or Unlock, starts the count again.
+	MaxConsecutiveFailures = 100
 )
 
 // KeyPurpose is the Keyring purpose of the MAC key that hashes SMS codes.
@@ -107,7 +112,8 @@ func (s *Service) lookup(ctx context.Context, who subject) (tenants.Tenant, tena
 // code (replacing any earlier one) and returns where it went and until when it is
 // valid; for a token tenant there is nothing to send and it returns Method MFAToken.
 // Errors: ErrNoPhone; *RetryError wrapping ErrRateLimited (MaxSends within SendWindow)
-// or ErrLocked; errors wrapping tenants.ErrNotFound for an unknown tenant or user.
+// or ErrLocked; ErrLockedOut; errors wrapping tenants.ErrNotFound for an unknown
+// tenant or user.
 func (s *Service) Challenge(ctx context.Context, tenantID, userID string) (Challenge, error) {
 	who := subject{tenantID, userID}
 	t, u, err := s.lookup(ctx, who)
@@ -126,7 +132,9 @@ func (s *Service) Challenge(ctx context.Context, tenantID, userID string) (Chall
 	}
 	now := s.now()
 	if err := s.checkLock(ctx, who, now); err != nil {
-		s.audit(ctx, auditChallenge, ev, "locked", 0)
+		if errors.Is(err, ErrLocked) {
+			s.audit(ctx, auditChallenge, ev, lockOutcome(err), 0)
+		}
 		return Challenge{}, err
 	}
 	if err := s.countSend(ctx, who, now); err != nil {

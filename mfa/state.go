@@ -174,13 +174,34 @@ func (st *store) deleteElevation(ctx context.Context, who subject) error {
 }
 
 // window is a sliding-window record (sent codes, failed attempts): the times of the
-// recent events in epoch seconds, oldest first, and for failures the end of a lockout.
+// recent events in epoch seconds, oldest first, and for failures the end of a lockout,
+// the failures since the last success and whether they locked verification for good.
 // It is updated with optimistic locking on version.
 type window struct {
 	Times       []int64 `dynamodbav:"times"`
 	LockedUntil int64   `dynamodbav:"locked_until"`
+	Consecutive int     `dynamodbav:"consecutive,omitempty"`
+	LockedOut   bool    `dynamodbav:"locked_out,omitempty"`
 	Version     int64   `dynamodbav:"version"`
-	ExpiresAt   int64   `dynamodbav:"expires_at"`
+	// ExpiresAt is when DynamoDB may delete the record; 0 (no attribute) never. A
+	// failure record that counts consecutive failures must outlive any pause in the
+	// guessing, so it has none: a success or an Unlock deletes it.
+	ExpiresAt int64 `dynamodbav:"expires_at,omitempty"`
+}
+
+// expireFailures sets the expiry of a failure record: never while it counts
+// consecutive failures or locks verification for good, otherwise when its last
+// failure leaves the window or its lockout ends, whichever is later.
+func (w *window) expireFailures(now int64) {
+	if w.Consecutive > 0 || w.LockedOut {
+		w.ExpiresAt = 0
+		return
+	}
+	last := now
+	if n := len(w.Times); n > 0 {
+		last = w.Times[n-1]
+	}
+	w.ExpiresAt = max(last+int64(FailureWindow/time.Second), w.LockedUntil)
 }
 
 // prune drops the times at or before since and keeps at most the newest keep.
@@ -249,11 +270,18 @@ func (st *store) updateWindow(ctx context.Context, who subject, sk string, chang
 	return window{}, fmt.Errorf("update %s: contended: %w", strings.ToLower(sk), ErrThrottled)
 }
 
-// deleteWindow removes who's window record sk.
-func (st *store) deleteWindow(ctx context.Context, who subject, sk string) error {
-	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(st.table), Key: who.key(sk)})
+// deleteWindow removes who's window record sk and returns what it held (a zero
+// window when there was none).
+func (st *store) deleteWindow(ctx context.Context, who subject, sk string) (window, error) {
+	out, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(st.table), Key: who.key(sk), ReturnValues: types.ReturnValueAllOld,
+	})
 	if err != nil {
-		return fmt.Errorf("delete %s: %w", strings.ToLower(sk), err)
+		return window{}, fmt.Errorf("delete %s: %w", strings.ToLower(sk), err)
 	}
-	return nil
+	var w window
+	if err := attributevalue.UnmarshalMap(out.Attributes, &w); err != nil {
+		return window{}, fmt.Errorf("decode %s: %w", strings.ToLower(sk), err)
+	}
+	return w, nil
 }

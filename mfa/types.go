@@ -22,8 +22,13 @@ var (
 	// it was used, or its tries are spent. Ask for a new one.
 	ErrNoChallenge = errors.New("there is no valid code; ask for a new one")
 	// ErrLocked means verification is locked after too many failures. The error is a
-	// *RetryError with the time left.
+	// *RetryError with the time left, or ErrLockedOut, which waiting does not end.
 	ErrLocked = errors.New("too many failed attempts")
+	// ErrLockedOut means verification is locked until an operator unlocks it
+	// (Service.Unlock), after MaxConsecutiveFailures failures without a success in
+	// between. errors.Is(err, ErrLocked) holds for it too. It is not a *RetryError:
+	// there is no time after which to try again.
+	ErrLockedOut = fmt.Errorf("%w; ask an administrator to unlock verification", ErrLocked)
 	// ErrRateLimited means too many codes were sent recently. The error is a
 	// *RetryError with the time until the next send is allowed.
 	ErrRateLimited = errors.New("too many codes sent")

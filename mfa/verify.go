@@ -23,8 +23,10 @@ var errWrongCode = errors.New("wrong code")
 // the tries left; ErrNoChallenge for SMS when no code is outstanding (it counts as a
 // failure too: it is a guess all the same); *RetryError
 // wrapping ErrLocked once MaxFailures failed within FailureWindow (the failure that
-// locks answers so too); ErrThrottled when AWS throttled the token check (not counted);
-// ErrInvalidID; errors wrapping tenants.ErrNotFound for an unknown tenant or user.
+// locks answers so too); ErrLockedOut once MaxConsecutiveFailures failed without a
+// success, until an operator unlocks (Unlock); ErrThrottled when AWS throttled the
+// token check (not counted); ErrInvalidID; errors wrapping tenants.ErrNotFound for an
+// unknown tenant or user.
 func (s *Service) Verify(ctx context.Context, tenantID, userID, code string) (Elevation, error) {
 	who := subject{tenantID, userID}
 	code, err := NormalizeCode(code)
@@ -35,11 +37,11 @@ func (s *Service) Verify(ctx context.Context, tenantID, userID, code string) (El
 		return Elevation{}, ErrInvalidID
 	}
 	now := s.now()
-	// A lock this process set ends only with time, so a flood of guesses at a locked
-	// user is refused here without a round trip.
+	// A lock this process set or saw a moment ago refuses a flood of guesses at a
+	// locked user here, without a round trip.
 	if l, ok := s.locks.get(who, now); ok {
-		s.audit(ctx, auditFailure, event{who: who, method: l.method}, "locked", 0)
-		return Elevation{}, &RetryError{Err: ErrLocked, RetryAfter: until(now, l.until)}
+		s.audit(ctx, auditFailure, event{who: who, method: l.method}, l.outcome(), 0)
+		return Elevation{}, l.err(now)
 	}
 	t, _, err := s.lookup(ctx, who)
 	if err != nil {
@@ -49,7 +51,8 @@ func (s *Service) Verify(ctx context.Context, tenantID, userID, code string) (El
 	att, err := s.reserve(ctx, who, now)
 	if err != nil {
 		if errors.Is(err, ErrLocked) {
-			s.audit(ctx, auditFailure, ev, "locked", 0)
+			s.locks.put(who, lockOf(err, now, ev.method), now)
+			s.audit(ctx, auditFailure, ev, lockOutcome(err), 0)
 		}
 		return Elevation{}, err
 	}
@@ -72,7 +75,7 @@ func (s *Service) Verify(ctx context.Context, tenantID, userID, code string) (El
 		// Not the user's failure (AWS throttled or broke): the try does not count.
 		s.release(ctx, who, att)
 		if errors.Is(err, ErrThrottled) {
-			s.audit(ctx, auditFailure, ev, "throttled", MaxFailures-att.failures+1)
+			s.audit(ctx, auditFailure, ev, "throttled", att.triesLeft()+1)
 		}
 		return Elevation{}, err
 	}
@@ -85,23 +88,29 @@ func (s *Service) elevate(ctx context.Context, ev event, t tenants.Tenant, att a
 		s.release(ctx, ev.who, att)
 		return Elevation{}, err
 	}
-	// Failures are limited while consecutive: a success starts the count again.
-	if err := s.st.deleteWindow(ctx, ev.who, skFailures); err != nil {
+	// Failures are limited while consecutive: a success starts the counts again.
+	if _, err := s.st.deleteWindow(ctx, ev.who, skFailures); err != nil {
 		s.logger().ErrorContext(ctx, "mfa: reset failures", "tenant", ev.who.tenantID, "user", ev.who.userID, "error", err)
 	}
 	s.audit(ctx, auditSuccess, ev, "elevated", MaxFailures, "until", until.Format(time.RFC3339))
 	return Elevation{Until: until}, nil
 }
 
-// fail reports a counted failure: a lockout when this failure locked the user,
-// ErrNoChallenge, or a *CodeError with the tries left.
+// fail reports a counted failure: a lockout when this failure locked the user (for
+// good when it was the MaxConsecutiveFailures-th), ErrNoChallenge, or a *CodeError
+// with the tries left.
 func (s *Service) fail(ctx context.Context, ev event, att attempt, err error, smsLeft int) error {
+	if att.locksOut {
+		s.locks.put(ev.who, lockEntry{out: true, method: ev.method}, time.Unix(att.at, 0))
+		s.audit(ctx, auditLockout, ev, outcomeLockedOut, 0, "consecutive_failures", att.consecutive)
+		return ErrLockedOut
+	}
 	if att.locks {
 		s.locks.put(ev.who, lockEntry{until: att.lockedUntil, method: ev.method}, time.Unix(att.at, 0))
-		s.audit(ctx, auditLockout, ev, "locked", 0, "locked_seconds", int(Lockout/time.Second))
+		s.audit(ctx, auditLockout, ev, outcomeLocked, 0, "locked_seconds", int(Lockout/time.Second))
 		return &RetryError{Err: ErrLocked, RetryAfter: Lockout}
 	}
-	left := MaxFailures - att.failures
+	left := att.triesLeft()
 	if errors.Is(err, ErrNoChallenge) {
 		s.audit(ctx, auditFailure, ev, "no_challenge", left)
 		return ErrNoChallenge
@@ -143,29 +152,44 @@ func (s *Service) checkSMS(ctx context.Context, who subject, code string, now ti
 type attempt struct {
 	at          int64 // epoch second it was recorded at
 	failures    int   // failures in the window, this one included
+	consecutive int   // failures since the last success or unlock, this one included
 	locks       bool  // this attempt locked verification (it was the MaxFailures-th)
 	lockedUntil int64
+	locksOut    bool // this attempt locked verification for good (the MaxConsecutiveFailures-th)
+}
+
+// triesLeft is how many more failures the user has before the next lockout.
+func (a attempt) triesLeft() int {
+	return max(0, min(MaxFailures-a.failures, MaxConsecutiveFailures-a.consecutive))
 }
 
 // reserve records an attempt for who before the code is checked, so that concurrent
-// guesses cannot all slip in before the lockout: the one that reaches MaxFailures
-// sets the lock at once, and any other is refused while it is checked. It returns a
-// *RetryError wrapping ErrLocked while the user is locked.
+// guesses cannot all slip in before the lockout: the one that reaches MaxFailures (or
+// MaxConsecutiveFailures) sets the lock at once, and any other is refused while it is
+// checked. It returns ErrLockedOut, or a *RetryError wrapping ErrLocked, while the
+// user is locked.
 func (s *Service) reserve(ctx context.Context, who subject, now time.Time) (attempt, error) {
 	sec := now.Unix()
 	var a attempt
 	_, err := s.st.updateWindow(ctx, who, skFailures, func(w *window) error {
+		if w.LockedOut {
+			return ErrLockedOut
+		}
 		if sec < w.LockedUntil {
 			return &RetryError{Err: ErrLocked, RetryAfter: until(now, w.LockedUntil)}
 		}
 		w.prune(sec-int64(FailureWindow/time.Second), MaxFailures-1)
 		w.Times = append(w.Times, sec)
-		a = attempt{at: sec, failures: len(w.Times)}
+		w.Consecutive++
+		a = attempt{at: sec, failures: len(w.Times), consecutive: w.Consecutive}
 		if len(w.Times) >= MaxFailures {
 			w.LockedUntil = sec + int64(Lockout/time.Second)
 			a.locks, a.lockedUntil = true, w.LockedUntil
 		}
-		w.ExpiresAt = max(sec+int64(FailureWindow/time.Second), w.LockedUntil)
+		if w.Consecutive >= MaxConsecutiveFailures {
+			w.LockedOut, a.locksOut = true, true
+		}
+		w.expireFailures(sec)
 		return nil
 	})
 	return a, err
@@ -186,6 +210,13 @@ func (s *Service) release(ctx context.Context, who subject, a attempt) {
 		if a.locks && w.LockedUntil == a.lockedUntil {
 			w.LockedUntil = 0
 		}
+		if w.Consecutive > 0 {
+			w.Consecutive--
+		}
+		if a.locksOut && w.Consecutive < MaxConsecutiveFailures {
+			w.LockedOut = false
+		}
+		w.expireFailures(a.at)
 		return nil
 	})
 	if err != nil {
@@ -193,14 +224,18 @@ func (s *Service) release(ctx context.Context, who subject, a attempt) {
 	}
 }
 
-// checkLock returns a *RetryError wrapping ErrLocked while who is locked.
+// checkLock returns ErrLockedOut, or a *RetryError wrapping ErrLocked, while who is
+// locked.
 func (s *Service) checkLock(ctx context.Context, who subject, now time.Time) error {
 	if l, ok := s.locks.get(who, now); ok {
-		return &RetryError{Err: ErrLocked, RetryAfter: until(now, l.until)}
+		return l.err(now)
 	}
 	w, err := s.st.readWindow(ctx, who, skFailures)
 	if err != nil {
 		return err
+	}
+	if w.LockedOut {
+		return ErrLockedOut
 	}
 	if now.Unix() < w.LockedUntil {
 		return &RetryError{Err: ErrLocked, RetryAfter: until(now, w.LockedUntil)}
@@ -208,18 +243,66 @@ func (s *Service) checkLock(ctx context.Context, who subject, now time.Time) err
 	return nil
 }
 
-// lockCache remembers the lockouts this process set. Nothing but time ends a lockout
-// (no code is checked while it lasts), so a remembered one is never stale. Locks seen
-// in the table are not remembered: another request may still be checking the code
-// that set them, and a success would lift them.
+// Audit outcomes of a refusal or a lockout.
+const (
+	outcomeLocked    = "locked"     // for Lockout
+	outcomeLockedOut = "locked_out" // until an operator unlocks
+)
+
+// lockOutcome is the audit outcome of an error wrapping ErrLocked.
+func lockOutcome(err error) string {
+	if errors.Is(err, ErrLockedOut) {
+		return outcomeLockedOut
+	}
+	return outcomeLocked
+}
+
+// lockCache remembers the locks this process set or found in the table, for
+// lockCacheTTL at most, so that a flood of guesses at a locked user costs a round
+// trip a minute. No code is checked while a lock lasts, so only time or an operator's
+// Unlock ends it; an Unlock in another process (the operator's CLI) reaches this one
+// when the entry runs out. (A lock found in the table may also end a moment later when
+// the request that set it, still checking its code, succeeds: the user is in then,
+// and the entry only delays another verification.)
 type lockCache struct {
 	mu sync.Mutex
 	m  map[subject]lockEntry
 }
 
+// lockCacheTTL bounds how long a cached lock outlives an Unlock made elsewhere.
+const lockCacheTTL = time.Minute
+
 type lockEntry struct {
-	until  int64 // epoch second the lock ends
+	until  int64 // epoch second the lock ends (unused when out)
+	out    bool  // locked until an operator unlocks
 	method tenants.MFAKind
+	forget int64 // epoch second the cache forgets the entry (set by put)
+}
+
+// lockOf is the lock that err (ErrLockedOut or a *RetryError wrapping ErrLocked,
+// answered at now) reports.
+func lockOf(err error, now time.Time, method tenants.MFAKind) lockEntry {
+	var re *RetryError
+	if errors.As(err, &re) {
+		// until rounded the time left up to whole seconds from now: this is its end.
+		return lockEntry{until: now.Unix() + int64(re.RetryAfter/time.Second), method: method}
+	}
+	return lockEntry{out: true, method: method}
+}
+
+// err is the error of the lock at now.
+func (l lockEntry) err(now time.Time) error {
+	if l.out {
+		return ErrLockedOut
+	}
+	return &RetryError{Err: ErrLocked, RetryAfter: until(now, l.until)}
+}
+
+func (l lockEntry) outcome() string {
+	if l.out {
+		return outcomeLockedOut
+	}
+	return outcomeLocked
 }
 
 // maxCachedLocks bounds the cache's memory; past it, new locks are only in the table.
@@ -229,12 +312,14 @@ func (c *lockCache) get(who subject, now time.Time) (lockEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	l, ok := c.m[who]
-	if ok && now.Unix() >= l.until {
+	if ok && l.stale(now.Unix()) {
 		delete(c.m, who)
 		ok = false
 	}
 	return l, ok
 }
+
+func (l lockEntry) stale(now int64) bool { return now >= l.forget || !l.out && now >= l.until }
 
 func (c *lockCache) put(who subject, l lockEntry, now time.Time) {
 	c.mu.Lock()
@@ -242,9 +327,10 @@ func (c *lockCache) put(who subject, l lockEntry, now time.Time) {
 	if c.m == nil {
 		c.m = map[subject]lockEntry{}
 	}
+	l.forget = now.Add(lockCacheTTL).Unix()
 	if len(c.m) >= maxCachedLocks {
 		for k, v := range c.m {
-			if v.until <= now.Unix() {
+			if v.stale(now.Unix()) {
 				delete(c.m, k)
 			}
 		}
@@ -253,4 +339,11 @@ func (c *lockCache) put(who subject, l lockEntry, now time.Time) {
 		}
 	}
 	c.m[who] = l
+}
+
+// delete forgets who's lock (after an Unlock).
+func (c *lockCache) delete(who subject) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, who)
 }

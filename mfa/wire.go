@@ -52,6 +52,9 @@ var wireErrors = []struct {
 	{"invalid_code", http.StatusForbidden, ErrInvalidCode},
 	{"no_challenge", http.StatusConflict, ErrNoChallenge},
 	{"no_phone", http.StatusConflict, ErrNoPhone},
+	// Before "locked", which it wraps. 423, not 429: no wait ends it, so there is no
+	// Retry-After, and clients that retry a 429 by themselves must not.
+	{"locked_out", http.StatusLocked, ErrLockedOut},
 	{"locked", http.StatusTooManyRequests, ErrLocked},
 	{"rate_limited", http.StatusTooManyRequests, ErrRateLimited},
 	{"throttled", http.StatusServiceUnavailable, ErrThrottled},

@@ -61,6 +61,8 @@ func (t *turn) mfaFailed(ctx context.Context, op string, err error) reply {
 		retryErr *mfa.RetryError
 	)
 	switch {
+	case errors.Is(err, mfa.ErrLockedOut): // before ErrLocked, which it is too; no wait ends it
+		return t.answer(msg.lockedOut)
 	case errors.As(err, &codeErr):
 		return ask(msg.invalidCode(codeErr.TriesLeft), msg.authHow)
 	case errors.As(err, &retryErr) && errors.Is(err, mfa.ErrRateLimited):

@@ -74,6 +74,7 @@ type catalog struct {
 	accessGranted   ssml
 	invalidCode     func(triesLeft int) ssml
 	tooManyAttempts func(wait time.Duration) ssml
+	lockedOut       ssml // until an administrator unlocks (mfa.ErrLockedOut)
 	tooManyCodes    func(wait time.Duration) ssml
 	usesToken       ssml
 	codeSent        ssml

@@ -146,6 +146,7 @@ var german = catalog{
 	tooManyAttempts: func(d time.Duration) ssml {
 		return sayf("Zu viele Versuche; versuche es in %s wieder.", deMinutes(d))
 	},
+	lockedOut: sayf("Zu viele Fehlversuche; bitte deinen Administrator, dein Konto zu entsperren."),
 	tooManyCodes: func(d time.Duration) ssml {
 		return sayf("Ich habe zu viele Codes gesendet; versuche es in %s wieder.", deMinutes(d))
 	},

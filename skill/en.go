@@ -130,6 +130,7 @@ var english = catalog{
 	tooManyAttempts: func(d time.Duration) ssml {
 		return sayf("Too many attempts; try again in %s.", enMinutes(d))
 	},
+	lockedOut: sayf("Too many failed attempts; ask your administrator to unlock your account."),
 	tooManyCodes: func(d time.Duration) ssml {
 		return sayf("I've sent too many codes; try again in %s.", enMinutes(d))
 	},

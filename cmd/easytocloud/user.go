@@ -6,13 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -20,7 +24,7 @@ import (
 func init() {
 	register(command{
 		name:    "user",
-		summary: "users of a tenant: add, list, show, set-phone, set-password, delete",
+		summary: "users of a tenant: add, list, show, set-phone, set-password, delete, unlock-mfa",
 		run: func(ctx context.Context, env *cliEnv, args []string) error {
 			return dispatch(ctx, env, "user", userCommands, args)
 		},
@@ -34,6 +38,7 @@ var userCommands = map[string]subcommand{
 	"set-phone":    {"EMAIL | --tenant ID USER_ID  PHONE (+E164, or none)", runUserSetPhone},
 	"set-password": {"EMAIL | --tenant ID USER_ID  [--password-stdin]", runUserSetPassword},
 	"delete":       {"EMAIL | --tenant ID USER_ID", runUserDelete},
+	"unlock-mfa":   {"--tenant ID --user ID", runUserUnlockMFA},
 }
 
 // readPassword reads a new password: from stdin with --password-stdin, otherwise
@@ -228,6 +233,52 @@ func runUserDelete(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "Deleted user %s (%s) of tenant %s and revoked their account links.\n", u.ID, u.Email, u.TenantID)
 	return nil
+}
+
+// runUserUnlockMFA lifts the locks on a user's second factor (mfa.Service.Unlock):
+// the lockout after mfa.MaxConsecutiveFailures failures, which nothing else ends, and
+// a current 15-minute one. The HTTP API the skill calls cannot do this; only an
+// operator, with access to the table, can.
+func runUserUnlockMFA(ctx context.Context, env *cliEnv, args []string) error {
+	const usage = "usage: easytocloud user unlock-mfa --tenant ID --user ID"
+	fs := flag.NewFlagSet("user unlock-mfa", flag.ContinueOnError)
+	tenantID := fs.String("tenant", "", "the user's tenant ID")
+	userID := fs.String("user", "", "the user's ID (see: easytocloud user list --tenant ID)")
+	pos, err := parseFlags(env, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *tenantID == "" || *userID == "" {
+		return usagef(usage)
+	}
+	svc, err := openMFA(ctx, env)
+	if err != nil {
+		return err
+	}
+	switch err := svc.Unlock(ctx, *tenantID, *userID); {
+	case errors.Is(err, mfa.ErrInvalidID):
+		return usagef("%v; %s", err, usage)
+	case err != nil:
+		return notFoundHint(err, "user list --tenant ID")
+	}
+	fmt.Fprintf(env.stdout, "Unlocked the second factor of user %s of tenant %s: their failed attempts are forgotten, and their codes are checked again (within a minute on every running instance).\n", *userID, *tenantID)
+	return nil
+}
+
+// openMFA returns the second factor's Service on $EASYTOCLOUD_TABLE, wired as
+// cmd/mfa wires it. Its audit lines go nowhere: they belong in the mfa function's log
+// group, which the operator's machine does not write to. The line the command prints
+// says what was done; CloudTrail (DynamoDB data events, where enabled) says who.
+func openMFA(ctx context.Context, env *cliEnv) (*mfa.Service, error) {
+	store, cfg, err := openStore(ctx, env, false)
+	if err != nil {
+		return nil, err
+	}
+	table, key := env.getenv(envTable), env.getenv(envSecretsKey)
+	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
+	svc := mfa.NewService(store, tenants.NewKeyring(db, keys, table, key), db, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg), table)
+	svc.Log = slog.New(slog.DiscardHandler)
+	return svc, nil
 }
 
 // revokeTokens revokes every OAuth refresh token and pending code of users, as
