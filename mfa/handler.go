@@ -28,6 +28,10 @@ const maxBodyBytes = 4 << 10
 // operator unlocks it), 429 locked or rate_limited with Retry-After, 503 throttled. No
 // answer ever holds a code. It does not authenticate callers: API Gateway does, with
 // IAM authorization, in front of it. Unlock is not served: it is an operator's action.
+//
+// An error it does not know (a 500) is logged with its detail through api's logger
+// when api is a *Service (its Log, read at each request), and slog.Default()
+// otherwise.
 func NewHandler(api API) http.Handler {
 	h := &handler{api: api}
 	mux := http.NewServeMux()
@@ -39,6 +43,14 @@ func NewHandler(api API) http.Handler {
 }
 
 type handler struct{ api API }
+
+// logger is the Service's logger (see NewHandler).
+func (h *handler) logger() *slog.Logger {
+	if l, ok := h.api.(interface{ logger() *slog.Logger }); ok {
+		return l.logger()
+	}
+	return slog.Default()
+}
 
 // challengeRequest is the body of POST /mfa/v1/challenges.
 type challengeRequest struct {
@@ -59,7 +71,7 @@ func (h *handler) challenge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := h.api.Challenge(r.Context(), in.Tenant, in.User)
-	reply(w, r, c, err)
+	h.reply(w, r, c, err)
 }
 
 func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
@@ -68,17 +80,17 @@ func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e, err := h.api.Verify(r.Context(), in.Tenant, in.User, in.Code)
-	reply(w, r, e, err)
+	h.reply(w, r, e, err)
 }
 
 func (h *handler) elevation(w http.ResponseWriter, r *http.Request) {
 	e, err := h.api.Elevation(r.Context(), r.PathValue("tenant"), r.PathValue("user"))
-	reply(w, r, e, err)
+	h.reply(w, r, e, err)
 }
 
 func (h *handler) lock(w http.ResponseWriter, r *http.Request) {
 	if err := h.api.Lock(r.Context(), r.PathValue("tenant"), r.PathValue("user")); err != nil {
-		reply(w, r, nil, err)
+		h.reply(w, r, nil, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -146,14 +158,14 @@ func badRequest(w http.ResponseWriter, msg string) {
 }
 
 // reply writes v as JSON, or err as its error answer.
-func reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+func (h *handler) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
 	if err == nil {
 		writeJSON(w, http.StatusOK, v)
 		return
 	}
 	status, body, known := toWire(err)
 	if !known {
-		slog.ErrorContext(r.Context(), "mfa: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		h.logger().ErrorContext(r.Context(), "mfa: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	if body.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(body.RetryAfter))

@@ -3,18 +3,34 @@ package mfa
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// fakeAPI is an API whose methods tests set; unset ones fail the test.
+// fakeAPI is an API whose methods tests set; unset ones fail the test. Like the
+// Service, it gives the Handler its logger (Log, or one that drops every line).
 type fakeAPI struct {
 	t           *testing.T
 	ChallengeFn func(tenantID, userID string) (Challenge, error)
 	VerifyFn    func(tenantID, userID, code string) (Elevation, error)
+	Log         *slog.Logger
+}
+
+func (f *fakeAPI) logger() *slog.Logger {
+	if f.Log != nil {
+		return f.Log
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 func (f *fakeAPI) Challenge(_ context.Context, tenantID, userID string) (Challenge, error) {
@@ -93,7 +109,9 @@ func TestHandlerMapsErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := NewHandler(&fakeAPI{t: t, VerifyFn: func(string, string, string) (Elevation, error) { return Elevation{}, tc.err }})
+			logs := &syncBuffer{}
+			h := NewHandler(&fakeAPI{t: t, VerifyFn: func(string, string, string) (Elevation, error) { return Elevation{}, tc.err },
+				Log: slog.New(slog.NewJSONHandler(logs, nil))})
 			req := httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(`{"tenant":"t-1","user":"u-1","code":"514309"}`))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -105,7 +123,44 @@ func TestHandlerMapsErrors(t *testing.T) {
 			if strings.Contains(rec.Body.String(), "514309") || strings.Contains(rec.Body.String(), "secret detail") {
 				t.Errorf("the answer repeats the code or internal detail: %s", rec.Body)
 			}
+			// Only an error the API does not know is logged, with its detail.
+			lines := logs.Lines()
+			if tc.code != codeInternal && len(lines) != 0 {
+				t.Errorf("a known error was logged: %q", lines)
+			}
+			if tc.code == codeInternal && (len(lines) != 1 || !strings.Contains(lines[0], `"msg":"mfa: request failed"`) ||
+				!strings.Contains(lines[0], "secret detail") || strings.Contains(lines[0], "514309")) {
+				t.Errorf("internal error logged as %q; want one line with its detail and without the code", lines)
+			}
 		})
+	}
+}
+
+// TestHandlerLogsThroughTheServicesLogger: a Service whose table is missing fails
+// every verification; the Handler logs the failure through the Service's Log, set
+// after NewHandler, as cmd/mfa and easytocloud serve set it.
+func TestHandlerLogsThroughTheServicesLogger(t *testing.T) {
+	e := newEnv(t)
+	table, keyID := sharedTable(t)
+	cfg := awstest.Config(t)
+	db := dynamodb.NewFromConfig(cfg)
+	svc := NewService(e.store, tenants.NewKeyring(db, kms.NewFromConfig(cfg), table, keyID), db, e.sns, e.sts.factory, "no-such-table")
+	h := NewHandler(svc)
+	svc.Log, svc.Now = e.svc.Log, e.clock.Now
+	rec := httptest.NewRecorder()
+	body := `{"tenant":"` + e.token.tenant.ID + `","user":"` + e.token.user.ID + `","code":"123456"}`
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(body)))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500: %s", rec.Code, rec.Body)
+	}
+	var logged []string
+	for _, line := range e.logs.Lines() {
+		if strings.Contains(line, `"msg":"mfa: request failed"`) {
+			logged = append(logged, line)
+		}
+	}
+	if len(logged) != 1 || !strings.Contains(logged[0], "ResourceNotFoundException") || !strings.Contains(logged[0], `"path":"/mfa/v1/verifications"`) {
+		t.Errorf("lines of the failure in the Service's log: %q; want one with the missing table and the path", logged)
 	}
 }
 
