@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/faults"
@@ -72,4 +73,65 @@ func TestVerifyUnderFaults(t *testing.T) {
 		t.Error("no fault was injected")
 	}
 	t.Logf("faults injected: %v", ft.InjectedByService())
+}
+
+// TestFailedSendsDoNotCount: challenges whose SMS does not go out, because SNS fails
+// (5xx through the SDK's retries, throttling) or because storing the code fails
+// first, do not use up the user's MaxSends: afterwards MaxSends codes still go out
+// within the window, and only the next one is refused.
+func TestFailedSendsDoNotCount(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rule faults.Rule
+	}{
+		{"SNS5xx", faults.Rule{Service: "sns", Action: "Publish", Kind: faults.ServerError}},
+		{"SNSThrottles", faults.Rule{Service: "sns", Action: "Publish", Kind: faults.Throttle}},
+		{"SNSTimesOut", faults.Rule{Service: "sns", Action: "Publish", Kind: faults.Timeout}},
+		// The send window's write passes; the challenge's fails (every SDK attempt).
+		{"CodeNotStored", faults.Rule{Service: "dynamodb", Action: "PutItem", Kind: faults.ServerError, Skip: 1, Times: 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			ft := faults.New(nil)
+			cfg := awstest.Config(t)
+			cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
+			cfg.Retryer = func() aws.Retryer {
+				return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
+			}
+			table, keyID := sharedTable(t)
+			db := dynamodb.NewFromConfig(cfg)
+			svc := NewService(e.store, tenants.NewKeyring(db, kms.NewFromConfig(cfg), table, keyID), db, sns.NewFromConfig(cfg), e.sts.factory, table)
+			svc.Now, svc.Log = e.clock.Now, e.svc.Log
+			ctx := context.Background()
+			a := e.sms
+
+			failed := 0
+			for range MaxSends + 1 {
+				ft.Add(tc.rule)
+				_, err := svc.Challenge(ctx, a.tenant.ID, a.user.ID)
+				ft.Clear()
+				if err == nil || errors.Is(err, ErrRateLimited) {
+					t.Fatalf("challenge %d with %v: %v, want a failure to send", failed+1, tc.rule.Kind, err)
+				}
+				failed++
+				e.clock.Advance(time.Second)
+			}
+			if n := len(awstest.SMSTo(t, a.user.Phone)); n != 0 {
+				t.Fatalf("%d SMS went out through the faults", n)
+			}
+			for i := range MaxSends {
+				mustChallenge(t, svc, a)
+				if _, n := e.lastCode(t, a); n != i+1 {
+					t.Errorf("%d SMS after %d good challenges", n, i+1)
+				}
+			}
+			_, err := svc.Challenge(ctx, a.tenant.ID, a.user.ID)
+			var re *RetryError
+			if !errors.As(err, &re) || !errors.Is(err, ErrRateLimited) {
+				t.Errorf("challenge %d: %v, want ErrRateLimited", MaxSends+1, err)
+			}
+			t.Logf("%d failed sends, then %d codes sent; faults injected: %v", failed, MaxSends, ft.InjectedByService())
+		})
+	}
 }

@@ -143,6 +143,15 @@ func (s *Service) Challenge(ctx context.Context, tenantID, userID string) (Chall
 		}
 		return Challenge{}, err
 	}
+	// The send is counted before the code is made, so that concurrent challenges
+	// cannot all slip past MaxSends; a challenge that ends before SNS accepted its
+	// message gives its place back.
+	sent := false
+	defer func() {
+		if !sent {
+			s.releaseSend(ctx, who, now)
+		}
+	}()
 	key, err := s.keys.Key(ctx, KeyPurpose)
 	if err != nil {
 		return Challenge{}, fmt.Errorf("mac key: %w", err)
@@ -176,6 +185,7 @@ func (s *Service) Challenge(ctx context.Context, tenantID, userID string) (Chall
 		s.audit(ctx, auditChallenge, ev, "send_failed", -1, "sns_error", reason)
 		return Challenge{}, fmt.Errorf("send SMS: SNS refused the message (%s)", reason)
 	}
+	sent = true
 	s.audit(ctx, auditChallenge, ev, "sent", CodeTries)
 	return Challenge{Method: tenants.MFASMS, Sent: true, PhoneHint: ev.phone, ExpiresAt: expires}, nil
 }
@@ -194,6 +204,29 @@ func (s *Service) countSend(ctx context.Context, who subject, now time.Time) err
 		return nil
 	})
 	return err
+}
+
+// releaseSend takes back a send that countSend recorded at now and that did not go
+// out (SNS failed, or an error came first), so that AWS's failures do not use up the
+// user's MaxSends. When SNS's answer was lost after it accepted the message, the
+// user may get one text more than MaxSends in the window; a fault is rarer than a
+// user who could not get a code. It runs even when ctx was cancelled.
+func (s *Service) releaseSend(ctx context.Context, who subject, now time.Time) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	sec := now.Unix()
+	_, err := s.st.updateWindow(ctx, who, skSends, func(w *window) error {
+		for i := len(w.Times) - 1; i >= 0; i-- {
+			if w.Times[i] == sec {
+				w.Times = append(w.Times[:i], w.Times[i+1:]...)
+				return nil
+			}
+		}
+		return errNoItem // already gone (the window moved on): nothing to write
+	})
+	if err != nil && !errors.Is(err, errNoItem) {
+		s.logger().ErrorContext(ctx, "mfa: release send", "tenant", who.tenantID, "user", who.userID, "error", err)
+	}
 }
 
 // Elevation returns until when the user is elevated, or ErrNotElevated.
