@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -52,9 +52,11 @@ func TestSettingsNameTheMissingVariable(t *testing.T) {
 // (reads, a start and a confirmed stop behind an SMS code, lock, SkillDisabled)
 // against the emulator and a real mfa API, and compares the actions its requests
 // name with iamActions (the function's role) and skill.TenantIAMActions (the
-// tenant's role).
+// tenant's role). The skill's and the mfa API's logs must hold none of the secrets
+// the requests carried (internal/leakcheck).
 func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	ctx := context.Background()
+	logs := leakcheck.New(t)
 	base := awstest.Config(t)
 	table, secretsKey, signingKey := awstest.Table(t), awstest.SecretsKey(t), awstest.SigningKey(t)
 	db, keys := dynamodb.NewFromConfig(base), kms.NewFromConfig(base)
@@ -70,8 +72,10 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const phone = "+15550199077"
-	u, err := admin.CreateUser(ctx, tenants.User{TenantID: tn.ID, Email: "iam@example.com", Phone: phone}, "correct horse battery")
+	const phone, password = "+15550199077", "correct horse battery"
+	logs.Phone(phone)
+	logs.Secret("password", password)
+	u, err := admin.CreateUser(ctx, tenants.User{TenantID: tn.ID, Email: "iam@example.com", Phone: phone}, password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +86,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	logs.Secret("access token", token)
 	// A refresh token of the user, as oauth stores it (key layout of contracts.md),
 	// for SkillDisabled to revoke.
 	refresh := map[string]dbtypes.AttributeValue{
@@ -96,7 +101,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	// The mfa API, served from the real handler and service (its own calls are not
 	// the skill's and are not recorded).
 	svc := mfa.NewService(admin, tenants.NewKeyring(db, keys, table, secretsKey), db, sns.NewFromConfig(base), mfa.NewSTSFactory(base), table)
-	svc.Log = slog.New(slog.DiscardHandler)
+	svc.Log = logs.Logger()
 	api := httptest.NewServer(mfa.NewHandler(svc))
 	t.Cleanup(api.Close)
 
@@ -104,7 +109,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	cfg := base.Copy()
 	cfg.HTTPClient = rec.Client()
 	h := newHandler(cfg, settings{table, skillID, issuer, signingKey, api.URL}, rec.Client())
-	h.Log = slog.New(slog.DiscardHandler)
+	h.Log = logs.Logger()
 	h.Progress = nil // the Alexa API is not AWS
 
 	session := map[string]any{}
@@ -161,10 +166,16 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 				t.Fatal("no SMS was sent")
 			}
 			s.slots["code"] = regexp.MustCompile(`\d{6}`).FindString(msgs[len(msgs)-1].Text)
+			logs.Secret("otp", s.slots["code"])
 		}
-		if got := say(s.intent, s.slots, s.status); !strings.Contains(strings.ReplaceAll(got, "&apos;", "'"), s.want) {
+		got := say(s.intent, s.slots, s.status)
+		if !strings.Contains(strings.ReplaceAll(got, "&apos;", "'"), s.want) {
 			t.Errorf("%s %v: %q, want it to contain %q", s.intent, s.slots, got, s.want)
 		}
+		logs.Scan(t, s.intent+"'s answer", got)
+	}
+	if n := strings.Count(logs.String(), "\n"); n < len(steps) {
+		t.Errorf("%d log lines for %d requests: is the skill's log captured?", n, len(steps))
 	}
 
 	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: map[string]dbtypes.AttributeValue{
