@@ -189,8 +189,7 @@ func (w teeWriter) Write(p []byte) (int, error) {
 func TestBadAccessTokensRefused(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
-	leak := leakcheck.New(t)
-	s.h.Log = slog2(s.logs, leak)
+	leak := s.leak
 	ft := faults.New(nil)
 	cfg := awstest.Config(t)
 	cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}

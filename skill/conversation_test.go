@@ -13,6 +13,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -21,15 +22,24 @@ const testIssuer = "https://auth.easytocloud.test"
 // stack is the skill wired as cmd/skill wires it, against the emulator: a real
 // tenants.Store and tenants.Access, real access tokens signed by a KMS key, and
 // fakes only for what the emulator cannot play (the second factor's codes, the
-// Alexa directive endpoint).
+// Alexa directive endpoint). Its log goes to logs and to leak, which fails the test
+// if a line holds a registered secret (the password, the phone, the codes, the
+// tokens newUser mints), a JWT or a full phone number.
 type stack struct {
 	h      *Handler
 	store  *tenants.Store
 	mfa    *fakeMFA
 	api    *alexaAPI
 	logs   *logBuffer
+	leak   *leakcheck.Log
 	signer *accesstoken.KMSSigner
 }
+
+// Secrets every stack's users and devices have.
+const (
+	stackPassword = "correct horse battery staple"
+	stackPhone    = "+31612345678"
+)
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
@@ -38,8 +48,12 @@ func newStack(t *testing.T) *stack {
 	store := tenants.NewStore(dynamodb.NewFromConfig(cfg), kmsClient, awstest.Table(t), awstest.SecretsKey(t))
 	store.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	signingKey := awstest.SigningKey(t)
-	s := &stack{store: store, mfa: newFakeMFA("123456"), api: newAlexaAPI(t), logs: &logBuffer{},
+	s := &stack{store: store, mfa: newFakeMFA("123456"), api: newAlexaAPI(t), logs: &logBuffer{}, leak: leakcheck.New(t),
 		signer: accesstoken.NewKMSSigner(kmsClient, signingKey)}
+	s.leak.Secret("password", stackPassword)
+	s.leak.Phone(stackPhone)
+	s.leak.Secret("otp", "123456", "514309") // the fake second factor's codes
+	s.leak.Secret("alexa api token", newDevice(t, nil, "").apiToken)
 	s.h = &Handler{
 		SkillID:   testSkillID,
 		Tokens:    &accesstoken.Verifier{Issuer: testIssuer, Audience: testSkillID, Keys: accesstoken.KMSKeys(kmsClient, signingKey)},
@@ -48,7 +62,7 @@ func newStack(t *testing.T) *stack {
 		MFA:       s.mfa,
 		Progress:  s.api.client(),
 		AWS:       cfg,
-		Log:       newLogger(s.logs),
+		Log:       slog2(s.logs, s.leak),
 	}
 	return s
 }
@@ -70,7 +84,7 @@ func (s *stack) newUser(t *testing.T, account string, mutate func(*tenants.Tenan
 	if err != nil {
 		t.Fatalf("create tenant: %v", err)
 	}
-	u, err := s.store.CreateUser(ctx, tenants.User{TenantID: tn.ID, Email: "ops-" + account + "@example.com", Phone: "+31612345678"}, "correct horse battery staple")
+	u, err := s.store.CreateUser(ctx, tenants.User{TenantID: tn.ID, Email: "ops-" + account + "@example.com", Phone: stackPhone}, stackPassword)
 	if err != nil {
 		t.Fatalf("create user: %v", err)
 	}
@@ -82,6 +96,7 @@ func (s *stack) newUser(t *testing.T, account string, mutate func(*tenants.Tenan
 	if err != nil {
 		t.Fatalf("mint token: %v", err)
 	}
+	s.leak.Secret("access token", token)
 	return tenants.Principal{TenantID: tn.ID, UserID: u.ID}, token
 }
 

@@ -18,7 +18,6 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
-	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -160,8 +159,7 @@ type isoUser struct {
 func TestIsolationMatrix(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
-	leak := leakcheck.New(t)
-	s.h.Log = slog2(s.logs, leak)
+	leak := s.leak
 	leak.Secret("password", "correct horse battery staple")
 	trust := &trustPolicies{AssumeRoleAPI: sts.NewFromConfig(awstest.Config(t)), trust: map[string]string{}}
 	look := &lookups{}
