@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill"
@@ -35,7 +34,9 @@ const (
 // dialogStack is the skill as an HTTPS endpoint, wired as cmd/skill wires it against
 // the emulator (tenants.Store, tenants.Access, KMS-signed access tokens), with its
 // requests verified by sigverify trusting a local Alexa identity. The second factor
-// is a fake: a script must know the code the "SMS" carries.
+// is a fake: a script must know the code the "SMS" carries. The skill's log is
+// checked for the stack's secrets (internal/leakcheck), and so is everything the
+// dialog prints, except the codes, which the transcript repeats as the user said them.
 type dialogStack struct {
 	url      string
 	identity string // directory of the identity the server trusts
@@ -45,7 +46,15 @@ type dialogStack struct {
 	splunk   string // instance IDs
 	jenkins  string
 	web      string
+	// output holds the secrets no output of the dialog may show.
+	output *leakcheck.Log
 }
+
+// Secrets of the dialog stack's user.
+const (
+	dialogPassword = "correct horse battery staple"
+	dialogPhone    = "+31612345678"
+)
 
 func newDialogStack(t *testing.T) *dialogStack {
 	t.Helper()
@@ -58,7 +67,13 @@ func newDialogStack(t *testing.T) *dialogStack {
 
 	account := awstest.NewAccountID(t)
 	acct := awstest.AccountConfig(t, account)
-	s := &dialogStack{account: account, clock: newStepClock(time.Now(), time.Minute)}
+	s := &dialogStack{account: account, clock: newStepClock(time.Now(), time.Minute), output: leakcheck.New(t)}
+	logs := leakcheck.New(t)
+	for _, l := range []*leakcheck.Log{logs, s.output} {
+		l.Secret("password", dialogPassword)
+		l.Phone(dialogPhone)
+	}
+	logs.Secret("otp", "123456", "514309")
 	s.splunk = awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
 	s.jenkins = awstest.SeedInstance(t, acct, "eu-west-1", "jenkins", "running")
 	s.web = awstest.SeedInstance(t, acct, "us-east-1", "web-1", "running")
@@ -73,7 +88,7 @@ func newDialogStack(t *testing.T) *dialogStack {
 	if err != nil {
 		t.Fatalf("create tenant: %v", err)
 	}
-	u, err := store.CreateUser(ctx, tenants.User{TenantID: tn.ID, Email: "ops@example.com", Phone: "+31612345678"}, "correct horse battery staple")
+	u, err := store.CreateUser(ctx, tenants.User{TenantID: tn.ID, Email: "ops@example.com", Phone: dialogPhone}, dialogPassword)
 	if err != nil {
 		t.Fatalf("create user: %v", err)
 	}
@@ -85,6 +100,8 @@ func newDialogStack(t *testing.T) *dialogStack {
 	if err != nil {
 		t.Fatalf("mint token: %v", err)
 	}
+	logs.Secret("access token", s.token)
+	s.output.Secret("access token", s.token)
 
 	s.identity = filepath.Join(t.TempDir(), "alexa")
 	id, err := localalexa.Load(s.identity, time.Now())
@@ -98,7 +115,7 @@ func newDialogStack(t *testing.T) *dialogStack {
 		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       newDialogMFA("123456"),
 		AWS:       cfg,
-		Log:       slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Log:       logs.Logger(),
 	}
 	// The verifier runs on the dialog's clock, which steps a minute at every
 	// reading: a timestamp not taken afresh for each turn falls out of its
@@ -124,6 +141,8 @@ func (s *dialogStack) dialog(t *testing.T, stdin string, args ...string) (int, s
 	defer cancel()
 	base := []string{"dialog", "--endpoint", s.url, "--alexa-identity", s.identity, "--skill-id", dialogSkillID}
 	code := run(ctx, env, append(base, args...))
+	s.output.Scan(t, "the dialog's stdout", stdout.String())
+	s.output.Scan(t, "the dialog's stderr", stderr.String())
 	return code, stdout.String(), stderr.String()
 }
 
@@ -211,6 +230,15 @@ func TestDialogScript(t *testing.T) {
 		want := "You: Alexa, öffne einfach cloud\nAlexa: [♪ tune] Willkommen bei einfach cloud. Du kannst sagen: liste Instanzen,"
 		if !strings.HasPrefix(stdout, want) {
 			t.Errorf("stdout = %q, want it to start %q", stdout, want)
+		}
+	})
+
+	// --verbose prints every request and response on stderr: s.dialog checks that
+	// the access token is not among them.
+	t.Run("VerboseHidesTheToken", func(t *testing.T) {
+		code, _, stderr := s.dialog(t, "", "--verbose", "--script", writeScript(t, "open easy to cloud", "authenticate text"))
+		if code != 0 || !strings.Contains(stderr, `"accessToken": "[redacted]"`) {
+			t.Errorf("exit %d, stderr %q; want 0 and the requests with their tokens redacted", code, stderr)
 		}
 	})
 

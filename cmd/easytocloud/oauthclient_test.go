@@ -21,6 +21,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -142,6 +143,9 @@ type linkServer struct {
 	issuer     string
 	id, secret string
 	signer     *accesstoken.FileSigner
+	// leak checks the authorization server's log: the client secret and the users'
+	// passwords are registered, tests add the tokens they get.
+	leak *leakcheck.Log
 }
 
 func newLinkServer(t *testing.T, c *awsCLI) *linkServer {
@@ -153,17 +157,22 @@ func newLinkServer(t *testing.T, c *awsCLI) *linkServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	l := &linkServer{t: t, id: clientIDRE.FindStringSubmatch(out)[1], secret: clientSecretRE.FindStringSubmatch(out)[1], signer: signer,
+		leak: leakcheck.New(t)}
+	l.leak.Secret("client secret", l.secret)
+	l.leak.Secret("password", cliPassword, "a brand new password", "not the password")
 	ts := httptest.NewUnstartedServer(nil)
-	issuer := "http://" + ts.Listener.Addr().String()
-	srv, err := oauth.NewServer(oauth.Config{Issuer: issuer, Audience: "amzn1.ask.skill.dialog", DB: db, Table: c.vars[envTable],
-		Keyring: tenants.NewKeyring(db, keys, c.vars[envTable], c.vars[envSecretsKey]), Users: c.store(), Signer: signer})
+	l.issuer = "http://" + ts.Listener.Addr().String()
+	srv, err := oauth.NewServer(oauth.Config{Issuer: l.issuer, Audience: "amzn1.ask.skill.dialog", DB: db, Table: c.vars[envTable],
+		Keyring: tenants.NewKeyring(db, keys, c.vars[envTable], c.vars[envSecretsKey]), Users: c.store(), Signer: signer,
+		Logger: l.leak.Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts.Config.Handler = srv
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &linkServer{t: t, issuer: issuer, id: clientIDRE.FindStringSubmatch(out)[1], secret: clientSecretRE.FindStringSubmatch(out)[1], signer: signer}
+	return l
 }
 
 func (l *linkServer) config(email, password string) linkConfig {
@@ -193,6 +202,7 @@ func TestDialogLinksWithTheOAuthServer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("link: %v", err)
 	}
+	l.leak.Secret("access token", access)
 	v := &accesstoken.Verifier{Issuer: l.issuer, Audience: "amzn1.ask.skill.dialog", Keys: l.signer}
 	p, err := v.Verify(ctx(t), access)
 	if err != nil || p.TenantID != tid {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
 	"github.com/easytocloud/easytocloud/skill"
 )
@@ -43,8 +46,12 @@ var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
 type runningServe struct {
 	url            string
 	stdout, stderr *syncBuffer
-	stop           context.CancelFunc
-	code           chan int
+	// leak gets everything serve prints (its JSON logs on stdout, its summary on
+	// stderr) and fails the test, once serve has stopped, on a registered secret, a
+	// JWT or a full phone number.
+	leak *leakcheck.Log
+	stop context.CancelFunc
+	code chan int
 }
 
 // startServe runs "easytocloud serve args…" with c's environment and waits for its
@@ -52,8 +59,9 @@ type runningServe struct {
 func startServe(t *testing.T, c *awsCLI, args ...string) *runningServe {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &runningServe{stdout: &syncBuffer{}, stderr: &syncBuffer{}, stop: cancel, code: make(chan int, 1)}
-	env := &cliEnv{stdin: strings.NewReader(""), stdout: s.stdout, stderr: s.stderr, getenv: func(k string) string { return c.vars[k] }}
+	s := &runningServe{stdout: &syncBuffer{}, stderr: &syncBuffer{}, leak: leakcheck.New(t), stop: cancel, code: make(chan int, 1)}
+	env := &cliEnv{stdin: strings.NewReader(""), stdout: io.MultiWriter(s.stdout, s.leak), stderr: io.MultiWriter(s.stderr, s.leak),
+		getenv: func(k string) string { return c.vars[k] }}
 	go func() { s.code <- run(ctx, env, append([]string{"serve"}, args...)) }()
 	t.Cleanup(func() {
 		cancel()
@@ -150,6 +158,13 @@ func TestServe(t *testing.T) {
 	signer, err := accesstoken.NewFileSigner(keyFile)
 	if err != nil {
 		t.Fatal(err)
+	}
+	pemKey, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if block, _ := pem.Decode(pemKey); block != nil {
+		s.leak.Plaintext("signing key", block.Bytes)
 	}
 	if code, body := get(t, s.url+"/.well-known/jwks.json"); code != http.StatusOK || !strings.Contains(body, `"kid":"`+signer.KeyID()+`"`) {
 		t.Errorf("jwks does not publish the signing key file's key %s: %d %s", signer.KeyID(), code, body)

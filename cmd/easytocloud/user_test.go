@@ -272,6 +272,8 @@ func TestAccountLinksRevoked(t *testing.T) {
 					t.Fatalf("link %s: %v", email, err)
 				}
 				refresh[email] = tok.RefreshToken
+				l.leak.Secret("refresh token", tok.RefreshToken)
+				l.leak.Secret("access token", tok.AccessToken)
 			}
 			out := c.ok(tc.stdin, tc.args(tid)...)
 			if !strings.Contains(out, "revoked their account links") {
