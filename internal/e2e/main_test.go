@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/emulator"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -151,6 +153,10 @@ type serveProcess struct {
 	cmd    *exec.Cmd
 	stdout *lockedBuffer // the JSON log lines
 	stderr *lockedBuffer
+	// leak gets the JSON log lines too, and stderr once serve has stopped: the test
+	// fails at its end if they hold a secret registered here (tests register what they
+	// handle), a JWT or a full phone number.
+	leak   *leakcheck.Log
 	exited chan struct{}
 	err    error
 }
@@ -163,8 +169,8 @@ func startServe(t *testing.T, vars map[string]string, args ...string) *serveProc
 	t.Helper()
 	cmd := exec.Command(binary(t), append([]string{"serve"}, args...)...)
 	cmd.Env = processEnv(vars)
-	p := &serveProcess{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
+	p := &serveProcess{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, leak: leakcheck.New(t), exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(p.stdout, p.leak), p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +182,7 @@ func startServe(t *testing.T, vars map[string]string, args ...string) *serveProc
 			if p.err != nil || !strings.Contains(p.stderr.String(), "stopped") {
 				t.Errorf("serve did not stop cleanly on SIGTERM: %v\n%s", p.err, p.stderr.String())
 			}
+			p.leak.Scan(t, "serve's stderr", p.stderr.String())
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
 			t.Errorf("serve did not stop within 15s of SIGTERM")
