@@ -29,6 +29,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -189,12 +190,14 @@ type account struct {
 // env is one test's world: the Service on the shared table (with a controlled clock,
 // captured logs and a recording STS), an SMS tenant with a user and a token tenant
 // with a user. When the test ends it checks that no log line and no HTTP answer holds
-// a code, the verifier secret, or a phone number.
+// a code, the verifier secret, or a phone number; leak checks them for JWTs and full
+// phone numbers of any kind too (internal/leakcheck).
 type env struct {
 	svc   *Service
 	store *tenants.Store
 	clock *clock
 	logs  *syncBuffer
+	leak  *leakcheck.Log
 	sts   *fakeSTS
 	sns   *recordingSNS
 	sms   account
@@ -215,14 +218,14 @@ func newEnv(tb testing.TB) *env {
 	table, keyID := sharedTable(tb)
 	cfg := awstest.Config(tb)
 	db, kmsClient := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	e := &env{clock: &clock{now: t0}, logs: &syncBuffer{}}
+	e := &env{clock: &clock{now: t0}, logs: &syncBuffer{}, leak: leakcheck.New(tb)}
 	e.store = tenants.NewStore(db, kmsClient, table, keyID)
 	e.store.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 	e.sts = &fakeSTS{real: NewSTSFactory(cfg)}
 	e.sns = &recordingSNS{next: sns.NewFromConfig(cfg)}
 	e.svc = NewService(e.store, tenants.NewKeyring(db, kmsClient, table, keyID), db, e.sns, e.sts.factory, table)
 	e.svc.Now = e.clock.Now
-	e.svc.Log = slog.New(slog.NewJSONHandler(e.logs, nil))
+	e.svc.Log = slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, e.leak), nil))
 
 	accountID := awstest.NewAccountID(tb)
 	e.sms = e.newAccount(tb, tenants.Tenant{Name: "sms tenant", RoleARN: "arn:aws:iam::" + accountID + ":role/easytocloud",
@@ -253,6 +256,13 @@ func (e *env) newAccount(tb testing.TB, t tenants.Tenant, secret, phone string) 
 
 // remember notes values that must never show in a log line or an answer.
 func (e *env) remember(secrets ...string) {
+	for _, s := range secrets {
+		if strings.HasPrefix(s, "+") {
+			e.leak.Phone(s)
+		} else {
+			e.leak.Secret("code or secret", s)
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.secrets = append(e.secrets, secrets...)
@@ -397,6 +407,7 @@ func (e *env) checkNoSecrets(tb testing.TB) {
 			tb.Errorf("log line is not JSON: %s", line)
 		}
 	}
+	e.leak.Scan(tb, "an HTTP answer", strings.Join(e.answers.Lines(), "\n"))
 }
 
 // auditLines returns the captured audit lines, decoded.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -80,6 +81,9 @@ type env struct {
 	secret   string
 	verifier *accesstoken.Verifier
 	secrets  []string // values that must never appear in a log line
+	// leak gets the log lines too: it fails the test on the remembered secrets, the
+	// user's phone, and any JWT or full phone number.
+	leak *leakcheck.Log
 }
 
 type envOption func(*oauth.Config)
@@ -97,7 +101,8 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	cfg := awstest.Config(tb)
 	db, kmsc := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
 	table, secretsKey := awstest.Table(tb), awstest.SecretsKey(tb)
-	e := &env{t: tb, clock: &clock{t: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, db: db, table: table}
+	e := &env{t: tb, clock: &clock{t: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, db: db, table: table,
+		leak: leakcheck.New(tb)}
 
 	e.store = tenants.NewStore(db, kmsc, table, secretsKey)
 	e.store.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
@@ -121,7 +126,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	conf := oauth.Config{
 		Issuer: e.issuer, Audience: skillID, DB: db, Table: table,
 		Keyring: tenants.NewKeyring(db, kmsc, table, secretsKey), Users: e.store, Signer: signer,
-		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, e.leak), &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:    e.clock.Now,
 	}
 	for _, o := range opts {
@@ -148,6 +153,8 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	}
 	e.verifier = &accesstoken.Verifier{Issuer: e.issuer, Audience: skillID, Keys: keys, Now: e.clock.Now}
 	e.secrets = []string{password, e.secret, e.user.Email} // the address too: logs name users by ID
+	e.leak.Secret("secret", e.secrets...)
+	e.leak.Phone(e.user.Phone)
 	tb.Cleanup(e.checkLogs)
 	return e
 }
@@ -169,7 +176,10 @@ func (e *env) checkLogs() {
 }
 
 // remember adds values that must never be logged.
-func (e *env) remember(vals ...string) { e.secrets = append(e.secrets, vals...) }
+func (e *env) remember(vals ...string) {
+	e.secrets = append(e.secrets, vals...)
+	e.leak.Secret("secret", vals...)
+}
 
 func (e *env) config(redirect string) *oauth2.Config {
 	return &oauth2.Config{
