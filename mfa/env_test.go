@@ -386,8 +386,10 @@ func (e *env) checkNoSecrets(tb testing.TB) {
 		if s == "" {
 			continue
 		}
-		if strings.HasPrefix(s, "+") { // a phone: also without "+", and its last 7 digits
-			needles = append(needles, regexp.MustCompile(regexp.QuoteMeta(s[1:])), regexp.MustCompile(regexp.QuoteMeta(s[len(s)-7:])))
+		if strings.HasPrefix(s, "+") { // a phone: also without "+", and its last 7 digits, not inside a longer number
+			for _, d := range []string{s[1:], s[len(s)-7:]} {
+				needles = append(needles, regexp.MustCompile(`(^|[^0-9])`+regexp.QuoteMeta(d)+`($|[^0-9])`))
+			}
 			continue
 		}
 		// A code or secret standing on its own (not inside a longer ID or number).
