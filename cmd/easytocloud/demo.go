@@ -143,7 +143,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) (err error) {
 			Matcher: matcher, Locale: opt.locale, SkillID: localSkillID,
 			UserID: "amzn1.ask.account.easytocloud-demo", DeviceID: "amzn1.ask.device.easytocloud-demo", AccessToken: token,
 		},
-		sender: signedSender{endpoint: stack.URL + "/alexa", client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()},
+		sender: httpSender{endpoint: stack.URL + "/alexa", client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()},
 		out:    phone, debug: env.stderr,
 	}
 	lines := &smsLines{r: bufio.NewReader(env.stdin), code: func() (string, error) { return phone.newestCode(acme.Phone) }}
@@ -195,37 +195,6 @@ func printDemoWorld(w io.Writer, seed demoSeed) {
 		}
 		fmt.Fprintf(w, "            %s\n", strings.Join(things, ", "))
 	}
-}
-
-// signedSender POSTs requests to /alexa signed by the local Alexa identity.
-type signedSender struct {
-	endpoint string
-	client   *http.Client
-	signer   *localalexa.Signer
-}
-
-func (s signedSender) Send(ctx context.Context, reqJSON []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint, bytes.NewReader(reqJSON))
-	if err != nil {
-		return nil, fmt.Errorf("send to skill: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	if err := s.signer.Sign(req); err != nil {
-		return nil, fmt.Errorf("send to skill: %w", err)
-	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("send to skill: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("send to skill: read response: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("send to skill: %s answered %s (see the serve log)", s.endpoint, resp.Status)
-	}
-	return body, nil
 }
 
 // smsDisplay is the phone: it passes the dialog's output through and, before each
