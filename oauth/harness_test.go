@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -80,7 +81,8 @@ type env struct {
 	client   oauth.Client
 	secret   string
 	verifier *accesstoken.Verifier
-	secrets  []string // values that must never appear in a log line
+	mu       sync.Mutex // guards secrets: concurrent exchanges remember tokens
+	secrets  []string   // values that must never appear in a log line
 	// leak gets the log lines too: it fails the test on the remembered secrets, the
 	// user's phone, and any JWT or full phone number.
 	leak *leakcheck.Log
@@ -163,7 +165,10 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 // test saw, or is not JSON.
 func (e *env) checkLogs() {
 	logs := e.logs.String()
-	for _, s := range e.secrets {
+	e.mu.Lock()
+	secrets := slices.Clone(e.secrets)
+	e.mu.Unlock()
+	for _, s := range secrets {
 		if s != "" && strings.Contains(logs, s) {
 			e.t.Errorf("a log line contains the secret %.6s…", s)
 		}
@@ -177,7 +182,9 @@ func (e *env) checkLogs() {
 
 // remember adds values that must never be logged.
 func (e *env) remember(vals ...string) {
+	e.mu.Lock()
 	e.secrets = append(e.secrets, vals...)
+	e.mu.Unlock()
 	e.leak.Secret("secret", vals...)
 }
 

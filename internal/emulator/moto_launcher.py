@@ -35,6 +35,14 @@ def sms_messages():
     return out
 
 
+# moto runs a TransactWriteItems by deep-copying the tables it touches and, when a
+# condition fails, putting the copies back: a transaction that fails while another
+# request commits erases that commit (seen as two winners of one single-use code).
+# Real DynamoDB is atomic per request, so the emulator takes DynamoDB requests one at
+# a time; clients still race each other, and their conditions still decide.
+dynamodb_lock = threading.Lock()
+
+
 class App:
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
@@ -44,6 +52,9 @@ class App:
             body = json.dumps(sms_messages()).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with dynamodb_lock:
+                return list(self.moto(environ, start_response))
         return self.moto(environ, start_response)
 
 
