@@ -71,6 +71,16 @@ func envVars(dir string) ([]string, error) {
 // stringSliceVar returns the elements of the package-level variable name, declared in the
 // package in dir as a []string composite literal of string literals, sorted.
 func stringSliceVar(dir, name string) ([]string, error) {
+	value, err := packageVar(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	return stringLiterals(dir, name, value)
+}
+
+// packageVar returns the value expression of the package-level variable name in the
+// package in dir.
+func packageVar(dir, name string) (ast.Expr, error) {
 	files, err := parseGoDir(dir)
 	if err != nil {
 		return nil, err
@@ -84,10 +94,9 @@ func stringSliceVar(dir, name string) ([]string, error) {
 			for _, spec := range gen.Specs {
 				vs := spec.(*ast.ValueSpec)
 				for i, id := range vs.Names {
-					if id.Name != name || i >= len(vs.Values) {
-						continue
+					if id.Name == name && i < len(vs.Values) {
+						return vs.Values[i], nil
 					}
-					return stringLiterals(dir, name, vs.Values[i])
 				}
 			}
 		}
@@ -270,46 +279,29 @@ func mentions(dir, s string) (bool, error) {
 // mapLiteralKeys returns the string keys of the package-level map variable name,
 // declared in the package in dir as a composite literal, sorted.
 func mapLiteralKeys(dir, name string) ([]string, error) {
-	files, err := parseGoDir(dir)
+	value, err := packageVar(dir, name)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range files {
-		for _, decl := range f.Decls {
-			gen, ok := decl.(*ast.GenDecl)
-			if !ok || gen.Tok != token.VAR {
-				continue
-			}
-			for _, spec := range gen.Specs {
-				vs := spec.(*ast.ValueSpec)
-				for i, id := range vs.Names {
-					if id.Name != name || i >= len(vs.Values) {
-						continue
-					}
-					lit, ok := vs.Values[i].(*ast.CompositeLit)
-					if !ok {
-						return nil, fmt.Errorf("%s: %s is not a composite literal", dir, name)
-					}
-					set := map[string]bool{}
-					for _, e := range lit.Elts {
-						kv, ok := e.(*ast.KeyValueExpr)
-						if !ok {
-							return nil, fmt.Errorf("%s: %s is not a map literal", dir, name)
-						}
-						bl, ok := kv.Key.(*ast.BasicLit)
-						if !ok || bl.Kind != token.STRING {
-							return nil, fmt.Errorf("%s: a key of %s is not a string literal", dir, name)
-						}
-						s, err := strconv.Unquote(bl.Value)
-						if err != nil {
-							return nil, err
-						}
-						set[s] = true
-					}
-					return sortedKeys(set), nil
-				}
-			}
-		}
+	lit, ok := value.(*ast.CompositeLit)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s is not a composite literal", dir, name)
 	}
-	return nil, fmt.Errorf("%s declares no variable %s", dir, name)
+	set := map[string]bool{}
+	for _, e := range lit.Elts {
+		kv, ok := e.(*ast.KeyValueExpr)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s is not a map literal", dir, name)
+		}
+		bl, ok := kv.Key.(*ast.BasicLit)
+		if !ok || bl.Kind != token.STRING {
+			return nil, fmt.Errorf("%s: a key of %s is not a string literal", dir, name)
+		}
+		s, err := strconv.Unquote(bl.Value)
+		if err != nil {
+			return nil, err
+		}
+		set[s] = true
+	}
+	return sortedKeys(set), nil
 }
