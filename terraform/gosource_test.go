@@ -145,30 +145,17 @@ var muxPattern = regexp.MustCompile(`^([A-Z]+ )?/[^ ]*$`)
 // muxPatterns returns the sorted patterns the package in dir registers: the first
 // argument of every Handle or HandleFunc call that is a string literal pattern.
 func muxPatterns(dir string) ([]string, error) {
-	files, err := parseGoDir(dir)
+	args, err := literalArgs(dir, 0, func(sel *ast.SelectorExpr) bool {
+		return sel.Sel.Name == "Handle" || sel.Sel.Name == "HandleFunc"
+	})
 	if err != nil {
 		return nil, err
 	}
 	set := map[string]bool{}
-	for _, f := range files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) == 0 {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
-				return true
-			}
-			lit, ok := call.Args[0].(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return true
-			}
-			if s, err := strconv.Unquote(lit.Value); err == nil && muxPattern.MatchString(s) {
-				set[s] = true
-			}
-			return true
-		})
+	for s := range args {
+		if muxPattern.MatchString(s) {
+			set[s] = true
+		}
 	}
 	if len(set) == 0 {
 		return nil, fmt.Errorf("%s registers no HTTP route (no Handle or HandleFunc with a literal pattern)", dir)
