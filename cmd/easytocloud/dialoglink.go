@@ -6,16 +6,16 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 	"golang.org/x/oauth2"
 )
 
@@ -236,48 +236,73 @@ func getPage(ctx context.Context, browser *http.Client, rawURL string) (string, 
 	return "", nil, fmt.Errorf("%w: too many redirects opening the login page", errLinkFailed)
 }
 
-var (
-	formTag   = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)
-	inputTag  = regexp.MustCompile(`(?is)<input\b([^>]*)>`)
-	buttonTag = regexp.MustCompile(`(?is)<button\b([^>]*)>`)
-	attribute = regexp.MustCompile(`(?is)([a-z_:][-a-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
-)
-
-func attrs(s string) map[string]string {
-	out := map[string]string{}
-	for _, m := range attribute.FindAllStringSubmatch(s, -1) {
-		out[strings.ToLower(m[1])] = html.UnescapeString(m[2] + m[3] + m[4])
-	}
-	return out
+// pageForm is a POST form of a page, as a browser would submit it.
+type pageForm struct {
+	action string
+	// fields are the values of its named inputs, submit buttons left out.
+	fields url.Values
+	// buttons are the attributes of its submit buttons (<button> and <input type=submit>).
+	buttons []map[string]string
 }
 
-// postForms returns the action, the input values and the body of each POST form of
-// page, in order.
-func postForms(page string) (actions []string, values []url.Values, bodies []string) {
-	for _, f := range formTag.FindAllStringSubmatch(page, -1) {
-		fa := attrs(f[1])
+// postForms returns the POST forms of page, in document order. It reads the page
+// as a browser does, so attribute order, quoting, case and character references do
+// not matter.
+func postForms(page string) ([]pageForm, error) {
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		return nil, fmt.Errorf("read the page: %w", err)
+	}
+	var forms []pageForm
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode || n.DataAtom != atom.Form {
+			continue
+		}
+		fa := attrs(n)
 		if !strings.EqualFold(fa["method"], "post") {
 			continue
 		}
-		fields := url.Values{}
-		for _, in := range inputTag.FindAllStringSubmatch(f[2], -1) {
-			a := attrs(in[1])
-			if a["name"] == "" || strings.EqualFold(a["type"], "submit") {
+		f := pageForm{action: fa["action"], fields: url.Values{}}
+		for c := range n.Descendants() {
+			if c.Type != html.ElementNode {
 				continue
 			}
-			fields.Set(a["name"], a["value"])
+			a := attrs(c)
+			switch {
+			case c.DataAtom == atom.Button && (a["type"] == "" || strings.EqualFold(a["type"], "submit")):
+				f.buttons = append(f.buttons, a)
+			case c.DataAtom == atom.Input && strings.EqualFold(a["type"], "submit"):
+				f.buttons = append(f.buttons, a)
+			case c.DataAtom == atom.Input && a["name"] != "":
+				f.fields.Set(a["name"], a["value"])
+			}
 		}
-		actions, values, bodies = append(actions, fa["action"]), append(values, fields), append(bodies, f[2])
+		forms = append(forms, f)
 	}
-	return actions, values, bodies
+	return forms, nil
+}
+
+// attrs returns the attributes of n by lower-case name, their values unescaped.
+func attrs(n *html.Node) map[string]string {
+	out := make(map[string]string, len(n.Attr))
+	for _, a := range n.Attr {
+		if a.Namespace == "" {
+			out[a.Key] = a.Val
+		}
+	}
+	return out
 }
 
 // parseLoginForm finds the POST form with email and password inputs and returns its
 // action and the values of its inputs (the hidden ones carry csrf_token and the
 // authorization request).
 func parseLoginForm(page string) (string, url.Values, error) {
-	actions, values, _ := postForms(page)
-	for i, fields := range values {
+	forms, err := postForms(page)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, f := range forms {
+		fields := f.fields
 		if _, ok := fields["email"]; !ok {
 			continue
 		}
@@ -287,7 +312,7 @@ func parseLoginForm(page string) (string, url.Values, error) {
 		if fields.Get("csrf_token") == "" {
 			return "", nil, errors.New("the login form has no csrf_token")
 		}
-		return actions[i], fields, nil
+		return f.action, fields, nil
 	}
 	return "", nil, errors.New("the login page has no POST form with email and password")
 }
@@ -296,18 +321,21 @@ func parseLoginForm(page string) (string, url.Values, error) {
 // allow (Link) and returns its action and its input values with decision=allow, as
 // a browser sends them when Link is pressed.
 func parseConsentForm(page string) (string, url.Values, error) {
-	actions, values, bodies := postForms(page)
-	for i, fields := range values {
-		for _, b := range buttonTag.FindAllStringSubmatch(bodies[i], -1) {
-			a := attrs(b[1])
-			if a["name"] != "decision" || a["value"] != "allow" || (a["type"] != "" && !strings.EqualFold(a["type"], "submit")) {
+	forms, err := postForms(page)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, f := range forms {
+		fields := f.fields
+		for _, a := range f.buttons {
+			if a["name"] != "decision" || a["value"] != "allow" {
 				continue
 			}
 			if fields.Get("csrf_token") == "" {
 				return "", nil, errors.New("the consent form has no csrf_token")
 			}
 			fields.Set("decision", "allow")
-			return actions[i], fields, nil
+			return f.action, fields, nil
 		}
 	}
 	return "", nil, errors.New("the page has no POST form with a Link (decision=allow) button")
