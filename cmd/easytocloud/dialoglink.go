@@ -51,33 +51,17 @@ func linkAccount(ctx context.Context, cfg linkConfig, client *http.Client) (stri
 
 // linkToken is linkAccount returning the whole token (access and refresh).
 func linkToken(ctx context.Context, cfg linkConfig, client *http.Client) (*oauth2.Token, error) {
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", cfg.RedirectPort))
+	redirect, err := listenForRedirect(cfg.RedirectPort)
 	if err != nil {
-		return nil, fmt.Errorf("link account: listen for the redirect: %w", err)
+		return nil, err
 	}
-	redirectURI := "http://" + ln.Addr().String() + "/callback"
-	type callback struct{ code, state, errCode, errDesc string }
-	got := make(chan callback, 1)
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/callback" {
-			http.NotFound(w, r)
-			return
-		}
-		q := r.URL.Query()
-		select {
-		case got <- callback{q.Get("code"), q.Get("state"), q.Get("error"), q.Get("error_description")}:
-		default:
-		}
-		fmt.Fprintln(w, "Account linked. You can close this window.")
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer redirect.srv.Close()
 
 	oc := &oauth2.Config{
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
 		Endpoint:     oauth2.Endpoint{AuthURL: cfg.AuthorizeURL, TokenURL: cfg.TokenURL, AuthStyle: oauth2.AuthStyleInHeader},
-		RedirectURL:  redirectURI,
+		RedirectURL:  redirect.uri,
 		Scopes:       cfg.Scopes,
 	}
 	state, err := randomToken()
@@ -98,24 +82,9 @@ func linkToken(ctx context.Context, cfg linkConfig, client *http.Client) (*oauth
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(location, redirectURI+"?") {
-		return nil, fmt.Errorf("%w: the authorization server redirected to %s, not to the redirect URI", errLinkFailed, redactQuery(location))
-	}
-	// Follow the redirect as the browser would, so the loopback listener receives it.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
+	cb, err := redirect.await(ctx, location)
 	if err != nil {
-		return nil, fmt.Errorf("link account: %w", err)
-	}
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("link account: deliver the redirect: %w", err)
-	}
-	resp.Body.Close()
-	var cb callback
-	select {
-	case cb = <-got:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, err
 	}
 	if cb.errCode != "" {
 		return nil, fmt.Errorf("%w: %s %s", errLinkFailed, cb.errCode, cb.errDesc)
@@ -136,6 +105,63 @@ func linkToken(ctx context.Context, cfg linkConfig, client *http.Client) (*oauth
 		return nil, fmt.Errorf("link account: token request: %w", err)
 	}
 	return tok, nil
+}
+
+// linkCallback is what the authorization server's redirect carries.
+type linkCallback struct{ code, state, errCode, errDesc string }
+
+// redirectListener serves the loopback redirect URI the code is delivered to.
+type redirectListener struct {
+	uri string
+	got chan linkCallback
+	srv *http.Server
+}
+
+// listenForRedirect serves http://127.0.0.1:port/callback (port 0: a free one);
+// close its srv when done.
+func listenForRedirect(port int) (*redirectListener, error) {
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return nil, fmt.Errorf("link account: listen for the redirect: %w", err)
+	}
+	l := &redirectListener{uri: "http://" + ln.Addr().String() + "/callback", got: make(chan linkCallback, 1)}
+	l.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/callback" {
+			http.NotFound(w, r)
+			return
+		}
+		q := r.URL.Query()
+		select {
+		case l.got <- linkCallback{q.Get("code"), q.Get("state"), q.Get("error"), q.Get("error_description")}:
+		default:
+		}
+		fmt.Fprintln(w, "Account linked. You can close this window.")
+	})}
+	go func() { _ = l.srv.Serve(ln) }()
+	return l, nil
+}
+
+// await follows the server's redirect to location as the browser would, so that
+// the listener receives it, and returns what it carried.
+func (l *redirectListener) await(ctx context.Context, location string) (linkCallback, error) {
+	if !strings.HasPrefix(location, l.uri+"?") {
+		return linkCallback{}, fmt.Errorf("%w: the authorization server redirected to %s, not to the redirect URI", errLinkFailed, redactQuery(location))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
+	if err != nil {
+		return linkCallback{}, fmt.Errorf("link account: %w", err)
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return linkCallback{}, fmt.Errorf("link account: deliver the redirect: %w", err)
+	}
+	resp.Body.Close()
+	select {
+	case cb := <-l.got:
+		return cb, nil
+	case <-ctx.Done():
+		return linkCallback{}, ctx.Err()
+	}
 }
 
 // signIn opens the authorization URL, fills the login form with the email and
