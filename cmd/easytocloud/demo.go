@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,44 +17,47 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/spf13/cobra"
 
 	"github.com/easytocloud/easytocloud/interactionmodel"
 	"github.com/easytocloud/easytocloud/internal/emulator"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
 )
 
-func init() {
-	register(command{
-		name:    "demo",
-		summary: "the whole product on this machine: AWS emulator, demo world, local stack, and a dialog signed in as acme's user",
-		run:     runDemo,
-	})
-}
-
 // demoOptions are the demo's flags.
 type demoOptions struct {
 	script, dir, addr, locale string
+}
+
+func newDemoCmd(env *cliEnv) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "The whole product on this machine: emulator, demo world, local stack and a dialog",
+		Long: "Start the AWS emulator, seed a demo world (tenants, users, instances, streams), start the local\n" +
+			"stack, link acme's user through the sign-in and consent pages, and hold the dialog, showing the\n" +
+			"SMS messages the emulator receives. Everything stops when the dialog ends. make demo runs it.",
+		Example: "  easytocloud demo\n" +
+			"  easytocloud demo --script demo/conversation.txt\n" +
+			"  easytocloud demo --locale de-DE",
+		Args: noArgs("demo"),
+	}
+	var opt demoOptions
+	fs := cmd.Flags()
+	fs.StringVar(&opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments, {sms} for the code of the newest SMS to the user's phone) and exit; non-zero when a line fails")
+	fs.StringVar(&opt.dir, "dir", ".demo", "directory for the local stack's keys, the local Alexa identity and the logs")
+	fs.StringVar(&opt.addr, "addr", "127.0.0.1:0", "listen address of the local stack (loopback)")
+	fs.StringVar(&opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
+	completeLocale(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), env, opt) }
+	return cmd
 }
 
 // runDemo starts the emulator, seeds the demo world, starts the local stack, links
 // acme's user through the login and consent pages and holds the dialog, showing the
 // SMS messages the emulator receives. Whatever it started it stops when the dialog
 // ends, on end of input, on Ctrl-C or on an error.
-func runDemo(ctx context.Context, env *cliEnv, args []string) (err error) {
+func runDemo(ctx context.Context, env *cliEnv, opt demoOptions) (err error) {
 	start := time.Now()
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	var opt demoOptions
-	fs.StringVar(&opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments, {sms} for the code of the newest SMS to the user's phone) and exit; non-zero when a line fails")
-	fs.StringVar(&opt.dir, "dir", ".demo", "directory for the local stack's keys, the local Alexa identity and the logs")
-	fs.StringVar(&opt.addr, "addr", "127.0.0.1:0", "listen address of the local stack (loopback)")
-	fs.StringVar(&opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
-	pos, err := parseFlags(env, fs, args)
-	if err != nil {
-		return helpOK(err)
-	}
-	if len(pos) > 0 {
-		return usagef("demo takes no arguments, got %q", pos)
-	}
 	matcher, err := interactionmodel.NewLocaleMatcher(opt.locale, localSkillID)
 	if err != nil {
 		return usagef("--locale: %v", err)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,18 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/easytocloud/easytocloud/interactionmodel"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
 	"github.com/easytocloud/easytocloud/skill"
 )
-
-func init() {
-	register(command{
-		name:    "dialog",
-		summary: "talk to the skill like an Echo: link the account, then type what you would say",
-		run:     runDialog,
-	})
-}
 
 // skillSender delivers one Alexa request envelope to the skill and returns its
 // response envelope.
@@ -77,64 +70,83 @@ type dialogOptions struct {
 	verbose                           bool
 }
 
-func runDialog(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("dialog", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	endpoint := fs.String("endpoint", "", "URL of the skill's HTTPS endpoint (POST /alexa of the local stack)")
-	identity := fs.String("alexa-identity", env.getenv("EASYTOCLOUD_ALEXA_IDENTITY"), "directory of the local Alexa signing identity to sign --endpoint requests with, created if missing: the one the server trusts (default $EASYTOCLOUD_ALEXA_IDENTITY)")
-	var opt dialogOptions
-	fs.StringVar(&opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
-	fs.StringVar(&opt.skillID, "skill-id", firstNonEmpty(env.getenv("EASYTOCLOUD_SKILL_ID"), "amzn1.ask.skill.easytocloud-dialog"), "skill ID the requests carry (default $EASYTOCLOUD_SKILL_ID)")
-	fs.StringVar(&opt.userID, "user-id", "amzn1.ask.account.easytocloud-dialog", "Alexa user ID the requests carry")
-	fs.StringVar(&opt.deviceID, "device-id", "amzn1.ask.device.easytocloud-dialog", "device ID the requests carry")
-	fs.StringVar(&opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments) and exit non-zero on a line no intent matches")
-	fs.BoolVar(&opt.verbose, "verbose", false, "print each request and response envelope on stderr (access token redacted)")
-	var link linkConfig
-	fs.StringVar(&link.AuthorizeURL, "authorize-url", env.getenv("EASYTOCLOUD_AUTHORIZE_URL"), "authorization URI to link the account with (default $EASYTOCLOUD_AUTHORIZE_URL); unset: no linking")
-	fs.StringVar(&link.TokenURL, "token-url", env.getenv("EASYTOCLOUD_TOKEN_URL"), "access token URI (default $EASYTOCLOUD_TOKEN_URL)")
-	fs.StringVar(&link.ClientID, "client-id", env.getenv("EASYTOCLOUD_CLIENT_ID"), "OAuth client ID (default $EASYTOCLOUD_CLIENT_ID)")
-	fs.StringVar(&link.Email, "email", env.getenv("EASYTOCLOUD_EMAIL"), "email to sign in with (default $EASYTOCLOUD_EMAIL)")
-	fs.IntVar(&link.RedirectPort, "redirect-port", 0, "port of the loopback redirect URI http://127.0.0.1:PORT/callback (0: any free port)")
-	clientSecretFlag := fs.String("client-secret", "", "OAuth client secret (prefer $EASYTOCLOUD_CLIENT_SECRET: flags show in ps)")
-	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin (default $EASYTOCLOUD_PASSWORD)")
-	scopes := fs.String("scopes", "easytocloud", "comma-separated scopes to request")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
+// dialogFlags are the flags of dialog.
+type dialogFlags struct {
+	endpoint, identity, clientSecret, scopes string
+	passwordStdin                            bool
+	opt                                      dialogOptions
+	link                                     linkConfig
+}
+
+func newDialogCmd(env *cliEnv) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dialog",
+		Short: "Talk to the skill like an Echo: link the account, then type what you would say",
+		Long: "Link an Alexa account through the sign-in and consent pages (with --authorize-url), then send\n" +
+			"each line typed, or each line of --script, to the skill as the Alexa request the interaction\n" +
+			"model makes of it, signed as Alexa signs it, and print the answer and its card.",
+		Example: "  easytocloud dialog --endpoint http://127.0.0.1:8080/alexa --alexa-identity alexa/ \\\n" +
+			"    --authorize-url http://127.0.0.1:8080/oauth/authorize --token-url http://127.0.0.1:8080/oauth/token \\\n" +
+			"    --client-id n4vq2xk7dmc3wbzt5e6hpfja --email ann@example.com\n" +
+			"  easytocloud dialog --endpoint http://127.0.0.1:8080/alexa --alexa-identity alexa/ --script demo/conversation.txt",
+		Args: unexpectedArgs,
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
+	var f dialogFlags
+	fs := cmd.Flags()
+	fs.StringVar(&f.endpoint, "endpoint", "", "URL of the skill's HTTPS endpoint (POST /alexa of the local stack)")
+	fs.StringVar(&f.identity, "alexa-identity", env.getenv("EASYTOCLOUD_ALEXA_IDENTITY"), "directory of the local Alexa signing identity to sign --endpoint requests with, created if missing: the one the server trusts (default $EASYTOCLOUD_ALEXA_IDENTITY)")
+	fs.StringVar(&f.opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
+	fs.StringVar(&f.opt.skillID, "skill-id", firstNonEmpty(env.getenv("EASYTOCLOUD_SKILL_ID"), "amzn1.ask.skill.easytocloud-dialog"), "skill ID the requests carry (default $EASYTOCLOUD_SKILL_ID)")
+	fs.StringVar(&f.opt.userID, "user-id", "amzn1.ask.account.easytocloud-dialog", "Alexa user ID the requests carry")
+	fs.StringVar(&f.opt.deviceID, "device-id", "amzn1.ask.device.easytocloud-dialog", "device ID the requests carry")
+	fs.StringVar(&f.opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments) and exit non-zero on a line no intent matches")
+	fs.BoolVar(&f.opt.verbose, "verbose", false, "print each request and response envelope on stderr (access token redacted)")
+	fs.StringVar(&f.link.AuthorizeURL, "authorize-url", env.getenv("EASYTOCLOUD_AUTHORIZE_URL"), "authorization URI to link the account with (default $EASYTOCLOUD_AUTHORIZE_URL); unset: no linking")
+	fs.StringVar(&f.link.TokenURL, "token-url", env.getenv("EASYTOCLOUD_TOKEN_URL"), "access token URI (default $EASYTOCLOUD_TOKEN_URL)")
+	fs.StringVar(&f.link.ClientID, "client-id", env.getenv("EASYTOCLOUD_CLIENT_ID"), "OAuth client ID (default $EASYTOCLOUD_CLIENT_ID)")
+	fs.StringVar(&f.link.Email, "email", env.getenv("EASYTOCLOUD_EMAIL"), "email to sign in with (default $EASYTOCLOUD_EMAIL)")
+	fs.IntVar(&f.link.RedirectPort, "redirect-port", 0, "port of the loopback redirect URI http://127.0.0.1:PORT/callback (0: any free port)")
+	fs.StringVar(&f.clientSecret, "client-secret", "", "OAuth client secret (prefer $EASYTOCLOUD_CLIENT_SECRET: flags show in ps)")
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default $EASYTOCLOUD_PASSWORD)")
+	fs.StringVar(&f.scopes, "scopes", "easytocloud", "comma-separated scopes to request")
+	completeLocale(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runDialog(cmd.Context(), env, &f) }
+	return cmd
+}
+
+func runDialog(ctx context.Context, env *cliEnv, f *dialogFlags) error {
+	opt, link := f.opt, f.link
 	matcher, err := interactionmodel.NewLocaleMatcher(opt.locale, opt.skillID)
 	if err != nil {
 		return usagef("--locale: %v", err)
 	}
 	// The skill is reached over HTTPS as Alexa reaches it (easytocloud demo holds the
 	// same conversation with the stack it starts itself).
-	if *endpoint == "" {
+	if f.endpoint == "" {
 		return usagef("--endpoint is required: the skill's URL, such as http://127.0.0.1:8080/alexa of easytocloud serve")
 	}
-	if *identity == "" {
+	if f.identity == "" {
 		return usagef("--alexa-identity is required with --endpoint: the directory of the signing identity the server trusts (easytocloud serve --alexa-identity DIR)")
 	}
-	id, err := localalexa.Load(*identity, dialogNow())
+	id, err := localalexa.Load(f.identity, dialogNow())
 	if err != nil {
 		return fmt.Errorf("alexa identity: %w", err)
 	}
-	var sender skillSender = httpSender{endpoint: *endpoint, client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()}
+	var sender skillSender = httpSender{endpoint: f.endpoint, client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()}
 
 	stdin := bufio.NewReader(env.stdin)
 	var accessToken string
 	if link.AuthorizeURL != "" {
-		link.ClientSecret = firstNonEmpty(*clientSecretFlag, env.getenv("EASYTOCLOUD_CLIENT_SECRET"))
+		link.ClientSecret = firstNonEmpty(f.clientSecret, env.getenv("EASYTOCLOUD_CLIENT_SECRET"))
 		link.Password = env.getenv("EASYTOCLOUD_PASSWORD")
-		if *passwordStdin {
+		if f.passwordStdin {
 			line, err := stdin.ReadString('\n')
 			if err != nil && line == "" {
 				return usagef("--password-stdin: no password on stdin")
 			}
 			link.Password = strings.TrimRight(line, "\r\n")
 		}
-		for _, s := range strings.Split(*scopes, ",") {
+		for _, s := range strings.Split(f.scopes, ",") {
 			if s = strings.TrimSpace(s); s != "" {
 				link.Scopes = append(link.Scopes, s)
 			}

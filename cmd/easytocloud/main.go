@@ -1,6 +1,6 @@
 // Command easytocloud is the operator's tool: it administers tenants, users and OAuth
 // clients, creates the table, renders the skill package, runs the local stack and talks
-// to the skill like an Echo would. Run "easytocloud help" for the commands.
+// to the skill like an Echo would. Run "easytocloud --help" for the commands.
 package main
 
 import (
@@ -10,19 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
-)
 
-// command is one subcommand (or group of subcommands, which parse their own first
-// argument). Each file of this package registers its commands in an init function,
-// so that the parts of the CLI can be written independently.
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, env *cliEnv, args []string) error
-}
+	"github.com/spf13/cobra"
+)
 
 // cliEnv is what a command may touch of the process, so tests can run commands in
 // process with their own streams and environment.
@@ -33,16 +25,8 @@ type cliEnv struct {
 	getenv func(string) string
 }
 
-var commands = map[string]command{}
-
-func register(c command) {
-	if _, dup := commands[c.name]; dup {
-		panic("easytocloud: command registered twice: " + c.name)
-	}
-	commands[c.name] = c
-}
-
 // usageError is a mistake in how the command was called; it exits with status 2.
+// One with an empty message has been explained already (the help was printed).
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
@@ -57,45 +41,34 @@ func main() {
 	os.Exit(code)
 }
 
-// run executes the command named by args[0] and returns the process exit status:
-// 0 on success, 2 on a usage error, 1 on any other error. Errors are printed as one
-// line on stderr.
+// run executes the command args name and returns the process exit status: 0 on
+// success, 2 on a usage error, 1 on any other error. Errors are printed as one line
+// on stderr, prefixed with the command's name.
 func run(ctx context.Context, env *cliEnv, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printUsage(env.stdout)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	c, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(env.stderr, "easytocloud: unknown command %q; run \"easytocloud help\" for the list\n", args[0])
-		return 2
-	}
-	err := c.run(ctx, env, args[1:])
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	fmt.Fprintf(env.stderr, "easytocloud %s: %s\n", c.name, msg)
 	var ue *usageError
-	if errors.As(err, &ue) {
+	isUsage := errors.As(err, &ue)
+	if msg := strings.ReplaceAll(err.Error(), "\n", " "); msg != "" {
+		fmt.Fprintf(env.stderr, "%s: %s\n", commandName(cmd), msg)
+	}
+	if isUsage {
 		return 2
 	}
 	return 1
 }
 
-func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: easytocloud <command> [arguments]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "commands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+// commandName is how errors name cmd: "easytocloud" and its top-level command.
+func commandName(cmd *cobra.Command) string {
+	name := "easytocloud"
+	for c := cmd; c != nil && c.HasParent(); c = c.Parent() {
+		if !c.Parent().HasParent() {
+			name += " " + c.Name()
+		}
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
-	}
+	return name
 }

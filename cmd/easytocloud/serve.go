@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
@@ -27,14 +27,6 @@ import (
 	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
 )
-
-func init() {
-	register(command{
-		name:    "serve",
-		summary: "run the local stack in one process: sign-in and tokens, the skill's /alexa endpoint, the MFA API",
-		run:     runServe,
-	})
-}
 
 const (
 	// envSigningKeyFile names the PEM file of the local stack's token signing key.
@@ -86,9 +78,19 @@ type localStack struct {
 	stopErr  error
 }
 
-func runServe(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+func newServeCmd(env *cliEnv) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the local stack in one process: sign-in, tokens, /alexa and the MFA API",
+		Long: "Serve the OAuth sign-in and token endpoints, the skill's /alexa endpoint and the MFA API in one\n" +
+			"process, on the table and KMS key the Lambdas use. It logs JSON lines on stdout and says what it\n" +
+			"serves on stderr; Ctrl-C stops it after the requests in flight.",
+		Example: "  easytocloud serve --signing-key-file key.pem --alexa-identity alexa/\n" +
+			"  easytocloud serve --addr 127.0.0.1:0   # any free port",
+		Args: noArgs("serve"),
+	}
 	var cfg serveConfig
+	fs := cmd.Flags()
 	fs.StringVar(&cfg.Addr, "addr", firstNonEmpty(env.getenv("EASYTOCLOUD_ADDR"), defaultServeAddr), "listen address host:port (default $EASYTOCLOUD_ADDR or "+defaultServeAddr+"); port 0 picks a free one")
 	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a listen address other than loopback (the MFA API then answers the network without IAM authorization)")
 	fs.StringVar(&cfg.Table, "table", env.getenv(envTable), "DynamoDB table (default $"+envTable+")")
@@ -97,13 +99,11 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&cfg.Issuer, "issuer", env.getenv("EASYTOCLOUD_ISSUER"), "base URL clients reach this server at (default $EASYTOCLOUD_ISSUER, else http://ADDR)")
 	fs.StringVar(&cfg.SkillID, "skill-id", firstNonEmpty(env.getenv("EASYTOCLOUD_SKILL_ID"), localSkillID), "skill ID /alexa accepts and tokens are issued for (default $EASYTOCLOUD_SKILL_ID)")
 	fs.StringVar(&cfg.AlexaIdentity, "alexa-identity", "", "directory of a local Alexa signing identity whose requests /alexa accepts (created if missing); unset: only Amazon's real Alexa signatures")
-	pos, err := parseFlags(env, fs, args)
-	if err != nil {
-		return helpOK(err)
-	}
-	if len(pos) > 0 {
-		return usagef("serve takes no arguments, got %q", pos)
-	}
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), env, cfg) }
+	return cmd
+}
+
+func runServe(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	awsCfg, err := awsConfig(ctx, env)
 	if err != nil {
 		return err

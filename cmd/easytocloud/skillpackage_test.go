@@ -65,7 +65,7 @@ func TestSkillPackageGolden(t *testing.T) {
 	}
 	got := readTree(t, out)
 
-	wantNames := []string{"account-linking.json", "skill-package/skill.json"}
+	wantNames := []string{"account-linking.json", "ask-resources.json", "skill-package/skill.json"}
 	for _, loc := range interactionmodel.Locales() {
 		name := "skill-package/interactionModels/custom/" + loc + ".json"
 		wantNames = append(wantNames, name)
@@ -82,7 +82,7 @@ func TestSkillPackageGolden(t *testing.T) {
 		t.Errorf("files written (-want +got):\n%s", diff)
 	}
 
-	for _, name := range []string{"skill-package/skill.json", "account-linking.json"} {
+	for _, name := range []string{"skill-package/skill.json", "account-linking.json", "ask-resources.json"} {
 		golden := filepath.Join("testdata", "skillpackage", filepath.FromSlash(name))
 		if *updateSkillPackage {
 			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
@@ -147,6 +147,64 @@ func TestSkillPackageFromTerraform(t *testing.T) {
 	}
 	if m.Manifest.PrivacyAndCompliance.Locales != nil {
 		t.Errorf("privacy locales without --privacy-url: %v", m.Manifest.PrivacyAndCompliance.Locales)
+	}
+}
+
+// TestSkillPackageASKProject: the output directory is an ASK CLI project that ask
+// deploy runs in unchanged, deploying to the skill given with --skill-id.
+func TestSkillPackageASKProject(t *testing.T) {
+	const skillID = "amzn1.ask.skill.0f4a6c3e-9b2d-4e71-8a55-3c1d2e9f7b60"
+	out := t.TempDir()
+	code, stdout, stderr := runSkillPackageCLI(t, "", "skill-package", "--out", out, "--lambda-arn", testLambdaARN,
+		"--authorize-url", testAuthorizeURL, "--token-url", testTokenURL, "--client-id", "alexa-skill", "--skill-id", skillID)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	var resources askResourcesFile
+	mustUnmarshalFile(t, filepath.Join(out, "ask-resources.json"), &resources)
+	wantResources := askResourcesFile{Version: "2020-03-31", Profiles: map[string]askResources{
+		"default": {SkillMetadata: askSkillMetadata{Src: "./skill-package"}},
+	}}
+	if diff := cmp.Diff(wantResources, resources); diff != "" {
+		t.Errorf("ask-resources.json (-want +got):\n%s", diff)
+	}
+	var states askStatesFile
+	mustUnmarshalFile(t, filepath.Join(out, ".ask", "ask-states.json"), &states)
+	wantStates := askStatesFile{Version: "2020-03-31", Profiles: map[string]askStates{"default": {SkillID: skillID}}}
+	if diff := cmp.Diff(wantStates, states); diff != "" {
+		t.Errorf(".ask/ask-states.json (-want +got):\n%s", diff)
+	}
+	// The skill-package source the resources name is where the manifest is.
+	if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(resources.Profiles["default"].SkillMetadata.Src), "skill.json")); err != nil {
+		t.Errorf("skillMetadata.src has no skill.json: %v", err)
+	}
+	if strings.Contains(stdout, "creates a new skill") {
+		t.Errorf("with --skill-id, stdout still says ask deploy creates a skill: %s", stdout)
+	}
+
+	// The JSON as the ASK CLI reads it: exactly these keys, nothing else.
+	for name, want := range map[string]string{
+		"ask-resources.json":   `{"askcliResourcesVersion":"2020-03-31","profiles":{"default":{"skillMetadata":{"src":"./skill-package"}}}}`,
+		".ask/ask-states.json": `{"askcliStatesVersion":"2020-03-31","profiles":{"default":{"skillId":"` + skillID + `"}}}`,
+	} {
+		b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil || compact.String() != want {
+			t.Errorf("%s = %s (%v), want %s", name, compact.String(), err, want)
+		}
+	}
+
+	// Without --skill-id there is no state: ask deploy creates the skill.
+	bare := t.TempDir()
+	if code, _, stderr := runSkillPackageCLI(t, "", "skill-package", "--out", bare, "--lambda-arn", testLambdaARN,
+		"--authorize-url", testAuthorizeURL, "--token-url", testTokenURL, "--client-id", "alexa-skill"); code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(bare, ".ask")); !os.IsNotExist(err) {
+		t.Errorf("without --skill-id, .ask exists (%v)", err)
 	}
 }
 
@@ -240,6 +298,7 @@ func TestSkillPackageUsageErrors(t *testing.T) {
 		{"PlainHTTP", []string{"--out", "x", "--lambda-arn", testLambdaARN, "--authorize-url", "http://api.example.com/a", "--token-url", testTokenURL, "--client-id", "c"}, "", `--authorize-url "http://api.example.com/a" must be an https URL`},
 		{"MissingClientID", []string{"--out", "x", "--lambda-arn", testLambdaARN, "--authorize-url", testAuthorizeURL, "--token-url", testTokenURL}, "", "--client-id is required"},
 		{"UnknownFlag", []string{"--nope"}, "", "flag provided but not defined"},
+		{"BadSkillID", append([]string{"--out", "x", "--skill-id", "amzn1.ask.account.x"}, base...), "", `--skill-id "amzn1.ask.account.x" is not an Alexa skill ID`},
 		{"ExtraArgument", append([]string{"--out", "x", "extra"}, base...), "", `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {

@@ -2,50 +2,40 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/spf13/cobra"
 
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
-func init() {
-	register(command{
-		name:    "table",
-		summary: "table create: create the DynamoDB table from the schema (local stack, sandboxes)",
-		run:     runTable,
-	})
+func newTableCmd(env *cliEnv) *cobra.Command {
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create the DynamoDB table from the schema (local stack, sandboxes)",
+		Long: "Create the single DynamoDB table easytocloud keeps its state in, with its keys, index and TTL.\n" +
+			"Production creates it with Terraform; this is for the local stack and sandboxes.",
+		Example: "  easytocloud table create --table easytocloud-dev",
+		Args:    noArgs("table create"),
+	}
+	name := create.Flags().String("table", env.getenv(envTable), "table name (default $"+envTable+")")
+	create.RunE = func(cmd *cobra.Command, _ []string) error { return runTableCreate(cmd.Context(), env, *name) }
+	return newGroupCmd("table", "The DynamoDB table: create", create.Example, create)
 }
 
-func runTable(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		if len(args) > 0 && isHelp(args[0]) {
-			fmt.Fprintln(env.stdout, "usage: easytocloud table create [--table NAME]")
-			return nil
-		}
-		return usagef("usage: easytocloud table create [--table NAME]")
-	}
-	fs := flag.NewFlagSet("table create", flag.ContinueOnError)
-	name := fs.String("table", env.getenv(envTable), "table name (default $"+envTable+")")
-	pos, err := parseFlags(env, fs, args[1:])
-	if err != nil {
-		return helpOK(err)
-	}
-	if len(pos) > 0 {
-		return usagef("table create takes no arguments, got %q", pos)
-	}
-	if *name == "" {
+func runTableCreate(ctx context.Context, env *cliEnv, name string) error {
+	if name == "" {
 		return usagef("no table name: give --table or set %s", envTable)
 	}
 	cfg, err := awsConfig(ctx, env)
 	if err != nil {
 		return err
 	}
-	if err := tenants.CreateTable(ctx, dynamodb.NewFromConfig(cfg), *name); err != nil {
+	if err := tenants.CreateTable(ctx, dynamodb.NewFromConfig(cfg), name); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "Table %s is ready (keys %s/%s, index %s, TTL on %s).\n",
-		*name, tenants.PartitionKey, tenants.SortKey, tenants.GSIName, tenants.TTLAttribute)
+		name, tenants.PartitionKey, tenants.SortKey, tenants.GSIName, tenants.TTLAttribute)
 	return nil
 }

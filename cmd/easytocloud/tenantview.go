@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// tenantJSON is how the CLI prints a tenant as JSON: durations as text, and of the
+// verifier secret only whether one is stored.
+type tenantJSON struct {
+	ID                string       `json:"id"`
+	Name              string       `json:"name"`
+	RoleARN           string       `json:"role_arn"`
+	AccountID         string       `json:"account_id"`
+	ExternalID        string       `json:"external_id"`
+	Regions           []string     `json:"regions"`
+	ControlTag        *tenants.Tag `json:"control_tag"`
+	MFA               string       `json:"mfa"`
+	Elevation         string       `json:"elevation"`
+	MFASerial         string       `json:"mfa_serial,omitempty"`
+	VerifierKeyID     string       `json:"verifier_key_id,omitempty"`
+	VerifierSecretSet bool         `json:"verifier_secret_set"`
+	Version           int64        `json:"version"`
+	CreatedAt         time.Time    `json:"created_at"`
+	UpdatedAt         time.Time    `json:"updated_at"`
+}
+
+func tenantView(t tenants.Tenant) tenantJSON {
+	regions := t.Regions
+	if regions == nil {
+		regions = []string{}
+	}
+	return tenantJSON{
+		ID: t.ID, Name: t.Name, RoleARN: t.RoleARN, AccountID: t.AccountID(), ExternalID: t.ExternalID,
+		Regions: regions, ControlTag: t.ControlTag, MFA: string(t.MFA.Kind), Elevation: durationText(t.MFA.ElevationWindow()),
+		MFASerial: t.MFA.Serial, VerifierKeyID: t.MFA.VerifierKeyID, VerifierSecretSet: len(t.MFA.VerifierSecret) > 0,
+		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+	}
+}
+
+func printTenant(w io.Writer, t tenants.Tenant) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	row("ID", t.ID)
+	row("Name", t.Name)
+	row("Role ARN", t.RoleARN)
+	row("Account", t.AccountID())
+	row("ExternalId", t.ExternalID)
+	row("Regions", regionsText(t.Regions))
+	tag := "none (any instance may be changed by voice)"
+	if t.ControlTag != nil {
+		tag = t.ControlTag.String()
+	}
+	row("Control tag", tag)
+	row("MFA", string(t.MFA.Kind))
+	row("Elevation", durationText(t.MFA.ElevationWindow()))
+	if t.MFA.Kind == tenants.MFAToken {
+		row("MFA serial", t.MFA.Serial)
+		row("Verifier key ID", t.MFA.VerifierKeyID)
+		secret := "missing"
+		if len(t.MFA.VerifierSecret) > 0 {
+			secret = "stored, encrypted with KMS"
+		}
+		row("Verifier secret", secret)
+	}
+	row("Version", fmt.Sprint(t.Version))
+	row("Created", t.CreatedAt.UTC().Format(time.RFC3339))
+	row("Updated", t.UpdatedAt.UTC().Format(time.RFC3339))
+	_ = tw.Flush()
+}
+
+func regionsText(regions []string) string {
+	if len(regions) == 0 {
+		return "all enabled in the account"
+	}
+	return strings.Join(regions, ", ")
+}
+
+// durationText writes whole minutes as "10m" and anything else as Go does.
+func durationText(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
