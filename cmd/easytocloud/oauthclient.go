@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -25,12 +24,7 @@ func newOAuthClientCmd(env *cliEnv) *cobra.Command {
 }
 
 // oneClientID is the argument check of a command that takes one client ID.
-func oneClientID(cmd *cobra.Command, args []string) error {
-	if len(args) != 1 {
-		return usagef("easytocloud %s needs one client ID (see easytocloud oauth-client list)", strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "))
-	}
-	return nil
-}
+var oneClientID = oneID("client ID", "oauth-client list")
 
 // openClients returns the OAuth client registry on $EASYTOCLOUD_TABLE.
 func openClients(ctx context.Context, env *cliEnv) (*oauth.Clients, error) {

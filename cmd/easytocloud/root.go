@@ -152,6 +152,17 @@ func noArgs(name string) cobra.PositionalArgs {
 	}
 }
 
+// oneID is the argument check of a command that takes one ID of what, which
+// "easytocloud list" lists.
+func oneID(what, list string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return usagef("%s needs one %s (see easytocloud %s)", cmd.CommandPath(), what, list)
+		}
+		return nil
+	}
+}
+
 // unexpectedArgs is the argument check of a command that takes flags only, naming
 // the first argument.
 func unexpectedArgs(_ *cobra.Command, args []string) error {

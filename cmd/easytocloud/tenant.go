@@ -28,12 +28,7 @@ func newTenantCmd(env *cliEnv) *cobra.Command {
 }
 
 // oneTenantID is the argument check of a command that takes one tenant ID.
-func oneTenantID(cmd *cobra.Command, args []string) error {
-	if len(args) != 1 {
-		return usagef("easytocloud %s needs one tenant ID (see easytocloud tenant list)", strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "))
-	}
-	return nil
-}
+var oneTenantID = oneID("tenant ID", "tenant list")
 
 // tenantFlags are the operator's fields of a tenant, shared by create and update.
 type tenantFlags struct {
