@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/easytocloud/easytocloud/interactionmodel"
+	"github.com/easytocloud/easytocloud/internal/app"
 )
 
 func init() {
@@ -36,11 +37,12 @@ type skillPackageConfig struct {
 	Scopes       []string
 }
 
-// terraformOutputs names the `terraform output -json` values skill-package reads.
+// terraformOutputs names the `terraform output -json` values skill-package reads:
+// app.SkillPackageOutputs, which the Terraform tests check the stack has.
 var terraformOutputs = map[string]func(*skillPackageConfig, string){
-	"skill_function_arn": func(c *skillPackageConfig, v string) { c.LambdaARN = v },
-	"authorize_url":      func(c *skillPackageConfig, v string) { c.AuthorizeURL = v },
-	"token_url":          func(c *skillPackageConfig, v string) { c.TokenURL = v },
+	app.OutputSkillFunctionARN: func(c *skillPackageConfig, v string) { c.LambdaARN = v },
+	app.OutputAuthorizeURL:     func(c *skillPackageConfig, v string) { c.AuthorizeURL = v },
+	app.OutputTokenURL:         func(c *skillPackageConfig, v string) { c.TokenURL = v },
 }
 
 func runSkillPackage(_ context.Context, env *cliEnv, args []string) error {
