@@ -38,7 +38,7 @@ func runTable(ctx context.Context, env *cliEnv, args []string) error {
 	if *name == "" {
 		return usagef("no table name: give --table or set %s", envTable)
 	}
-	cfg, err := awsConfig(ctx, env)
+	cfg, err := awsConfig(ctx)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,28 @@ const (
 	EnvMFAURL = "EASYTOCLOUD_MFA_URL"
 )
 
+// The variables only the easytocloud CLI reads (besides EnvTable, EnvSecretsKeyID,
+// EnvIssuer and EnvSkillID): defaults of its flags, and secrets kept off its command line.
+const (
+	// EnvAddr is serve's listen address.
+	EnvAddr = "EASYTOCLOUD_ADDR"
+	// EnvSigningKeyFile is the PEM file of the local stack's token signing key.
+	EnvSigningKeyFile = "EASYTOCLOUD_SIGNING_KEY_FILE"
+	// EnvAlexaIdentity is the directory of the local Alexa signing identity.
+	EnvAlexaIdentity = "EASYTOCLOUD_ALEXA_IDENTITY"
+	// EnvAuthorizeURL and EnvTokenURL are the account-linking URIs dialog links with.
+	EnvAuthorizeURL = "EASYTOCLOUD_AUTHORIZE_URL"
+	EnvTokenURL     = "EASYTOCLOUD_TOKEN_URL"
+	// EnvClientID and EnvClientSecret are the OAuth client dialog links as.
+	EnvClientID     = "EASYTOCLOUD_CLIENT_ID"
+	EnvClientSecret = "EASYTOCLOUD_CLIENT_SECRET"
+	// EnvEmail and EnvPassword are the user dialog signs in as.
+	EnvEmail    = "EASYTOCLOUD_EMAIL"
+	EnvPassword = "EASYTOCLOUD_PASSWORD"
+	// EnvAccessToken is an access token dialog sends without linking.
+	EnvAccessToken = "EASYTOCLOUD_ACCESS_TOKEN"
+)
+
 // Config is the services' configuration, read by FromEnv. A binary reads the fields
 // its Function lists; the others stay empty.
 type Config struct {
