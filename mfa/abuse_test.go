@@ -139,7 +139,7 @@ func TestSMSCodeCampaignOverHTTP(t *testing.T) {
 	// locked before any code was compared); the audit lines count them.
 	compared := 0
 	for _, a := range e.auditLines(t) {
-		if a["audit"] == auditFailure && (a["outcome"] == "invalid_code" || a["outcome"] == "no_challenge") || a["audit"] == auditLockout {
+		if a["audit"] == auditFailure && (a["outcome"] == "invalid_code" || a["outcome"] == "no_challenge") || a["audit"] == AuditLockout {
 			compared++
 		}
 	}

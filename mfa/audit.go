@@ -7,14 +7,19 @@ import (
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// Audit events: the value of the "audit" field of an audit line. The operator stack
-// alarms on audit = "lockout" (terraform/monitoring.tf), which covers the lockouts
-// that only an operator ends too (outcome "locked_out").
+// AuditField is the attribute of an audit line that names its event.
+const AuditField = "audit"
+
+// Audit events: the value of the AuditField of an audit line. The operator stack
+// alarms on AuditLockout (terraform/monitoring.tf), which covers the lockouts that
+// only an operator ends too (outcome "locked_out").
 const (
+	// AuditLockout is the event of a user locked out after too many wrong codes.
+	AuditLockout = "lockout"
+
 	auditChallenge = "challenge"
 	auditSuccess   = "success"
 	auditFailure   = "failure"
-	auditLockout   = "lockout"
 	auditLock      = "lock"
 	auditUnlock    = "unlock"
 )
@@ -38,7 +43,7 @@ func (s *Service) logger() *slog.Logger {
 // Codes, secrets and phone numbers never reach it; ev.phone is the last two digits.
 func (s *Service) audit(ctx context.Context, kind string, ev event, outcome string, triesLeft int, extra ...any) {
 	attrs := []any{
-		slog.String("audit", kind),
+		slog.String(AuditField, kind),
 		slog.String("tenant", ev.who.tenantID),
 		slog.String("user", ev.who.userID),
 	}

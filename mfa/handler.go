@@ -35,11 +35,31 @@ const maxBodyBytes = 4 << 10
 func NewHandler(api API) http.Handler {
 	h := &handler{api: api}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /mfa/v1/challenges", h.challenge)
-	mux.HandleFunc("POST /mfa/v1/verifications", h.verify)
-	mux.HandleFunc("GET /mfa/v1/elevations/{tenant}/{user}", h.elevation)
-	mux.HandleFunc("DELETE /mfa/v1/elevations/{tenant}/{user}", h.lock)
+	handlers := h.handlers()
+	for _, pattern := range Routes {
+		mux.HandleFunc(pattern, handlers[pattern])
+	}
 	return mux
+}
+
+// Routes are the net/http.ServeMux patterns NewHandler serves (the HTTP API routes the
+// stack must send to the mfa function), each answered by the method handlers names.
+// Do not modify it.
+var Routes = []string{
+	"POST /mfa/v1/challenges",
+	"POST /mfa/v1/verifications",
+	"GET /mfa/v1/elevations/{tenant}/{user}",
+	"DELETE /mfa/v1/elevations/{tenant}/{user}",
+}
+
+// handlers answers each pattern of Routes.
+func (h *handler) handlers() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"POST /mfa/v1/challenges":                   h.challenge,
+		"POST /mfa/v1/verifications":                h.verify,
+		"GET /mfa/v1/elevations/{tenant}/{user}":    h.elevation,
+		"DELETE /mfa/v1/elevations/{tenant}/{user}": h.lock,
+	}
 }
 
 type handler struct{ api API }

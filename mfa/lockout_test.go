@@ -139,7 +139,7 @@ func checkLockedForGood(t *testing.T, e *env, api API) {
 	var lockouts, unlocks []map[string]any
 	for _, a := range e.auditLines(t) {
 		switch {
-		case a["audit"] == auditLockout && a["outcome"] == outcomeLockedOut:
+		case a["audit"] == AuditLockout && a["outcome"] == outcomeLockedOut:
 			lockouts = append(lockouts, a)
 		case a["audit"] == auditUnlock:
 			unlocks = append(unlocks, a)

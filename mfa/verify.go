@@ -102,12 +102,12 @@ func (s *Service) elevate(ctx context.Context, ev event, t tenants.Tenant, att a
 func (s *Service) fail(ctx context.Context, ev event, att attempt, err error, smsLeft int) error {
 	if att.locksOut {
 		s.locks.put(ev.who, lockEntry{out: true, method: ev.method}, time.Unix(att.at, 0))
-		s.audit(ctx, auditLockout, ev, outcomeLockedOut, 0, "consecutive_failures", att.consecutive)
+		s.audit(ctx, AuditLockout, ev, outcomeLockedOut, 0, "consecutive_failures", att.consecutive)
 		return ErrLockedOut
 	}
 	if att.locks {
 		s.locks.put(ev.who, lockEntry{until: att.lockedUntil, method: ev.method}, time.Unix(att.at, 0))
-		s.audit(ctx, auditLockout, ev, outcomeLocked, 0, "locked_seconds", int(Lockout/time.Second))
+		s.audit(ctx, AuditLockout, ev, outcomeLocked, 0, "locked_seconds", int(Lockout/time.Second))
 		return &RetryError{Err: ErrLocked, RetryAfter: Lockout}
 	}
 	left := att.triesLeft()

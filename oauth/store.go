@@ -29,9 +29,9 @@ type Keyring interface {
 	Key(ctx context.Context, purpose string) ([]byte, error)
 }
 
-// keyPurpose names the one Keyring key of this package; subkeys are derived from it
+// KeyPurpose names the one Keyring key of this package; subkeys are derived from it
 // per use, so that a hash of one kind can never stand for another.
-const keyPurpose = "oauth-token"
+const KeyPurpose = "oauth-token"
 
 // Labels of the derived subkeys.
 const (
@@ -57,7 +57,7 @@ func (m macs) sum(ctx context.Context, label, value string) (string, error) {
 }
 
 func (m macs) subkey(ctx context.Context, label string) ([]byte, error) {
-	master, err := m.keyring.Key(ctx, keyPurpose)
+	master, err := m.keyring.Key(ctx, KeyPurpose)
 	if err != nil {
 		return nil, fmt.Errorf("mac key: %w", err)
 	}

@@ -12,9 +12,11 @@ import (
 const (
 	tenantIDPrefix = "t-"
 	userIDPrefix   = "u-"
-	// externalIDPrefix makes the ExternalId recognisable in a trust policy.
-	externalIDPrefix = "easytocloud-"
 )
+
+// ExternalIDPrefix begins every ExternalId easytocloud generates, which makes it
+// recognisable in a trust policy.
+const ExternalIDPrefix = "easytocloud-"
 
 var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
@@ -25,14 +27,14 @@ func newID(prefix string) string {
 	return prefix + lowerBase32.EncodeToString(b)
 }
 
-// newExternalID returns a fresh ExternalId: externalIDPrefix and 43 characters of
+// newExternalID returns a fresh ExternalId: ExternalIDPrefix and 43 characters of
 // base64url (256 random bits). Every character is in the set AWS allows for an
 // ExternalId ([\w+=,.@:/-]), and it never starts with "-", so it can be passed as a
 // command-line argument.
 func newExternalID() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
-	return externalIDPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return ExternalIDPrefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
 // idPattern is the shape of any ID this package accepts in a key. It excludes "#",

@@ -1,7 +1,7 @@
 # One role per function. Each function's own policy (data.aws_iam_policy_document.<name>)
-# grants exactly the actions listed in cmd/<name>/iam.go, the code that calls them;
-# the runtime policy grants what the Lambda platform itself needs (logs and traces).
-# terraform_test.go checks both.
+# grants exactly the actions internal/app lists for it (app.Skill, app.OAuth, app.MFA:
+# IAMActions), which the code calls; the runtime policy grants what the Lambda platform
+# itself needs (logs and traces). policy_test.go checks both.
 
 # Lambda assumes each role. The skill's role may also be assumed by the principals in
 # var.skill_role_trusted_arns: tenants' roles trust only this role, so this is how an

@@ -1,12 +1,13 @@
 package terraform_test
 
 import (
-	"path/filepath"
 	"testing"
+
+	"github.com/easytocloud/easytocloud/internal/app"
 )
 
 // The outputs others consume: easytocloud skill-package reads some of them from
-// `terraform output -json` (its terraformOutputs map names them), the operator CLI needs
+// `terraform output -json` (app.SkillPackageOutputs names them), the operator CLI needs
 // the table and the secrets key, and a tenant needs the role to trust and its name.
 func TestStackOutputsWhatItsConsumersRead(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
@@ -14,9 +15,9 @@ func TestStackOutputsWhatItsConsumersRead(t *testing.T) {
 	for _, o := range m.find("output") {
 		outputs[o.Labels[0]] = o
 	}
-	skillPackage, err := mapLiteralKeys(filepath.Join(repoRoot, "cmd", "easytocloud"), "terraformOutputs")
-	if err != nil {
-		t.Fatalf("read the outputs easytocloud skill-package reads: %v", err)
+	skillPackage := app.SkillPackageOutputs
+	if len(skillPackage) == 0 {
+		t.Fatal("app.SkillPackageOutputs is empty")
 	}
 	for _, name := range skillPackage {
 		if outputs[name] == nil {

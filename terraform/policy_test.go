@@ -1,9 +1,6 @@
 package terraform_test
 
 import (
-	"fmt"
-	"go/ast"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -132,12 +129,12 @@ func TestFunctionPoliciesGrantExactlyWhatTheCodeCalls(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	for _, fn := range functions {
 		t.Run(fn, func(t *testing.T) {
-			want, err := stringSliceVar(repoRoot+"/cmd/"+fn, "iamActions")
-			if err != nil {
-				t.Fatalf("read the actions cmd/%s calls from cmd/%s/iam.go: %v", fn, fn, err)
+			want := sorted(mustFunction(t, fn).IAMActions)
+			if len(want) == 0 {
+				t.Fatalf("app.Functions lists no action cmd/%s calls", fn)
 			}
 			if diff := cmp.Diff(want, allowedActions(m.mustStatements(t, fn))); diff != "" {
-				t.Errorf("data.aws_iam_policy_document.%s grants other actions than cmd/%s/iam.go lists (-code +terraform):\n%s", fn, fn, diff)
+				t.Errorf("data.aws_iam_policy_document.%s grants other actions than app.Functions lists for cmd/%s (-code +terraform):\n%s", fn, fn, diff)
 			}
 		})
 	}
@@ -182,9 +179,9 @@ func TestKeyPoliciesGrantFunctionsOnlyWhatTheCodeCalls(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	for _, fn := range functions {
 		t.Run(fn, func(t *testing.T) {
-			actions, err := stringSliceVar(repoRoot+"/cmd/"+fn, "iamActions")
-			if err != nil {
-				t.Fatalf("read cmd/%s/iam.go: %v", fn, err)
+			actions := mustFunction(t, fn).IAMActions
+			if len(actions) == 0 {
+				t.Fatalf("app.Functions lists no action cmd/%s calls", fn)
 			}
 			code := map[string]bool{}
 			for _, a := range actions {
@@ -203,7 +200,7 @@ func TestKeyPoliciesGrantFunctionsOnlyWhatTheCodeCalls(t *testing.T) {
 						}
 						for _, a := range s.actions {
 							if !code[a] {
-								t.Errorf("key policy %s statement %d grants %s to the %s role, which cmd/%s/iam.go does not list", doc, i, a, fn, fn)
+								t.Errorf("key policy %s statement %d grants %s to the %s role, which app.Functions does not list for cmd/%s", doc, i, a, fn, fn)
 							}
 						}
 					}
@@ -243,8 +240,8 @@ func TestSkillAssumesOnlyTenantRoles(t *testing.T) {
 }
 
 // MAC keys: a function may encrypt and decrypt only the Keyring keys of its own
-// purposes. The purposes the code uses are read from it: constants named …Purpose… and
-// literal arguments of Key(ctx, "…") calls, in the package and in cmd/<function>.
+// purposes, which app.Functions lists (and internal/app's tests hold to oauth.KeyPurpose
+// and mfa.KeyPurpose).
 func TestKeyringPurposesAreCoveredByTheKeyPolicy(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	globs, ok := m.locals["mac_key_purposes"]
@@ -253,9 +250,9 @@ func TestKeyringPurposesAreCoveredByTheKeyPolicy(t *testing.T) {
 	}
 	for _, fn := range []string{"oauth", "mfa"} {
 		t.Run(fn, func(t *testing.T) {
-			purposes, err := keyringPurposes(filepath.Join(repoRoot, fn), filepath.Join(repoRoot, "cmd", fn))
-			if err != nil {
-				t.Fatal(err)
+			purposes := mustFunction(t, fn).KeyPurposes
+			if len(purposes) == 0 {
+				t.Fatalf("app.Functions names no Keyring purpose of %s", fn)
 			}
 			glob := globs.GetAttr(fn).AsString()
 			for _, p := range purposes {
@@ -267,39 +264,16 @@ func TestKeyringPurposesAreCoveredByTheKeyPolicy(t *testing.T) {
 	}
 }
 
-// keyringPurposes returns the Keyring purposes the packages in dirs name. Directories
-// without Go source are skipped; it fails when none names a purpose.
-func keyringPurposes(dirs ...string) ([]string, error) {
-	set := map[string]bool{}
-	for _, dir := range dirs {
-		if _, err := parseGoDir(dir); err != nil {
-			continue
-		}
-		consts, err := constStrings(dir, "purpose")
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range consts {
-			set[v] = true
-		}
-		args, err := literalArgs(dir, 1, func(sel *ast.SelectorExpr) bool { return sel.Sel.Name == "Key" })
-		if err != nil {
-			return nil, err
-		}
-		for p := range args {
-			set[p] = true
-		}
-	}
-	if len(set) == 0 {
-		return nil, fmt.Errorf("%q name no Keyring purpose (a const …Purpose… or Key(ctx, \"…\"))", dirs)
-	}
-	return sortedKeys(set), nil
-}
-
 // stringLike reports whether s matches an IAM StringLike pattern (* and ? wildcards).
 func stringLike(pattern, s string) bool {
 	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
 	return regexp.MustCompile(re).MatchString(s)
+}
+
+func TestStringLike(t *testing.T) {
+	if !stringLike("mfa-*", "mfa-otp") || stringLike("mfa-*", "oauth-token") || !stringLike("?*", "t") || stringLike("?*", "") {
+		t.Error("stringLike does not match as IAM's StringLike does")
+	}
 }
 
 // Lambda assumes every function role; only the skill's role may, on request, also be

@@ -12,6 +12,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
 func TestTenantRoleRequiresExternalID(t *testing.T) {
@@ -54,9 +57,9 @@ func TestTenantRoleRequiresExternalID(t *testing.T) {
 }
 
 func TestTenantPermissionsAreWhatTheSkillCalls(t *testing.T) {
-	want, err := stringSliceVar(repoRoot+"/skill", "TenantIAMActions")
-	if err != nil {
-		t.Fatalf("read the tenant-account actions the skill calls: %v", err)
+	want := sorted(skill.TenantIAMActions)
+	if len(want) == 0 {
+		t.Fatal("skill.TenantIAMActions is empty")
 	}
 	m := mustLoadModule(t, tenantDir)
 	policy := m.mustFind(t, "resource", "aws_iam_role_policy", "easytocloud")
@@ -173,15 +176,11 @@ func TestMFAVerifierHasNoPermissions(t *testing.T) {
 }
 
 // The external_id validation must accept every ExternalId easytocloud generates
-// (tenants/ids.go: a prefix and base64url, so "-" and "_" too) and refuse junk.
+// (tenants.ExternalIDPrefix and base64url, so "-" and "_" too) and refuse junk.
 func TestTenantExternalIDValidation(t *testing.T) {
-	prefixes, err := constStrings(repoRoot+"/tenants", "externalIDPrefix")
-	if err != nil || len(prefixes) != 1 {
-		t.Fatalf("read tenants.externalIDPrefix: %v (found %v)", err, prefixes)
-	}
-	var prefix string
-	for _, p := range prefixes {
-		prefix = p
+	prefix := tenants.ExternalIDPrefix
+	if prefix == "" {
+		t.Fatal("tenants.ExternalIDPrefix is empty")
 	}
 	generated := func(b byte) string {
 		return prefix + base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32))

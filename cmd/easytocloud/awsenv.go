@@ -7,40 +7,24 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
 // Environment variables the tenant, user and table commands read.
 const (
-	envTable      = "EASYTOCLOUD_TABLE"
-	envSecretsKey = "EASYTOCLOUD_SECRETS_KEY_ID"
+	envTable      = app.EnvTable
+	envSecretsKey = app.EnvSecretsKeyID
 )
 
-// awsConfig loads the SDK's standard configuration as env sees the environment:
-// AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL, AWS_PROFILE, static keys in
+// awsConfig loads the SDK's standard configuration: AWS_REGION (or
+// AWS_DEFAULT_REGION), AWS_ENDPOINT_URL, AWS_PROFILE, static keys in
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and otherwise the
-// SDK's credential chain. It returns a usage error when no region is set.
-func awsConfig(ctx context.Context, env *cliEnv) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if r := firstNonEmpty(env.getenv("AWS_REGION"), env.getenv("AWS_DEFAULT_REGION")); r != "" {
-		opts = append(opts, config.WithRegion(r))
-	}
-	if ep := env.getenv("AWS_ENDPOINT_URL"); ep != "" {
-		opts = append(opts, config.WithBaseEndpoint(ep))
-	}
-	if p := env.getenv("AWS_PROFILE"); p != "" {
-		opts = append(opts, config.WithSharedConfigProfile(p))
-	}
-	if id := env.getenv("AWS_ACCESS_KEY_ID"); id != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(
-			id, env.getenv("AWS_SECRET_ACCESS_KEY"), env.getenv("AWS_SESSION_TOKEN"))))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+// rest of the SDK's credential chain. It returns a usage error when no region is set.
+func awsConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
@@ -52,33 +36,42 @@ func awsConfig(ctx context.Context, env *cliEnv) (aws.Config, error) {
 
 // requireEnv returns the variable's value, or a usage error naming it.
 func requireEnv(env *cliEnv, name, what string) (string, error) {
-	v := env.getenv(name)
-	if v == "" {
-		return "", usagef("%s is not set: set it to %s", name, what)
+	if _, err := app.FromEnv(env.getenv, name); err != nil {
+		return "", usagef("%v: set it to %s", err, what)
 	}
-	return v, nil
+	return env.getenv(name), nil
 }
 
 // configureStore lets tests set a Store's clock and password parameters.
 var configureStore = func(*tenants.Store) {}
 
-// openStore returns the tenants Store on $EASYTOCLOUD_TABLE (and, when needKey, the
-// KMS key $EASYTOCLOUD_SECRETS_KEY_ID, which sealing a verifier secret needs), and the
-// AWS configuration it uses.
-func openStore(ctx context.Context, env *cliEnv, needKey bool) (*tenants.Store, aws.Config, error) {
+// openConfig reads $EASYTOCLOUD_TABLE (and, when needKey, the KMS key
+// $EASYTOCLOUD_SECRETS_KEY_ID, which sealing a verifier secret needs; otherwise it is
+// read when set) and loads the AWS configuration.
+func openConfig(ctx context.Context, env *cliEnv, needKey bool) (app.Config, aws.Config, error) {
 	table, err := requireEnv(env, envTable, "the DynamoDB table's name")
 	if err != nil {
-		return nil, aws.Config{}, err
+		return app.Config{}, aws.Config{}, err
 	}
 	key := env.getenv(envSecretsKey)
 	if needKey && key == "" {
-		return nil, aws.Config{}, usagef("%s is not set: set it to the KMS key that encrypts secrets", envSecretsKey)
+		return app.Config{}, aws.Config{}, usagef("%s is not set: set it to the KMS key that encrypts secrets", envSecretsKey)
 	}
-	cfg, err := awsConfig(ctx, env)
+	cfg, err := awsConfig(ctx)
+	if err != nil {
+		return app.Config{}, aws.Config{}, err
+	}
+	return app.Config{Table: table, SecretsKeyID: key}, cfg, nil
+}
+
+// openStore returns the tenants Store of openConfig's table and key, and the AWS
+// configuration it uses.
+func openStore(ctx context.Context, env *cliEnv, needKey bool) (*tenants.Store, aws.Config, error) {
+	c, cfg, err := openConfig(ctx, env, needKey)
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
-	s := tenants.NewStore(dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg), table, key)
+	s := app.NewStore(c, app.NewAWS(cfg))
 	configureStore(s)
 	return s, cfg, nil
 }

@@ -41,14 +41,29 @@ func newAWSCLI(t *testing.T) *awsCLI {
 		s.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	}
 	t.Cleanup(func() { configureStore = prev })
-	return &awsCLI{t: t, vars: map[string]string{
-		envTable:                awstest.Table(t),
-		envSecretsKey:           awstest.SecretsKey(t),
+	// The SDK reads the AWS settings from the process's environment itself.
+	setAWSEnv(t, map[string]string{
 		"AWS_ENDPOINT_URL":      awstest.Endpoint(t),
 		"AWS_REGION":            awstest.DefaultRegion,
 		"AWS_ACCESS_KEY_ID":     "testing",
 		"AWS_SECRET_ACCESS_KEY": "testing",
+	})
+	return &awsCLI{t: t, vars: map[string]string{
+		envTable:      awstest.Table(t),
+		envSecretsKey: awstest.SecretsKey(t),
 	}}
+}
+
+// setAWSEnv sets the AWS_* variables of the process for the test, and clears the
+// others the SDK reads, so that the machine's own settings play no part.
+func setAWSEnv(t *testing.T, vars map[string]string) {
+	t.Helper()
+	for _, k := range []string{"AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_SESSION_TOKEN"} {
+		t.Setenv(k, "")
+	}
+	for k, v := range vars {
+		t.Setenv(k, v)
+	}
 }
 
 // run runs the CLI with stdin and returns its exit status, stdout and stderr.

@@ -32,7 +32,7 @@ func openClients(ctx context.Context, env *cliEnv) (*oauth.Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsConfig(ctx, env)
+	cfg, err := awsConfig(ctx)
 	if err != nil {
 		return nil, err
 	}

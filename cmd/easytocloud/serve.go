@@ -13,24 +13,21 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/app"
+	"github.com/easytocloud/easytocloud/internal/app/mfaapp"
+	"github.com/easytocloud/easytocloud/internal/app/oauthapp"
+	"github.com/easytocloud/easytocloud/internal/app/skillapp"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
-	"github.com/easytocloud/easytocloud/mfa"
-	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/skill/sigverify"
-	"github.com/easytocloud/easytocloud/tenants"
 )
 
 const (
 	// envSigningKeyFile names the PEM file of the local stack's token signing key.
-	envSigningKeyFile = "EASYTOCLOUD_SIGNING_KEY_FILE"
+	envSigningKeyFile = app.EnvSigningKeyFile
 	// defaultServeAddr is where serve listens unless told otherwise.
 	defaultServeAddr = "127.0.0.1:8080"
 	// localSkillID is the skill ID of the local stack when none is configured; the
@@ -104,7 +101,7 @@ func newServeCmd(env *cliEnv) *cobra.Command {
 }
 
 func runServe(ctx context.Context, env *cliEnv, cfg serveConfig) error {
-	awsCfg, err := awsConfig(ctx, env)
+	awsCfg, err := awsConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -162,7 +159,7 @@ func startLocalStack(ctx context.Context, cfg serveConfig, awsCfg aws.Config) (*
 	case cfg.SigningKeyFile == "":
 		return nil, usagef("no signing key file: give --signing-key-file or set %s (the local stack signs tokens with a key in a file, production with KMS)", envSigningKeyFile)
 	case cfg.SkillID == "":
-		return nil, usagef("no skill ID: give --skill-id or set EASYTOCLOUD_SKILL_ID")
+		return nil, usagef("no skill ID: give --skill-id or set %s", app.EnvSkillID)
 	}
 	if err := checkListenAddr(cfg.Addr, cfg.AllowRemote); err != nil {
 		return nil, err
@@ -235,34 +232,19 @@ func alexaVerifier(identityDir string, logger *slog.Logger) (*sigverify.Verifier
 // its requests with verifier, and the MFA service, which the skill calls in process
 // and which also answers at /mfa/v1/.
 func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.FileSigner, verifier skill.RequestVerifier) (http.Handler, error) {
-	db, keys := dynamodb.NewFromConfig(awsCfg), kms.NewFromConfig(awsCfg)
-	store := tenants.NewStore(db, keys, cfg.Table, cfg.SecretsKeyID)
-	keyring := tenants.NewKeyring(db, keys, cfg.Table, cfg.SecretsKeyID)
-	auth, err := oauth.NewServer(oauth.Config{
-		Issuer: cfg.Issuer, Audience: cfg.SkillID,
-		DB: db, Table: cfg.Table, Keyring: keyring, Users: store,
-		Signer: signer, Logger: cfg.Logger,
-	})
+	c := app.Config{Table: cfg.Table, SecretsKeyID: cfg.SecretsKeyID, Issuer: cfg.Issuer, SkillID: cfg.SkillID}
+	clients := app.NewAWS(awsCfg)
+	auth, err := oauthapp.NewServer(c, clients, signer, cfg.Logger)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	second := mfa.NewService(store, keyring, db, sns.NewFromConfig(awsCfg), mfa.NewSTSFactory(awsCfg), cfg.Table)
-	second.Log = cfg.Logger
-	h := &skill.Handler{
-		SkillID:   cfg.SkillID,
-		Tokens:    &accesstoken.Verifier{Issuer: cfg.Issuer, Audience: cfg.SkillID, Keys: signer},
-		Directory: store,
-		Access:    tenants.NewAccess(sts.NewFromConfig(awsCfg)),
-		MFA:       second,
-		Revoker:   auth,
-		AWS:       awsCfg,
-		Log:       cfg.Logger,
-	}
+	second := mfaapp.NewService(c, clients, cfg.Logger)
+	h := skillapp.NewHandler(c, clients, skillapp.Parts{Keys: signer, MFA: second, Revoker: auth}, cfg.Logger)
 	mux := http.NewServeMux()
 	mux.Handle("/oauth/", auth)
 	mux.Handle("/.well-known/", auth)
 	mux.Handle("/alexa", skill.NewHTTPHandler(h, verifier))
-	mux.Handle("/mfa/v1/", mfa.NewHandler(second))
+	mux.Handle("/mfa/v1/", mfaapp.NewHandler(second))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")

@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/easytocloud/easytocloud/internal/app"
 )
 
 // skillPackageConfig is what the skill package needs to know about a deployment.
@@ -28,11 +30,12 @@ type skillPackageConfig struct {
 	SkillID string
 }
 
-// terraformOutputs names the `terraform output -json` values skill-package reads.
+// terraformOutputs names the `terraform output -json` values skill-package reads:
+// app.SkillPackageOutputs, which the Terraform tests check the stack has.
 var terraformOutputs = map[string]func(*skillPackageConfig, string){
-	"skill_function_arn": func(c *skillPackageConfig, v string) { c.LambdaARN = v },
-	"authorize_url":      func(c *skillPackageConfig, v string) { c.AuthorizeURL = v },
-	"token_url":          func(c *skillPackageConfig, v string) { c.TokenURL = v },
+	app.OutputSkillFunctionARN: func(c *skillPackageConfig, v string) { c.LambdaARN = v },
+	app.OutputAuthorizeURL:     func(c *skillPackageConfig, v string) { c.AuthorizeURL = v },
+	app.OutputTokenURL:         func(c *skillPackageConfig, v string) { c.TokenURL = v },
 }
 
 // skillPackageFlags are the flags of skill-package.

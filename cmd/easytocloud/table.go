@@ -28,7 +28,7 @@ func runTableCreate(ctx context.Context, env *cliEnv, name string) error {
 	if name == "" {
 		return usagef("no table name: give --table or set %s", envTable)
 	}
-	cfg, err := awsConfig(ctx, env)
+	cfg, err := awsConfig(ctx)
 	if err != nil {
 		return err
 	}

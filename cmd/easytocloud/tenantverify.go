@@ -35,7 +35,7 @@ func runTenantVerifyRole(ctx context.Context, env *cliEnv, id string) error {
 	}
 	access := tenants.NewAccess(sts.NewFromConfig(cfg))
 	// An emulator ignores ExternalId, so the probe without it would always "succeed".
-	emulated := env.getenv("AWS_ENDPOINT_URL") != ""
+	emulated := cfg.BaseEndpoint != nil
 	access.SkipExternalIDProbe = emulated
 	if err := access.VerifyRole(ctx, t); err != nil {
 		return cliError(err)

@@ -7,11 +7,10 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/spf13/cobra"
 
+	"github.com/easytocloud/easytocloud/internal/app"
+	"github.com/easytocloud/easytocloud/internal/app/mfaapp"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -125,15 +124,11 @@ func runUserSetPhone(ctx context.Context, env *cliEnv, ref userRef, args []strin
 // group, which the operator's machine does not write to. The line the command prints
 // says what was done; CloudTrail (DynamoDB data events, where enabled) says who.
 func openMFA(ctx context.Context, env *cliEnv) (*mfa.Service, error) {
-	store, cfg, err := openStore(ctx, env, false)
+	c, cfg, err := openConfig(ctx, env, false)
 	if err != nil {
 		return nil, err
 	}
-	table, key := env.getenv(envTable), env.getenv(envSecretsKey)
-	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	svc := mfa.NewService(store, tenants.NewKeyring(db, keys, table, key), db, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg), table)
-	svc.Log = slog.New(slog.DiscardHandler)
-	return svc, nil
+	return mfaapp.NewService(c, app.NewAWS(cfg), slog.New(slog.DiscardHandler)), nil
 }
 
 // revokeTokens revokes every OAuth refresh token and pending code of users, as
@@ -144,15 +139,11 @@ func revokeTokens(ctx context.Context, env *cliEnv, users ...tenants.User) error
 	if len(users) == 0 {
 		return nil
 	}
-	table, err := requireEnv(env, envTable, "the DynamoDB table's name")
+	c, cfg, err := openConfig(ctx, env, false)
 	if err != nil {
 		return err
 	}
-	cfg, err := awsConfig(ctx, env)
-	if err != nil {
-		return err
-	}
-	tokens := oauth.NewTokens(dynamodb.NewFromConfig(cfg), nil, table)
+	tokens := oauth.NewTokens(app.NewAWS(cfg).DB, nil, c.Table)
 	var errs []error
 	for _, u := range users {
 		if err := tokens.RevokeUser(ctx, tenants.Principal{TenantID: u.TenantID, UserID: u.ID}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -18,7 +19,7 @@ func TestMain(m *testing.M) { awstest.Main(m) }
 
 // TestIAMActionsAreWhatTheCodeCalls runs every operation of the wired service (SMS and
 // token, right and wrong codes, elevation, lock) against the emulator and compares the
-// actions its requests name with iamActions, which terraform grants.
+// actions its requests name with app.MFA.IAMActions, which terraform grants.
 func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	ctx := context.Background()
 	base := awstest.Config(t)
@@ -51,8 +52,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	rec := awstest.RecordCalls(nil)
 	cfg := base.Copy()
 	cfg.HTTPClient = rec.Client()
-	svc := newService(cfg, table, keyID)
-	svc.Log = slog.New(slog.DiscardHandler)
+	svc := newService(app.Config{Table: table, SecretsKeyID: keyID}, cfg, slog.New(slog.DiscardHandler))
 
 	if _, err := svc.Challenge(ctx, smsTenant.ID, smsUser.ID); err != nil {
 		t.Fatalf("challenge: %v", err)
@@ -86,8 +86,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	}
 
 	// awstest.Config's key stands for the function's role.
-	if diff := cmp.Diff(iamActions, rec.Actions(awstest.DefaultAccessKeyID)); diff != "" {
-		t.Errorf("iamActions differ from the actions the code called with the role (-iam.go +called):\n%s", diff)
+	if diff := cmp.Diff(app.MFA.IAMActions, rec.Actions(awstest.DefaultAccessKeyID)); diff != "" {
+		t.Errorf("app.MFA.IAMActions differ from the actions the code called with the role (-declared +called):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"sts:GetSessionToken"}, rec.Actions(verifierKey)); diff != "" {
 		t.Errorf("calls signed with the verifier's key (-want +got):\n%s", diff)

@@ -1,8 +1,9 @@
 // Command mfa is the easytocloud MFA service as an AWS Lambda function behind API
 // Gateway HTTP API (payload format 2.0, IAM authorization): SMS codes, token codes and
-// elevations under /mfa/v1/. It reads EASYTOCLOUD_TABLE (the DynamoDB table) and
-// EASYTOCLOUD_SECRETS_KEY_ID (the symmetric KMS key of the verifier secrets and MAC
-// keys); AWS endpoints and credentials come from the SDK's standard configuration.
+// elevations under /mfa/v1/. It reads the variables app.MFA lists: EASYTOCLOUD_TABLE
+// (the DynamoDB table) and EASYTOCLOUD_SECRETS_KEY_ID (the symmetric KMS key of the
+// verifier secrets and MAC keys); AWS endpoints and credentials come from the SDK's
+// standard configuration.
 package main
 
 import (
@@ -18,43 +19,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/easytocloud/easytocloud/internal/app"
+	"github.com/easytocloud/easytocloud/internal/app/mfaapp"
 	"github.com/easytocloud/easytocloud/internal/lambdahttp"
 	"github.com/easytocloud/easytocloud/mfa"
-	"github.com/easytocloud/easytocloud/tenants"
 )
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	slog.SetDefault(logger)
-	table, keyID := mustEnv("EASYTOCLOUD_TABLE"), mustEnv("EASYTOCLOUD_SECRETS_KEY_ID")
-
+	c, err := app.FromEnv(os.Getenv, app.MFA.Env...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mfa: %v\n", err)
+		os.Exit(2)
+	}
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "mfa: load AWS config: %v\n", err)
 		os.Exit(1)
 	}
-	svc := newService(cfg, table, keyID)
-	svc.Log = logger
-	lambda.Start(lambdahttp.Handler(mfa.NewHandler(svc)))
+	lambda.Start(lambdahttp.Handler(mfaapp.NewHandler(newService(c, cfg, logger))))
 }
 
-// newService wires the Service to AWS through cfg: tenants and the MAC key from the
-// table, SMS through SNS, token checks through STS.
-func newService(cfg aws.Config, table, keyID string) *mfa.Service {
-	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	return mfa.NewService(
-		tenants.NewStore(db, keys, table, keyID),
-		tenants.NewKeyring(db, keys, table, keyID),
-		db, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg), table,
-	)
-}
-
-// mustEnv returns the variable's value, or names it and exits when it is unset.
-func mustEnv(name string) string {
-	v := os.Getenv(name)
-	if v == "" {
-		fmt.Fprintf(os.Stderr, "mfa: %s is not set\n", name)
-		os.Exit(2)
-	}
-	return v
+// newService wires the second factor as the Lambda function runs it, with the
+// clients it calls (STS clients for token codes are made per tenant).
+func newService(c app.Config, cfg aws.Config, logger *slog.Logger) *mfa.Service {
+	return mfaapp.NewService(c, app.AWS{Config: cfg, DB: dynamodb.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg), SNS: sns.NewFromConfig(cfg)}, logger)
 }

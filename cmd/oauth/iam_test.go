@@ -20,6 +20,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/lambdahttp"
 	"github.com/easytocloud/easytocloud/oauth"
@@ -102,7 +103,7 @@ func (c *lambdaClient) link(consent events.APIGatewayV2HTTPResponse) events.APIG
 // TestIAMActionsAreWhatTheCodeCalls links an account through the Lambda handler with
 // HTTP API events (login page, sign-in, consent, code, token, refresh, revoke, JWKS, discovery,
 // a failed sign-in), wired by newServer to the emulator, and compares the actions its
-// AWS requests name with iamActions, which terraform grants.
+// AWS requests name with app.OAuth.IAMActions, which terraform grants.
 func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	ctx := context.Background()
 	base := awstest.Config(t)
@@ -129,12 +130,11 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	rec := awstest.RecordCalls(nil)
 	cfg := base.Copy()
 	cfg.HTTPClient = rec.Client()
-	env := map[string]string{"EASYTOCLOUD_TABLE": table, "EASYTOCLOUD_SECRETS_KEY_ID": secretsKey,
-		"EASYTOCLOUD_SIGNING_KEY_ID": signingKey, "EASYTOCLOUD_ISSUER": issuer, "EASYTOCLOUD_SKILL_ID": "amzn1.ask.skill.test"}
+	env := app.Config{Table: table, SecretsKeyID: secretsKey, SigningKeyID: signingKey, Issuer: issuer, SkillID: "amzn1.ask.skill.test"}
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	newClient := func() *lambdaClient {
-		srv, err := newServer(cfg, env, logger)
+		srv, err := newServer(env, cfg, logger)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,8 +191,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 		t.Fatalf("revoke: %d %s", r.StatusCode, r.Body)
 	}
 
-	if diff := cmp.Diff(iamActions, rec.Actions()); diff != "" {
-		t.Errorf("iamActions differ from the actions the function called (-iam.go +called):\n%s", diff)
+	if diff := cmp.Diff(app.OAuth.IAMActions, rec.Actions()); diff != "" {
+		t.Errorf("app.OAuth.IAMActions differ from the actions the function called (-declared +called):\n%s", diff)
 	}
 	for _, s := range []string{secret, password, tok.AccessToken, tok.RefreshToken, loc.Query().Get("code"), email} {
 		if strings.Contains(logs.String(), s) {
@@ -202,9 +202,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 }
 
 func TestNewServerRefusesBadConfig(t *testing.T) {
-	env := map[string]string{"EASYTOCLOUD_TABLE": "t", "EASYTOCLOUD_SECRETS_KEY_ID": "k", "EASYTOCLOUD_SIGNING_KEY_ID": "s",
-		"EASYTOCLOUD_ISSUER": "http://auth.example.com", "EASYTOCLOUD_SKILL_ID": "amzn1.ask.skill.x"}
-	if _, err := newServer(aws.Config{}, env, slog.New(slog.DiscardHandler)); err == nil {
+	env := app.Config{Table: "t", SecretsKeyID: "k", SigningKeyID: "s", Issuer: "http://auth.example.com", SkillID: "amzn1.ask.skill.x"}
+	if _, err := newServer(env, aws.Config{}, slog.New(slog.DiscardHandler)); err == nil {
 		t.Error("an http issuer on a public host was accepted")
 	}
 }

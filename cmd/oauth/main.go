@@ -3,11 +3,12 @@
 // authorization endpoint, the token endpoint, revocation, discovery and JWKS, by which
 // Alexa links a person's Alexa account to their easytocloud user.
 //
-// It reads EASYTOCLOUD_TABLE (the DynamoDB table), EASYTOCLOUD_SECRETS_KEY_ID (the
-// symmetric KMS key of the MAC keys), EASYTOCLOUD_SIGNING_KEY_ID (the ECC_NIST_P256 KMS
-// key that signs access tokens), EASYTOCLOUD_ISSUER (its https base URL, the tokens'
-// iss) and EASYTOCLOUD_SKILL_ID (the tokens' aud). AWS endpoints and credentials come
-// from the SDK's standard configuration. Logs are JSON lines on stdout.
+// It reads the variables app.OAuth lists: EASYTOCLOUD_TABLE (the DynamoDB table),
+// EASYTOCLOUD_SECRETS_KEY_ID (the symmetric KMS key of the MAC keys),
+// EASYTOCLOUD_SIGNING_KEY_ID (the ECC_NIST_P256 KMS key that signs access tokens),
+// EASYTOCLOUD_ISSUER (its https base URL, the tokens' iss) and EASYTOCLOUD_SKILL_ID
+// (the tokens' aud). AWS endpoints and credentials come from the SDK's standard
+// configuration. Logs are JSON lines on stdout.
 package main
 
 import (
@@ -22,37 +23,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/app"
+	"github.com/easytocloud/easytocloud/internal/app/oauthapp"
 	"github.com/easytocloud/easytocloud/internal/lambdahttp"
 	"github.com/easytocloud/easytocloud/oauth"
-	"github.com/easytocloud/easytocloud/tenants"
 )
-
-// envVars are the variables main reads, all required.
-var envVars = []string{
-	"EASYTOCLOUD_TABLE",
-	"EASYTOCLOUD_SECRETS_KEY_ID",
-	"EASYTOCLOUD_SIGNING_KEY_ID",
-	"EASYTOCLOUD_ISSUER",
-	"EASYTOCLOUD_SKILL_ID",
-}
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	slog.SetDefault(logger)
-	env := map[string]string{}
-	for _, name := range envVars {
-		if env[name] = os.Getenv(name); env[name] == "" {
-			fmt.Fprintf(os.Stderr, "oauth: %s is not set\n", name)
-			os.Exit(2)
-		}
+	c, err := app.FromEnv(os.Getenv, app.OAuth.Env...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "oauth: %v\n", err)
+		os.Exit(2)
 	}
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "oauth: load AWS config: %v\n", err)
 		os.Exit(1)
 	}
-	srv, err := newServer(cfg, env, logger)
+	srv, err := newServer(c, cfg, logger)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "oauth: %v\n", err)
 		os.Exit(2)
@@ -60,19 +50,9 @@ func main() {
 	lambda.Start(lambdahttp.Handler(srv))
 }
 
-// newServer wires the authorization server to AWS through cfg: users, clients, codes,
-// tokens and MAC keys in the table, access tokens signed by the KMS key.
-func newServer(cfg aws.Config, env map[string]string, logger *slog.Logger) (*oauth.Server, error) {
-	db, keys := newDynamoDB(dynamodb.NewFromConfig(cfg)), newKMS(kms.NewFromConfig(cfg)) // see clients.go
-	table, secretsKey := env["EASYTOCLOUD_TABLE"], env["EASYTOCLOUD_SECRETS_KEY_ID"]
-	return oauth.NewServer(oauth.Config{
-		Issuer:   env["EASYTOCLOUD_ISSUER"],
-		Audience: env["EASYTOCLOUD_SKILL_ID"],
-		DB:       db,
-		Table:    table,
-		Keyring:  tenants.NewKeyring(db, keys, table, secretsKey),
-		Users:    tenants.NewStore(db, keys, table, secretsKey),
-		Signer:   accesstoken.NewKMSSigner(keys, env["EASYTOCLOUD_SIGNING_KEY_ID"]),
-		Logger:   logger,
-	})
+// newServer wires the authorization server as the Lambda function runs it, its
+// clients held as func values (see clients.go), access tokens signed by KMS.
+func newServer(c app.Config, cfg aws.Config, logger *slog.Logger) (*oauth.Server, error) {
+	a := app.AWS{Config: cfg, DB: newDynamoDB(dynamodb.NewFromConfig(cfg)), KMS: newKMS(kms.NewFromConfig(cfg))}
+	return oauthapp.NewServer(c, a, app.KMSSigner(c, a), logger)
 }

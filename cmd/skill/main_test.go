@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/mfa"
@@ -26,32 +27,10 @@ import (
 
 func TestMain(m *testing.M) { awstest.Main(m) }
 
-func TestSettingsNameTheMissingVariable(t *testing.T) {
-	all := map[string]string{
-		"EASYTOCLOUD_TABLE": "t", "EASYTOCLOUD_SKILL_ID": "amzn1.ask.skill.x", "EASYTOCLOUD_ISSUER": "https://auth.example",
-		"EASYTOCLOUD_SIGNING_KEY_ID": "k", "EASYTOCLOUD_MFA_URL": "https://mfa.example",
-	}
-	s, err := settingsFrom(func(k string) string { return all[k] })
-	if err != nil || s != (settings{"t", "amzn1.ask.skill.x", "https://auth.example", "k", "https://mfa.example"}) {
-		t.Fatalf("settingsFrom = %+v, %v", s, err)
-	}
-	for name := range all {
-		_, err := settingsFrom(func(k string) string {
-			if k == name {
-				return ""
-			}
-			return all[k]
-		})
-		if err == nil || !strings.Contains(err.Error(), name) {
-			t.Errorf("without %s: err = %v, want it named", name, err)
-		}
-	}
-}
-
 // TestIAMActionsAreWhatTheCodeCalls runs every request the wired skill handles
 // (reads, a start and a confirmed stop behind an SMS code, lock, SkillDisabled)
 // against the emulator and a real mfa API, and compares the actions its requests
-// name with iamActions (the function's role) and skill.TenantIAMActions (the
+// name with app.Skill.IAMActions (the function's role) and skill.TenantIAMActions (the
 // tenant's role). The skill's and the mfa API's logs must hold none of the secrets
 // the requests carried (internal/leakcheck).
 func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
@@ -108,8 +87,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	rec := awstest.RecordCalls(nil)
 	cfg := base.Copy()
 	cfg.HTTPClient = rec.Client()
-	h := newHandler(cfg, settings{table, skillID, issuer, signingKey, api.URL}, rec.Client())
-	h.Log = logs.Logger()
+	c := app.Config{Table: table, SkillID: skillID, Issuer: issuer, SigningKeyID: signingKey, MFAURL: api.URL}
+	h := newHandler(c, cfg, rec.Client(), logs.Logger())
 	h.Progress = nil // the Alexa API is not AWS
 
 	session := map[string]any{}
@@ -186,8 +165,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 
 	// awstest.Config's key stands for the function's role; the tenant's role is
 	// assumed with it.
-	if diff := cmp.Diff(iamActions, rec.Actions(awstest.DefaultAccessKeyID)); diff != "" {
-		t.Errorf("iamActions differ from the actions called with the function's role (-iam.go +called):\n%s", diff)
+	if diff := cmp.Diff(app.Skill.IAMActions, rec.Actions(awstest.DefaultAccessKeyID)); diff != "" {
+		t.Errorf("app.Skill.IAMActions differ from the actions called with the function's role (-declared +called):\n%s", diff)
 	}
 	tenantWant := slices.Sorted(slices.Values(skill.TenantIAMActions))
 	if diff := cmp.Diff(tenantWant, rec.ActionsExcept(awstest.DefaultAccessKeyID)); diff != "" {

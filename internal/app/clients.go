@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/mfa"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// DB is the DynamoDB client every store of the table shares: what tenants, oauth and
+// mfa call.
+type DB interface {
+	tenants.DynamoDB
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+}
+
+// KMS is the KMS client of the secrets key (Encrypt, Decrypt) and of the signing key
+// (Sign, GetPublicKey).
+type KMS interface {
+	tenants.KMS
+	accesstoken.SignAPI
+}
+
+// AWS holds the AWS clients the services call, all made from Config. A constructor
+// uses only the clients its service needs; the others may be nil.
+type AWS struct {
+	// Config is what the clients were made from: the skill makes its clients in
+	// tenants' accounts from it, the mfa client signs with its credentials and the
+	// mfa service checks token codes with STS clients like it.
+	Config aws.Config
+	DB     DB
+	KMS    KMS
+	SNS    mfa.SNS
+	STS    tenants.AssumeRoleAPI
+}
+
+// NewAWS makes every client from cfg. It does no I/O.
+func NewAWS(cfg aws.Config) AWS {
+	return AWS{
+		Config: cfg,
+		DB:     dynamodb.NewFromConfig(cfg),
+		KMS:    kms.NewFromConfig(cfg),
+		SNS:    sns.NewFromConfig(cfg),
+		STS:    sts.NewFromConfig(cfg),
+	}
+}
+
+// NewStore returns the tenants and users of c.Table, sealing secrets with
+// c.SecretsKeyID ("" for a reader that never seals nor opens one).
+func NewStore(c Config, a AWS) *tenants.Store {
+	return tenants.NewStore(a.DB, a.KMS, c.Table, c.SecretsKeyID)
+}
+
+// NewKeyring returns the MAC keys of c.Table, encrypted with c.SecretsKeyID.
+func NewKeyring(c Config, a AWS) *tenants.Keyring {
+	return tenants.NewKeyring(a.DB, a.KMS, c.Table, c.SecretsKeyID)
+}
+
+// KMSSigner returns the signer of access tokens with the KMS key c.SigningKeyID.
+func KMSSigner(c Config, a AWS) *accesstoken.KMSSigner {
+	return accesstoken.NewKMSSigner(a.KMS, c.SigningKeyID)
+}
