@@ -12,7 +12,9 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // Environment variables the tenant, user and table commands read.
@@ -60,13 +62,13 @@ func requireEnv(env *cliEnv, name, what string) (string, error) {
 }
 
 // configureStore lets tests set a Store's clock and password parameters.
-var configureStore = func(*tenants.Store) {}
+var configureStore = func(*dynamo.Store) {}
 
 // openStore returns the tenants Store on $EASYTOCLOUD_TABLE (and, when needKey, the
 // KMS key $EASYTOCLOUD_SECRETS_KEY_ID, which sealing a verifier secret needs), and the
 // AWS configuration it uses.
-func openStore(ctx context.Context, env *cliEnv, needKey bool) (*tenants.Store, aws.Config, error) {
-	table, err := requireEnv(env, envTable, "the DynamoDB table's name")
+func openStore(ctx context.Context, env *cliEnv, needKey bool) (*dynamo.Store, aws.Config, error) {
+	tableName, err := requireEnv(env, envTable, "the DynamoDB table's name")
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
@@ -78,7 +80,7 @@ func openStore(ctx context.Context, env *cliEnv, needKey bool) (*tenants.Store, 
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
-	s := tenants.NewStore(dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg), table, key)
+	s := dynamo.NewStore(table.New(dynamodb.NewFromConfig(cfg), tableName), kms.NewFromConfig(cfg), key)
 	configureStore(s)
 	return s, cfg, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 )
 
@@ -39,7 +40,7 @@ func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
 
 // openClients returns the OAuth client registry on $EASYTOCLOUD_TABLE.
 func openClients(ctx context.Context, env *cliEnv) (*oauth.Clients, error) {
-	table, err := requireEnv(env, envTable, "the DynamoDB table's name")
+	tableName, err := requireEnv(env, envTable, "the DynamoDB table's name")
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func openClients(ctx context.Context, env *cliEnv) (*oauth.Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	return oauth.NewClients(dynamodb.NewFromConfig(cfg), table), nil
+	return oauth.NewClients(table.New(dynamodb.NewFromConfig(cfg), tableName)), nil
 }
 
 // oauthClientError makes invalid input a usage error and names where IDs are listed.

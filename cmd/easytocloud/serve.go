@@ -21,11 +21,13 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func init() {
@@ -236,17 +238,17 @@ func alexaVerifier(identityDir string, logger *slog.Logger) (*sigverify.Verifier
 // and which also answers at /mfa/v1/.
 func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.FileSigner, verifier skill.RequestVerifier) (http.Handler, error) {
 	db, keys := dynamodb.NewFromConfig(awsCfg), kms.NewFromConfig(awsCfg)
-	store := tenants.NewStore(db, keys, cfg.Table, cfg.SecretsKeyID)
-	keyring := tenants.NewKeyring(db, keys, cfg.Table, cfg.SecretsKeyID)
+	store := dynamo.NewStore(table.New(db, cfg.Table), keys, cfg.SecretsKeyID)
+	keyring := dynamo.NewKeyring(table.New(db, cfg.Table), keys, cfg.SecretsKeyID)
 	auth, err := oauth.NewServer(oauth.Config{
 		Issuer: cfg.Issuer, Audience: cfg.SkillID,
-		DB: db, Table: cfg.Table, Keyring: keyring, Users: store,
+		Table: table.New(db, cfg.Table), Keyring: keyring, Users: store,
 		Signer: signer, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	second := mfa.NewService(store, keyring, db, sns.NewFromConfig(awsCfg), mfa.NewSTSFactory(awsCfg), cfg.Table)
+	second := mfa.NewService(store, keyring, table.New(db, cfg.Table), sns.NewFromConfig(awsCfg), mfa.NewSTSFactory(awsCfg))
 	second.Log = cfg.Logger
 	h := &skill.Handler{
 		SkillID:   cfg.SkillID,

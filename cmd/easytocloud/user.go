@@ -16,9 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func init() {
@@ -127,7 +129,7 @@ func runUserList(ctx context.Context, env *cliEnv, args []string) error {
 
 // findUser parses "EMAIL | --tenant ID USER_ID" followed by the positional
 // arguments named in more, and reads the user.
-func findUser(ctx context.Context, env *cliEnv, fs *flag.FlagSet, args []string, more ...string) (*tenants.Store, tenants.User, []string, error) {
+func findUser(ctx context.Context, env *cliEnv, fs *flag.FlagSet, args []string, more ...string) (*dynamo.Store, tenants.User, []string, error) {
 	tenantID := fs.String("tenant", "", "the tenant ID, when the user is named by ID")
 	pos, err := parseFlags(env, fs, args)
 	if err != nil {
@@ -180,21 +182,15 @@ func runUserSetPhone(ctx context.Context, env *cliEnv, args []string) error {
 	if phone == "none" {
 		phone = ""
 	}
-	for attempt := 0; ; attempt++ {
+	next, err := s.UpdateUser(ctx, u.TenantID, u.ID, func(u *tenants.User) error {
 		u.Phone = phone
-		next, err := s.UpdateUser(ctx, u)
-		if errors.Is(err, tenants.ErrConflict) && attempt < 2 {
-			if u, err = s.GetUser(ctx, u.TenantID, u.ID); err != nil {
-				return cliError(err)
-			}
-			continue
-		}
-		if err != nil {
-			return cliError(err)
-		}
-		fmt.Fprintf(env.stdout, "Set the phone of %s (%s) to %s.\n", next.ID, next.Email, phoneText(next.Phone))
 		return nil
+	})
+	if err != nil {
+		return cliError(err)
 	}
+	fmt.Fprintf(env.stdout, "Set the phone of %s (%s) to %s.\n", next.ID, next.Email, phoneText(next.Phone))
+	return nil
 }
 
 func runUserSetPassword(ctx context.Context, env *cliEnv, args []string) error {
@@ -274,9 +270,9 @@ func openMFA(ctx context.Context, env *cliEnv) (*mfa.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	table, key := env.getenv(envTable), env.getenv(envSecretsKey)
-	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	svc := mfa.NewService(store, tenants.NewKeyring(db, keys, table, key), db, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg), table)
+	tbl, key := table.New(dynamodb.NewFromConfig(cfg), env.getenv(envTable)), env.getenv(envSecretsKey)
+	keys := kms.NewFromConfig(cfg)
+	svc := mfa.NewService(store, dynamo.NewKeyring(tbl, keys, key), tbl, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg))
 	svc.Log = slog.New(slog.DiscardHandler)
 	return svc, nil
 }
@@ -289,7 +285,7 @@ func revokeTokens(ctx context.Context, env *cliEnv, users ...tenants.User) error
 	if len(users) == 0 {
 		return nil
 	}
-	table, err := requireEnv(env, envTable, "the DynamoDB table's name")
+	tableName, err := requireEnv(env, envTable, "the DynamoDB table's name")
 	if err != nil {
 		return err
 	}
@@ -297,7 +293,7 @@ func revokeTokens(ctx context.Context, env *cliEnv, users ...tenants.User) error
 	if err != nil {
 		return err
 	}
-	tokens := oauth.NewTokens(dynamodb.NewFromConfig(cfg), nil, table)
+	tokens := oauth.NewTokens(table.New(dynamodb.NewFromConfig(cfg), tableName), nil)
 	var errs []error
 	for _, u := range users {
 		if err := tokens.RevokeUser(ctx, tenants.Principal{TenantID: u.TenantID, UserID: u.ID}); err != nil {

@@ -19,8 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/easytocloud/easytocloud/internal/lambdahttp"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func main() {
@@ -40,13 +41,9 @@ func main() {
 
 // newService wires the Service to AWS through cfg: tenants and the MAC key from the
 // table, SMS through SNS, token checks through STS.
-func newService(cfg aws.Config, table, keyID string) *mfa.Service {
-	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	return mfa.NewService(
-		tenants.NewStore(db, keys, table, keyID),
-		tenants.NewKeyring(db, keys, table, keyID),
-		db, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg), table,
-	)
+func newService(cfg aws.Config, tableName, keyID string) *mfa.Service {
+	tbl, keys := table.New(dynamodb.NewFromConfig(cfg), tableName), kms.NewFromConfig(cfg)
+	return mfa.NewService(dynamo.NewStore(tbl, keys, keyID), dynamo.NewKeyring(tbl, keys, keyID), tbl, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg))
 }
 
 // mustEnv returns the variable's value, or names it and exits when it is unset.

@@ -4,7 +4,7 @@ package main
 // exactly these; a test there reads this literal, and iam_test.go checks it against
 // the calls the wired server makes in the emulator).
 //
-//   - Users (tenants.Store): GetItem. MAC keys (tenants.Keyring): GetItem, kms:Decrypt;
+//   - Users (dynamo.Store): GetItem. MAC keys (dynamo.Keyring): GetItem, kms:Decrypt;
 //     PutItem and kms:Encrypt when the "oauth-token" key is made on first use.
 //   - Clients, codes, refresh tokens, pending consents, revocation marks, sign-in
 //     failure counters:

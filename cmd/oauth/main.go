@@ -24,8 +24,9 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/lambdahttp"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // envVars are the variables main reads, all required.
@@ -64,14 +65,13 @@ func main() {
 // tokens and MAC keys in the table, access tokens signed by the KMS key.
 func newServer(cfg aws.Config, env map[string]string, logger *slog.Logger) (*oauth.Server, error) {
 	db, keys := newDynamoDB(dynamodb.NewFromConfig(cfg)), newKMS(kms.NewFromConfig(cfg)) // see clients.go
-	table, secretsKey := env["EASYTOCLOUD_TABLE"], env["EASYTOCLOUD_SECRETS_KEY_ID"]
+	tbl, secretsKey := table.New(db, env["EASYTOCLOUD_TABLE"]), env["EASYTOCLOUD_SECRETS_KEY_ID"]
 	return oauth.NewServer(oauth.Config{
 		Issuer:   env["EASYTOCLOUD_ISSUER"],
 		Audience: env["EASYTOCLOUD_SKILL_ID"],
-		DB:       db,
-		Table:    table,
-		Keyring:  tenants.NewKeyring(db, keys, table, secretsKey),
-		Users:    tenants.NewStore(db, keys, table, secretsKey),
+		Table:    tbl,
+		Keyring:  dynamo.NewKeyring(tbl, keys, secretsKey),
+		Users:    dynamo.NewStore(tbl, keys, secretsKey),
 		Signer:   accesstoken.NewKMSSigner(keys, env["EASYTOCLOUD_SIGNING_KEY_ID"]),
 		Logger:   logger,
 	})

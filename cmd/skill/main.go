@@ -24,10 +24,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func main() {
@@ -89,10 +91,10 @@ func newHandler(cfg aws.Config, s settings, mfaHTTP *http.Client) *skill.Handler
 			Issuer: s.issuer, Audience: s.skillID, Keys: accesstoken.KMSKeys(keys, s.signingKeyID),
 		},
 		// The skill only reads tenants and users; it never decrypts their secrets.
-		Directory: tenants.NewStore(db, keys, s.table, ""),
+		Directory: dynamo.NewStore(table.New(db, s.table), keys, ""),
 		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       mfa.NewClient(s.mfaURL, mfaHTTP, cfg.Credentials, cfg.Region),
-		Revoker:   oauth.NewTokens(db, nil, s.table),
+		Revoker:   oauth.NewTokens(table.New(db, s.table), nil),
 		Progress:  &skill.ProgressClient{},
 		AWS:       cfg,
 	}
