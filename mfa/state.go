@@ -230,10 +230,7 @@ func (st *store) updateWindow(ctx context.Context, who subject, sk string, chang
 			return w, err
 		}
 		w.Version = prev + 1
-		item, err := attributevalue.MarshalMap(w)
-		if err != nil {
-			return window{}, fmt.Errorf("encode %s: %w", strings.ToLower(sk), err)
-		}
+		item := table.Marshal(w)
 		for k, v := range who.key(sk) {
 			item[k] = v
 		}
