@@ -30,7 +30,9 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -63,7 +65,7 @@ var shared struct {
 	table, keyID string
 }
 
-func sharedTable(tb testing.TB) (table, keyID string) {
+func sharedTable(tb testing.TB) (tableName, keyID string) {
 	tb.Helper()
 	shared.once.Do(func() { shared.table, shared.keyID = awstest.Table(tb), awstest.SecretsKey(tb) })
 	if shared.table == "" {
@@ -194,7 +196,7 @@ type account struct {
 // its last 2 digits), a JWT or any full phone number.
 type env struct {
 	svc   *Service
-	store *tenants.Store
+	store *dynamo.Store
 	clock *clock
 	logs  *syncBuffer
 	leak  *leakcheck.Log
@@ -213,15 +215,16 @@ const testPassword = "correct horse battery staple"
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	table, keyID := sharedTable(tb)
+	tableName, keyID := sharedTable(tb)
 	cfg := awstest.Config(tb)
 	db, kmsClient := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
 	e := &env{clock: &clock{now: t0}, logs: &syncBuffer{}, leak: leakcheck.New(tb)}
-	e.store = tenants.NewStore(db, kmsClient, table, keyID)
+	tbl := table.New(db, tableName)
+	e.store = dynamo.NewStore(tbl, kmsClient, keyID)
 	e.store.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 	e.sts = &fakeSTS{real: NewSTSFactory(cfg)}
 	e.sns = &recordingSNS{next: sns.NewFromConfig(cfg)}
-	e.svc = NewService(e.store, tenants.NewKeyring(db, kmsClient, table, keyID), db, e.sns, e.sts.factory, table)
+	e.svc = NewService(e.store, dynamo.NewKeyring(tbl, kmsClient, keyID), tbl, e.sns, e.sts.factory)
 	e.svc.Now = e.clock.Now
 	e.svc.Log = slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, e.leak), nil))
 

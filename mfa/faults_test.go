@@ -15,7 +15,8 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/faults"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // TestVerifyUnderFaults checks the right SMS code while the Service's DynamoDB
@@ -30,9 +31,9 @@ func TestVerifyUnderFaults(t *testing.T) {
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
 	}
-	table, keyID := sharedTable(t)
+	tableName, keyID := sharedTable(t)
 	db := dynamodb.NewFromConfig(cfg)
-	svc := NewService(e.store, tenants.NewKeyring(db, kms.NewFromConfig(cfg), table, keyID), db, e.sns, e.sts.factory, table)
+	svc := NewService(e.store, dynamo.NewKeyring(table.New(db, tableName), kms.NewFromConfig(cfg), keyID), table.New(db, tableName), e.sns, e.sts.factory)
 	svc.Now = e.clock.Now
 	svc.Log = e.svc.Log
 	ctx := context.Background()
@@ -99,9 +100,9 @@ func TestFailedSendsDoNotCount(t *testing.T) {
 			cfg.Retryer = func() aws.Retryer {
 				return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
 			}
-			table, keyID := sharedTable(t)
+			tableName, keyID := sharedTable(t)
 			db := dynamodb.NewFromConfig(cfg)
-			svc := NewService(e.store, tenants.NewKeyring(db, kms.NewFromConfig(cfg), table, keyID), db, sns.NewFromConfig(cfg), e.sts.factory, table)
+			svc := NewService(e.store, dynamo.NewKeyring(table.New(db, tableName), kms.NewFromConfig(cfg), keyID), table.New(db, tableName), sns.NewFromConfig(cfg), e.sts.factory)
 			svc.Now, svc.Log = e.clock.Now, e.svc.Log
 			ctx := context.Background()
 			a := e.sms

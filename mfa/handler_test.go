@@ -14,7 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // fakeAPI is an API whose methods tests set; unset ones fail the test. Like the
@@ -141,10 +142,10 @@ func TestHandlerMapsErrors(t *testing.T) {
 // after NewHandler, as cmd/mfa and easytocloud serve set it.
 func TestHandlerLogsThroughTheServicesLogger(t *testing.T) {
 	e := newEnv(t)
-	table, keyID := sharedTable(t)
+	tableName, keyID := sharedTable(t)
 	cfg := awstest.Config(t)
 	db := dynamodb.NewFromConfig(cfg)
-	svc := NewService(e.store, tenants.NewKeyring(db, kms.NewFromConfig(cfg), table, keyID), db, e.sns, e.sts.factory, "no-such-table")
+	svc := NewService(e.store, dynamo.NewKeyring(table.New(db, tableName), kms.NewFromConfig(cfg), keyID), table.New(db, "no-such-table"), e.sns, e.sts.factory)
 	h := NewHandler(svc)
 	svc.Log, svc.Now = e.svc.Log, e.clock.Now
 	rec := httptest.NewRecorder()

@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // rightToken is the token user's current code in these tests; STS refuses the rest.
@@ -248,10 +250,10 @@ func TestUnlock(t *testing.T) {
 		_, err := e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, wrongToken(MaxConsecutiveFailures))
 		wantLockedOut(t, "the 100th failure", err)
 		// The operator's CLI: another Service on the same table.
-		table, keyID := sharedTable(t)
+		tableName, keyID := sharedTable(t)
 		cfg := awstest.Config(t)
 		db := dynamodb.NewFromConfig(cfg)
-		operator := NewService(e.store, tenants.NewKeyring(db, kms.NewFromConfig(cfg), table, keyID), db, e.sns, e.sts.factory, table)
+		operator := NewService(e.store, dynamo.NewKeyring(table.New(db, tableName), kms.NewFromConfig(cfg), keyID), table.New(db, tableName), e.sns, e.sts.factory)
 		operator.Now, operator.Log = e.clock.Now, e.svc.Log
 		if err := operator.Unlock(ctx, e.token.tenant.ID, e.token.user.ID); err != nil {
 			t.Fatal(err)

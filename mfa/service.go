@@ -12,6 +12,7 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -41,7 +42,7 @@ const (
 const KeyPurpose = "mfa-otp"
 
 // Directory finds tenants and users and decrypts a tenant's verifier secret
-// (tenants.Store fits). GetTenant and GetUser return an error wrapping
+// (dynamo.Store of package tenants/dynamo fits). GetTenant and GetUser return an error wrapping
 // tenants.ErrNotFound for an unknown ID.
 type Directory interface {
 	GetTenant(ctx context.Context, id string) (tenants.Tenant, error)
@@ -49,7 +50,7 @@ type Directory interface {
 	VerifierSecret(ctx context.Context, t tenants.Tenant) (string, error)
 }
 
-// Keyring gives the MAC key of a purpose (tenants.Keyring fits).
+// Keyring gives the MAC key of a purpose (dynamo.Keyring of package tenants/dynamo fits).
 type Keyring interface {
 	Key(ctx context.Context, purpose string) ([]byte, error)
 }
@@ -78,11 +79,11 @@ type Service struct {
 	codes  func() (string, error) // newCode; tests fix it
 }
 
-// NewService returns a Service keeping its records in table through db, finding
-// tenants and users in dir, hashing SMS codes with keys, sending them through sms,
-// and checking token codes with STS clients from newSTS (see NewSTSFactory).
-func NewService(dir Directory, keys Keyring, db DynamoDB, sms SNS, newSTS STSFactory, table string) *Service {
-	return &Service{dir: dir, keys: keys, st: store{db: db, table: table}, sms: sms, newSTS: newSTS}
+// NewService returns a Service keeping its records in tbl, finding tenants and users
+// in dir, hashing SMS codes with keys, sending them through sms, and checking token
+// codes with STS clients from newSTS (see NewSTSFactory). It does no I/O.
+func NewService(dir Directory, keys Keyring, tbl *table.Table, sms SNS, newSTS STSFactory) *Service {
+	return &Service{dir: dir, keys: keys, st: store{table: tbl}, sms: sms, newSTS: newSTS}
 }
 
 func (s *Service) now() time.Time {

@@ -250,7 +250,7 @@ func (e *env) noPhoneAccount(tb testing.TB) account {
 		tb.Fatalf("create user: %v", err)
 	}
 	t.MFA = tenants.MFAPolicy{Kind: tenants.MFASMS}
-	if t, err = e.store.UpdateTenant(ctx, t, ""); err != nil {
+	if t, err = e.store.ReplaceTenant(ctx, t, ""); err != nil {
 		tb.Fatalf("switch the tenant to SMS: %v", err)
 	}
 	return account{t, u}

@@ -12,17 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/easytocloud/easytocloud/internal/ddb"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/internal/table"
 )
-
-// DynamoDB is the part of the DynamoDB client the Service uses (the SDK's client fits).
-type DynamoDB interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
-}
 
 // Sort keys of the items under MFA#<tenant>#<user>.
 const (
@@ -44,7 +35,7 @@ type subject struct{ tenantID, userID string }
 
 func (s subject) pk() string { return "MFA#" + s.tenantID + "#" + s.userID }
 
-func (s subject) key(sk string) map[string]types.AttributeValue { return ddb.Key(s.pk(), sk) }
+func (s subject) key(sk string) map[string]types.AttributeValue { return table.Key(s.pk(), sk) }
 
 // validID reports whether id can name a tenant or user in a key and a URL path: 1 to
 // 128 characters, letters, digits, '-', '_' and '.'. It keeps '#' (the key separator),
@@ -62,18 +53,15 @@ func validID(id string) bool {
 }
 
 // store keeps the MFA records (challenge, elevation, send and failure windows) in the table.
-type store struct {
-	db    DynamoDB
-	table string
-}
+type store struct{ table *table.Table }
 
 // putChallenge stores a new SMS challenge for who, replacing any earlier one.
 func (st *store) putChallenge(ctx context.Context, who subject, mac []byte, expires time.Time) error {
 	item := who.key(skChallenge)
 	item["mac"] = &types.AttributeValueMemberB{Value: mac}
-	item["tries"] = ddb.N(0)
-	item[tenants.TTLAttribute] = ddb.N(expires.Unix())
-	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: item})
+	item["tries"] = table.N(0)
+	item[table.TTLAttribute] = table.N(expires.Unix())
+	_, err := st.table.Put(ctx, &dynamodb.PutItemInput{Item: item})
 	if err != nil {
 		return fmt.Errorf("put challenge: %w", err)
 	}
@@ -85,20 +73,19 @@ func (st *store) putChallenge(ctx context.Context, who subject, mac []byte, expi
 // concurrent tries each get their own number and none is lost. errNoItem means there
 // is no challenge, it has expired, or its maxTries are spent.
 func (st *store) tryChallenge(ctx context.Context, who subject, now time.Time, maxTries int) (mac []byte, tries int, err error) {
-	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(st.table),
+	out, err := st.table.Update(ctx, &dynamodb.UpdateItemInput{
 		Key:                 who.key(skChallenge),
 		UpdateExpression:    aws.String("SET tries = tries + :one"),
 		ConditionExpression: aws.String("attribute_exists(mac) AND #exp > :now AND tries < :max"),
 		ExpressionAttributeNames: map[string]string{
-			"#exp": tenants.TTLAttribute,
+			"#exp": table.TTLAttribute,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": ddb.N(1), ":now": ddb.N(now.Unix()), ":max": ddb.N(int64(maxTries)),
+			":one": table.N(1), ":now": table.N(now.Unix()), ":max": table.N(int64(maxTries)),
 		},
 		ReturnValues: types.ReturnValueAllNew,
 	})
-	if ddb.ConditionFailed(err) {
+	if table.ConditionFailed(err) {
 		return nil, 0, errNoItem
 	}
 	if err != nil {
@@ -118,13 +105,12 @@ func (st *store) tryChallenge(ctx context.Context, who subject, now time.Time, m
 // used at most once even when two requests carry it at the same time. errNoItem means
 // another request used it first (or a new challenge replaced it).
 func (st *store) consumeChallenge(ctx context.Context, who subject, mac []byte) error {
-	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 aws.String(st.table),
+	_, err := st.table.Delete(ctx, &dynamodb.DeleteItemInput{
 		Key:                       who.key(skChallenge),
 		ConditionExpression:       aws.String("mac = :mac"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":mac": &types.AttributeValueMemberB{Value: mac}},
 	})
-	if ddb.ConditionFailed(err) {
+	if table.ConditionFailed(err) {
 		return errNoItem
 	}
 	if err != nil {
@@ -136,8 +122,8 @@ func (st *store) consumeChallenge(ctx context.Context, who subject, mac []byte) 
 // putElevation grants who an elevation until until (whole seconds).
 func (st *store) putElevation(ctx context.Context, who subject, until time.Time) error {
 	item := who.key(skElevation)
-	item[tenants.TTLAttribute] = ddb.N(until.Unix())
-	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: item})
+	item[table.TTLAttribute] = table.N(until.Unix())
+	_, err := st.table.Put(ctx, &dynamodb.PutItemInput{Item: item})
 	if err != nil {
 		return fmt.Errorf("put elevation: %w", err)
 	}
@@ -150,8 +136,8 @@ func (st *store) elevation(ctx context.Context, who subject, now time.Time) (tim
 	var got struct {
 		ExpiresAt int64 `dynamodbav:"expires_at"`
 	}
-	err := ddb.Get(ctx, st.db, st.table, who.key(skElevation), &got)
-	if errors.Is(err, ddb.ErrNoItem) {
+	err := st.table.Get(ctx, who.key(skElevation), &got)
+	if errors.Is(err, table.ErrNoItem) {
 		return time.Time{}, errNoItem
 	}
 	if err != nil {
@@ -166,7 +152,7 @@ func (st *store) elevation(ctx context.Context, who subject, now time.Time) (tim
 
 // deleteElevation ends who's elevation (if any).
 func (st *store) deleteElevation(ctx context.Context, who subject) error {
-	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(st.table), Key: who.key(skElevation)})
+	_, err := st.table.Delete(ctx, &dynamodb.DeleteItemInput{Key: who.key(skElevation)})
 	if err != nil {
 		return fmt.Errorf("delete elevation: %w", err)
 	}
@@ -219,8 +205,8 @@ func (w *window) prune(since int64, keep int) {
 // readWindow returns who's window record sk (a zero window when there is none).
 func (st *store) readWindow(ctx context.Context, who subject, sk string) (window, error) {
 	var w window
-	err := ddb.Get(ctx, st.db, st.table, who.key(sk), &w)
-	if errors.Is(err, ddb.ErrNoItem) {
+	err := st.table.Get(ctx, who.key(sk), &w)
+	if errors.Is(err, table.ErrNoItem) {
 		return window{}, nil
 	}
 	if err != nil {
@@ -244,22 +230,19 @@ func (st *store) updateWindow(ctx context.Context, who subject, sk string, chang
 			return w, err
 		}
 		w.Version = prev + 1
-		item, err := attributevalue.MarshalMap(w)
-		if err != nil {
-			return window{}, fmt.Errorf("encode %s: %w", strings.ToLower(sk), err)
-		}
+		item := table.Marshal(w)
 		for k, v := range who.key(sk) {
 			item[k] = v
 		}
-		in := &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: item}
+		in := &dynamodb.PutItemInput{Item: item}
 		if prev == 0 {
 			in.ConditionExpression = aws.String("attribute_not_exists(version)")
 		} else {
 			in.ConditionExpression = aws.String("version = :v")
-			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": ddb.N(prev)}
+			in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": table.N(prev)}
 		}
-		_, err = st.db.PutItem(ctx, in)
-		if ddb.ConditionFailed(err) {
+		_, err = st.table.Put(ctx, in)
+		if table.ConditionFailed(err) {
 			continue
 		}
 		if err != nil {
@@ -273,9 +256,7 @@ func (st *store) updateWindow(ctx context.Context, who subject, sk string, chang
 // deleteWindow removes who's window record sk and returns what it held (a zero
 // window when there was none).
 func (st *store) deleteWindow(ctx context.Context, who subject, sk string) (window, error) {
-	out, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(st.table), Key: who.key(sk), ReturnValues: types.ReturnValueAllOld,
-	})
+	out, err := st.table.Delete(ctx, &dynamodb.DeleteItemInput{Key: who.key(sk), ReturnValues: types.ReturnValueAllOld})
 	if err != nil {
 		return window{}, fmt.Errorf("delete %s: %w", strings.ToLower(sk), err)
 	}

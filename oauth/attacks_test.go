@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 )
 
@@ -147,7 +148,7 @@ func TestNoRedirectForInvalidClient(t *testing.T) {
 // in the body.
 func TestClientSecrets(t *testing.T) {
 	e := newEnv(t)
-	other, otherSecret, err := oauth.NewClients(e.db, e.table).Create(context.Background(), oauth.Client{Name: "other", RedirectURIs: []string{"https://example.com/cb"}})
+	other, otherSecret, err := oauth.NewClients(table.New(e.db, e.table)).Create(context.Background(), oauth.Client{Name: "other", RedirectURIs: []string{"https://example.com/cb"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +293,7 @@ func TestCodeReplayRevokes(t *testing.T) {
 // use a refresh token; nor can it redeem a code issued to someone else.
 func TestRefreshIsBoundToClient(t *testing.T) {
 	e := newEnv(t)
-	other, otherSecret, err := oauth.NewClients(e.db, e.table).Create(context.Background(),
+	other, otherSecret, err := oauth.NewClients(table.New(e.db, e.table)).Create(context.Background(),
 		oauth.Client{Name: "other", VendorID: "OTHERVENDOR"})
 	if err != nil {
 		t.Fatal(err)
@@ -407,7 +408,7 @@ func TestPKCEVerifier(t *testing.T) {
 		}
 	})
 	t.Run("RequiredByClient", func(t *testing.T) {
-		strict, secret, err := oauth.NewClients(e.db, e.table).Create(context.Background(),
+		strict, secret, err := oauth.NewClients(table.New(e.db, e.table)).Create(context.Background(),
 			oauth.Client{Name: "strict", VendorID: vendorID, RequirePKCE: true})
 		if err != nil {
 			t.Fatal(err)

@@ -23,8 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/go-oauth2/oauth2/v4"
 
-	"github.com/easytocloud/easytocloud/internal/ddb"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/internal/table"
 )
 
 // Client is a registered OAuth client, such as the Alexa skill. Its secret is never
@@ -192,13 +191,12 @@ type Clients struct {
 	// Now returns the current time; tests replace it. Default time.Now.
 	Now func() time.Time
 
-	db    DynamoDB
-	table string
+	table *table.Table
 }
 
-// NewClients returns the client registry on the table named table. It does no I/O.
-func NewClients(db DynamoDB, table string) *Clients {
-	return &Clients{Now: time.Now, db: db, table: table}
+// NewClients returns the client registry on tbl. It does no I/O.
+func NewClients(tbl *table.Table) *Clients {
+	return &Clients{Now: time.Now, table: tbl}
 }
 
 var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -244,9 +242,8 @@ func (s *Clients) Create(ctx context.Context, c Client) (Client, string, error) 
 	c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
 	secret := randomToken()
 	c.secretHash = hashSecret(secret)
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.table),
-		Item:                ddb.Marshal(toClientItem(c)),
+	_, err := s.table.Put(ctx, &dynamodb.PutItemInput{
+		Item:                table.Marshal(toClientItem(c)),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
 	if err != nil {
@@ -273,7 +270,7 @@ func (s *Clients) Get(ctx context.Context, id string) (Client, error) {
 		return Client{}, fmt.Errorf("get OAuth client: %w", ErrClientNotFound)
 	}
 	var it clientItem
-	if err := ddb.Get(ctx, s.db, s.table, ddb.Key(clientPKPrefix+id, clientSK), &it); err != nil {
+	if err := s.table.Get(ctx, table.Key(clientPKPrefix+id, clientSK), &it); err != nil {
 		if errors.Is(err, errNoItem) {
 			err = ErrClientNotFound
 		}
@@ -284,25 +281,21 @@ func (s *Clients) Get(ctx context.Context, id string) (Client, error) {
 
 // List returns every client, ordered by ID.
 func (s *Clients) List(ctx context.Context) ([]Client, error) {
-	var out []Client
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(tenants.GSIName),
+	items, err := s.table.QueryAll(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(table.GSIName),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": ddb.S(clientsGSIPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": table.S(clientsGSIPK)},
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list OAuth clients: %w", err)
+	if err != nil {
+		return nil, fmt.Errorf("list OAuth clients: %w", err)
+	}
+	out := make([]Client, 0, len(items))
+	for _, item := range items {
+		var it clientItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, fmt.Errorf("list OAuth clients: decode: %w", err)
 		}
-		for _, item := range page.Items {
-			var it clientItem
-			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-				return nil, fmt.Errorf("list OAuth clients: decode: %w", err)
-			}
-			out = append(out, it.client())
-		}
+		out = append(out, it.client())
 	}
 	slices.SortFunc(out, func(a, b Client) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
@@ -315,17 +308,16 @@ func (s *Clients) RotateSecret(ctx context.Context, id string) (string, error) {
 		return "", fmt.Errorf("rotate OAuth client secret: %w", ErrClientNotFound)
 	}
 	secret := randomToken()
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(s.table),
-		Key:                 ddb.Key(clientPKPrefix+id, clientSK),
+	_, err := s.table.Update(ctx, &dynamodb.UpdateItemInput{
+		Key:                 table.Key(clientPKPrefix+id, clientSK),
 		UpdateExpression:    aws.String("SET secret_hash = :h, updated_at = :now ADD version :one"),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":h": ddb.S(hashSecret(secret)), ":now": ddb.S(s.Now().UTC().Format(time.RFC3339Nano)), ":one": ddb.N(1),
+			":h": table.S(hashSecret(secret)), ":now": table.S(s.Now().UTC().Format(time.RFC3339Nano)), ":one": table.N(1),
 		},
 	})
 	if err != nil {
-		if ddb.ConditionFailed(err) {
+		if table.ConditionFailed(err) {
 			err = ErrClientNotFound
 		}
 		return "", fmt.Errorf("rotate OAuth client %s secret: %w", id, err)
@@ -339,13 +331,12 @@ func (s *Clients) Delete(ctx context.Context, id string) error {
 	if !clientIDPattern.MatchString(id) {
 		return fmt.Errorf("delete OAuth client: %w", ErrClientNotFound)
 	}
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:           aws.String(s.table),
-		Key:                 ddb.Key(clientPKPrefix+id, clientSK),
+	_, err := s.table.Delete(ctx, &dynamodb.DeleteItemInput{
+		Key:                 table.Key(clientPKPrefix+id, clientSK),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 	})
 	if err != nil {
-		if ddb.ConditionFailed(err) {
+		if table.ConditionFailed(err) {
 			err = ErrClientNotFound
 		}
 		return fmt.Errorf("delete OAuth client %s: %w", id, err)

@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/easytocloud/easytocloud/internal/ddb"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -76,8 +76,7 @@ var errNoConsent = errors.New("no pending consent")
 
 // consents keeps pending consents in the table.
 type consents struct {
-	db    DynamoDB
-	table string
+	table *table.Table
 	macs  macs
 	now   func() time.Time
 }
@@ -95,9 +94,8 @@ func (c *consents) create(ctx context.Context, req authzRequest, p tenants.Princ
 		return "", fmt.Errorf("store consent: %w", err)
 	}
 	now := c.now()
-	_, err = c.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(c.table),
-		Item: ddb.Marshal(consentItem{PK: consentPKPrefix + h, SK: consentSK, Browser: browser,
+	_, err = c.table.Put(ctx, &dynamodb.PutItemInput{
+		Item: table.Marshal(consentItem{PK: consentPKPrefix + h, SK: consentSK, Browser: browser,
 			ClientID: req.ClientID, RedirectURI: req.RedirectURI, State: req.State, Scope: req.Scope,
 			Challenge: req.Challenge, Method: req.Method, TenantID: p.TenantID, UserID: p.UserID,
 			CreatedNS: now.UnixNano(), ExpiresAt: now.Add(ConsentLifetime).Unix()}),
@@ -124,16 +122,15 @@ func (c *consents) consume(ctx context.Context, ticket, nonce string) (consentIt
 	if err != nil {
 		return consentItem{}, fmt.Errorf("consume consent: %w", err)
 	}
-	out, err := c.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:           aws.String(c.table),
-		Key:                 ddb.Key(consentPKPrefix+h, consentSK),
+	out, err := c.table.Delete(ctx, &dynamodb.DeleteItemInput{
+		Key:                 table.Key(consentPKPrefix+h, consentSK),
 		ConditionExpression: aws.String("attribute_exists(pk) AND browser = :b AND expires_at > :now"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":b": ddb.S(browser), ":now": ddb.N(c.now().Unix()),
+			":b": table.S(browser), ":now": table.N(c.now().Unix()),
 		},
 		ReturnValues: types.ReturnValueAllOld,
 	})
-	if ddb.ConditionFailed(err) {
+	if table.ConditionFailed(err) {
 		return consentItem{}, errNoConsent
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/faults"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -32,14 +33,14 @@ func TestTokenGrantsUnderFaults(t *testing.T) {
 		cfg.Retryer = func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
 		}
-		c.DB = dynamodb.NewFromConfig(cfg)
+		c.Table = table.New(dynamodb.NewFromConfig(cfg), c.Table.Name())
 	})
 	p := tenants.Principal{TenantID: e.tenant.ID, UserID: e.user.ID}
 	live := func() int {
 		out, err := e.db.Query(context.Background(), &dynamodb.QueryInput{
-			TableName: aws.String(e.table), IndexName: aws.String(tenants.GSIName),
+			TableName: aws.String(e.table), IndexName: aws.String(table.GSIName),
 			KeyConditionExpression:    aws.String("#pk = :pk"),
-			ExpressionAttributeNames:  map[string]string{"#pk": tenants.GSIPartitionKey},
+			ExpressionAttributeNames:  map[string]string{"#pk": table.GSIPartitionKey},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "OAUTHUSER#" + p.TenantID + "#" + p.UserID}},
 		})
 		if err != nil {

@@ -26,8 +26,10 @@ import (
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -75,7 +77,7 @@ type env struct {
 	logs     *syncBuffer
 	db       *dynamodb.Client
 	table    string
-	store    *tenants.Store
+	store    *dynamo.Store
 	tenant   tenants.Tenant
 	user     tenants.User
 	client   oauth.Client
@@ -102,11 +104,11 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	ctx := context.Background()
 	cfg := awstest.Config(tb)
 	db, kmsc := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	table, secretsKey := awstest.Table(tb), awstest.SecretsKey(tb)
-	e := &env{t: tb, clock: &clock{t: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, db: db, table: table,
+	tableName, secretsKey := awstest.Table(tb), awstest.SecretsKey(tb)
+	e := &env{t: tb, clock: &clock{t: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, db: db, table: tableName,
 		leak: leakcheck.New(tb)}
 
-	e.store = tenants.NewStore(db, kmsc, table, secretsKey)
+	e.store = dynamo.NewStore(table.New(db, tableName), kmsc, secretsKey)
 	e.store.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 	var err error
 	e.tenant, err = e.store.CreateTenant(ctx, tenants.Tenant{Name: "Acme Corp", RoleARN: "arn:aws:iam::" + awstest.NewAccountID(tb) + ":role/easytocloud",
@@ -126,8 +128,8 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	e.ts = httptest.NewUnstartedServer(nil)
 	e.issuer = "http://" + e.ts.Listener.Addr().String()
 	conf := oauth.Config{
-		Issuer: e.issuer, Audience: skillID, DB: db, Table: table,
-		Keyring: tenants.NewKeyring(db, kmsc, table, secretsKey), Users: e.store, Signer: signer,
+		Issuer: e.issuer, Audience: skillID, Table: table.New(db, tableName),
+		Keyring: dynamo.NewKeyring(table.New(db, tableName), kmsc, secretsKey), Users: e.store, Signer: signer,
 		Logger: slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, e.leak), &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:    e.clock.Now,
 	}
@@ -142,7 +144,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	e.ts.Start()
 	tb.Cleanup(e.ts.Close)
 
-	clients := oauth.NewClients(db, table)
+	clients := oauth.NewClients(table.New(db, tableName))
 	clients.Now = e.clock.Now
 	e.client, e.secret, err = clients.Create(ctx, oauth.Client{Name: "Alexa", VendorID: vendorID,
 		RedirectURIs: []string{"http://127.0.0.1/callback"}})

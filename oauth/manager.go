@@ -20,7 +20,7 @@ import (
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// Users is the directory of people who sign in (tenants.Store fits).
+// Users is the directory of people who sign in (dynamo.Store of package tenants/dynamo fits).
 type Users interface {
 	// Authenticate returns the user with this email and password, or an error
 	// wrapping tenants.ErrInvalidCredentials, taking as long whether or not the

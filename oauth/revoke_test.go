@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"golang.org/x/oauth2"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -30,7 +31,7 @@ func (e *env) revoke(tb testing.TB, form url.Values, id, secret string) response
 func TestRevocationEndpoint(t *testing.T) {
 	e := newEnv(t)
 	cfg := e.config(alexaRedirect())
-	other, otherSecret, err := oauth.NewClients(e.db, e.table).Create(context.Background(), oauth.Client{Name: "other", VendorID: "OTHER"})
+	other, otherSecret, err := oauth.NewClients(table.New(e.db, e.table)).Create(context.Background(), oauth.Client{Name: "other", VendorID: "OTHER"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestRevokeUser(t *testing.T) {
 
 	e.clock.Advance(1) // RevokeUser is after everything issued so far
 	// Revoked without the HTTP server, as the skill does on SkillDisabled.
-	revoker := oauth.NewTokens(e.db, nil, e.table)
+	revoker := oauth.NewTokens(table.New(e.db, e.table), nil)
 	revoker.Now = e.clock.Now
 	if err := revoker.RevokeUser(ctx, tenants.Principal{TenantID: e.tenant.ID, UserID: e.user.ID}); err != nil {
 		t.Fatal(err)

@@ -17,21 +17,23 @@ import (
 	"github.com/go-oauth2/oauth2/v4/server"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// Config is what a Server needs. Issuer, Audience, DB, Table, Keyring, Users and
-// Signer are required.
+// Config is what a Server needs. Issuer, Audience, Table, Keyring, Users and Signer
+// are required.
 type Config struct {
 	// Issuer is the server's base URL (https, or http on a loopback address for the
 	// local stack): the iss of its tokens and the prefix of its endpoints.
 	Issuer string
 	// Audience is the aud of its access tokens: the Alexa skill ID.
 	Audience string
-	DB       DynamoDB
-	Table    string
-	Keyring  Keyring
-	Users    Users
+	// Table is where clients, codes, refresh tokens, consents and sign-in failures
+	// are kept.
+	Table   *table.Table
+	Keyring Keyring
+	Users   Users
 	// Signer signs access tokens (accesstoken.KMSSigner; a FileSigner on the local stack).
 	Signer accesstoken.Signer
 	// Keys are the public keys published at /.well-known/jwks.json; nil means the
@@ -91,8 +93,8 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("oauth server: issuer %q must be an https URL (http only on a loopback address) without query", cfg.Issuer)
 	case cfg.Audience == "":
 		return nil, errors.New("oauth server: no audience (the skill ID)")
-	case cfg.DB == nil || cfg.Table == "" || cfg.Keyring == nil || cfg.Users == nil || cfg.Signer == nil:
-		return nil, errors.New("oauth server: DB, Table, Keyring, Users and Signer are required")
+	case cfg.Table == nil || cfg.Keyring == nil || cfg.Users == nil || cfg.Signer == nil:
+		return nil, errors.New("oauth server: Table, Keyring, Users and Signer are required")
 	}
 	keys := cfg.Keys
 	if keys == nil {
@@ -124,15 +126,15 @@ func NewServer(cfg Config) (*Server, error) {
 		secure:   iss.Scheme == "https",
 		scopes:   scopes,
 		keys:     keys,
-		clients:  &Clients{Now: now, db: cfg.DB, table: cfg.Table},
-		tokens:   &Tokens{Now: now, db: cfg.DB, table: cfg.Table, macs: macs{cfg.Keyring}},
+		clients:  &Clients{Now: now, table: cfg.Table},
+		tokens:   &Tokens{Now: now, table: cfg.Table, macs: macs{cfg.Keyring}},
 		macs:     macs{cfg.Keyring},
 		log:      log,
 		now:      now,
 		timeout:  timeout,
 	}
-	s.throttle = &throttle{db: cfg.DB, table: cfg.Table, macs: s.macs, now: now, limits: cfg.Limits.withDefaults()}
-	s.consents = &consents{db: cfg.DB, table: cfg.Table, macs: s.macs, now: now}
+	s.throttle = &throttle{table: cfg.Table, macs: s.macs, now: now, limits: cfg.Limits.withDefaults()}
+	s.consents = &consents{table: cfg.Table, macs: s.macs, now: now}
 	s.mgr = &manager{clients: s.clients, tokens: s.tokens, users: cfg.Users, signer: cfg.Signer,
 		issuer: s.issuer, audience: cfg.Audience, now: now}
 	s.lib = newLibraryServer(s.mgr)

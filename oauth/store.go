@@ -8,23 +8,11 @@ import (
 	"encoding/base64"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/easytocloud/easytocloud/internal/ddb"
+	"github.com/easytocloud/easytocloud/internal/table"
 )
 
-// DynamoDB is the part of the DynamoDB client the server and its stores use.
-type DynamoDB interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
-	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
-}
-
 // Keyring hands out the MAC key codes, refresh tokens, CSRF tokens and login-failure
-// counters are keyed with (tenants.Keyring fits).
+// counters are keyed with (dynamo.Keyring of package tenants/dynamo fits).
 type Keyring interface {
 	Key(ctx context.Context, purpose string) ([]byte, error)
 }
@@ -73,5 +61,6 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// errNoItem is the stores' answer for an item that is missing (ddb.Get's) or expired.
-var errNoItem = ddb.ErrNoItem
+// errNoItem is the stores' answer for an item that is missing (table.ErrNoItem) or
+// expired.
+var errNoItem = table.ErrNoItem

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/easytocloud/easytocloud/internal/ddb"
+	"github.com/easytocloud/easytocloud/internal/table"
 )
 
 // LoginLimits bound failed sign-ins. After PerAccount failures for one email address
@@ -58,8 +58,7 @@ type failItem struct {
 // throttle keeps the failure counters in the table, so that every Lambda instance
 // sees the same ones.
 type throttle struct {
-	db     DynamoDB
-	table  string
+	table  *table.Table
 	macs   macs
 	now    func() time.Time
 	limits LoginLimits
@@ -91,17 +90,17 @@ func (t *throttle) locked(ctx context.Context, email, source string) (bool, erro
 	if err != nil {
 		return false, fmt.Errorf("login limits: %w", err)
 	}
-	now := t.now().Unix()
+	now := t.now()
 	for _, c := range cs {
 		var it failItem
-		err := ddb.Get(ctx, t.db, t.table, ddb.Key(c.pk, loginFailSK), &it)
+		err := t.table.Get(ctx, table.Key(c.pk, loginFailSK), &it)
 		if errors.Is(err, errNoItem) {
 			continue
 		}
 		if err != nil {
 			return false, fmt.Errorf("login limits: %w", err)
 		}
-		if it.ExpiresAt > now && it.Failures >= c.limit {
+		if !table.Expired(it.ExpiresAt, now) && it.Failures >= c.limit {
 			return true, nil
 		}
 	}
@@ -132,13 +131,12 @@ func (t *throttle) fail(ctx context.Context, email, source string) (bool, error)
 func (t *throttle) increment(ctx context.Context, pk string) (int, error) {
 	for range 4 {
 		now := t.now()
-		exp := ddb.N(now.Add(t.limits.Window).Unix())
-		out, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                 aws.String(t.table),
-			Key:                       ddb.Key(pk, loginFailSK),
+		exp := table.N(now.Add(t.limits.Window).Unix())
+		out, err := t.table.Update(ctx, &dynamodb.UpdateItemInput{
+			Key:                       table.Key(pk, loginFailSK),
 			UpdateExpression:          aws.String("SET expires_at = :exp ADD failures :one"),
 			ConditionExpression:       aws.String("attribute_exists(pk) AND expires_at > :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":exp": exp, ":one": ddb.N(1), ":now": ddb.N(now.Unix())},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":exp": exp, ":one": table.N(1), ":now": table.N(now.Unix())},
 			ReturnValues:              types.ReturnValueUpdatedNew,
 		})
 		if err == nil {
@@ -147,19 +145,18 @@ func (t *throttle) increment(ctx context.Context, pk string) (int, error) {
 			}
 			return 0, errors.New("failure count missing")
 		}
-		if !ddb.ConditionFailed(err) {
+		if !table.ConditionFailed(err) {
 			return 0, err
 		}
-		_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName:                 aws.String(t.table),
-			Item:                      ddb.Marshal(failItem{PK: pk, SK: loginFailSK, Failures: 1, ExpiresAt: now.Add(t.limits.Window).Unix()}),
+		_, err = t.table.Put(ctx, &dynamodb.PutItemInput{
+			Item:                      table.Marshal(failItem{PK: pk, SK: loginFailSK, Failures: 1, ExpiresAt: now.Add(t.limits.Window).Unix()}),
 			ConditionExpression:       aws.String("attribute_not_exists(pk) OR expires_at <= :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": ddb.N(now.Unix())},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": table.N(now.Unix())},
 		})
 		if err == nil {
 			return 1, nil
 		}
-		if !ddb.ConditionFailed(err) {
+		if !table.ConditionFailed(err) {
 			return 0, err
 		}
 	}
@@ -173,7 +170,7 @@ func (t *throttle) reset(ctx context.Context, email string) error {
 	if err != nil {
 		return fmt.Errorf("login limits: %w", err)
 	}
-	_, err = t.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(t.table), Key: ddb.Key(cs[0].pk, loginFailSK)})
+	_, err = t.table.Delete(ctx, &dynamodb.DeleteItemInput{Key: table.Key(cs[0].pk, loginFailSK)})
 	if err != nil {
 		return fmt.Errorf("login limits: %w", err)
 	}

@@ -8,12 +8,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 )
 
 // hungDB never answers a GetItem: it returns only when the request's context ends,
 // as a call to an unreachable DynamoDB would.
-type hungDB struct{ oauth.DynamoDB }
+type hungDB struct{ table.DB }
 
 func (hungDB) GetItem(ctx context.Context, _ *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	<-ctx.Done()
@@ -25,7 +27,7 @@ func (hungDB) GetItem(ctx context.Context, _ *dynamodb.GetItemInput, _ ...func(*
 // the server's RequestTimeout.
 func TestRequestTimeout(t *testing.T) {
 	e := newEnv(t, func(c *oauth.Config) {
-		c.DB = hungDB{c.DB}
+		c.Table = table.New(hungDB{dynamodb.NewFromConfig(awstest.Config(t))}, c.Table.Name())
 		c.RequestTimeout = 300 * time.Millisecond
 	})
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"anything"}}

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/easytocloud/easytocloud/internal/ddb"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -99,15 +99,14 @@ type Tokens struct {
 	// Now returns the current time; tests replace it. Default time.Now.
 	Now func() time.Time
 
-	db    DynamoDB
-	table string
+	table *table.Table
 	macs  macs
 }
 
-// NewTokens returns the token store on table, hashing with keys from keyring (which
-// may be nil when only RevokeUser is called). It does no I/O.
-func NewTokens(db DynamoDB, keyring Keyring, table string) *Tokens {
-	return &Tokens{Now: time.Now, db: db, table: table, macs: macs{keyring}}
+// NewTokens returns the token store on tbl, hashing with keys from keyring (which may
+// be nil when only RevokeUser is called). It does no I/O.
+func NewTokens(tbl *table.Table, keyring Keyring) *Tokens {
+	return &Tokens{Now: time.Now, table: tbl, macs: macs{keyring}}
 }
 
 // errCodeUsed means the code was redeemed already (or is being redeemed right now).
@@ -125,9 +124,8 @@ func (t *Tokens) newCode(ctx context.Context, it codeItem) (string, error) {
 	it.PK, it.SK = codePKPrefix+h, codeSK
 	it.CreatedNS, it.ValidNS = now.UnixNano(), now.Add(CodeLifetime).UnixNano()
 	it.ExpiresAt = now.Add(codeRetention).Unix()
-	_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(t.table),
-		Item:                ddb.Marshal(it),
+	_, err = t.table.Put(ctx, &dynamodb.PutItemInput{
+		Item:                table.Marshal(it),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
 	if err != nil {
@@ -144,10 +142,10 @@ func (t *Tokens) getCode(ctx context.Context, code string) (codeItem, string, er
 		return codeItem{}, "", fmt.Errorf("read code: %w", err)
 	}
 	var it codeItem
-	if err := ddb.Get(ctx, t.db, t.table, ddb.Key(codePKPrefix+h, codeSK), &it); err != nil {
+	if err := t.table.Get(ctx, table.Key(codePKPrefix+h, codeSK), &it); err != nil {
 		return codeItem{}, h, fmt.Errorf("read code: %w", err)
 	}
-	if it.ExpiresAt <= t.Now().Unix() {
+	if table.Expired(it.ExpiresAt, t.Now()) {
 		return codeItem{}, h, fmt.Errorf("read code: %w", errNoItem)
 	}
 	return it, h, nil
@@ -170,53 +168,42 @@ func (t *Tokens) redeem(ctx context.Context, codeHash, clientID, refresh string,
 	rt.ExpiresAt = now.Add(RefreshIdle).Unix()
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName:        aws.String(t.table),
-			Key:              ddb.Key(codePKPrefix+codeHash, codeSK),
+			Key:              table.Key(codePKPrefix+codeHash, codeSK),
 			UpdateExpression: aws.String("SET consumed_ns = :now, refresh_hash = :rh"),
 			ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(consumed_ns) AND " +
 				"client_id = :cid AND valid_until_ns > :now"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":now": ddb.N(now.UnixNano()), ":rh": ddb.S(rh), ":cid": ddb.S(clientID),
+				":now": table.N(now.UnixNano()), ":rh": table.S(rh), ":cid": table.S(clientID),
 			},
 		}},
 		{Put: &types.Put{
-			TableName:           aws.String(t.table),
-			Item:                ddb.Marshal(rt),
+			Item:                table.Marshal(rt),
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}},
 	}
-	for attempt := 0; ; attempt++ {
-		_, err = t.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		reasons := ddb.CancelReasons(err)
-		switch {
-		case err == nil:
-			return nil
-		case len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed":
-			return fmt.Errorf("redeem code: %w", errCodeUsed)
-		case len(reasons) > 0 && reasons[0] == "TransactionConflict" && attempt < 5:
-			// Another redemption of the same code is in flight: try again, and
-			// the condition will tell whether it committed.
-			if err := sleep(ctx, time.Duration(10<<attempt)*time.Millisecond); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("redeem code: %w", err)
-		}
+	// Another redemption of the same code in flight cancels the transaction with a
+	// conflict: Transact tries again, and the condition tells whether it committed.
+	err = t.table.Transact(ctx, items)
+	if reasons := table.CancelReasons(err); len(reasons) > 0 && reasons[0] == "ConditionalCheckFailed" {
+		return fmt.Errorf("redeem code: %w", errCodeUsed)
 	}
+	if err != nil {
+		return fmt.Errorf("redeem code: %w", err)
+	}
+	return nil
 }
 
 // revokeCode marks a redeemed code as replayed and deletes the refresh token issued
 // from it. It does nothing to a code that was never redeemed.
 func (t *Tokens) revokeCode(ctx context.Context, codeHash string) error {
-	out, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(t.table),
-		Key:                       ddb.Key(codePKPrefix+codeHash, codeSK),
+	out, err := t.table.Update(ctx, &dynamodb.UpdateItemInput{
+		Key:                       table.Key(codePKPrefix+codeHash, codeSK),
 		UpdateExpression:          aws.String("SET revoked_ns = :now"),
 		ConditionExpression:       aws.String("attribute_exists(consumed_ns)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": ddb.N(t.Now().UnixNano())},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": table.N(t.Now().UnixNano())},
 		ReturnValues:              types.ReturnValueAllNew,
 	})
-	if ddb.ConditionFailed(err) {
+	if table.ConditionFailed(err) {
 		return nil
 	}
 	if err != nil {
@@ -240,10 +227,10 @@ func (t *Tokens) getRefresh(ctx context.Context, refresh string) (refreshItem, s
 		return refreshItem{}, "", fmt.Errorf("read refresh token: %w", err)
 	}
 	var it refreshItem
-	if err := ddb.Get(ctx, t.db, t.table, ddb.Key(refreshPKPrefix+h, refreshSK), &it); err != nil {
+	if err := t.table.Get(ctx, table.Key(refreshPKPrefix+h, refreshSK), &it); err != nil {
 		return refreshItem{}, h, fmt.Errorf("read refresh token: %w", err)
 	}
-	if it.ExpiresAt <= t.Now().Unix() {
+	if table.Expired(it.ExpiresAt, t.Now()) {
 		return refreshItem{}, h, fmt.Errorf("read refresh token: %w", errNoItem)
 	}
 	return it, h, nil
@@ -254,17 +241,16 @@ func (t *Tokens) getRefresh(ctx context.Context, refresh string) (refreshItem, s
 // meanwhile.
 func (t *Tokens) touchRefresh(ctx context.Context, h, clientID string) error {
 	now := t.Now()
-	_, err := t.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(t.table),
-		Key:                 ddb.Key(refreshPKPrefix+h, refreshSK),
+	_, err := t.table.Update(ctx, &dynamodb.UpdateItemInput{
+		Key:                 table.Key(refreshPKPrefix+h, refreshSK),
 		UpdateExpression:    aws.String("SET last_used_ns = :now, expires_at = :exp"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND client_id = :cid AND expires_at > :nows"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":now": ddb.N(now.UnixNano()), ":exp": ddb.N(now.Add(RefreshIdle).Unix()),
-			":cid": ddb.S(clientID), ":nows": ddb.N(now.Unix()),
+			":now": table.N(now.UnixNano()), ":exp": table.N(now.Add(RefreshIdle).Unix()),
+			":cid": table.S(clientID), ":nows": table.N(now.Unix()),
 		},
 	})
-	if ddb.ConditionFailed(err) {
+	if table.ConditionFailed(err) {
 		return fmt.Errorf("use refresh token: %w", errNoItem)
 	}
 	if err != nil {
@@ -274,9 +260,8 @@ func (t *Tokens) touchRefresh(ctx context.Context, h, clientID string) error {
 }
 
 func (t *Tokens) deleteRefresh(ctx context.Context, h string) error {
-	_, err := t.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(t.table),
-		Key:       ddb.Key(refreshPKPrefix+h, refreshSK),
+	_, err := t.table.Delete(ctx, &dynamodb.DeleteItemInput{
+		Key: table.Key(refreshPKPrefix+h, refreshSK),
 	})
 	if err != nil {
 		return fmt.Errorf("delete refresh token: %w", err)
@@ -304,8 +289,8 @@ func (t *Tokens) revokeRefresh(ctx context.Context, refresh, clientID string) (b
 // revokedAt returns when all of p's tokens were last revoked (UnixNano), 0 if never.
 func (t *Tokens) revokedAt(ctx context.Context, p tenants.Principal) (int64, error) {
 	var it revokedItem
-	err := ddb.Get(ctx, t.db, t.table, ddb.Key(userKey(p), userRevokedSK), &it)
-	if errors.Is(err, errNoItem) || (err == nil && it.ExpiresAt <= t.Now().Unix()) {
+	err := t.table.Get(ctx, table.Key(userKey(p), userRevokedSK), &it)
+	if errors.Is(err, errNoItem) || (err == nil && table.Expired(it.ExpiresAt, t.Now())) {
 		return 0, nil
 	}
 	if err != nil {
@@ -326,46 +311,29 @@ func (t *Tokens) RevokeUser(ctx context.Context, p tenants.Principal) error {
 	now := t.Now()
 	// The mark first: from here on nothing issued earlier is honoured, whatever the
 	// index below still shows.
-	_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(t.table),
-		Item: ddb.Marshal(revokedItem{PK: userKey(p), SK: userRevokedSK, RevokedNS: now.UnixNano(),
+	_, err := t.table.Put(ctx, &dynamodb.PutItemInput{
+		Item: table.Marshal(revokedItem{PK: userKey(p), SK: userRevokedSK, RevokedNS: now.UnixNano(),
 			ExpiresAt: now.Add(RefreshIdle + 24*time.Hour).Unix()}),
 	})
 	if err != nil {
 		return fmt.Errorf("revoke tokens of %s/%s: %w", p.TenantID, p.UserID, err)
 	}
-	pages := dynamodb.NewQueryPaginator(t.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(t.table),
-		IndexName:                 aws.String(tenants.GSIName),
+	items, err := t.table.QueryAll(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(table.GSIName),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": ddb.S(userKey(p))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": table.S(userKey(p))},
 		ProjectionExpression:      aws.String("pk, sk"),
 	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
+	if err != nil {
+		return fmt.Errorf("revoke tokens of %s/%s: list: %w", p.TenantID, p.UserID, err)
+	}
+	for _, item := range items {
+		_, err := t.table.Delete(ctx, &dynamodb.DeleteItemInput{
+			Key: map[string]types.AttributeValue{table.PartitionKey: item[table.PartitionKey], table.SortKey: item[table.SortKey]},
+		})
 		if err != nil {
-			return fmt.Errorf("revoke tokens of %s/%s: list: %w", p.TenantID, p.UserID, err)
-		}
-		for _, item := range page.Items {
-			_, err := t.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-				TableName: aws.String(t.table),
-				Key:       map[string]types.AttributeValue{tenants.PartitionKey: item[tenants.PartitionKey], tenants.SortKey: item[tenants.SortKey]},
-			})
-			if err != nil {
-				return fmt.Errorf("revoke tokens of %s/%s: delete: %w", p.TenantID, p.UserID, err)
-			}
+			return fmt.Errorf("revoke tokens of %s/%s: delete: %w", p.TenantID, p.UserID, err)
 		}
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

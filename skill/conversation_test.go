@@ -14,20 +14,22 @@ import (
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 const testIssuer = "https://auth.easytocloud.test"
 
 // stack is the skill wired as cmd/skill wires it, against the emulator: a real
-// tenants.Store and tenants.Access, real access tokens signed by a KMS key, and
+// dynamo.Store and tenants.Access, real access tokens signed by a KMS key, and
 // fakes only for what the emulator cannot play (the second factor's codes, the
 // Alexa directive endpoint). Its log goes to logs and to leak, which fails the test
 // if a line holds a registered secret (the password, the phone, the codes, the
 // tokens newUser mints), a JWT or a full phone number.
 type stack struct {
 	h      *Handler
-	store  *tenants.Store
+	store  *dynamo.Store
 	mfa    *fakeMFA
 	api    *alexaAPI
 	logs   *logBuffer
@@ -45,7 +47,7 @@ func newStack(t *testing.T) *stack {
 	t.Helper()
 	cfg := awstest.Config(t)
 	kmsClient := kms.NewFromConfig(cfg)
-	store := tenants.NewStore(dynamodb.NewFromConfig(cfg), kmsClient, awstest.Table(t), awstest.SecretsKey(t))
+	store := dynamo.NewStore(table.New(dynamodb.NewFromConfig(cfg), awstest.Table(t)), kmsClient, awstest.SecretsKey(t))
 	store.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	signingKey := awstest.SigningKey(t)
 	s := &stack{store: store, mfa: newFakeMFA("123456"), api: newAlexaAPI(t), logs: &logBuffer{}, leak: leakcheck.New(t),

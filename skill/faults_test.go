@@ -24,8 +24,10 @@ import (
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/faults"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // The fault tests wire the skill as cmd/skill does — directory and token keys from
@@ -56,7 +58,7 @@ func newFaultWorld(t *testing.T) *faultWorld {
 	w := &faultWorld{table: awstest.Table(t), secretsKey: awstest.SecretsKey(t), signingKey: awstest.SigningKey(t),
 		phone: "+15550142001", smsPhone: "+15550142002", verifierSecret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAULTKEY1"}
 	keys := kms.NewFromConfig(cfg)
-	admin := tenants.NewStore(dynamodb.NewFromConfig(cfg), keys, w.table, w.secretsKey)
+	admin := dynamo.NewStore(table.New(dynamodb.NewFromConfig(cfg), w.table), keys, w.secretsKey)
 	admin.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 	account := awstest.NewAccountID(t)
 	w.acct = awstest.AccountConfig(t, account)
@@ -110,13 +112,13 @@ func (w *faultWorld) stack(t *testing.T) *faultStack {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
 	}
 	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	store := tenants.NewStore(db, keys, w.table, w.secretsKey)
+	store := dynamo.NewStore(table.New(db, w.table), keys, w.secretsKey)
 	logs, leak := &logBuffer{}, leakcheck.New(t)
 	leak.Secret("access token", w.token, w.smsToken)
 	leak.Secret("verifier secret", w.verifierSecret)
 	leak.Phone(w.phone, w.smsPhone)
 	log := slog2(logs, leak)
-	svc := mfa.NewService(store, tenants.NewKeyring(db, keys, w.table, w.secretsKey), db, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg), w.table)
+	svc := mfa.NewService(store, dynamo.NewKeyring(table.New(db, w.table), keys, w.secretsKey), table.New(db, w.table), sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg))
 	svc.Log = log
 	api := httptest.NewServer(mfa.NewHandler(svc))
 	t.Cleanup(api.Close)

@@ -20,12 +20,13 @@ import (
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // The project's implementations fit the skill's interfaces.
 var (
 	_ TokenVerifier   = (*accesstoken.Verifier)(nil)
-	_ Directory       = (*tenants.Store)(nil)
+	_ Directory       = (*dynamo.Store)(nil)
 	_ AccountAccess   = (*tenants.Access)(nil)
 	_ SecondFactor    = (*mfa.Service)(nil)
 	_ SecondFactor    = (*mfa.Client)(nil)

@@ -27,11 +27,17 @@ func newID(prefix string) string {
 	return prefix + lowerBase32.EncodeToString(b)
 }
 
-// newExternalID returns a fresh ExternalId: ExternalIDPrefix and 43 characters of
+// NewTenantID returns a fresh tenant ID: "t-" and 80 random bits.
+func NewTenantID() string { return newID(tenantIDPrefix) }
+
+// NewUserID returns a fresh user ID: "u-" and 80 random bits.
+func NewUserID() string { return newID(userIDPrefix) }
+
+// NewExternalID returns a fresh ExternalId: ExternalIDPrefix and 43 characters of
 // base64url (256 random bits). Every character is in the set AWS allows for an
 // ExternalId ([\w+=,.@:/-]), and it never starts with "-", so it can be passed as a
 // command-line argument.
-func newExternalID() string {
+func NewExternalID() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return ExternalIDPrefix + base64.RawURLEncoding.EncodeToString(b)
@@ -41,7 +47,10 @@ func newExternalID() string {
 // the separator of the table's keys, so an ID can never address another item.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-func validID(id string) bool { return idPattern.MatchString(id) }
+// ValidID reports whether id has the shape of an ID this package accepts in a key:
+// 1 to 64 letters, digits, "_", "." or "-" (never "#", the keys' separator).
+func ValidID(id string) bool { return idPattern.MatchString(id) }
 
-// normalEmail is the form of an email address its uniqueness item is keyed by.
-func normalEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// NormalEmail is the form of an email address its uniqueness is judged by: trimmed
+// and lower-case.
+func NormalEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -42,9 +42,9 @@ const (
 
 var errMalformedHash = errors.New("malformed argon2id hash")
 
-// hashPassword returns the argon2id hash of password in PHC string format:
+// HashPassword returns the argon2id hash of password with parameters p, in PHC string format:
 // $argon2id$v=19$m=65536,t=2,p=2$<salt>$<hash> (unpadded standard base64).
-func hashPassword(password string, p PasswordParams) string {
+func HashPassword(password string, p PasswordParams) string {
 	salt := make([]byte, passwordSaltLen)
 	_, _ = rand.Read(salt)
 	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, passwordKeyLen)
@@ -52,9 +52,9 @@ func hashPassword(password string, p PasswordParams) string {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
-// checkPassword reports whether password matches the PHC-format hash, comparing in
-// constant time. A malformed hash never matches.
-func checkPassword(hash, password string) bool {
+// CheckPassword reports whether password matches the PHC-format hash, comparing in
+// constant time. A malformed hash (or one with absurd parameters) never matches.
+func CheckPassword(hash, password string) bool {
 	p, salt, key, err := parseHash(hash)
 	if err != nil {
 		return false

@@ -10,23 +10,23 @@ var phc = regexp.MustCompile(`^\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{2
 
 func TestPasswordHash(t *testing.T) {
 	p := PasswordParams{Memory: 1024, Time: 1, Threads: 1}
-	h := hashPassword("correct horse battery staple", p)
+	h := HashPassword("correct horse battery staple", p)
 	if !phc.MatchString(h) {
 		t.Fatalf("hash %q is not argon2id in PHC form", h)
 	}
-	if h2 := hashPassword("correct horse battery staple", p); h2 == h {
+	if h2 := HashPassword("correct horse battery staple", p); h2 == h {
 		t.Error("two hashes of one password are equal: the salt is not random")
 	}
-	if !checkPassword(h, "correct horse battery staple") {
+	if !CheckPassword(h, "correct horse battery staple") {
 		t.Error("the password does not match its hash")
 	}
-	if checkPassword(h, "correct horse battery staplE") {
+	if CheckPassword(h, "correct horse battery staplE") {
 		t.Error("another password matches")
 	}
 }
 
 func TestPasswordHashMalformed(t *testing.T) {
-	good := hashPassword("pw", PasswordParams{Memory: 1024, Time: 1, Threads: 1})
+	good := HashPassword("pw", PasswordParams{Memory: 1024, Time: 1, Threads: 1})
 	parts := strings.Split(good, "$")
 	with := func(i int, v string) string {
 		p := append([]string(nil), parts...)
@@ -49,7 +49,7 @@ func TestPasswordHashMalformed(t *testing.T) {
 		"MissingParts": "$argon2id$v=19",
 	} {
 		t.Run(name, func(t *testing.T) {
-			if checkPassword(h, "pw") {
+			if CheckPassword(h, "pw") {
 				t.Errorf("malformed hash %q matched", h)
 			}
 		})
@@ -59,6 +59,6 @@ func TestPasswordHashMalformed(t *testing.T) {
 // BenchmarkPasswordHash measures the production parameters (DefaultPasswordParams).
 func BenchmarkPasswordHash(b *testing.B) {
 	for b.Loop() {
-		hashPassword("correct horse battery staple", DefaultPasswordParams)
+		HashPassword("correct horse battery staple", DefaultPasswordParams)
 	}
 }

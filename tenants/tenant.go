@@ -35,7 +35,7 @@ type MFAPolicy struct {
 	VerifierKeyID string `json:"verifier_key_id,omitempty"`
 	// VerifierSecret is the verifier's secret access key, encrypted with KMS under an
 	// encryption context naming the tenant (token only). Decrypt it with
-	// Store.VerifierSecret just before use.
+	// dynamo.Store.VerifierSecret (package tenants/dynamo) just before use.
 	VerifierSecret Sealed `json:"verifier_secret,omitzero"`
 }
 
@@ -73,6 +73,18 @@ type Tenant struct {
 	Version    int64     `json:"version"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Normalize returns t with the defaults an operator may leave out applied: the
+// elevation window DefaultElevation, and no region list for an empty one.
+func Normalize(t Tenant) Tenant {
+	if t.MFA.Elevation == 0 {
+		t.MFA.Elevation = DefaultElevation
+	}
+	if len(t.Regions) == 0 {
+		t.Regions = nil
+	}
+	return t
 }
 
 // AccountID returns the 12-digit account ID named in the tenant's role ARN, or "" when

@@ -42,9 +42,30 @@ var (
 	e164Pattern = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 )
 
-// invalidf returns an error wrapping ErrInvalid whose text says what to fix.
-func invalidf(format string, a ...any) error {
+// Invalidf returns an error wrapping ErrInvalid whose text, made from format and a as
+// fmt.Sprintf does, names the field and says what to fix, in words fit to show the
+// operator.
+func Invalidf(format string, a ...any) error {
 	return fmt.Errorf("%w %s", ErrInvalid, fmt.Sprintf(format, a...))
+}
+
+// invalidf is Invalidf, for the callers in this package.
+func invalidf(format string, a ...any) error { return Invalidf(format, a...) }
+
+// CheckTenant validates the fields an operator sets on a tenant and the verifier
+// secret given with them (verifierSecret; "" when none is given). stored reports
+// whether a verifier secret is already stored, and kept when verifierSecret is empty.
+// It returns an error wrapping ErrInvalid that names the first field to fix.
+func CheckTenant(t Tenant, verifierSecret string, stored bool) error {
+	if verifierSecret != "" {
+		if t.MFA.Kind != MFAToken {
+			return invalidf("verifier secret: only a token policy has one (mfa is %q)", t.MFA.Kind)
+		}
+		if err := validateVerifierSecret(verifierSecret); err != nil {
+			return err
+		}
+	}
+	return validateTenant(t, verifierSecret != "" || (stored && t.MFA.Kind == MFAToken))
 }
 
 // validateTenant checks the fields an operator sets on a tenant. haveSecret reports
@@ -187,7 +208,9 @@ func validatePhone(phone string) error {
 	return nil
 }
 
-func validatePassword(password string) error {
+// ValidatePassword checks a new password: at least MinPasswordLen characters, valid
+// UTF-8, not absurdly long. It returns an error wrapping ErrInvalid.
+func ValidatePassword(password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLen:
@@ -200,8 +223,10 @@ func validatePassword(password string) error {
 	return nil
 }
 
-func validateUser(u User) error {
-	if !validID(u.TenantID) {
+// ValidateUser checks the fields an operator sets on a user: the tenant ID, the
+// email address and the optional E.164 phone. It returns an error wrapping ErrInvalid.
+func ValidateUser(u User) error {
+	if !ValidID(u.TenantID) {
 		return invalidf("tenant ID %q: use the ID easytocloud gave the tenant (t-…)", u.TenantID)
 	}
 	if err := validateEmail(u.Email); err != nil {

@@ -1,5 +1,5 @@
 # The single table. Its keys, index and TTL attribute are defined once in Go
-# (tenants/schema.go); terraform_test.go checks that this block matches them.
+# (internal/table/schema.go); stack_test.go checks that this block matches them.
 resource "aws_dynamodb_table" "main" {
   name                        = var.name
   billing_mode                = "PAY_PER_REQUEST"

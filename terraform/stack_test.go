@@ -6,8 +6,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/easytocloud/easytocloud/internal/table"
 )
 
 // functions are the Lambda functions, each built from cmd/<name>.
@@ -28,12 +29,12 @@ type indexShape struct {
 }
 
 func TestTableMatchesGoSchema(t *testing.T) {
-	def := tenants.TableDefinition("easytocloud")
+	def := table.Definition("easytocloud")
 	want := tableShape{
 		BillingMode:  string(def.BillingMode),
 		Attributes:   map[string]string{},
 		Indexes:      map[string]indexShape{},
-		TTLAttribute: tenants.TTLAttribute,
+		TTLAttribute: table.TTLAttribute,
 	}
 	want.HashKey, want.RangeKey = goKeys(def.KeySchema)
 	for _, a := range def.AttributeDefinitions {
@@ -62,7 +63,7 @@ func TestTableMatchesGoSchema(t *testing.T) {
 	ttl := mustOne(t, table.nested("ttl"), "ttl")
 	got.TTLAttribute = ttl.mustString(t, "attribute_name")
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("aws_dynamodb_table.main differs from tenants.TableDefinition (-go +terraform):\n%s", diff)
+		t.Errorf("aws_dynamodb_table.main differs from table.Definition (-go +terraform):\n%s", diff)
 	}
 
 	// Durable and encrypted, as the design asks.

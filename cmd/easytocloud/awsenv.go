@@ -11,6 +11,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // Environment variables the tenant, user and table commands read.
@@ -43,7 +44,7 @@ func requireEnv(env *cliEnv, name, what string) (string, error) {
 }
 
 // configureStore lets tests set a Store's clock and password parameters.
-var configureStore = func(*tenants.Store) {}
+var configureStore = func(*dynamo.Store) {}
 
 // openConfig reads $EASYTOCLOUD_TABLE (and, when needKey, the KMS key
 // $EASYTOCLOUD_SECRETS_KEY_ID, which sealing a verifier secret needs; otherwise it is
@@ -66,7 +67,7 @@ func openConfig(ctx context.Context, env *cliEnv, needKey bool) (app.Config, aws
 
 // openStore returns the tenants Store of openConfig's table and key, and the AWS
 // configuration it uses.
-func openStore(ctx context.Context, env *cliEnv, needKey bool) (*tenants.Store, aws.Config, error) {
+func openStore(ctx context.Context, env *cliEnv, needKey bool) (*dynamo.Store, aws.Config, error) {
 	c, cfg, err := openConfig(ctx, env, needKey)
 	if err != nil {
 		return nil, aws.Config{}, err

@@ -15,7 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // TestMain starts the emulator for the whole package (one TestMain per package:
@@ -36,7 +38,7 @@ type awsCLI struct {
 func newAWSCLI(t *testing.T) *awsCLI {
 	t.Helper()
 	prev := configureStore
-	configureStore = func(s *tenants.Store) {
+	configureStore = func(s *dynamo.Store) {
 		s.Now = func() time.Time { return cliNow }
 		s.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	}
@@ -91,9 +93,9 @@ func (c *awsCLI) ok(stdin string, args ...string) string {
 }
 
 // store opens the CLI's table directly.
-func (c *awsCLI) store() *tenants.Store {
+func (c *awsCLI) store() *dynamo.Store {
 	cfg := awstest.Config(c.t)
-	s := tenants.NewStore(dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg), c.vars[envTable], c.vars[envSecretsKey])
+	s := dynamo.NewStore(table.New(dynamodb.NewFromConfig(cfg), c.vars[envTable]), kms.NewFromConfig(cfg), c.vars[envSecretsKey])
 	configureStore(s)
 	return s
 }

@@ -21,8 +21,10 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/emulator"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // TestSeedDemoWorldIsIdempotent seeds the demo world twice into one emulator (its
@@ -58,7 +60,7 @@ func TestSeedDemoWorldIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	store := tenants.NewStore(db, keys, demoTable, first.SecretsKeyID)
+	store := dynamo.NewStore(table.New(db, demoTable), keys, first.SecretsKeyID)
 	alice := first.Users["acme"]
 	if err := store.SetPassword(ctx, alice.TenantID, alice.ID, "a password someone changed"); err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func TestSeedDemoWorldIsIdempotent(t *testing.T) {
 	if _, err := store.Authenticate(ctx, alice.Email, demoPassword); err != nil {
 		t.Errorf("the demo password does not work after the second seed: %v", err)
 	}
-	clients, err := oauth.NewClients(db, demoTable).List(ctx)
+	clients, err := oauth.NewClients(table.New(db, demoTable)).List(ctx)
 	if err != nil || len(clients) != 1 {
 		t.Fatalf("OAuth clients after two seeds: %d, %v", len(clients), err)
 	}

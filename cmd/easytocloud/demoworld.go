@@ -20,8 +20,10 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // The demo world: what make demo seeds in the emulator (issue 9).
@@ -87,7 +89,7 @@ type demoSeed struct {
 // state, the client gets a new secret, the users the demo password).
 func seedDemoWorld(ctx context.Context, cfg aws.Config) (demoSeed, error) {
 	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	if err := tenants.CreateTable(ctx, db, demoTable); err != nil {
+	if err := table.Create(ctx, db, demoTable); err != nil {
 		return demoSeed{}, fmt.Errorf("create table: %w", err)
 	}
 	keyID, err := demoSecretsKey(ctx, keys)
@@ -95,7 +97,7 @@ func seedDemoWorld(ctx context.Context, cfg aws.Config) (demoSeed, error) {
 		return demoSeed{}, err
 	}
 	seed := demoSeed{SecretsKeyID: keyID, Users: map[string]tenants.User{}}
-	store := tenants.NewStore(db, keys, demoTable, keyID)
+	store := dynamo.NewStore(table.New(db, demoTable), keys, keyID)
 	existing, err := store.ListTenants(ctx)
 	if err != nil {
 		return demoSeed{}, fmt.Errorf("list tenants: %w", err)
@@ -116,7 +118,7 @@ func seedDemoWorld(ctx context.Context, cfg aws.Config) (demoSeed, error) {
 		seed.Users[dt.name] = u
 	}
 	if tableErr == nil {
-		seed.ClientID, seed.ClientSecret, tableErr = seedDemoClient(ctx, oauth.NewClients(db, demoTable))
+		seed.ClientID, seed.ClientSecret, tableErr = seedDemoClient(ctx, oauth.NewClients(table.New(db, demoTable)))
 	}
 	wg.Wait()
 	if err := errors.Join(append(accountErrs, tableErr)...); err != nil {
@@ -148,7 +150,7 @@ func demoSecretsKey(ctx context.Context, keys *kms.Client) (string, error) {
 
 // seedDemoTenant creates the tenant (unless one of that name exists) and its user,
 // and sets the user's password to the demo password.
-func seedDemoTenant(ctx context.Context, store *tenants.Store, existing []tenants.Tenant, dt demoTenant) (tenants.User, error) {
+func seedDemoTenant(ctx context.Context, store *dynamo.Store, existing []tenants.Tenant, dt demoTenant) (tenants.User, error) {
 	i := slices.IndexFunc(existing, func(t tenants.Tenant) bool { return t.Name == dt.name })
 	var t tenants.Tenant
 	if i >= 0 {

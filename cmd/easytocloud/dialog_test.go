@@ -20,10 +20,12 @@ import (
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 const (
@@ -32,7 +34,7 @@ const (
 )
 
 // dialogStack is the skill as an HTTPS endpoint, wired as cmd/skill wires it against
-// the emulator (tenants.Store, tenants.Access, KMS-signed access tokens), with its
+// the emulator (dynamo.Store, tenants.Access, KMS-signed access tokens), with its
 // requests verified by sigverify trusting a local Alexa identity. The second factor
 // is a fake: a script must know the code the "SMS" carries. The skill's log is
 // checked for the stack's secrets (internal/leakcheck), and so is everything the
@@ -61,7 +63,7 @@ func newDialogStack(t *testing.T) *dialogStack {
 	ctx := context.Background()
 	cfg := awstest.Config(t)
 	kmsClient := kms.NewFromConfig(cfg)
-	store := tenants.NewStore(dynamodb.NewFromConfig(cfg), kmsClient, awstest.Table(t), awstest.SecretsKey(t))
+	store := dynamo.NewStore(table.New(dynamodb.NewFromConfig(cfg), awstest.Table(t)), kmsClient, awstest.SecretsKey(t))
 	store.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	signingKey := awstest.SigningKey(t)
 

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/spf13/cobra"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 )
 
@@ -28,7 +29,7 @@ var oneClientID = oneID("client ID", "oauth-client list")
 
 // openClients returns the OAuth client registry on $EASYTOCLOUD_TABLE.
 func openClients(ctx context.Context, env *cliEnv) (*oauth.Clients, error) {
-	table, err := requireEnv(env, envTable, "the DynamoDB table's name")
+	tableName, err := requireEnv(env, envTable, "the DynamoDB table's name")
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +37,7 @@ func openClients(ctx context.Context, env *cliEnv) (*oauth.Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	return oauth.NewClients(dynamodb.NewFromConfig(cfg), table), nil
+	return oauth.NewClients(table.New(dynamodb.NewFromConfig(cfg), tableName)), nil
 }
 
 // oauthClientError makes invalid input a usage error and names where IDs are listed.

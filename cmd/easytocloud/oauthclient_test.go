@@ -22,8 +22,9 @@ import (
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 var (
@@ -163,8 +164,8 @@ func newLinkServer(t *testing.T, c *awsCLI) *linkServer {
 	l.leak.Secret("password", cliPassword, "a brand new password", "not the password")
 	ts := httptest.NewUnstartedServer(nil)
 	l.issuer = "http://" + ts.Listener.Addr().String()
-	srv, err := oauth.NewServer(oauth.Config{Issuer: l.issuer, Audience: "amzn1.ask.skill.dialog", DB: db, Table: c.vars[envTable],
-		Keyring: tenants.NewKeyring(db, keys, c.vars[envTable], c.vars[envSecretsKey]), Users: c.store(), Signer: signer,
+	srv, err := oauth.NewServer(oauth.Config{Issuer: l.issuer, Audience: "amzn1.ask.skill.dialog", Table: table.New(db, c.vars[envTable]),
+		Keyring: dynamo.NewKeyring(table.New(db, c.vars[envTable]), keys, c.vars[envSecretsKey]), Users: c.store(), Signer: signer,
 		Logger: l.leak.Logger()})
 	if err != nil {
 		t.Fatal(err)

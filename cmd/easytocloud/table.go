@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/spf13/cobra"
 
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/internal/table"
 )
 
 func newTableCmd(env *cliEnv) *cobra.Command {
@@ -32,10 +32,10 @@ func runTableCreate(ctx context.Context, env *cliEnv, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := tenants.CreateTable(ctx, dynamodb.NewFromConfig(cfg), name); err != nil {
+	if err := table.Create(ctx, dynamodb.NewFromConfig(cfg), name); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "Table %s is ready (keys %s/%s, index %s, TTL on %s).\n",
-		name, tenants.PartitionKey, tenants.SortKey, tenants.GSIName, tenants.TTLAttribute)
+		name, table.PartitionKey, table.SortKey, table.GSIName, table.TTLAttribute)
 	return nil
 }

@@ -150,27 +150,19 @@ func runTenantUpdate(ctx context.Context, env *cliEnv, id string, f *tenantFlags
 	if err != nil {
 		return err
 	}
-	// The flags say what the fields become, so a conflict is retried on a fresh read.
-	for attempt := 0; ; attempt++ {
-		cur, err := s.GetTenant(ctx, id)
-		if err != nil {
-			return notFoundHint(err, "tenant list")
-		}
-		t := cur
-		if err := f.apply(&t, set); err != nil {
-			return err
-		}
-		t, err = s.UpdateTenant(ctx, t, secret)
-		if errors.Is(err, tenants.ErrConflict) && attempt < 2 {
-			continue
-		}
-		if err != nil {
-			return cliError(err)
-		}
-		fmt.Fprintf(env.stdout, "Updated tenant %s (%s), now at version %d.\n", t.ID, t.Name, t.Version)
-		if cur.RoleARN != t.RoleARN || cur.ExternalID != t.ExternalID {
-			fmt.Fprintf(env.stdout, "The role changed: run easytocloud tenant verify-role %s\n", t.ID)
-		}
-		return nil
+	// The flags say what the fields become, so the store applies them again to a
+	// fresh read when someone else changed the tenant meanwhile.
+	var cur tenants.Tenant
+	t, err := s.UpdateTenant(ctx, id, secret, func(t *tenants.Tenant) error {
+		cur = *t
+		return f.apply(t, set)
+	})
+	if err != nil {
+		return notFoundHint(err, "tenant list")
 	}
+	fmt.Fprintf(env.stdout, "Updated tenant %s (%s), now at version %d.\n", t.ID, t.Name, t.Version)
+	if cur.RoleARN != t.RoleARN || cur.ExternalID != t.ExternalID {
+		fmt.Fprintf(env.stdout, "The role changed: run easytocloud tenant verify-role %s\n", t.ID)
+	}
+	return nil
 }

@@ -13,8 +13,9 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // TestUserUnlockMFA locks a user's second factor for good on the CLI's table (100
@@ -33,8 +34,8 @@ func TestUserUnlockMFA(t *testing.T) {
 	// The mfa function, as cmd/mfa wires it, on the CLI's table.
 	cfg := awstest.Config(t)
 	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	table, keyID := c.vars[envTable], c.vars[envSecretsKey]
-	svc := mfa.NewService(c.store(), tenants.NewKeyring(db, keys, table, keyID), db, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg), table)
+	tableName, keyID := c.vars[envTable], c.vars[envSecretsKey]
+	svc := mfa.NewService(c.store(), dynamo.NewKeyring(table.New(db, tableName), keys, keyID), table.New(db, tableName), sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg))
 	now := cliNow
 	svc.Now = func() time.Time { return now }
 	logs := leakcheck.New(t)

@@ -14,6 +14,7 @@ import (
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func newUserCmd(env *cliEnv) *cobra.Command {
@@ -63,7 +64,7 @@ func readPassword(env *cliEnv, fromStdin bool) (string, error) {
 
 // findUser reads the user named by pos[0] (an email, or a user ID of the tenant
 // ref names) and returns the positional arguments after it.
-func findUser(ctx context.Context, env *cliEnv, ref userRef, pos []string) (*tenants.Store, tenants.User, []string, error) {
+func findUser(ctx context.Context, env *cliEnv, ref userRef, pos []string) (*dynamo.Store, tenants.User, []string, error) {
 	who := pos[0]
 	if !strings.Contains(who, "@") && ref.tenantID == "" {
 		return nil, tenants.User{}, nil, usagef("name the user by email, or give --tenant with a user ID")
@@ -102,21 +103,15 @@ func runUserSetPhone(ctx context.Context, env *cliEnv, ref userRef, args []strin
 	if phone == "none" {
 		phone = ""
 	}
-	for attempt := 0; ; attempt++ {
+	next, err := s.UpdateUser(ctx, u.TenantID, u.ID, func(u *tenants.User) error {
 		u.Phone = phone
-		next, err := s.UpdateUser(ctx, u)
-		if errors.Is(err, tenants.ErrConflict) && attempt < 2 {
-			if u, err = s.GetUser(ctx, u.TenantID, u.ID); err != nil {
-				return cliError(err)
-			}
-			continue
-		}
-		if err != nil {
-			return cliError(err)
-		}
-		fmt.Fprintf(env.stdout, "Set the phone of %s (%s) to %s.\n", next.ID, next.Email, phoneText(next.Phone))
 		return nil
+	})
+	if err != nil {
+		return cliError(err)
 	}
+	fmt.Fprintf(env.stdout, "Set the phone of %s (%s) to %s.\n", next.ID, next.Email, phoneText(next.Phone))
+	return nil
 }
 
 // openMFA returns the second factor's Service on $EASYTOCLOUD_TABLE, wired as
@@ -143,7 +138,7 @@ func revokeTokens(ctx context.Context, env *cliEnv, users ...tenants.User) error
 	if err != nil {
 		return err
 	}
-	tokens := oauth.NewTokens(app.NewAWS(cfg).DB, nil, c.Table)
+	tokens := oauth.NewTokens(app.NewTable(c, app.NewAWS(cfg)), nil)
 	var errs []error
 	for _, u := range users {
 		if err := tokens.RevokeUser(ctx, tenants.Principal{TenantID: u.TenantID, UserID: u.ID}); err != nil {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -304,7 +305,7 @@ func TestAccountLinksRevoked(t *testing.T) {
 func (c *awsCLI) refreshTokensOf(u tenants.User) int32 {
 	c.t.Helper()
 	out, err := dynamodb.NewFromConfig(awstest.Config(c.t)).Query(ctx(c.t), &dynamodb.QueryInput{
-		TableName: aws.String(c.vars[envTable]), IndexName: aws.String(tenants.GSIName),
+		TableName: aws.String(c.vars[envTable]), IndexName: aws.String(table.GSIName),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
 		ExpressionAttributeValues: map[string]dbtypes.AttributeValue{":pk": &dbtypes.AttributeValueMemberS{Value: "OAUTHUSER#" + u.TenantID + "#" + u.ID}},
 		Select:                    dbtypes.SelectCount,

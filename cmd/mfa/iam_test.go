@@ -12,7 +12,9 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -23,8 +25,8 @@ func TestMain(m *testing.M) { awstest.Main(m) }
 func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	ctx := context.Background()
 	base := awstest.Config(t)
-	table, keyID := awstest.Table(t), awstest.SecretsKey(t)
-	admin := tenants.NewStore(dynamodb.NewFromConfig(base), kms.NewFromConfig(base), table, keyID)
+	tableName, keyID := awstest.Table(t), awstest.SecretsKey(t)
+	admin := dynamo.NewStore(table.New(dynamodb.NewFromConfig(base), tableName), kms.NewFromConfig(base), keyID)
 	admin.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 	account := awstest.NewAccountID(t)
 	const verifierKey, verifierSecret = "AKIAIAMTESTVERIFIER1", "wJalrXUtnFEMIK7MDENGbPxRfiCYIAMTESTSECRET"
@@ -52,7 +54,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	rec := awstest.RecordCalls(nil)
 	cfg := base.Copy()
 	cfg.HTTPClient = rec.Client()
-	svc := newService(app.Config{Table: table, SecretsKeyID: keyID}, cfg, slog.New(slog.DiscardHandler))
+	svc := newService(app.Config{Table: tableName, SecretsKeyID: keyID}, cfg, slog.New(slog.DiscardHandler))
 
 	if _, err := svc.Challenge(ctx, smsTenant.ID, smsUser.ID); err != nil {
 		t.Fatalf("challenge: %v", err)

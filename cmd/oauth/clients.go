@@ -14,11 +14,12 @@ import (
 // name (reflect.Value.MethodByName). That makes the linker keep every exported method
 // of every type that can reach an interface, so *dynamodb.Client and *kms.Client,
 // handed over directly, would bring all their operations (with their serialisers and
-// deserialisers) into the bootstrap: 15.7 MB instead of 13.7 MB for linux/arm64,
-// over the 15 MB target of issue 10. A func value carries no type whose methods the
-// linker must keep. make bench prints the size; keep new operations in this file.
+// deserialisers) into the bootstrap, over its size target. A func value carries no
+// type whose methods the linker must keep. make bench prints the size; keep new
+// operations in this file.
 
-// dynamoDB is the part of the DynamoDB client oauth.Server and tenants use.
+// dynamoDB is a table.DB (the one interface of internal/table) made of the method
+// values of the SDK client: the adapter above, not another declaration of the set.
 type dynamoDB struct {
 	getItem            func(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	putItem            func(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)

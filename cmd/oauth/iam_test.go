@@ -23,8 +23,10 @@ import (
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/lambdahttp"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -107,9 +109,9 @@ func (c *lambdaClient) link(consent events.APIGatewayV2HTTPResponse) events.APIG
 func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	ctx := context.Background()
 	base := awstest.Config(t)
-	table, secretsKey, signingKey := awstest.Table(t), awstest.SecretsKey(t), awstest.SigningKey(t)
+	tableName, secretsKey, signingKey := awstest.Table(t), awstest.SecretsKey(t), awstest.SigningKey(t)
 	db := dynamodb.NewFromConfig(base)
-	admin := tenants.NewStore(db, kms.NewFromConfig(base), table, secretsKey)
+	admin := dynamo.NewStore(table.New(db, tableName), kms.NewFromConfig(base), secretsKey)
 	admin.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 	tenant, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "Acme", RoleARN: "arn:aws:iam::" + awstest.NewAccountID(t) + ":role/easytocloud",
 		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}}, "")
@@ -121,7 +123,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, secret, err := oauth.NewClients(db, table).Create(ctx, oauth.Client{Name: "Alexa", VendorID: "M2TESTVENDOR"})
+	client, secret, err := oauth.NewClients(table.New(db, tableName)).Create(ctx, oauth.Client{Name: "Alexa", VendorID: "M2TESTVENDOR"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +132,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	rec := awstest.RecordCalls(nil)
 	cfg := base.Copy()
 	cfg.HTTPClient = rec.Client()
-	env := app.Config{Table: table, SecretsKeyID: secretsKey, SigningKeyID: signingKey, Issuer: issuer, SkillID: "amzn1.ask.skill.test"}
+	env := app.Config{Table: tableName, SecretsKeyID: secretsKey, SigningKeyID: signingKey, Issuer: issuer, SkillID: "amzn1.ask.skill.test"}
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	newClient := func() *lambdaClient {

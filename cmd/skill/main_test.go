@@ -20,9 +20,11 @@ import (
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -37,9 +39,9 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	ctx := context.Background()
 	logs := leakcheck.New(t)
 	base := awstest.Config(t)
-	table, secretsKey, signingKey := awstest.Table(t), awstest.SecretsKey(t), awstest.SigningKey(t)
+	tableName, secretsKey, signingKey := awstest.Table(t), awstest.SecretsKey(t), awstest.SigningKey(t)
 	db, keys := dynamodb.NewFromConfig(base), kms.NewFromConfig(base)
-	admin := tenants.NewStore(db, keys, table, secretsKey)
+	admin := dynamo.NewStore(table.New(db, tableName), keys, secretsKey)
 	admin.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 	account := awstest.NewAccountID(t)
 	acct := awstest.AccountConfig(t, account)
@@ -69,17 +71,17 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	// A refresh token of the user, as oauth stores it (key layout of contracts.md),
 	// for SkillDisabled to revoke.
 	refresh := map[string]dbtypes.AttributeValue{
-		tenants.PartitionKey:    &dbtypes.AttributeValueMemberS{Value: "OAUTHREFRESH#iam-test"},
-		tenants.SortKey:         &dbtypes.AttributeValueMemberS{Value: "#REFRESH"},
-		tenants.GSIPartitionKey: &dbtypes.AttributeValueMemberS{Value: "OAUTHUSER#" + tn.ID + "#" + u.ID},
-		tenants.GSISortKey:      &dbtypes.AttributeValueMemberS{Value: "iam-test"},
+		table.PartitionKey:    &dbtypes.AttributeValueMemberS{Value: "OAUTHREFRESH#iam-test"},
+		table.SortKey:         &dbtypes.AttributeValueMemberS{Value: "#REFRESH"},
+		table.GSIPartitionKey: &dbtypes.AttributeValueMemberS{Value: "OAUTHUSER#" + tn.ID + "#" + u.ID},
+		table.GSISortKey:      &dbtypes.AttributeValueMemberS{Value: "iam-test"},
 	}
-	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: refresh}); err != nil {
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &tableName, Item: refresh}); err != nil {
 		t.Fatal(err)
 	}
 	// The mfa API, served from the real handler and service (its own calls are not
 	// the skill's and are not recorded).
-	svc := mfa.NewService(admin, tenants.NewKeyring(db, keys, table, secretsKey), db, sns.NewFromConfig(base), mfa.NewSTSFactory(base), table)
+	svc := mfa.NewService(admin, dynamo.NewKeyring(table.New(db, tableName), keys, secretsKey), table.New(db, tableName), sns.NewFromConfig(base), mfa.NewSTSFactory(base))
 	svc.Log = logs.Logger()
 	api := httptest.NewServer(mfa.NewHandler(svc))
 	t.Cleanup(api.Close)
@@ -87,7 +89,7 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	rec := awstest.RecordCalls(nil)
 	cfg := base.Copy()
 	cfg.HTTPClient = rec.Client()
-	c := app.Config{Table: table, SkillID: skillID, Issuer: issuer, SigningKeyID: signingKey, MFAURL: api.URL}
+	c := app.Config{Table: tableName, SkillID: skillID, Issuer: issuer, SigningKeyID: signingKey, MFAURL: api.URL}
 	h := newHandler(c, cfg, rec.Client(), logs.Logger())
 	h.Progress = nil // the Alexa API is not AWS
 
@@ -157,8 +159,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 		t.Errorf("%d log lines for %d requests: is the skill's log captured?", n, len(steps))
 	}
 
-	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: map[string]dbtypes.AttributeValue{
-		tenants.PartitionKey: refresh[tenants.PartitionKey], tenants.SortKey: refresh[tenants.SortKey]}})
+	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &tableName, Key: map[string]dbtypes.AttributeValue{
+		table.PartitionKey: refresh[table.PartitionKey], table.SortKey: refresh[table.SortKey]}})
 	if err != nil || len(got.Item) != 0 {
 		t.Errorf("after SkillDisabled the refresh token is still there (%v)", err)
 	}

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"context"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -10,21 +8,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
-
-// DB is the DynamoDB client every store of the table shares: what tenants, oauth and
-// mfa call.
-type DB interface {
-	tenants.DynamoDB
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
-}
 
 // KMS is the KMS client of the secrets key (Encrypt, Decrypt) and of the signing key
 // (Sign, GetPublicKey).
 type KMS interface {
-	tenants.KMS
+	dynamo.KMS
 	accesstoken.SignAPI
 }
 
@@ -35,7 +28,7 @@ type AWS struct {
 	// tenants' accounts from it, the mfa client signs with its credentials and the
 	// mfa service checks token codes with STS clients like it.
 	Config aws.Config
-	DB     DB
+	DB     table.DB
 	KMS    KMS
 	SNS    mfa.SNS
 	STS    tenants.AssumeRoleAPI
@@ -54,13 +47,16 @@ func NewAWS(cfg aws.Config) AWS {
 
 // NewStore returns the tenants and users of c.Table, sealing secrets with
 // c.SecretsKeyID ("" for a reader that never seals nor opens one).
-func NewStore(c Config, a AWS) *tenants.Store {
-	return tenants.NewStore(a.DB, a.KMS, c.Table, c.SecretsKeyID)
+func NewStore(c Config, a AWS) *dynamo.Store {
+	return dynamo.NewStore(NewTable(c, a), a.KMS, c.SecretsKeyID)
 }
 
+// NewTable returns the single table c.Table through a.DB.
+func NewTable(c Config, a AWS) *table.Table { return table.New(a.DB, c.Table) }
+
 // NewKeyring returns the MAC keys of c.Table, encrypted with c.SecretsKeyID.
-func NewKeyring(c Config, a AWS) *tenants.Keyring {
-	return tenants.NewKeyring(a.DB, a.KMS, c.Table, c.SecretsKeyID)
+func NewKeyring(c Config, a AWS) *dynamo.Keyring {
+	return dynamo.NewKeyring(NewTable(c, a), a.KMS, c.SecretsKeyID)
 }
 
 // KMSSigner returns the signer of access tokens with the KMS key c.SigningKeyID.

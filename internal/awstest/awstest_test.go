@@ -21,7 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/internal/table"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -151,8 +151,8 @@ func TestTableAndKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("describe table: %v", err)
 	}
-	if got := aws.ToString(out.Table.KeySchema[0].AttributeName); got != tenants.PartitionKey {
-		t.Errorf("hash key = %s, want %s", got, tenants.PartitionKey)
+	if got := aws.ToString(out.Table.KeySchema[0].AttributeName); got != table.PartitionKey {
+		t.Errorf("hash key = %s, want %s", got, table.PartitionKey)
 	}
 
 	client := kms.NewFromConfig(cfg)

@@ -10,17 +10,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/internal/table"
 )
 
-// Table creates a fresh table with the project's schema (tenants.CreateTable) in the
+// Table creates a fresh table with the project's schema (table.Create) in the
 // default account and returns its name. No other test shares it.
 func Table(tb testing.TB) string {
 	tb.Helper()
 	name := TableName(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := tenants.CreateTable(ctx, dynamodb.NewFromConfig(Config(tb)), name); err != nil {
+	if err := table.Create(ctx, dynamodb.NewFromConfig(Config(tb)), name); err != nil {
 		tb.Fatalf("awstest: %v", err)
 	}
 	return name

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/internal/table"
 )
 
 // TestTransactionsAreAtomic: many clients race to create one item with a conditional
@@ -24,20 +24,15 @@ import (
 // neither, or single-use codes and uniqueness look broken when they are not.
 func TestTransactionsAreAtomic(t *testing.T) {
 	db := dynamodb.NewFromConfig(awstest.Config(t))
-	table := awstest.Table(t)
-	key := func(pk string) map[string]types.AttributeValue {
-		return map[string]types.AttributeValue{
-			tenants.PartitionKey: &types.AttributeValueMemberS{Value: pk},
-			tenants.SortKey:      &types.AttributeValueMemberS{Value: "#"},
-		}
-	}
+	name := awstest.Table(t)
+	key := func(pk string) map[string]types.AttributeValue { return table.Key(pk, "#") }
 	// A table of some size: moto's copy of it takes long enough for others to commit.
 	for b := range 40 {
 		var reqs []types.WriteRequest
 		for i := range 25 {
 			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: key(fmt.Sprintf("filler-%d-%d", b, i))}})
 		}
-		if _, err := db.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: reqs}}); err != nil {
+		if _, err := db.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{name: reqs}}); err != nil {
 			t.Fatalf("seed: %v", err)
 		}
 	}
@@ -48,9 +43,9 @@ func TestTransactionsAreAtomic(t *testing.T) {
 		for i := range racers {
 			wg.Go(func() {
 				_, err := db.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-					{Put: &types.Put{TableName: aws.String(table), Item: key(fmt.Sprintf("once-%d", r)),
+					{Put: &types.Put{TableName: aws.String(name), Item: key(fmt.Sprintf("once-%d", r)),
 						ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-					{Put: &types.Put{TableName: aws.String(table), Item: key(fmt.Sprintf("mine-%d-%d", r, i))}},
+					{Put: &types.Put{TableName: aws.String(name), Item: key(fmt.Sprintf("mine-%d-%d", r, i))}},
 				}})
 				var cancelled *types.TransactionCanceledException
 				switch {
@@ -66,7 +61,7 @@ func TestTransactionsAreAtomic(t *testing.T) {
 		if n := won.Load(); n != 1 {
 			t.Fatalf("round %d: %d transactions created the one item, want exactly 1", r, n)
 		}
-		out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: key(fmt.Sprintf("once-%d", r)), ConsistentRead: aws.Bool(true)})
+		out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(name), Key: key(fmt.Sprintf("once-%d", r)), ConsistentRead: aws.Bool(true)})
 		if err != nil || out.Item == nil {
 			t.Fatalf("round %d: the committed item is gone (%v): a failed transaction undid it", r, err)
 		}

@@ -12,9 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // recorder collects the failures of a conversation that is meant to fail.
@@ -77,7 +79,7 @@ func testBrokenSkillFails(t *testing.T, s *stack, answers []*skill.ResponseEnvel
 	})
 
 	cfg := awstest.Config(t)
-	globex, err := tenants.NewStore(dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg), w.vars["EASYTOCLOUD_TABLE"], "").GetTenant(context.Background(), w.globex.id)
+	globex, err := dynamo.NewStore(table.New(dynamodb.NewFromConfig(cfg), w.vars["EASYTOCLOUD_TABLE"]), kms.NewFromConfig(cfg), "").GetTenant(context.Background(), w.globex.id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,10 +25,12 @@ import (
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // stack is a world with "easytocloud serve" running on it and both users linked.
@@ -93,14 +95,14 @@ func (s *stack) lambdaHandler(t *testing.T) *skill.Handler {
 	t.Helper()
 	cfg := awstest.Config(t)
 	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	table := s.w.vars["EASYTOCLOUD_TABLE"]
+	tableName := s.w.vars["EASYTOCLOUD_TABLE"]
 	return &skill.Handler{
 		SkillID:   skillID,
 		Tokens:    &accesstoken.Verifier{Issuer: s.serve.URL, Audience: skillID, Keys: accesstoken.JWKSKeys(s.serve.URL+"/.well-known/jwks.json", nil)},
-		Directory: tenants.NewStore(db, keys, table, ""),
+		Directory: dynamo.NewStore(table.New(db, tableName), keys, ""),
 		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       mfa.NewClient(s.serve.URL, &http.Client{Timeout: 3 * time.Second}, cfg.Credentials, cfg.Region),
-		Revoker:   oauth.NewTokens(db, nil, table),
+		Revoker:   oauth.NewTokens(table.New(db, tableName), nil),
 		AWS:       cfg,
 		Log:       s.logger(),
 	}
@@ -147,10 +149,9 @@ func TestConversation(t *testing.T) {
 		// grant lasts the tenant's window (ten minutes), then changes need a new code.
 		cfg := awstest.Config(t)
 		db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-		table, secretsKey := w.vars["EASYTOCLOUD_TABLE"], w.vars["EASYTOCLOUD_SECRETS_KEY_ID"]
+		tableName, secretsKey := w.vars["EASYTOCLOUD_TABLE"], w.vars["EASYTOCLOUD_SECRETS_KEY_ID"]
 		clk := &clock{now: time.Now()}
-		svc := mfa.NewService(tenants.NewStore(db, keys, table, secretsKey), tenants.NewKeyring(db, keys, table, secretsKey),
-			db, sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg), table)
+		svc := mfa.NewService(dynamo.NewStore(table.New(db, tableName), keys, secretsKey), dynamo.NewKeyring(table.New(db, tableName), keys, secretsKey), table.New(db, tableName), sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg))
 		svc.Now, svc.Log = clk.Now, s.logger()
 		h := s.lambdaHandler(t)
 		h.MFA, h.Now = svc, clk.Now

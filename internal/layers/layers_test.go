@@ -1,6 +1,7 @@
 package layers_test
 
 import (
+	"fmt"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -15,7 +16,7 @@ import (
 const module = "github.com/easytocloud/easytocloud/"
 
 // imports returns, for every package of the module, the project packages its
-// non-test files import, by path relative to the module root ("tenants", "internal/ddb").
+// non-test files import, by path relative to the module root ("tenants", "internal/table").
 func imports(t *testing.T) map[string][]string {
 	t.Helper()
 	root, err := filepath.Abs("../..")
@@ -82,27 +83,69 @@ func reach(graph map[string][]string, pkg string) []string {
 
 func within(pkg, tree string) bool { return pkg == tree || strings.HasPrefix(pkg, tree+"/") }
 
-// TestPackageDirection: tenants reaches no project package; mfa, internal/accesstoken
-// and internal/ddb reach only tenants (and ddb); oauth never reaches skill, nor skill
-// oauth or interactionmodel; no library package reaches a command.
+// TestPackageDirection: the module's own import graph breaks none of the rules of
+// directionErrors.
 func TestPackageDirection(t *testing.T) {
-	graph := imports(t)
+	for _, e := range directionErrors(imports(t)) {
+		t.Error(e)
+	}
+}
+
+// TestDirectionErrorsCatchWrongImports: each rule of directionErrors fails a graph
+// that breaks it, directly or through another package, and passes one that keeps it.
+func TestDirectionErrorsCatchWrongImports(t *testing.T) {
+	cases := []struct {
+		name  string
+		graph map[string][]string
+	}{
+		{"TableImportsDomain", map[string][]string{"internal/table": {"tenants"}}},
+		{"TenantsImportsStore", map[string][]string{"tenants": {"tenants/dynamo"}}},
+		{"StoreImportsOAuth", map[string][]string{"tenants/dynamo": {"internal/table", "oauth"}}},
+		{"MFAReachesStore", map[string][]string{"mfa": {"internal/table"}, "internal/table": {"tenants/dynamo"}}},
+		{"OAuthImportsStore", map[string][]string{"oauth": {"tenants/dynamo"}}},
+		{"SkillImportsOAuth", map[string][]string{"skill": {"oauth"}}},
+		{"LibraryImportsCommand", map[string][]string{"internal/table": {"cmd/oauth"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if errs := directionErrors(c.graph); len(errs) == 0 {
+				t.Errorf("no error for %v", c.graph)
+			}
+		})
+	}
+	good := map[string][]string{
+		"tenants/dynamo": {"tenants", "internal/table"}, "mfa": {"tenants", "internal/table"},
+		"oauth": {"tenants", "mfa", "internal/table"}, "cmd/oauth": {"oauth", "tenants/dynamo", "internal/table"},
+	}
+	if errs := directionErrors(good); len(errs) != 0 {
+		t.Errorf("errors for a graph that keeps the rules: %q", errs)
+	}
+}
+
+// directionErrors checks graph against the package direction: internal/table and
+// tenants reach no project package; tenants/dynamo only those two; mfa and
+// internal/accesstoken only the domain and the table; oauth and skill never reach each
+// other, nor the store (they take interfaces; commands wire tenants/dynamo in), and
+// skill never interactionmodel; no library package imports a command.
+func directionErrors(graph map[string][]string) []string {
+	var errs []string
 	allowedOnly := map[string][]string{
+		"internal/table":       {},
 		"tenants":              {},
-		"internal/ddb":         {"tenants"},
+		"tenants/dynamo":       {"tenants", "internal/table"},
 		"internal/accesstoken": {"tenants"},
-		"mfa":                  {"tenants", "internal/ddb"},
+		"mfa":                  {"tenants", "internal/table"},
 	}
 	for pkg, allowed := range allowedOnly {
 		for _, dep := range reach(graph, pkg) {
 			if !slices.Contains(allowed, dep) {
-				t.Errorf("%s imports %s; it may import only %v", pkg, dep, allowed)
+				errs = append(errs, fmt.Sprintf("%s imports %s; it may import only %v", pkg, dep, allowed))
 			}
 		}
 	}
 	forbidden := map[string][]string{
-		"oauth": {"skill"},
-		"skill": {"oauth", "interactionmodel"},
+		"oauth": {"skill", "tenants/dynamo"},
+		"skill": {"oauth", "interactionmodel", "tenants/dynamo"},
 	}
 	for pkg := range graph {
 		for tree, banned := range forbidden {
@@ -112,7 +155,7 @@ func TestPackageDirection(t *testing.T) {
 			for _, dep := range reach(graph, pkg) {
 				for _, b := range banned {
 					if within(dep, b) {
-						t.Errorf("%s imports %s (DESIGN.md: %s and %s never import each other)", pkg, dep, tree, b)
+						errs = append(errs, fmt.Sprintf("%s imports %s (the package direction: %s never imports %s)", pkg, dep, tree, b))
 					}
 				}
 			}
@@ -120,9 +163,11 @@ func TestPackageDirection(t *testing.T) {
 		if !within(pkg, "cmd") {
 			for _, dep := range graph[pkg] {
 				if within(dep, "cmd") {
-					t.Errorf("%s imports the command %s", pkg, dep)
+					errs = append(errs, fmt.Sprintf("%s imports the command %s", pkg, dep))
 				}
 			}
 		}
 	}
+	slices.Sort(errs)
+	return errs
 }

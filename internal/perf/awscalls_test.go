@@ -13,11 +13,13 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
-// emulatorSkill is the skill wired as cmd/skill wires it (tenants.Store, KMS-keyed
+// emulatorSkill is the skill wired as cmd/skill wires it (dynamo.Store, KMS-keyed
 // token verifier, tenants.Access through STS), against the emulator, every AWS call
 // recorded; a tenant in its own account with one instance in Ireland, and a user
 // with an access token signed by the KMS signing key.
@@ -31,10 +33,10 @@ func newEmulatorSkill(tb testing.TB) *emulatorSkill {
 	tb.Helper()
 	ctx := context.Background()
 	setup := awstest.Config(tb)
-	table, signingKey := awstest.Table(tb), awstest.SigningKey(tb)
+	tableName, signingKey := awstest.Table(tb), awstest.SigningKey(tb)
 	account := awstest.NewAccountID(tb)
 	awstest.SeedInstance(tb, awstest.AccountConfig(tb, account), "eu-west-1", "splunk", "running")
-	seed := tenants.NewStore(dynamodb.NewFromConfig(setup), kms.NewFromConfig(setup), table, awstest.SecretsKey(tb))
+	seed := dynamo.NewStore(table.New(dynamodb.NewFromConfig(setup), tableName), kms.NewFromConfig(setup), awstest.SecretsKey(tb))
 	seed.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	tn, err := seed.CreateTenant(ctx, tenants.Tenant{
 		Name: "Perf", RoleARN: "arn:aws:iam::" + account + ":role/easytocloud", Regions: []string{"eu-west-1"},
@@ -63,7 +65,7 @@ func newEmulatorSkill(tb testing.TB) *emulatorSkill {
 	return &emulatorSkill{rec: rec, token: token, h: &skill.Handler{
 		SkillID:   skillID,
 		Tokens:    &accesstoken.Verifier{Issuer: issuer, Audience: skillID, Keys: accesstoken.KMSKeys(keys, signingKey)},
-		Directory: tenants.NewStore(db, keys, table, ""),
+		Directory: dynamo.NewStore(table.New(db, tableName), keys, ""),
 		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       noMFA{},
 		AWS:       cfg,

@@ -22,8 +22,10 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // lambdaBuild is how make build builds a function's bootstrap (Makefile LAMBDA_FLAGS).
@@ -105,10 +107,10 @@ func newColdFixture(tb testing.TB) *coldFixture {
 	ctx := context.Background()
 	cfg := awstest.Config(tb)
 	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	table, secretsKey, signingKey := awstest.Table(tb), awstest.SecretsKey(tb), awstest.SigningKey(tb)
+	tableName, secretsKey, signingKey := awstest.Table(tb), awstest.SecretsKey(tb), awstest.SigningKey(tb)
 	account := awstest.NewAccountID(tb)
 	awstest.SeedInstance(tb, awstest.AccountConfig(tb, account), "eu-west-1", "splunk", "running")
-	store := tenants.NewStore(db, keys, table, secretsKey)
+	store := dynamo.NewStore(table.New(db, tableName), keys, secretsKey)
 	store.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	tn, err := store.CreateTenant(ctx, tenants.Tenant{Name: "Perf", RoleARN: "arn:aws:iam::" + account + ":role/easytocloud",
 		Regions: []string{"eu-west-1"}, MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}}, "")
@@ -119,7 +121,7 @@ func newColdFixture(tb testing.TB) *coldFixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	client, _, err := oauth.NewClients(db, table).Create(ctx, oauth.Client{Name: "Alexa", VendorID: perfVendor})
+	client, _, err := oauth.NewClients(table.New(db, tableName)).Create(ctx, oauth.Client{Name: "Alexa", VendorID: perfVendor})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -140,7 +142,7 @@ func newColdFixture(tb testing.TB) *coldFixture {
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
 		"AWS_EC2_METADATA_DISABLED=true", "HOME=" + home, "TZ=:UTC",
 		"AWS_LAMBDA_FUNCTION_NAME=easytocloud-perf", "AWS_LAMBDA_FUNCTION_VERSION=$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512",
-		"EASYTOCLOUD_TABLE=" + table,
+		"EASYTOCLOUD_TABLE=" + tableName,
 	}
 	env := func(extra ...string) []string { return append(append([]string{}, base...), extra...) }
 	apiStatus := func(want int) func(testing.TB, []byte) {

@@ -22,8 +22,10 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 const (
@@ -51,8 +53,8 @@ func newAuthServer(tb testing.TB) *authServer {
 	cfg := awstest.Config(tb)
 	cfg.HTTPClient = &http.Client{Transport: a.rec, Timeout: time.Minute}
 	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	table, secretsKey := awstest.Table(tb), awstest.SecretsKey(tb)
-	store := tenants.NewStore(db, keys, table, secretsKey)
+	tableName, secretsKey := awstest.Table(tb), awstest.SecretsKey(tb)
+	store := dynamo.NewStore(table.New(db, tableName), keys, secretsKey)
 	store.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	tn, err := store.CreateTenant(ctx, tenants.Tenant{Name: "Perf", RoleARN: "arn:aws:iam::" + awstest.NewAccountID(tb) + ":role/easytocloud",
 		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}}, "")
@@ -69,8 +71,8 @@ func newAuthServer(tb testing.TB) *authServer {
 	}
 	a.ts = httptest.NewUnstartedServer(nil)
 	a.srv, err = oauth.NewServer(oauth.Config{
-		Issuer: "http://" + a.ts.Listener.Addr().String(), Audience: skillID, DB: db, Table: table,
-		Keyring: tenants.NewKeyring(db, keys, table, secretsKey), Users: store, Signer: signer, Logger: discardLogger(),
+		Issuer: "http://" + a.ts.Listener.Addr().String(), Audience: skillID, Table: table.New(db, tableName),
+		Keyring: dynamo.NewKeyring(table.New(db, tableName), keys, secretsKey), Users: store, Signer: signer, Logger: discardLogger(),
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -78,7 +80,7 @@ func newAuthServer(tb testing.TB) *authServer {
 	a.ts.Config.Handler = a.srv
 	a.ts.Start()
 	tb.Cleanup(a.ts.Close)
-	a.client, a.secret, err = oauth.NewClients(db, table).Create(ctx, oauth.Client{Name: "Alexa", VendorID: perfVendor})
+	a.client, a.secret, err = oauth.NewClients(table.New(db, tableName)).Create(ctx, oauth.Client{Name: "Alexa", VendorID: perfVendor})
 	if err != nil {
 		tb.Fatal(err)
 	}

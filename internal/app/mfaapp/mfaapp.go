@@ -15,7 +15,7 @@ import (
 // table (a.DB, a.KMS with c.SecretsKeyID), SMS through a.SNS, token codes checked
 // with STS clients made like a.Config. Its audit lines go to logger.
 func NewService(c app.Config, a app.AWS, logger *slog.Logger) *mfa.Service {
-	svc := mfa.NewService(app.NewStore(c, a), app.NewKeyring(c, a), a.DB, a.SNS, mfa.NewSTSFactory(a.Config), c.Table)
+	svc := mfa.NewService(app.NewStore(c, a), app.NewKeyring(c, a), app.NewTable(c, a), a.SNS, mfa.NewSTSFactory(a.Config))
 	svc.Log = logger
 	return svc
 }

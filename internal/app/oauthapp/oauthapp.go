@@ -20,8 +20,7 @@ func NewServer(c app.Config, a app.AWS, signer accesstoken.Signer, logger *slog.
 	return oauth.NewServer(oauth.Config{
 		Issuer:   c.Issuer,
 		Audience: c.SkillID,
-		DB:       a.DB,
-		Table:    c.Table,
+		Table:    app.NewTable(c, a),
 		Keyring:  app.NewKeyring(c, a),
 		Users:    app.NewStore(c, a),
 		Signer:   signer,

@@ -17,6 +17,7 @@ import (
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // Parts are the parts of the skill handler that differ between the Lambda
@@ -39,7 +40,7 @@ func LambdaParts(c app.Config, a app.AWS, mfaHTTP *http.Client) Parts {
 	return Parts{
 		Keys:     accesstoken.KMSKeys(a.KMS, c.SigningKeyID),
 		MFA:      mfa.NewClient(c.MFAURL, mfaHTTP, a.Config.Credentials, a.Config.Region),
-		Revoker:  oauth.NewTokens(a.DB, nil, c.Table),
+		Revoker:  oauth.NewTokens(app.NewTable(c, a), nil),
 		Progress: &skill.ProgressClient{},
 	}
 }
@@ -52,7 +53,7 @@ func NewHandler(c app.Config, a app.AWS, p Parts, logger *slog.Logger) *skill.Ha
 	return &skill.Handler{
 		SkillID:   c.SkillID,
 		Tokens:    &accesstoken.Verifier{Issuer: c.Issuer, Audience: c.SkillID, Keys: p.Keys},
-		Directory: tenants.NewStore(a.DB, a.KMS, c.Table, ""),
+		Directory: dynamo.NewStore(app.NewTable(c, a), a.KMS, ""),
 		Access:    tenants.NewAccess(a.STS),
 		MFA:       p.MFA,
 		Revoker:   p.Revoker,

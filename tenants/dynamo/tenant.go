@@ -1,4 +1,4 @@
-package tenants
+package dynamo
 
 import (
 	"context"
@@ -10,6 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
 // tenantItem is a Tenant as stored: pk TENANT#<id>, sk #TENANT, listed through the
@@ -38,7 +41,7 @@ type tenantItem struct {
 	WriteID          string    `dynamodbav:"write_id"`
 }
 
-func toTenantItem(t Tenant) tenantItem {
+func toTenantItem(t tenants.Tenant) tenantItem {
 	it := tenantItem{
 		PK: tenantPK(t.ID), SK: tenantSK, GSIPK: tenantsGSI, GSISK: t.ID,
 		ID: t.ID, Name: t.Name, RoleARN: t.RoleARN, ExternalID: t.ExternalID, Regions: t.Regions,
@@ -52,122 +55,95 @@ func toTenantItem(t Tenant) tenantItem {
 	return it
 }
 
-func (it tenantItem) tenant() Tenant {
-	t := Tenant{
+func (it tenantItem) tenant() tenants.Tenant {
+	t := tenants.Tenant{
 		ID: it.ID, Name: it.Name, RoleARN: it.RoleARN, ExternalID: it.ExternalID, Regions: it.Regions,
-		MFA: MFAPolicy{
-			Kind: MFAKind(it.MFAKind), Elevation: time.Duration(it.ElevationSeconds) * time.Second,
+		MFA: tenants.MFAPolicy{
+			Kind: tenants.MFAKind(it.MFAKind), Elevation: time.Duration(it.ElevationSeconds) * time.Second,
 			Serial: it.MFASerial, VerifierKeyID: it.VerifierKeyID, VerifierSecret: it.VerifierSecret,
 		},
 		Version: it.Version, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
 	}
 	if it.HasControlTag {
-		t.ControlTag = &Tag{Key: it.ControlTagKey, Value: it.ControlTagValue}
-	}
-	return t
-}
-
-// normalTenant applies the defaults an operator may leave out.
-func normalTenant(t Tenant) Tenant {
-	if t.MFA.Elevation == 0 {
-		t.MFA.Elevation = DefaultElevation
-	}
-	if len(t.Regions) == 0 {
-		t.Regions = nil
+		t.ControlTag = &tenants.Tag{Key: it.ControlTagKey, Value: it.ControlTagValue}
 	}
 	return t
 }
 
 // CreateTenant validates t, generates its ID and ExternalID, encrypts verifierSecret
-// (required for MFAToken, empty for MFASMS) under the new tenant's encryption
+// (required for tenants.MFAToken, empty for tenants.MFASMS) under the new tenant's encryption
 // context, and stores it with Version 1. t.ID and t.ExternalID must be empty (both are
 // generated, never chosen) and t.MFA.VerifierSecret is ignored. It returns the stored
-// tenant, or an error wrapping ErrInvalid (nothing is written) or the AWS error.
-func (s *Store) CreateTenant(ctx context.Context, t Tenant, verifierSecret string) (Tenant, error) {
+// tenant, or an error wrapping tenants.ErrInvalid (nothing is written) or the AWS error.
+func (s *Store) CreateTenant(ctx context.Context, t tenants.Tenant, verifierSecret string) (tenants.Tenant, error) {
 	if t.ID != "" {
-		return Tenant{}, fmt.Errorf("create tenant: %w", invalidf("ID: leave it empty; easytocloud generates it"))
+		return tenants.Tenant{}, fmt.Errorf("create tenant: %w", tenants.Invalidf("ID: leave it empty; easytocloud generates it"))
 	}
 	if t.ExternalID != "" {
-		return Tenant{}, fmt.Errorf("create tenant: %w", invalidf("ExternalId: leave it empty; easytocloud generates it"))
+		return tenants.Tenant{}, fmt.Errorf("create tenant: %w", tenants.Invalidf("ExternalId: leave it empty; easytocloud generates it"))
 	}
-	t = normalTenant(t)
+	t = tenants.Normalize(t)
 	t.MFA.VerifierSecret = nil
-	if err := s.checkTenantInput(t, verifierSecret, false); err != nil {
-		return Tenant{}, fmt.Errorf("create tenant: %w", err)
+	if err := tenants.CheckTenant(t, verifierSecret, false); err != nil {
+		return tenants.Tenant{}, fmt.Errorf("create tenant: %w", err)
 	}
-	t.ID, t.ExternalID = newID(tenantIDPrefix), newExternalID()
+	t.ID, t.ExternalID = tenants.NewTenantID(), tenants.NewExternalID()
 	if verifierSecret != "" {
 		sealed, err := s.seal(ctx, t.ID, verifierSecret)
 		if err != nil {
-			return Tenant{}, fmt.Errorf("create tenant: %w", err)
+			return tenants.Tenant{}, fmt.Errorf("create tenant: %w", err)
 		}
 		t.MFA.VerifierSecret = sealed
 	}
 	now := s.now()
 	t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
 	it := toTenantItem(t)
-	it.WriteID = newWriteID()
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.table),
-		Item:                marshal(it),
+	it.WriteID = table.NewWriteID()
+	_, err := s.table.Put(ctx, &dynamodb.PutItemInput{
+		Item:                table.Marshal(it),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
-	if isConditionFailed(err) {
-		if s.landed(ctx, key(it.PK, it.SK), it.WriteID) {
+	if table.ConditionFailed(err) {
+		if s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
 			return t, nil
 		}
-		err = ErrConflict // 80 random bits collided: practically never
+		err = tenants.ErrConflict // 80 random bits collided: practically never
 	}
 	if err != nil {
-		return Tenant{}, fmt.Errorf("create tenant %s: %w", t.ID, err)
+		return tenants.Tenant{}, fmt.Errorf("create tenant %s: %w", t.ID, err)
 	}
 	return t, nil
 }
 
-// checkTenantInput validates an operator's tenant and secret. stored reports whether
-// a verifier secret is already stored (and kept when verifierSecret is empty).
-func (s *Store) checkTenantInput(t Tenant, verifierSecret string, stored bool) error {
-	if verifierSecret != "" {
-		if t.MFA.Kind != MFAToken {
-			return invalidf("verifier secret: only a token policy has one (mfa is %q)", t.MFA.Kind)
-		}
-		if err := validateVerifierSecret(verifierSecret); err != nil {
-			return err
-		}
-	}
-	return validateTenant(t, verifierSecret != "" || (stored && t.MFA.Kind == MFAToken))
-}
-
-// GetTenant returns the tenant with ID id, or an error wrapping ErrNotFound.
-func (s *Store) GetTenant(ctx context.Context, id string) (Tenant, error) {
+// GetTenant returns the tenant with ID id, or an error wrapping tenants.ErrNotFound.
+func (s *Store) GetTenant(ctx context.Context, id string) (tenants.Tenant, error) {
 	t, err := s.getTenant(ctx, id)
 	if err != nil {
-		return Tenant{}, fmt.Errorf("get tenant %q: %w", id, err)
+		return tenants.Tenant{}, fmt.Errorf("get tenant %q: %w", id, err)
 	}
 	return t, nil
 }
 
 // getTenant is GetTenant with errors that do not name the tenant.
-func (s *Store) getTenant(ctx context.Context, id string) (Tenant, error) {
-	if !validID(id) {
-		return Tenant{}, ErrNotFound
+func (s *Store) getTenant(ctx context.Context, id string) (tenants.Tenant, error) {
+	if !tenants.ValidID(id) {
+		return tenants.Tenant{}, tenants.ErrNotFound
 	}
 	var it tenantItem
-	if err := s.getItem(ctx, key(tenantPK(id), tenantSK), &it); err != nil {
-		return Tenant{}, err
+	if err := s.getItem(ctx, table.Key(tenantPK(id), tenantSK), &it); err != nil {
+		return tenants.Tenant{}, err
 	}
 	return it.tenant(), nil
 }
 
 // ListTenants returns every tenant, ordered by ID. It reads the GSI, which is
 // eventually consistent: a tenant created a moment ago may be missing.
-func (s *Store) ListTenants(ctx context.Context) ([]Tenant, error) {
-	items, err := s.query(ctx, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(GSIName),
+func (s *Store) ListTenants(ctx context.Context) ([]tenants.Tenant, error) {
+	items, err := s.table.QueryAll(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(table.GSIName),
 		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": GSIPartitionKey},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(tenantsGSI)},
+		ExpressionAttributeNames:  map[string]string{"#pk": table.GSIPartitionKey},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": table.S(tenantsGSI)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
@@ -176,70 +152,70 @@ func (s *Store) ListTenants(ctx context.Context) ([]Tenant, error) {
 	if err := attributevalue.UnmarshalListOfMaps(items, &its); err != nil {
 		return nil, fmt.Errorf("list tenants: decode: %w", err)
 	}
-	out := make([]Tenant, len(its))
+	out := make([]tenants.Tenant, len(its))
 	for i, it := range its {
 		out[i] = it.tenant()
 	}
 	return out, nil
 }
 
-// UpdateTenant stores the operator's fields of t (name, role ARN, regions, control
+// ReplaceTenant stores the operator's fields of t (name, role ARN, regions, control
 // tag, MFA policy) over the tenant t.ID, if it is still at t.Version. verifierSecret
 // replaces the stored secret; "" keeps it (a token policy needs one, given now or
 // before). The ID, ExternalID and creation time never change, and t.MFA.VerifierSecret
 // is ignored. It returns the stored tenant with Version+1, or an error wrapping
-// ErrNotFound, ErrConflict (someone else updated it first: read it again and retry),
-// ErrInvalid (nothing is written) or the AWS error.
-func (s *Store) UpdateTenant(ctx context.Context, t Tenant, verifierSecret string) (Tenant, error) {
+// tenants.ErrNotFound, tenants.ErrConflict (someone else updated it first: read it
+// again and retry, as UpdateTenant does), tenants.ErrInvalid (nothing is written) or
+// the AWS error.
+func (s *Store) ReplaceTenant(ctx context.Context, t tenants.Tenant, verifierSecret string) (tenants.Tenant, error) {
 	cur, err := s.getTenant(ctx, t.ID)
 	if err != nil {
-		return Tenant{}, fmt.Errorf("update tenant %q: %w", t.ID, err)
+		return tenants.Tenant{}, fmt.Errorf("update tenant %q: %w", t.ID, err)
 	}
 	if t.Version != cur.Version {
-		return Tenant{}, fmt.Errorf("update tenant %s at version %d (now %d): %w", t.ID, t.Version, cur.Version, ErrConflict)
+		return tenants.Tenant{}, fmt.Errorf("update tenant %s at version %d (now %d): %w", t.ID, t.Version, cur.Version, tenants.ErrConflict)
 	}
 	if t.ExternalID != "" && t.ExternalID != cur.ExternalID {
-		return Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, invalidf("ExternalId: it cannot be changed"))
+		return tenants.Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, tenants.Invalidf("ExternalId: it cannot be changed"))
 	}
-	t = normalTenant(t)
-	if err := s.checkTenantInput(t, verifierSecret, len(cur.MFA.VerifierSecret) > 0); err != nil {
-		return Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
+	t = tenants.Normalize(t)
+	if err := tenants.CheckTenant(t, verifierSecret, len(cur.MFA.VerifierSecret) > 0); err != nil {
+		return tenants.Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
 	}
 	t.MFA.VerifierSecret = nil
 	switch {
 	case verifierSecret != "":
 		if t.MFA.VerifierSecret, err = s.seal(ctx, t.ID, verifierSecret); err != nil {
-			return Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
+			return tenants.Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
 		}
-	case t.MFA.Kind == MFAToken:
+	case t.MFA.Kind == tenants.MFAToken:
 		t.MFA.VerifierSecret = cur.MFA.VerifierSecret
 	}
 	t.ExternalID, t.CreatedAt = cur.ExternalID, cur.CreatedAt
 	t.Version, t.UpdatedAt = cur.Version+1, s.now()
 	it := toTenantItem(t)
-	it.WriteID = newWriteID()
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 aws.String(s.table),
-		Item:                      marshal(it),
+	it.WriteID = table.NewWriteID()
+	_, err = s.table.Put(ctx, &dynamodb.PutItemInput{
+		Item:                      table.Marshal(it),
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeValues: versionIs(cur.Version),
 	})
-	if isConditionFailed(err) {
-		if s.landed(ctx, key(it.PK, it.SK), it.WriteID) {
+	if table.ConditionFailed(err) {
+		if s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
 			return t, nil
 		}
-		err = ErrConflict
+		err = tenants.ErrConflict
 	}
 	if err != nil {
-		return Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
+		return tenants.Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
 	}
 	return t, nil
 }
 
 // DeleteTenant deletes the tenant id. A tenant that still has users is refused with
-// ErrHasUsers unless force is set; then its users (and their email addresses) are
+// tenants.ErrHasUsers unless force is set; then its users (and their email addresses) are
 // deleted first. Users added while the tenant is being deleted are removed after it.
-// It returns an error wrapping ErrNotFound, ErrHasUsers or the AWS error.
+// It returns an error wrapping tenants.ErrNotFound, tenants.ErrHasUsers or the AWS error.
 func (s *Store) DeleteTenant(ctx context.Context, id string, force bool) error {
 	if _, err := s.getTenant(ctx, id); err != nil {
 		return fmt.Errorf("delete tenant %q: %w", id, err)
@@ -249,20 +225,19 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, force bool) error {
 		return fmt.Errorf("delete tenant %s: %w", id, err)
 	}
 	if len(users) > 0 && !force {
-		return fmt.Errorf("delete tenant %s: it has %d users; delete them first or force: %w", id, len(users), ErrHasUsers)
+		return fmt.Errorf("delete tenant %s: it has %d users; delete them first or force: %w", id, len(users), tenants.ErrHasUsers)
 	}
 	if err := s.deleteUsers(ctx, users); err != nil {
 		return fmt.Errorf("delete tenant %s: %w", id, err)
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{{Delete: &types.Delete{
-		TableName:           aws.String(s.table),
-		Key:                 key(tenantPK(id), tenantSK),
+	err = s.table.Transact(ctx, []types.TransactWriteItem{{Delete: &types.Delete{
+		Key:                 table.Key(tenantPK(id), tenantSK),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 	}}})
 	// A cancellation means the item is gone: deleted meanwhile by someone else, or by
 	// this very call when the SDK retried it after a lost response. Either way the
 	// tenant is deleted; go on to remove late users.
-	if err != nil && cancelReasons(err) == nil {
+	if err != nil && table.CancelReasons(err) == nil {
 		return fmt.Errorf("delete tenant %s: %w", id, err)
 	}
 	// CreateUser checks in its transaction that the tenant exists, so no user can be
@@ -278,7 +253,7 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, force bool) error {
 }
 
 // seal encrypts a tenant's verifier secret under the encryption context naming it.
-func (s *Store) seal(ctx context.Context, tenantID, secret string) (Sealed, error) {
+func (s *Store) seal(ctx context.Context, tenantID, secret string) (tenants.Sealed, error) {
 	out, err := s.kms.Encrypt(ctx, &kms.EncryptInput{
 		KeyId:             aws.String(s.keyID),
 		Plaintext:         []byte(secret),
@@ -294,11 +269,11 @@ func tenantContext(id string) map[string]string { return map[string]string{"tena
 
 // VerifierSecret decrypts t's verifier secret access key with KMS, under the
 // encryption context {"tenant": t.ID}. Call it just before use and do not keep the
-// result. It returns an error wrapping ErrNotFound when t has no secret, or the KMS
+// result. It returns an error wrapping tenants.ErrNotFound when t has no secret, or the KMS
 // error (a secret sealed for another tenant does not decrypt).
-func (s *Store) VerifierSecret(ctx context.Context, t Tenant) (string, error) {
+func (s *Store) VerifierSecret(ctx context.Context, t tenants.Tenant) (string, error) {
 	if len(t.MFA.VerifierSecret) == 0 {
-		return "", fmt.Errorf("verifier secret of tenant %s: %w", t.ID, ErrNotFound)
+		return "", fmt.Errorf("verifier secret of tenant %s: %w", t.ID, tenants.ErrNotFound)
 	}
 	in := &kms.DecryptInput{CiphertextBlob: t.MFA.VerifierSecret, EncryptionContext: tenantContext(t.ID)}
 	if s.keyID != "" {

@@ -1,4 +1,4 @@
-package ddb_test
+package table_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
-	"github.com/easytocloud/easytocloud/internal/ddb"
+	"github.com/easytocloud/easytocloud/internal/table"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -30,35 +30,36 @@ type item struct {
 func TestItemsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	db := dynamodb.NewFromConfig(awstest.Config(t))
-	table := awstest.Table(t)
+	name := awstest.Table(t)
+	tbl := table.New(db, name)
 	want := item{PK: "A#1", SK: "#X", Count: 3, Scopes: []string{"a", "b"}, ExpiresAt: 1767323045}
-	put := &dynamodb.PutItemInput{TableName: aws.String(table), Item: ddb.Marshal(want), ConditionExpression: aws.String("attribute_not_exists(pk)")}
-	if _, err := db.PutItem(ctx, put); err != nil || ddb.ConditionFailed(err) {
+	put := &dynamodb.PutItemInput{TableName: aws.String(name), Item: table.Marshal(want), ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	if _, err := db.PutItem(ctx, put); err != nil || table.ConditionFailed(err) {
 		t.Fatal(err)
 	}
-	if _, err := db.PutItem(ctx, put); !ddb.ConditionFailed(err) {
+	if _, err := db.PutItem(ctx, put); !table.ConditionFailed(err) {
 		t.Errorf("second conditional put: %v, want a failed condition", err)
 	}
 	var got item
-	if err := ddb.Get(ctx, db, table, ddb.Key("A#1", "#X"), &got); err != nil {
+	if err := tbl.Get(ctx, table.Key("A#1", "#X"), &got); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("item (-want +got):\n%s", diff)
 	}
-	if err := ddb.Get(ctx, db, table, ddb.Key("A#2", "#X"), &got); !errors.Is(err, ddb.ErrNoItem) {
+	if err := tbl.Get(ctx, table.Key("A#2", "#X"), &got); !errors.Is(err, table.ErrNoItem) {
 		t.Errorf("missing item: %v, want ErrNoItem", err)
 	}
 	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(table), Item: ddb.Marshal(item{PK: "B", SK: "#X"})}},
-		{Update: &types.Update{TableName: aws.String(table), Key: ddb.Key("A#1", "#X"), UpdateExpression: aws.String("SET #c = :n"),
+		{Put: &types.Put{TableName: aws.String(name), Item: table.Marshal(item{PK: "B", SK: "#X"})}},
+		{Update: &types.Update{TableName: aws.String(name), Key: table.Key("A#1", "#X"), UpdateExpression: aws.String("SET #c = :n"),
 			ConditionExpression: aws.String("#c = :old"), ExpressionAttributeNames: map[string]string{"#c": "count"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":n": ddb.N(4), ":old": ddb.N(99)}}},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":n": table.N(4), ":old": table.N(99)}}},
 	}})
-	if diff := cmp.Diff([]string{"None", "ConditionalCheckFailed"}, ddb.CancelReasons(err)); diff != "" {
+	if diff := cmp.Diff([]string{"None", "ConditionalCheckFailed"}, table.CancelReasons(err)); diff != "" {
 		t.Errorf("cancel reasons of %v (-want +got):\n%s", err, diff)
 	}
-	if ddb.CancelReasons(errors.New("other")) != nil || ddb.ConditionFailed(errors.New("other")) {
+	if table.CancelReasons(errors.New("other")) != nil || table.ConditionFailed(errors.New("other")) {
 		t.Error("another error read as a failed condition or a cancelled transaction")
 	}
 }
@@ -76,5 +77,5 @@ func TestMarshalPanicsOnProgrammingErrors(t *testing.T) {
 			t.Error("no panic for a value DynamoDB cannot hold")
 		}
 	}()
-	ddb.Marshal(struct{ U unmarshallable }{})
+	table.Marshal(struct{ U unmarshallable }{})
 }

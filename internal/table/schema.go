@@ -1,4 +1,4 @@
-package tenants
+package table
 
 import (
 	"context"
@@ -27,13 +27,13 @@ const (
 	// GSISortKey is the range key attribute of GSIName (a string).
 	GSISortKey = "gsi1sk"
 	// TTLAttribute holds an item's expiry in epoch seconds. DynamoDB deletes expired
-	// items up to days late, so every read of expiring state checks it too.
+	// items up to days late, so every read of expiring state checks it too (Expired).
 	TTLAttribute = "expires_at"
 )
 
-// TableDefinition returns the CreateTable input for the table named name: on-demand
+// Definition returns the CreateTable input for the table named name: on-demand
 // billing, the key schema, and the GSI (projecting all attributes).
-func TableDefinition(name string) *dynamodb.CreateTableInput {
+func Definition(name string) *dynamodb.CreateTableInput {
 	return &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
 		BillingMode: types.BillingModePayPerRequest,
@@ -58,19 +58,19 @@ func TableDefinition(name string) *dynamodb.CreateTableInput {
 	}
 }
 
-// TableAPI is the part of the DynamoDB client that CreateTable uses.
-type TableAPI interface {
+// Admin is the part of the DynamoDB client that Create uses.
+type Admin interface {
 	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 	UpdateTimeToLive(ctx context.Context, in *dynamodb.UpdateTimeToLiveInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
 }
 
-// CreateTable creates the table named name from TableDefinition, waits until it is
-// active and turns on TTL on TTLAttribute. It is idempotent: an existing table is left
-// as it is (its TTL setting is still ensured). It returns an error wrapping the AWS
-// error when the table cannot be created or does not become active within a minute.
-func CreateTable(ctx context.Context, db TableAPI, name string) error {
-	_, err := db.CreateTable(ctx, TableDefinition(name))
+// Create creates the table named name from Definition, waits until it is active and
+// turns on TTL on TTLAttribute. It is idempotent: an existing table is left as it is
+// (its TTL setting is still ensured). It returns an error wrapping the AWS error when
+// the table cannot be created or does not become active within a minute.
+func Create(ctx context.Context, db Admin, name string) error {
+	_, err := db.CreateTable(ctx, Definition(name))
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("create table %s: %w", name, err)
@@ -96,7 +96,7 @@ func CreateTable(ctx context.Context, db TableAPI, name string) error {
 }
 
 // isTTLAlreadyEnabled reports whether err is DynamoDB's answer to enabling TTL
-// that is already enabled (a ValidationException), which CreateTable treats as done.
+// that is already enabled (a ValidationException), which Create treats as done.
 func isTTLAlreadyEnabled(err error) bool {
 	var ve interface {
 		ErrorCode() string

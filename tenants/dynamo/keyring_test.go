@@ -1,4 +1,4 @@
-package tenants_test
+package dynamo_test
 
 import (
 	"bytes"
@@ -11,12 +11,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // countingKMS passes calls to the emulator's KMS and counts them.
 type countingKMS struct {
-	tenants.KMS
+	dynamo.KMS
 	encrypts, decrypts atomic.Int64
 }
 
@@ -41,7 +43,7 @@ func TestKeyring(t *testing.T) {
 	var wg sync.WaitGroup
 	for p := range procs {
 		counters[p] = &countingKMS{KMS: e.kms}
-		ring := tenants.NewKeyring(db, counters[p], e.table, e.key)
+		ring := dynamo.NewKeyring(table.New(db, e.table), counters[p], e.key)
 		for c := range callers {
 			wg.Go(func() {
 				k, err := ring.Key(ctx(t), "oauth-token")
@@ -68,7 +70,7 @@ func TestKeyring(t *testing.T) {
 	}
 
 	// A new process reads the same key; another purpose has another.
-	fresh := tenants.NewKeyring(e.db, e.kms, e.table, e.key)
+	fresh := dynamo.NewKeyring(table.New(e.db, e.table), e.kms, e.key)
 	if k, err := fresh.Key(ctx(t), "oauth-token"); err != nil || !bytes.Equal(k, keys[0]) {
 		t.Errorf("a new Keyring got %x, %v; want the stored key", k, err)
 	}
@@ -93,21 +95,21 @@ func TestKeyring(t *testing.T) {
 
 func TestKeyringPurposeContext(t *testing.T) {
 	e := newEnv(t)
-	ring := tenants.NewKeyring(e.db, e.kms, e.table, e.key)
+	ring := dynamo.NewKeyring(table.New(e.db, e.table), e.kms, e.key)
 	if _, err := ring.Key(ctx(t), "oauth-token"); err != nil {
 		t.Fatal(err)
 	}
 	raw := rawItem(t, e, "KEY#oauth-token", "#KEY")
 	// Move the ciphertext under another purpose: it must not decrypt there.
 	putRaw(t, e, "KEY#mfa-otp", raw)
-	if k, err := tenants.NewKeyring(e.db, e.kms, e.table, e.key).Key(ctx(t), "mfa-otp"); err == nil {
+	if k, err := dynamo.NewKeyring(table.New(e.db, e.table), e.kms, e.key).Key(ctx(t), "mfa-otp"); err == nil {
 		t.Errorf("a key sealed for oauth-token opened as mfa-otp: %x", k)
 	}
 }
 
 func TestKeyringInvalidPurpose(t *testing.T) {
 	e := newEnv(t)
-	ring := tenants.NewKeyring(e.db, e.kms, e.table, e.key)
+	ring := dynamo.NewKeyring(table.New(e.db, e.table), e.kms, e.key)
 	for _, p := range []string{"", "OAuth", "a#b", "-x", "with space"} {
 		if _, err := ring.Key(ctx(t), p); !errors.Is(err, tenants.ErrInvalid) {
 			t.Errorf("Key(%q) = %v, want ErrInvalid", p, err)
@@ -120,13 +122,13 @@ func TestKeyringInvalidPurpose(t *testing.T) {
 
 // heldDB holds every GetItem until release is closed, as a slow table would.
 type heldDB struct {
-	tenants.DynamoDB
+	table.DB
 	release chan struct{}
 }
 
 func (h heldDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	<-h.release
-	return h.DynamoDB.GetItem(ctx, in, opts...)
+	return h.DB.GetItem(ctx, in, opts...)
 }
 
 // TestKeyringCallerDeadline: a caller whose context ends while the shared first load
@@ -134,8 +136,8 @@ func (h heldDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...
 // the callers that wait.
 func TestKeyringCallerDeadline(t *testing.T) {
 	e := newEnv(t)
-	db := heldDB{DynamoDB: e.db, release: make(chan struct{})}
-	ring := tenants.NewKeyring(db, e.kms, e.table, e.key)
+	db := heldDB{DB: e.db, release: make(chan struct{})}
+	ring := dynamo.NewKeyring(table.New(db, e.table), e.kms, e.key)
 
 	patient := make(chan error, 1)
 	go func() {

@@ -1,4 +1,4 @@
-package tenants_test
+package dynamo_test
 
 import (
 	"bytes"
@@ -67,7 +67,7 @@ func TestTenantRoundTrip(t *testing.T) {
 	upd := got
 	upd.Name, upd.RoleARN, upd.Regions, upd.ControlTag = "Globex Corp", "arn:aws:iam::333333333333:role/path/to/et", nil, nil
 	upd.MFA = tenants.MFAPolicy{Kind: tenants.MFASMS, Elevation: 5 * time.Minute}
-	updated, err := e.store.UpdateTenant(ctx(t), upd, "")
+	updated, err := e.store.ReplaceTenant(ctx(t), upd, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +122,11 @@ func TestExternalIDGenerated(t *testing.T) {
 	}
 	tn := mustCreateTenant(t, e.store, smsTenant(), "")
 	tn.ExternalID = "my-own-external-id-that-is-long-enough"
-	if _, err := e.store.UpdateTenant(ctx(t), tn, ""); !errors.Is(err, tenants.ErrInvalid) {
+	if _, err := e.store.ReplaceTenant(ctx(t), tn, ""); !errors.Is(err, tenants.ErrInvalid) {
 		t.Errorf("update with another ExternalId: %v, want ErrInvalid", err)
 	}
 	tn.ExternalID = "" // empty keeps it
-	got, err := e.store.UpdateTenant(ctx(t), tn, "")
+	got, err := e.store.ReplaceTenant(ctx(t), tn, "")
 	if err != nil || got.ExternalID == "" {
 		t.Errorf("update with empty ExternalId: %q, %v; want the stored one kept", got.ExternalID, err)
 	}
@@ -137,12 +137,12 @@ func TestUpdateTenantConflict(t *testing.T) {
 	tn := mustCreateTenant(t, e.store, smsTenant(), "")
 	first := tn
 	first.Name = "first"
-	if _, err := e.store.UpdateTenant(ctx(t), first, ""); err != nil {
+	if _, err := e.store.ReplaceTenant(ctx(t), first, ""); err != nil {
 		t.Fatal(err)
 	}
 	second := tn
 	second.Name = "second"
-	if _, err := e.store.UpdateTenant(ctx(t), second, ""); !errors.Is(err, tenants.ErrConflict) {
+	if _, err := e.store.ReplaceTenant(ctx(t), second, ""); !errors.Is(err, tenants.ErrConflict) {
 		t.Fatalf("stale update: %v, want ErrConflict", err)
 	}
 	if got, _ := e.store.GetTenant(ctx(t), tn.ID); got.Name != "first" || got.Version != 2 {
@@ -150,7 +150,7 @@ func TestUpdateTenantConflict(t *testing.T) {
 	}
 	missing := tn
 	missing.ID = "t-aaaaaaaaaaaaaaaa"
-	if _, err := e.store.UpdateTenant(ctx(t), missing, ""); !errors.Is(err, tenants.ErrNotFound) {
+	if _, err := e.store.ReplaceTenant(ctx(t), missing, ""); !errors.Is(err, tenants.ErrNotFound) {
 		t.Errorf("update of a missing tenant: %v, want ErrNotFound", err)
 	}
 }
@@ -195,7 +195,7 @@ func TestVerifierSecret(t *testing.T) {
 	t.Run("KeepAndReplace", func(t *testing.T) {
 		upd := tn
 		upd.Name = "renamed"
-		kept, err := e.store.UpdateTenant(ctx(t), upd, "")
+		kept, err := e.store.ReplaceTenant(ctx(t), upd, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +204,7 @@ func TestVerifierSecret(t *testing.T) {
 		}
 		const next = "AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIII/+00"
 		kept.MFA.VerifierSecret = nil // ignored either way
-		replaced, err := e.store.UpdateTenant(ctx(t), kept, next)
+		replaced, err := e.store.ReplaceTenant(ctx(t), kept, next)
 		if err != nil {
 			t.Fatal(err)
 		}

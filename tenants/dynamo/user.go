@@ -1,4 +1,4 @@
-package tenants
+package dynamo
 
 import (
 	"context"
@@ -11,9 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// userItem is a User as stored: pk TENANT#<tenant>, sk USER#<id>.
+// userItem is a tenants.User as stored: pk TENANT#<tenant>, sk USER#<id>.
 type userItem struct {
 	PK           string    `dynamodbav:"pk"`
 	SK           string    `dynamodbav:"sk"`
@@ -37,7 +40,7 @@ type emailItem struct {
 	UserID   string `dynamodbav:"user_id"`
 }
 
-func toUserItem(u User) userItem {
+func toUserItem(u tenants.User) userItem {
 	return userItem{
 		PK: tenantPK(u.TenantID), SK: userSK(u.ID), ID: u.ID, TenantID: u.TenantID, Email: u.Email,
 		PasswordHash: string(u.PasswordHash), Phone: u.Phone, Version: u.Version,
@@ -45,32 +48,30 @@ func toUserItem(u User) userItem {
 	}
 }
 
-func (it userItem) user() User {
-	return User{
-		ID: it.ID, TenantID: it.TenantID, Email: it.Email, PasswordHash: Redacted(it.PasswordHash),
+func (it userItem) user() tenants.User {
+	return tenants.User{
+		ID: it.ID, TenantID: it.TenantID, Email: it.Email, PasswordHash: tenants.Redacted(it.PasswordHash),
 		Phone: it.Phone, Version: it.Version, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
 	}
 }
 
-func (s *Store) putEmail(u User) types.TransactWriteItem {
+func (s *Store) putEmail(u tenants.User) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{
-		TableName:           aws.String(s.table),
-		Item:                marshal(emailItem{PK: emailPK(u.Email), SK: emailSK, TenantID: u.TenantID, UserID: u.ID}),
+		Item:                table.Marshal(emailItem{PK: emailPK(u.Email), SK: emailSK, TenantID: u.TenantID, UserID: u.ID}),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	}}
 }
 
-func (s *Store) deleteEmail(u User) types.TransactWriteItem {
+func (s *Store) deleteEmail(u tenants.User) types.TransactWriteItem {
 	return types.TransactWriteItem{Delete: &types.Delete{
-		TableName:                 aws.String(s.table),
-		Key:                       key(emailPK(u.Email), emailSK),
+		Key:                       table.Key(emailPK(u.Email), emailSK),
 		ConditionExpression:       aws.String("user_id = :uid"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":uid": str(u.ID)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":uid": table.S(u.ID)},
 	}}
 }
 
 func versionIs(v int64) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(v)}}
+	return map[string]types.AttributeValue{":v": table.N(v)}
 }
 
 // CreateUser validates u (tenant ID, email, optional E.164 phone; a tenant with an
@@ -78,50 +79,48 @@ func versionIs(v int64) map[string]types.AttributeValue {
 // argon2id, and stores the user with Version 1 together with an item reserving its
 // email address, in one transaction that also checks the tenant exists. u.ID must be
 // empty and u.PasswordHash is ignored. It returns the stored user, or an error wrapping
-// ErrInvalid (nothing is written), ErrNotFound (no such tenant), ErrEmailTaken or the
+// tenants.ErrInvalid (nothing is written), tenants.ErrNotFound (no such tenant), tenants.ErrEmailTaken or the
 // AWS error.
-func (s *Store) CreateUser(ctx context.Context, u User, password string) (User, error) {
+func (s *Store) CreateUser(ctx context.Context, u tenants.User, password string) (tenants.User, error) {
 	if u.ID != "" {
-		return User{}, fmt.Errorf("create user: %w", invalidf("ID: leave it empty; easytocloud generates it"))
+		return tenants.User{}, fmt.Errorf("create user: %w", tenants.Invalidf("ID: leave it empty; easytocloud generates it"))
 	}
 	u.Email = strings.TrimSpace(u.Email)
-	if err := validateUser(u); err != nil {
-		return User{}, fmt.Errorf("create user: %w", err)
+	if err := tenants.ValidateUser(u); err != nil {
+		return tenants.User{}, fmt.Errorf("create user: %w", err)
 	}
-	if err := validatePassword(password); err != nil {
-		return User{}, fmt.Errorf("create user %s: %w", u.Email, err)
+	if err := tenants.ValidatePassword(password); err != nil {
+		return tenants.User{}, fmt.Errorf("create user %s: %w", u.Email, err)
 	}
 	t, err := s.getTenant(ctx, u.TenantID)
 	if err != nil {
-		return User{}, fmt.Errorf("create user %s: tenant %q: %w", u.Email, u.TenantID, err)
+		return tenants.User{}, fmt.Errorf("create user %s: tenant %q: %w", u.Email, u.TenantID, err)
 	}
-	if t.MFA.Kind == MFASMS && u.Phone == "" {
-		return User{}, fmt.Errorf("create user %s: %w", u.Email, invalidf("phone: tenant %s sends codes by SMS; give the user a phone number such as +31612345678", t.ID))
+	if t.MFA.Kind == tenants.MFASMS && u.Phone == "" {
+		return tenants.User{}, fmt.Errorf("create user %s: %w", u.Email, tenants.Invalidf("phone: tenant %s sends codes by SMS; give the user a phone number such as +31612345678", t.ID))
 	}
-	u.ID = newID(userIDPrefix)
-	u.PasswordHash = Redacted(hashPassword(password, s.passwordParams()))
+	u.ID = tenants.NewUserID()
+	u.PasswordHash = tenants.Redacted(tenants.HashPassword(password, s.passwordParams()))
 	now := s.now()
 	u.Version, u.CreatedAt, u.UpdatedAt = 1, now, now
 	it := toUserItem(u)
-	it.WriteID = newWriteID()
-	err = s.transact(ctx, []types.TransactWriteItem{
+	it.WriteID = table.NewWriteID()
+	err = s.table.Transact(ctx, []types.TransactWriteItem{
 		{ConditionCheck: &types.ConditionCheck{
-			TableName:           aws.String(s.table),
-			Key:                 key(tenantPK(u.TenantID), tenantSK),
+			Key:                 table.Key(tenantPK(u.TenantID), tenantSK),
 			ConditionExpression: aws.String("attribute_exists(pk)"),
 		}},
 		{Put: &types.Put{
-			TableName:           aws.String(s.table),
-			Item:                marshal(it),
+			Item:                table.Marshal(it),
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}},
 		s.putEmail(u),
 	})
-	if cancelReasons(err) != nil && s.landed(ctx, key(it.PK, it.SK), it.WriteID) {
+	if table.CancelReasons(err) != nil && s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
 		return u, nil
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("create user %s: %w", u.Email, classify(err, ErrNotFound, ErrConflict, ErrEmailTaken))
+		return tenants.User{}, fmt.Errorf("create user %s: %w", u.Email, classify(err, tenants.ErrNotFound, tenants.ErrConflict, tenants.ErrEmailTaken))
 	}
 	return u, nil
 }
@@ -129,7 +128,7 @@ func (s *Store) CreateUser(ctx context.Context, u User, password string) (User, 
 // classify turns a cancelled transaction into the sentinel of the first item whose
 // condition failed (byItem[i] for item i); other errors are returned as they are.
 func classify(err error, byItem ...error) error {
-	for i, code := range cancelReasons(err) {
+	for i, code := range table.CancelReasons(err) {
 		if code == "ConditionalCheckFailed" && i < len(byItem) {
 			return byItem[i]
 		}
@@ -137,91 +136,90 @@ func classify(err error, byItem ...error) error {
 	return err
 }
 
-// GetUser returns user userID of tenant tenantID, or an error wrapping ErrNotFound.
-func (s *Store) GetUser(ctx context.Context, tenantID, userID string) (User, error) {
+// GetUser returns user userID of tenant tenantID, or an error wrapping tenants.ErrNotFound.
+func (s *Store) GetUser(ctx context.Context, tenantID, userID string) (tenants.User, error) {
 	u, err := s.getUser(ctx, tenantID, userID)
 	if err != nil {
-		return User{}, fmt.Errorf("get user %q of tenant %q: %w", userID, tenantID, err)
+		return tenants.User{}, fmt.Errorf("get user %q of tenant %q: %w", userID, tenantID, err)
 	}
 	return u, nil
 }
 
-func (s *Store) getUser(ctx context.Context, tenantID, userID string) (User, error) {
-	if !validID(tenantID) || !validID(userID) {
-		return User{}, ErrNotFound
+func (s *Store) getUser(ctx context.Context, tenantID, userID string) (tenants.User, error) {
+	if !tenants.ValidID(tenantID) || !tenants.ValidID(userID) {
+		return tenants.User{}, tenants.ErrNotFound
 	}
 	var it userItem
-	if err := s.getItem(ctx, key(tenantPK(tenantID), userSK(userID)), &it); err != nil {
-		return User{}, err
+	if err := s.getItem(ctx, table.Key(tenantPK(tenantID), userSK(userID)), &it); err != nil {
+		return tenants.User{}, err
 	}
 	return it.user(), nil
 }
 
 // UserByEmail returns the user with this email address (compared without regard to
-// case), or an error wrapping ErrNotFound.
-func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+// case), or an error wrapping tenants.ErrNotFound.
+func (s *Store) UserByEmail(ctx context.Context, email string) (tenants.User, error) {
 	var e emailItem
-	if err := s.getItem(ctx, key(emailPK(email), emailSK), &e); err != nil {
-		return User{}, fmt.Errorf("user by email %q: %w", email, err)
+	if err := s.getItem(ctx, table.Key(emailPK(email), emailSK), &e); err != nil {
+		return tenants.User{}, fmt.Errorf("user by email %q: %w", email, err)
 	}
 	u, err := s.getUser(ctx, e.TenantID, e.UserID)
 	if err != nil {
-		return User{}, fmt.Errorf("user by email %q: %w", email, err)
+		return tenants.User{}, fmt.Errorf("user by email %q: %w", email, err)
 	}
 	return u, nil
 }
 
 // Authenticate returns the user with this email address if password is theirs, or an
-// error wrapping ErrInvalidCredentials. It takes as long when there is no such user
+// error wrapping tenants.ErrInvalidCredentials. It takes as long when there is no such user
 // (it checks the password against a dummy hash and makes as many reads), so that the
 // time does not tell which addresses exist. Other errors wrap the AWS error.
-func (s *Store) Authenticate(ctx context.Context, email, password string) (User, error) {
+func (s *Store) Authenticate(ctx context.Context, email, password string) (tenants.User, error) {
 	var e emailItem
-	err := s.getItem(ctx, key(emailPK(email), emailSK), &e)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return User{}, fmt.Errorf("authenticate: %w", err)
+	err := s.getItem(ctx, table.Key(emailPK(email), emailSK), &e)
+	if err != nil && !errors.Is(err, tenants.ErrNotFound) {
+		return tenants.User{}, fmt.Errorf("authenticate: %w", err)
 	}
-	var u User
+	var u tenants.User
 	if err == nil {
 		u, err = s.getUser(ctx, e.TenantID, e.UserID)
 	} else {
 		// The same second read, of a key that never exists.
 		var it userItem
-		err = errors.Join(ErrNotFound, s.getItem(ctx, key(tenantPK("-"), userSK("-")), &it))
+		err = errors.Join(tenants.ErrNotFound, s.getItem(ctx, table.Key(tenantPK("-"), userSK("-")), &it))
 	}
 	switch {
-	case err == nil && checkPassword(string(u.PasswordHash), password):
+	case err == nil && tenants.CheckPassword(string(u.PasswordHash), password):
 		return u, nil
-	case err == nil || errors.Is(err, ErrNotFound):
+	case err == nil || errors.Is(err, tenants.ErrNotFound):
 		if err != nil {
-			checkPassword(s.dummyPasswordHash(), password)
+			tenants.CheckPassword(s.dummyPasswordHash(), password)
 		}
-		return User{}, fmt.Errorf("authenticate: %w", ErrInvalidCredentials)
+		return tenants.User{}, fmt.Errorf("authenticate: %w", tenants.ErrInvalidCredentials)
 	default:
-		return User{}, fmt.Errorf("authenticate: %w", err)
+		return tenants.User{}, fmt.Errorf("authenticate: %w", err)
 	}
 }
 
 // ListUsers returns the users of tenant tenantID, ordered by ID, or an error
-// wrapping ErrNotFound when there is no such tenant.
-func (s *Store) ListUsers(ctx context.Context, tenantID string) ([]User, error) {
-	if !validID(tenantID) {
-		return nil, fmt.Errorf("list users of tenant %q: %w", tenantID, ErrNotFound)
+// wrapping tenants.ErrNotFound when there is no such tenant.
+func (s *Store) ListUsers(ctx context.Context, tenantID string) ([]tenants.User, error) {
+	if !tenants.ValidID(tenantID) {
+		return nil, fmt.Errorf("list users of tenant %q: %w", tenantID, tenants.ErrNotFound)
 	}
 	// One query reads the tenant item (sk #TENANT sorts before USER#…) and its users.
-	items, err := s.query(ctx, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
+	items, err := s.table.QueryAll(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(tenantPK(tenantID))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": table.S(tenantPK(tenantID))},
 		ConsistentRead:            aws.Bool(true),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list users of tenant %s: %w", tenantID, err)
 	}
 	found := false
-	users := []User{}
+	users := []tenants.User{}
 	for _, item := range items {
-		sk, _ := item[SortKey].(*types.AttributeValueMemberS)
+		sk, _ := item[table.SortKey].(*types.AttributeValueMemberS)
 		switch {
 		case sk == nil:
 		case sk.Value == tenantSK:
@@ -235,19 +233,18 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string) ([]User, error) 
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("list users of tenant %s: %w", tenantID, ErrNotFound)
+		return nil, fmt.Errorf("list users of tenant %s: %w", tenantID, tenants.ErrNotFound)
 	}
 	return users, nil
 }
 
 // listUserItems returns the users stored under tenant tenantID whether or not the
 // tenant item exists.
-func (s *Store) listUserItems(ctx context.Context, tenantID string) ([]User, error) {
-	items, err := s.query(ctx, &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
+func (s *Store) listUserItems(ctx context.Context, tenantID string) ([]tenants.User, error) {
+	items, err := s.table.QueryAll(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :user)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(tenantPK(tenantID)), ":user": str(userSKPre),
+			":pk": table.S(tenantPK(tenantID)), ":user": table.S(userSKPre),
 		},
 		ConsistentRead: aws.Bool(true),
 	})
@@ -258,88 +255,86 @@ func (s *Store) listUserItems(ctx context.Context, tenantID string) ([]User, err
 	if err := attributevalue.UnmarshalListOfMaps(items, &its); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
-	users := make([]User, len(its))
+	users := make([]tenants.User, len(its))
 	for i, it := range its {
 		users[i] = it.user()
 	}
 	return users, nil
 }
 
-// UpdateUser stores u's email and phone over the user u.ID of tenant u.TenantID, if
+// ReplaceUser stores u's email and phone over the user u.ID of tenant u.TenantID, if
 // it is still at u.Version; a changed email address moves its reservation in the same
 // transaction. Other fields of u are ignored (SetPassword changes the password). It
-// returns the stored user with Version+1, or an error wrapping ErrInvalid (nothing is
-// written), ErrNotFound, ErrConflict (read it again and retry), ErrEmailTaken or the
-// AWS error.
-func (s *Store) UpdateUser(ctx context.Context, u User) (User, error) {
+// returns the stored user with Version+1, or an error wrapping tenants.ErrInvalid (nothing is
+// written), tenants.ErrNotFound, tenants.ErrConflict (read it again and retry, as
+// UpdateUser does), tenants.ErrEmailTaken or the AWS error.
+func (s *Store) ReplaceUser(ctx context.Context, u tenants.User) (tenants.User, error) {
 	u.Email = strings.TrimSpace(u.Email)
-	if err := validateUser(u); err != nil {
-		return User{}, fmt.Errorf("update user %s: %w", u.ID, err)
+	if err := tenants.ValidateUser(u); err != nil {
+		return tenants.User{}, fmt.Errorf("update user %s: %w", u.ID, err)
 	}
 	cur, err := s.getUser(ctx, u.TenantID, u.ID)
 	if err != nil {
-		return User{}, fmt.Errorf("update user %q of tenant %q: %w", u.ID, u.TenantID, err)
+		return tenants.User{}, fmt.Errorf("update user %q of tenant %q: %w", u.ID, u.TenantID, err)
 	}
 	if u.Version != cur.Version {
-		return User{}, fmt.Errorf("update user %s at version %d (now %d): %w", u.ID, u.Version, cur.Version, ErrConflict)
+		return tenants.User{}, fmt.Errorf("update user %s at version %d (now %d): %w", u.ID, u.Version, cur.Version, tenants.ErrConflict)
 	}
 	if u.Phone == "" && cur.Phone != "" {
 		t, err := s.getTenant(ctx, u.TenantID)
 		if err != nil {
-			return User{}, fmt.Errorf("update user %s: tenant %s: %w", u.ID, u.TenantID, err)
+			return tenants.User{}, fmt.Errorf("update user %s: tenant %s: %w", u.ID, u.TenantID, err)
 		}
-		if t.MFA.Kind == MFASMS {
-			return User{}, fmt.Errorf("update user %s: %w", u.ID, invalidf("phone: tenant %s sends codes by SMS; the user needs a phone number", t.ID))
+		if t.MFA.Kind == tenants.MFASMS {
+			return tenants.User{}, fmt.Errorf("update user %s: %w", u.ID, tenants.Invalidf("phone: tenant %s sends codes by SMS; the user needs a phone number", t.ID))
 		}
 	}
 	next := cur
 	next.Email, next.Phone = u.Email, u.Phone
 	next.Version, next.UpdatedAt = cur.Version+1, s.now()
 	it := toUserItem(next)
-	it.WriteID = newWriteID()
+	it.WriteID = table.NewWriteID()
 	items := []types.TransactWriteItem{{Put: &types.Put{
-		TableName:                 aws.String(s.table),
-		Item:                      marshal(it),
+		Item:                      table.Marshal(it),
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeValues: versionIs(cur.Version),
 	}}}
 	if emailPK(next.Email) != emailPK(cur.Email) {
 		items = append(items, s.deleteEmail(cur), s.putEmail(next))
 	}
-	err = s.transact(ctx, items)
-	if cancelReasons(err) != nil && s.landed(ctx, key(it.PK, it.SK), it.WriteID) {
+	err = s.table.Transact(ctx, items)
+	if table.CancelReasons(err) != nil && s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
 		return next, nil
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("update user %s: %w", u.ID, classify(err, ErrConflict, ErrConflict, ErrEmailTaken))
+		return tenants.User{}, fmt.Errorf("update user %s: %w", u.ID, classify(err, tenants.ErrConflict, tenants.ErrConflict, tenants.ErrEmailTaken))
 	}
 	return next, nil
 }
 
 // SetPassword replaces the password of user userID of tenant tenantID with the
 // argon2id hash of password, and increments the user's Version. It returns an error
-// wrapping ErrInvalid (nothing is written), ErrNotFound or the AWS error.
+// wrapping tenants.ErrInvalid (nothing is written), tenants.ErrNotFound or the AWS error.
 func (s *Store) SetPassword(ctx context.Context, tenantID, userID, password string) error {
-	if err := validatePassword(password); err != nil {
+	if err := tenants.ValidatePassword(password); err != nil {
 		return fmt.Errorf("set password of user %s: %w", userID, err)
 	}
-	if !validID(tenantID) || !validID(userID) {
-		return fmt.Errorf("set password of user %q of tenant %q: %w", userID, tenantID, ErrNotFound)
+	if !tenants.ValidID(tenantID) || !tenants.ValidID(userID) {
+		return fmt.Errorf("set password of user %q of tenant %q: %w", userID, tenantID, tenants.ErrNotFound)
 	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(s.table),
-		Key:                 key(tenantPK(tenantID), userSK(userID)),
+	_, err := s.table.Update(ctx, &dynamodb.UpdateItemInput{
+		Key:                 table.Key(tenantPK(tenantID), userSK(userID)),
 		UpdateExpression:    aws.String("SET password_hash = :h, updated_at = :now ADD version :one"),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":h":   str(hashPassword(password, s.passwordParams())),
-			":now": str(s.now().Format(time.RFC3339Nano)),
+			":h":   table.S(tenants.HashPassword(password, s.passwordParams())),
+			":now": table.S(s.now().Format(time.RFC3339Nano)),
 			":one": &types.AttributeValueMemberN{Value: "1"},
 		},
 	})
 	if err != nil {
-		if isConditionFailed(err) {
-			err = ErrNotFound
+		if table.ConditionFailed(err) {
+			err = tenants.ErrNotFound
 		}
 		return fmt.Errorf("set password of user %s of tenant %s: %w", userID, tenantID, err)
 	}
@@ -347,7 +342,7 @@ func (s *Store) SetPassword(ctx context.Context, tenantID, userID, password stri
 }
 
 // DeleteUser deletes user userID of tenant tenantID and frees its email address. It
-// returns an error wrapping ErrNotFound or the AWS error.
+// returns an error wrapping tenants.ErrNotFound or the AWS error.
 func (s *Store) DeleteUser(ctx context.Context, tenantID, userID string) error {
 	// A concurrent update may change the email between the read and the delete;
 	// read again and retry then.
@@ -356,24 +351,23 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, userID string) error {
 		if err != nil {
 			return fmt.Errorf("delete user %q of tenant %q: %w", userID, tenantID, err)
 		}
-		err = s.deleteUsers(ctx, []User{u})
-		if !errors.Is(err, ErrConflict) {
+		err = s.deleteUsers(ctx, []tenants.User{u})
+		if !errors.Is(err, tenants.ErrConflict) {
 			if err != nil {
 				return fmt.Errorf("delete user %s of tenant %s: %w", userID, tenantID, err)
 			}
 			return nil
 		}
 	}
-	return fmt.Errorf("delete user %s of tenant %s: %w", userID, tenantID, ErrConflict)
+	return fmt.Errorf("delete user %s of tenant %s: %w", userID, tenantID, tenants.ErrConflict)
 }
 
 // deleteUsers deletes each user, as read, with its email reservation.
-func (s *Store) deleteUsers(ctx context.Context, users []User) error {
+func (s *Store) deleteUsers(ctx context.Context, users []tenants.User) error {
 	for _, u := range users {
-		err := s.transact(ctx, []types.TransactWriteItem{
+		err := s.table.Transact(ctx, []types.TransactWriteItem{
 			{Delete: &types.Delete{
-				TableName:                 aws.String(s.table),
-				Key:                       key(tenantPK(u.TenantID), userSK(u.ID)),
+				Key:                       table.Key(tenantPK(u.TenantID), userSK(u.ID)),
 				ConditionExpression:       aws.String("version = :v"),
 				ExpressionAttributeValues: versionIs(u.Version),
 			}},
@@ -383,10 +377,10 @@ func (s *Store) deleteUsers(ctx context.Context, users []User) error {
 			// Gone already (deleted by a retried attempt of this very call, or by
 			// someone else) is what was asked for.
 			var it userItem
-			if cancelReasons(err) != nil && errors.Is(s.getItem(ctx, key(tenantPK(u.TenantID), userSK(u.ID)), &it), ErrNotFound) {
+			if table.CancelReasons(err) != nil && errors.Is(s.getItem(ctx, table.Key(tenantPK(u.TenantID), userSK(u.ID)), &it), tenants.ErrNotFound) {
 				continue
 			}
-			return fmt.Errorf("delete user %s: %w", u.ID, classify(err, ErrConflict, ErrConflict))
+			return fmt.Errorf("delete user %s: %w", u.ID, classify(err, tenants.ErrConflict, tenants.ErrConflict))
 		}
 	}
 	return nil

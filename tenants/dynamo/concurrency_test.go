@@ -1,4 +1,4 @@
-package tenants_test
+package dynamo_test
 
 import (
 	"context"
@@ -12,7 +12,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // isolatedDB gives the emulator's writes the isolation DynamoDB has and moto lacks:
@@ -22,25 +24,25 @@ import (
 // reads still interleave freely, so a store that read before writing would still let
 // several creates through, and these tests would catch it.
 type isolatedDB struct {
-	tenants.DynamoDB
+	table.DB
 	mu *sync.Mutex
 }
 
 func (d isolatedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.DynamoDB.TransactWriteItems(ctx, in, opts...)
+	return d.DB.TransactWriteItems(ctx, in, opts...)
 }
 
 func (d isolatedDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.DynamoDB.PutItem(ctx, in, opts...)
+	return d.DB.PutItem(ctx, in, opts...)
 }
 
 // isolatedStore is e's store on an isolatedDB.
-func isolatedStore(e *env) *tenants.Store {
-	s := tenants.NewStore(isolatedDB{e.db, new(sync.Mutex)}, e.kms, e.table, e.key)
+func isolatedStore(e *env) *dynamo.Store {
+	s := dynamo.NewStore(table.New(isolatedDB{e.db, new(sync.Mutex)}, e.table), e.kms, e.key)
 	s.Now, s.Password = e.store.Now, e.store.Password
 	return s
 }
@@ -118,7 +120,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 				}
 				c, _ := strconv.Atoi(cur.Name)
 				cur.Name = strconv.Itoa(c + 1)
-				_, err = e.store.UpdateTenant(ctx(t), cur, "")
+				_, err = e.store.ReplaceTenant(ctx(t), cur, "")
 				if errors.Is(err, tenants.ErrConflict) {
 					mu.Lock()
 					conflicts++

@@ -1,4 +1,4 @@
-package tenants_test
+package dynamo_test
 
 import (
 	"errors"
@@ -81,7 +81,7 @@ func TestUpdateTenantInvalid(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := stored
 			c.mutate(&in)
-			_, err := e.store.UpdateTenant(ctx(t), in, c.secret)
+			_, err := e.store.ReplaceTenant(ctx(t), in, c.secret)
 			if c.name == "ChosenExternalID" {
 				c.want = "cannot be changed"
 			}
@@ -93,7 +93,7 @@ func TestUpdateTenantInvalid(t *testing.T) {
 		before := scan(t, e)
 		in := sms
 		in.MFA = tokenTenant().MFA
-		_, err := e.store.UpdateTenant(ctx(t), in, "")
+		_, err := e.store.ReplaceTenant(ctx(t), in, "")
 		checkInvalid(t, err, "give the verifier IAM user's secret access key", "")
 		if got, _ := e.store.GetTenant(ctx(t), sms.ID); got.Version != 1 || len(scan(t, e)) != len(before) {
 			t.Error("a malformed update wrote")
@@ -159,7 +159,7 @@ func TestUpdateUserInvalid(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := u
 			c.mutate(&in)
-			_, err := e.store.UpdateUser(ctx(t), in)
+			_, err := e.store.ReplaceUser(ctx(t), in)
 			checkInvalid(t, err, c.want, "")
 		})
 	}

@@ -1,4 +1,4 @@
-package tenants_test
+package dynamo_test
 
 import (
 	"errors"
@@ -16,7 +16,9 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/faults"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // TestWritesUnderFaults sends the Store's conditional writes through the SDK with
@@ -34,7 +36,7 @@ func TestWritesUnderFaults(t *testing.T) {
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
 	}
-	s := tenants.NewStore(isolatedDB{dynamodb.NewFromConfig(cfg), new(sync.Mutex)}, e.kms, e.table, e.key)
+	s := dynamo.NewStore(table.New(isolatedDB{dynamodb.NewFromConfig(cfg), new(sync.Mutex)}, e.table), e.kms, e.key)
 	s.Now, s.Password = e.store.Now, e.store.Password
 	writes := []string{"PutItem", "UpdateItem", "TransactWriteItems", "DeleteItem"}
 	fault := func(k faults.Kind) {
@@ -54,7 +56,7 @@ func TestWritesUnderFaults(t *testing.T) {
 			for i := range 5 {
 				fault(k)
 				tn.Name = fmt.Sprintf("name %d", i)
-				if tn, err = s.UpdateTenant(ctx(t), tn, ""); err != nil || tn.Version != int64(i+2) {
+				if tn, err = s.ReplaceTenant(ctx(t), tn, ""); err != nil || tn.Version != int64(i+2) {
 					t.Fatalf("update %d: version %d, %v; want %d", i, tn.Version, err, i+2)
 				}
 			}
@@ -66,7 +68,7 @@ func TestWritesUnderFaults(t *testing.T) {
 			}
 			fault(k)
 			u.Email = "moved-" + email
-			if u, err = s.UpdateUser(ctx(t), u); err != nil || u.Version != 2 {
+			if u, err = s.ReplaceUser(ctx(t), u); err != nil || u.Version != 2 {
 				t.Fatalf("update user: version %d, %v", u.Version, err)
 			}
 			// Nothing lost, nothing doubled: the records read back as written.
@@ -117,7 +119,7 @@ func TestWritesUnderFaults(t *testing.T) {
 					}
 					c, _ := strconv.Atoi(cur.Name)
 					cur.Name = strconv.Itoa(c + 1)
-					_, err = s.UpdateTenant(ctx(t), cur, "")
+					_, err = s.ReplaceTenant(ctx(t), cur, "")
 					if errors.Is(err, tenants.ErrConflict) {
 						time.Sleep(rand.N(time.Duration(5<<min(attempt, 6)) * time.Millisecond))
 						continue

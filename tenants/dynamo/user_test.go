@@ -1,4 +1,4 @@
-package tenants_test
+package dynamo_test
 
 import (
 	"errors"
@@ -53,7 +53,7 @@ func TestUserRoundTrip(t *testing.T) {
 	e.store.Now = func() time.Time { return later }
 	upd := alice
 	upd.Email, upd.Phone = "alice@new.example.org", "+4915112345678"
-	updated, err := e.store.UpdateUser(ctx(t), upd)
+	updated, err := e.store.ReplaceUser(ctx(t), upd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestUserRoundTrip(t *testing.T) {
 	// Taking someone else's address is refused and changes nothing.
 	steal := bob
 	steal.Email = "ALICE@new.example.org"
-	if _, err := e.store.UpdateUser(ctx(t), steal); !errors.Is(err, tenants.ErrEmailTaken) {
+	if _, err := e.store.ReplaceUser(ctx(t), steal); !errors.Is(err, tenants.ErrEmailTaken) {
 		t.Errorf("update to a taken address: %v, want ErrEmailTaken", err)
 	}
 	if got, _ := e.store.GetUser(ctx(t), tn.ID, bob.ID); got.Email != "bob@example.com" || got.Version != 1 {
@@ -85,7 +85,7 @@ func TestUserRoundTrip(t *testing.T) {
 	// Case-only change keeps the reservation.
 	caseOnly := bob
 	caseOnly.Email = "Bob@Example.com"
-	if _, err := e.store.UpdateUser(ctx(t), caseOnly); err != nil {
+	if _, err := e.store.ReplaceUser(ctx(t), caseOnly); err != nil {
 		t.Errorf("case-only email change: %v", err)
 	}
 
@@ -113,7 +113,7 @@ func TestUserNotFound(t *testing.T) {
 		"UserByEmail":     errOnly(e.store.UserByEmail(ctx(t), "nobody@example.com")),
 		"ListUsers":       errOnly(e.store.ListUsers(ctx(t), "t-aaaaaaaaaaaaaaaa")),
 		"CreateUser":      errOnly(e.store.CreateUser(ctx(t), tenants.User{TenantID: "t-aaaaaaaaaaaaaaaa", Email: "x@example.com", Phone: testPhone}, testPassword)),
-		"UpdateUser":      errOnly(e.store.UpdateUser(ctx(t), tenants.User{ID: missing, TenantID: tn.ID, Email: "x@example.com", Phone: testPhone})),
+		"UpdateUser":      errOnly(e.store.ReplaceUser(ctx(t), tenants.User{ID: missing, TenantID: tn.ID, Email: "x@example.com", Phone: testPhone})),
 		"SetPassword":     e.store.SetPassword(ctx(t), tn.ID, missing, testPassword),
 		"DeleteUser":      e.store.DeleteUser(ctx(t), tn.ID, missing),
 		"DeleteTenantBad": e.store.DeleteTenant(ctx(t), "t-aaaaaaaaaaaaaaaa", true),
@@ -139,12 +139,12 @@ func TestUpdateUserConflict(t *testing.T) {
 	u := mustCreateUser(t, e.store, tn.ID, "carol@example.com", testPhone)
 	first := u
 	first.Phone = "+4915112345678"
-	if _, err := e.store.UpdateUser(ctx(t), first); err != nil {
+	if _, err := e.store.ReplaceUser(ctx(t), first); err != nil {
 		t.Fatal(err)
 	}
 	second := u
 	second.Email = "carol2@example.com"
-	if _, err := e.store.UpdateUser(ctx(t), second); !errors.Is(err, tenants.ErrConflict) {
+	if _, err := e.store.ReplaceUser(ctx(t), second); !errors.Is(err, tenants.ErrConflict) {
 		t.Fatalf("stale update: %v, want ErrConflict", err)
 	}
 	if n := countItems(t, e, "EMAIL#carol2@example.com"); n != 0 {
@@ -155,7 +155,7 @@ func TestUpdateUserConflict(t *testing.T) {
 	if err := e.store.SetPassword(ctx(t), tn.ID, u.ID, otherPassword); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.UpdateUser(ctx(t), cur); !errors.Is(err, tenants.ErrConflict) {
+	if _, err := e.store.ReplaceUser(ctx(t), cur); !errors.Is(err, tenants.ErrConflict) {
 		t.Errorf("update read before SetPassword: %v, want ErrConflict", err)
 	}
 }

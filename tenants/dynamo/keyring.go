@@ -1,4 +1,4 @@
-package tenants
+package dynamo
 
 import (
 	"context"
@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
 // macKeyLen is the length of every Keyring key: 256 bits, for HMAC-SHA256.
@@ -39,9 +42,8 @@ type Keyring struct {
 	// Now returns the current time (recorded as the key's creation time).
 	Now func() time.Time
 
-	db    DynamoDB
+	table *table.Table
 	kms   KMS
-	table string
 	keyID string
 
 	group singleflight.Group
@@ -49,18 +51,18 @@ type Keyring struct {
 	keys  map[string][]byte
 }
 
-// NewKeyring returns a Keyring on the table named table that encrypts keys with the
-// symmetric KMS key secretsKeyID. It does no I/O.
-func NewKeyring(db DynamoDB, kms KMS, table, secretsKeyID string) *Keyring {
-	return &Keyring{Now: time.Now, db: db, kms: kms, table: table, keyID: secretsKeyID, keys: map[string][]byte{}}
+// NewKeyring returns a Keyring on tbl that encrypts keys with the symmetric KMS key
+// secretsKeyID. It does no I/O.
+func NewKeyring(tbl *table.Table, kms KMS, secretsKeyID string) *Keyring {
+	return &Keyring{Now: time.Now, table: tbl, kms: kms, keyID: secretsKeyID, keys: map[string][]byte{}}
 }
 
 // Key returns the 32-byte key for purpose (lower-case letters, digits and "-"),
 // creating it on first use. It returns an error
-// wrapping ErrInvalid for a malformed purpose, or the AWS error.
+// wrapping tenants.ErrInvalid for a malformed purpose, or the AWS error.
 func (k *Keyring) Key(ctx context.Context, purpose string) ([]byte, error) {
 	if !purposePattern.MatchString(purpose) {
-		return nil, fmt.Errorf("keyring: %w", invalidf("purpose %q: use lower-case letters, digits and -", purpose))
+		return nil, fmt.Errorf("keyring: %w", tenants.Invalidf("purpose %q: use lower-case letters, digits and -", purpose))
 	}
 	k.mu.Lock()
 	key, ok := k.keys[purpose]
@@ -97,8 +99,8 @@ func (k *Keyring) Key(ctx context.Context, purpose string) ([]byte, error) {
 // load reads the stored key for purpose, creating it when there is none.
 func (k *Keyring) load(ctx context.Context, purpose string) ([]byte, error) {
 	var it keyItem
-	err := getItem(ctx, k.db, k.table, key(keyPK(purpose), keySK), &it)
-	if errors.Is(err, ErrNotFound) {
+	err := getItem(ctx, k.table, table.Key(keyPK(purpose), keySK), &it)
+	if errors.Is(err, tenants.ErrNotFound) {
 		return k.create(ctx, purpose)
 	}
 	if err != nil {
@@ -120,12 +122,11 @@ func (k *Keyring) create(ctx context.Context, purpose string) ([]byte, error) {
 	if k.Now != nil {
 		now = k.Now
 	}
-	_, err = k.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(k.table),
-		Item:                marshal(keyItem{PK: keyPK(purpose), SK: keySK, Ciphertext: enc.CiphertextBlob, CreatedAt: now().UTC()}),
+	_, err = k.table.Put(ctx, &dynamodb.PutItemInput{
+		Item:                table.Marshal(keyItem{PK: keyPK(purpose), SK: keySK, Ciphertext: enc.CiphertextBlob, CreatedAt: now().UTC()}),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
-	if isConditionFailed(err) {
+	if table.ConditionFailed(err) {
 		// Another process stored its key first; everyone uses that one.
 		return k.load(ctx, purpose)
 	}
