@@ -77,22 +77,17 @@ func runDemo(ctx context.Context, env *cliEnv, opt demoOptions) (err error) {
 	out := env.stdout
 	fmt.Fprintln(out, "easytocloud demo: everything runs on this machine, against a local AWS emulator.")
 
-	emuLog, err := os.Create(filepath.Join(opt.dir, "emulator.log"))
+	emu, closeLog, err := startDemoEmulator(out, opt.dir)
 	if err != nil {
-		return fmt.Errorf("emulator log: %w", err)
-	}
-	defer emuLog.Close()
-	emu, err := emulator.Start(emulator.Options{Stderr: emuLog})
-	if err != nil {
-		return fmt.Errorf("start the AWS emulator: %w (make demo installs it)", err)
+		return err
 	}
 	defer func() {
 		emu.Stop()
+		closeLog()
 		if err == nil || errors.Is(err, context.Canceled) {
 			fmt.Fprintln(out, "Stopped the local stack and the AWS emulator.")
 		}
 	}()
-	fmt.Fprintf(out, "  AWS emulator   %s (moto; log in %s)\n", emu.Endpoint, emuLog.Name())
 
 	cfg := demoAWSConfig(emu.Endpoint)
 	seed, err := seedDemoWorld(ctx, cfg)
@@ -101,17 +96,7 @@ func runDemo(ctx context.Context, env *cliEnv, opt demoOptions) (err error) {
 	}
 	printDemoWorld(out, seed)
 
-	serveLog, err := os.Create(filepath.Join(opt.dir, "serve.log"))
-	if err != nil {
-		return fmt.Errorf("serve log: %w", err)
-	}
-	defer serveLog.Close()
-	identityDir := filepath.Join(opt.dir, "alexa")
-	stack, err := startLocalStack(ctx, serveConfig{
-		Addr: opt.addr, Table: demoTable, SecretsKeyID: seed.SecretsKeyID,
-		SigningKeyFile: filepath.Join(opt.dir, "signing-key.pem"), SkillID: localSkillID,
-		AlexaIdentity: identityDir, Logger: slog.New(slog.NewJSONHandler(serveLog, nil)),
-	}, cfg)
+	stack, closeServeLog, err := startDemoStack(ctx, out, opt.dir, opt.addr, seed, cfg)
 	if err != nil {
 		return err
 	}
@@ -119,35 +104,18 @@ func runDemo(ctx context.Context, env *cliEnv, opt demoOptions) (err error) {
 		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
 		err = errors.Join(err, stack.Shutdown(stopCtx))
+		closeServeLog()
 	}()
-	fmt.Fprintf(out, "  local stack    %s (sign-in, /alexa, MFA API; log in %s)\n", stack.URL, serveLog.Name())
 
-	acme := seed.Users["acme"]
-	fmt.Fprintf(out, "Linking the Alexa account: signing in as %s (password %q) and consenting, as the Alexa app would… ", acme.Email, demoPassword)
-	token, err := linkAccount(ctx, linkConfig{
-		AuthorizeURL: stack.URL + "/oauth/authorize", TokenURL: stack.URL + "/oauth/token",
-		ClientID: seed.ClientID, ClientSecret: seed.ClientSecret, Scopes: []string{"easytocloud"},
-		Email: acme.Email, Password: demoPassword,
-	}, &http.Client{})
+	token, err := linkDemoUser(ctx, out, stack.URL, seed)
 	if err != nil {
-		fmt.Fprintln(out)
 		return err
 	}
-	fmt.Fprintln(out, "linked.")
-
-	id, err := localalexa.Load(identityDir, time.Now())
+	d, phone, err := newDemoDialog(env, opt, matcher, stack.URL, emu.Endpoint, token)
 	if err != nil {
-		return fmt.Errorf("local Alexa identity: %w", err)
+		return err
 	}
-	phone := &smsDisplay{w: out, endpoint: emu.Endpoint, seen: map[string]bool{}}
-	d := &dialog{
-		conv: &interactionmodel.Conversation{
-			Matcher: matcher, Locale: opt.locale, SkillID: localSkillID,
-			UserID: "amzn1.ask.account.easytocloud-demo", DeviceID: "amzn1.ask.device.easytocloud-demo", AccessToken: token,
-		},
-		sender: httpSender{endpoint: stack.URL + "/alexa", client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()},
-		out:    phone, debug: env.stderr,
-	}
+	acme := seed.Users["acme"]
 	lines := &smsLines{r: bufio.NewReader(env.stdin), code: func() (string, error) { return phone.newestCode(acme.Phone) }}
 	if script != nil {
 		lines.r, lines.strict = bufio.NewReader(script), true
@@ -166,6 +134,81 @@ func runDemo(ctx context.Context, env *cliEnv, opt demoOptions) (err error) {
 		fmt.Fprintln(out)
 		return nil
 	}
+}
+
+// startDemoEmulator starts the AWS emulator with its log in dir/emulator.log and
+// says where it listens. closeLog closes the log once the emulator has stopped.
+func startDemoEmulator(out io.Writer, dir string) (emu *emulator.Emulator, closeLog func(), err error) {
+	emuLog, err := os.Create(filepath.Join(dir, "emulator.log"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("emulator log: %w", err)
+	}
+	emu, err = emulator.Start(emulator.Options{Stderr: emuLog})
+	if err != nil {
+		emuLog.Close()
+		return nil, nil, fmt.Errorf("start the AWS emulator: %w (make demo installs it)", err)
+	}
+	fmt.Fprintf(out, "  AWS emulator   %s (moto; log in %s)\n", emu.Endpoint, emuLog.Name())
+	return emu, func() { emuLog.Close() }, nil
+}
+
+// startDemoStack starts the local stack on addr for the seeded world, its state in
+// dir and its log in dir/serve.log, and says where it listens. closeLog closes the
+// log once the stack has shut down.
+func startDemoStack(ctx context.Context, out io.Writer, dir, addr string, seed demoSeed, cfg aws.Config) (stack *localStack, closeLog func(), err error) {
+	serveLog, err := os.Create(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("serve log: %w", err)
+	}
+	stack, err = startLocalStack(ctx, serveConfig{
+		Addr: addr, Table: demoTable, SecretsKeyID: seed.SecretsKeyID,
+		SigningKeyFile: filepath.Join(dir, "signing-key.pem"), SkillID: localSkillID,
+		AlexaIdentity: filepath.Join(dir, "alexa"), Logger: slog.New(slog.NewJSONHandler(serveLog, nil)),
+	}, cfg)
+	if err != nil {
+		serveLog.Close()
+		return nil, nil, err
+	}
+	fmt.Fprintf(out, "  local stack    %s (sign-in, /alexa, MFA API; log in %s)\n", stack.URL, serveLog.Name())
+	return stack, func() { serveLog.Close() }, nil
+}
+
+// linkDemoUser links acme's user through the stack's sign-in and consent pages, as
+// the Alexa app would, and returns the access token.
+func linkDemoUser(ctx context.Context, out io.Writer, stackURL string, seed demoSeed) (string, error) {
+	acme := seed.Users["acme"]
+	fmt.Fprintf(out, "Linking the Alexa account: signing in as %s (password %q) and consenting, as the Alexa app would… ", acme.Email, demoPassword)
+	token, err := linkAccount(ctx, linkConfig{
+		AuthorizeURL: stackURL + "/oauth/authorize", TokenURL: stackURL + "/oauth/token",
+		ClientID: seed.ClientID, ClientSecret: seed.ClientSecret, Scopes: []string{"easytocloud"},
+		Email: acme.Email, Password: demoPassword,
+	}, &http.Client{})
+	if err != nil {
+		fmt.Fprintln(out)
+		return "", err
+	}
+	fmt.Fprintln(out, "linked.")
+	return token, nil
+}
+
+// newDemoDialog returns the dialog with the stack's /alexa as the demo's Echo, its
+// requests signed by the local Alexa identity in opt.dir, and the phone that shows
+// the SMS messages the emulator at emuEndpoint receives.
+func newDemoDialog(env *cliEnv, opt demoOptions, matcher *interactionmodel.Matcher, stackURL, emuEndpoint, token string) (*dialog, *smsDisplay, error) {
+	id, err := localalexa.Load(filepath.Join(opt.dir, "alexa"), time.Now())
+	if err != nil {
+		return nil, nil, fmt.Errorf("local Alexa identity: %w", err)
+	}
+	phone := &smsDisplay{w: env.stdout, endpoint: emuEndpoint, seen: map[string]bool{}}
+	d := &dialog{
+		conv: &interactionmodel.Conversation{
+			Matcher: matcher, Locale: opt.locale, SkillID: localSkillID,
+			UserID: "amzn1.ask.account.easytocloud-demo", DeviceID: "amzn1.ask.device.easytocloud-demo", AccessToken: token,
+		},
+		sender: httpSender{endpoint: stackURL + "/alexa", client: &http.Client{Timeout: 30 * time.Second}, signer: id.Signer()},
+		out:    phone, debug: env.stderr,
+	}
+	return d, phone, nil
 }
 
 // demoAWSConfig aims at the emulator with fixed credentials, whatever the
