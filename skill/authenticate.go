@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -49,7 +50,7 @@ func (t *turn) granted() reply {
 		return ask(t.msg.accessGranted, t.msg.whatElse)
 	}
 	target := p.instance()
-	return t.confirm(join(t.msg.accessGranted, t.msg.offer(p.Action, target.spoken(t.msg))), p.Action, target)
+	return t.confirm(alexa.Join(t.msg.accessGranted, t.msg.offer(p.Action, target.spoken(t.msg))), p.Action, target)
 }
 
 // mfaFailed answers an error of the MFA service, keeping the session open so the

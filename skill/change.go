@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/mfa"
 )
 
@@ -47,9 +48,9 @@ func (t *turn) change(ctx context.Context, action string) reply {
 	a := attempt{action: action, spoken: slot.Value}
 	defer func() { t.audit(ctx, a) }()
 
-	if intent.ConfirmationStatus == ConfirmationDenied {
+	if intent.ConfirmationStatus == alexa.ConfirmationDenied {
 		a.outcome = outcomeDeclined
-		name := sayf("%s", slot.Value)
+		name := alexa.Sayf("%s", slot.Value)
 		if matchesPending {
 			a.target = p.instance()
 			name = a.target.spoken(t.msg)
@@ -57,7 +58,7 @@ func (t *turn) change(ctx context.Context, action string) reply {
 		}
 		return t.answer(t.msg.cancelled(action, name))
 	}
-	if !filled && !(matchesPending && intent.ConfirmationStatus == ConfirmationConfirmed) {
+	if !filled && !(matchesPending && intent.ConfirmationStatus == alexa.ConfirmationConfirmed) {
 		a.outcome = ""
 		return t.elicitInstance(t.msg.whichInstance(action), nil)
 	}
@@ -91,14 +92,14 @@ func (t *turn) change(ctx context.Context, action string) reply {
 		case len(res.options) > 0:
 			a.outcome = outcomeAmbiguous
 			opts := res.options[:min(len(res.options), maxOptions)]
-			names := make([]ssml, len(opts))
+			names := make([]alexa.SSML, len(opts))
 			for i, in := range opts {
 				names[i] = t.msg.instanceIn(in.spoken(t.msg), placeName(t.msg.lang, in.Region))
 			}
 			return t.elicitInstance(t.msg.didYouMean(names), all)
 		default:
 			a.outcome = outcomeNotFound
-			return t.elicitInstance(join(t.msg.notFound(slot.Value, t.examples(all)), fails.speak(t.msg), t.msg.whichInstance(action)), all)
+			return t.elicitInstance(alexa.Join(t.msg.notFound(slot.Value, t.examples(all)), fails.speak(t.msg), t.msg.whichInstance(action)), all)
 		}
 	}
 	a.target = *target
@@ -130,7 +131,7 @@ func (t *turn) change(ctx context.Context, action string) reply {
 		t.setPending(pendingAction{Action: action, ID: target.ID, Region: target.Region, Name: target.Name, Type: target.Type})
 		return r
 	}
-	if action == actionStop && intent.ConfirmationStatus != ConfirmationConfirmed {
+	if action == actionStop && intent.ConfirmationStatus != alexa.ConfirmationConfirmed {
 		a.outcome = outcomeConfirm
 		t.setPending(pendingAction{Action: action, ID: target.ID, Region: target.Region, Name: target.Name, Type: target.Type})
 		return t.confirm(t.msg.confirmStop(name, placeName(t.msg.lang, target.Region)), action, *target)
@@ -189,11 +190,11 @@ func (t *turn) audit(ctx context.Context, a attempt) {
 // resolveSlot finds the instance the slot means: an instance ID that Alexa's
 // dynamic entities resolved (only IDs among the tenant's own instances count),
 // else the spoken name.
-func (t *turn) resolveSlot(slot RequestSlot, all []instance) resolution {
+func (t *turn) resolveSlot(slot alexa.RequestSlot, all []instance) resolution {
 	if slot.Resolutions != nil {
 		var ids []string
 		for _, r := range slot.Resolutions.ResolutionsPerAuthority {
-			if r.Status.Code != ERSuccessMatch || !isDynamicAuthority(r.Authority) {
+			if r.Status.Code != alexa.ERSuccessMatch || !r.IsDynamic() {
 				continue
 			}
 			for _, v := range r.Values {
@@ -219,10 +220,10 @@ func (t *turn) resolveSlot(slot RequestSlot, all []instance) resolution {
 }
 
 // examples names a few instances that exist.
-func (t *turn) examples(all []instance) []ssml {
+func (t *turn) examples(all []instance) []alexa.SSML {
 	sorted := slices.Clone(all)
 	sortInstances(sorted)
-	var out []ssml
+	var out []alexa.SSML
 	for _, in := range sorted {
 		if len(out) == 3 {
 			break
@@ -234,17 +235,17 @@ func (t *turn) examples(all []instance) []ssml {
 
 // elicitInstance asks for the instance slot again (Dialog.ElicitSlot) and teaches
 // Alexa the instance names when it has them.
-func (t *turn) elicitInstance(s ssml, all []instance) reply {
+func (t *turn) elicitInstance(s alexa.SSML, all []instance) reply {
 	in := *t.env.Request.Intent
-	in.ConfirmationStatus = ConfirmationNone
-	slots := map[string]RequestSlot{}
+	in.ConfirmationStatus = alexa.ConfirmationNone
+	slots := map[string]alexa.RequestSlot{}
 	for k, v := range in.Slots {
 		slots[k] = v
 	}
-	slots["instance"] = RequestSlot{Name: "instance", ConfirmationStatus: ConfirmationNone}
+	slots["instance"] = alexa.RequestSlot{Name: "instance", ConfirmationStatus: alexa.ConfirmationNone}
 	in.Slots = slots
 	r := ask(s, s)
-	r.directives = []Directive{{Type: DirectiveElicitSlot, SlotToElicit: "instance", UpdatedIntent: &in}}
+	r.directives = []alexa.Directive{{Type: alexa.DirectiveElicitSlot, SlotToElicit: "instance", UpdatedIntent: &in}}
 	if d, ok := instanceEntities(all); ok {
 		r.directives = append(r.directives, d)
 	}
@@ -253,7 +254,7 @@ func (t *turn) elicitInstance(s ssml, all []instance) reply {
 
 // confirm asks to confirm an action on target (Dialog.ConfirmIntent on the
 // action's intent, with the instance slot filled).
-func (t *turn) confirm(s ssml, action string, target instance) reply {
+func (t *turn) confirm(s alexa.SSML, action string, target instance) reply {
 	name := "StartInstanceIntent"
 	if action == actionStop {
 		name = "StopInstanceIntent"
@@ -263,9 +264,9 @@ func (t *turn) confirm(s ssml, action string, target instance) reply {
 		value = target.ID
 	}
 	r := ask(s, s)
-	r.directives = []Directive{{Type: DirectiveConfirmIntent, UpdatedIntent: &RequestIntent{
-		Name: name, ConfirmationStatus: ConfirmationNone,
-		Slots: map[string]RequestSlot{"instance": {Name: "instance", Value: value, ConfirmationStatus: ConfirmationNone}},
+	r.directives = []alexa.Directive{{Type: alexa.DirectiveConfirmIntent, UpdatedIntent: &alexa.RequestIntent{
+		Name: name, ConfirmationStatus: alexa.ConfirmationNone,
+		Slots: map[string]alexa.RequestSlot{"instance": {Name: "instance", Value: value, ConfirmationStatus: alexa.ConfirmationNone}},
 	}}}
 	return r
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/faults"
@@ -192,7 +193,7 @@ func TestFaults(t *testing.T) {
 	}
 	list := step{intent: "ListInstancesIntent"}
 	start := step{intent: "StartInstanceIntent", slots: map[string]string{"instance": "splunk"}}
-	stop := step{intent: "StopInstanceIntent", slots: map[string]string{"instance": "jenkins"}, status: ConfirmationConfirmed}
+	stop := step{intent: "StopInstanceIntent", slots: map[string]string{"instance": "jenkins"}, status: alexa.ConfirmationConfirmed}
 	tests := []struct {
 		name    string
 		sms     bool // the SMS tenant's user speaks

@@ -23,6 +23,7 @@ import (
 	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -140,7 +141,7 @@ func fuzzWorld() (map[string][]ec2types.Instance, map[string]memoryKinesis) {
 }
 
 // acceptAll stands for a request verifier that has accepted the request (the
-// signature is fuzzed in skill/sigverify's FuzzVerify).
+// signature is fuzzed in alexa/sigverify's FuzzVerify).
 type acceptAll struct{}
 
 func (acceptAll) Verify(context.Context, http.Header, []byte) error { return nil }
@@ -169,10 +170,10 @@ func fuzzHandler(tb testing.TB, logs *logBuffer, m *fakeMFA, changes *changeLog)
 }
 
 // fuzzSeeds are request bodies for every request type and intent, as the device
-// helper builds them, plus the decoded fixtures of testdata/.
+// helper builds them, plus the decoded fixtures of alexa/testdata/.
 func fuzzSeeds(tb testing.TB) [][]byte {
 	var seeds [][]byte
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
+	files, _ := filepath.Glob(filepath.Join("..", "alexa", "testdata", "*.json"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -181,7 +182,7 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		seeds = append(seeds, bytes.ReplaceAll(b, []byte("amzn1.ask.skill.7c1f2a3b-4d5e-6f70-8192-a3b4c5d6e7f8"), []byte(testSkillID)))
 	}
 	h := &Handler{SkillID: testSkillID}
-	add := func(env *RequestEnvelope) {
+	add := func(env *alexa.RequestEnvelope) {
 		b, err := json.Marshal(env)
 		if err != nil {
 			tb.Fatal(err)
@@ -189,7 +190,7 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		seeds = append(seeds, b)
 	}
 	d := newDevice(tb, h, "good")
-	add(d.envelope(Request{Type: LaunchRequestType}))
+	add(d.envelope(alexa.Request{Type: alexa.LaunchRequestType}))
 	slots := map[string]map[string]string{
 		"ListInstancesIntent":   {"region": "Ireland"},
 		"DescribeKinesisIntent": {"region": "North Virginia"},
@@ -198,16 +199,16 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		"AuthenticateIntent":    {"code": "123456"},
 	}
 	for name := range Intents() {
-		in := &RequestIntent{Name: name, ConfirmationStatus: ConfirmationNone, Slots: map[string]RequestSlot{}}
+		in := &alexa.RequestIntent{Name: name, ConfirmationStatus: alexa.ConfirmationNone, Slots: map[string]alexa.RequestSlot{}}
 		for k, v := range slots[name] {
-			in.Slots[k] = RequestSlot{Name: k, Value: v, ConfirmationStatus: ConfirmationNone}
+			in.Slots[k] = alexa.RequestSlot{Name: k, Value: v, ConfirmationStatus: alexa.ConfirmationNone}
 		}
-		add(d.envelope(Request{Type: IntentRequestType, Intent: in}))
+		add(d.envelope(alexa.Request{Type: alexa.IntentRequestType, Intent: in}))
 	}
 	// A confirmed stop with a remembered pending change.
 	d.attrs = map[string]any{attrPending: map[string]any{"action": "stop", "id": "i-0000000000000a002", "region": "eu-west-1", "name": "jenkins"}}
-	add(d.envelope(Request{Type: IntentRequestType, Intent: &RequestIntent{Name: "StopInstanceIntent", ConfirmationStatus: ConfirmationConfirmed,
-		Slots: map[string]RequestSlot{"instance": {Name: "instance", Value: "jenkins"}}}}))
+	add(d.envelope(alexa.Request{Type: alexa.IntentRequestType, Intent: &alexa.RequestIntent{Name: "StopInstanceIntent", ConfirmationStatus: alexa.ConfirmationConfirmed,
+		Slots: map[string]alexa.RequestSlot{"instance": {Name: "instance", Value: "jenkins"}}}}))
 	return seeds
 }
 
@@ -232,7 +233,7 @@ func FuzzAlexaRequest(f *testing.F) {
 		req := httptest.NewRequest(http.MethodPost, "/alexa", bytes.NewReader(body))
 		rec := httptest.NewRecorder()
 		start := time.Now()
-		NewHTTPHandler(h, acceptAll{}).ServeHTTP(rec, req)
+		alexa.NewHTTPHandler(h, acceptAll{}, h.Log).ServeHTTP(rec, req)
 		if took := time.Since(start); took > h.budget()+time.Second {
 			t.Errorf("answered in %v, over the budget", took)
 		}
@@ -261,24 +262,24 @@ func FuzzAlexaRequest(f *testing.F) {
 // checkFuzzResponse checks an answer the way Alexa would reject it.
 func checkFuzzResponse(t *testing.T, b []byte) {
 	t.Helper()
-	if len(b) > MaxResponseBytes {
+	if len(b) > alexa.MaxResponseBytes {
 		t.Fatalf("response is %d bytes", len(b))
 	}
 	if !utf8.Valid(b) {
 		t.Fatalf("response is not UTF-8: %q", b)
 	}
-	var r ResponseEnvelope
+	var r alexa.ResponseEnvelope
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("response is not JSON: %v", err)
 	}
 	if r.Version != "1.0" {
 		t.Fatalf("response version %q", r.Version)
 	}
-	for _, s := range []*OutputSpeech{r.Response.OutputSpeech, repromptSpeech(r)} {
+	for _, s := range []*alexa.OutputSpeech{r.Response.OutputSpeech, repromptSpeech(r)} {
 		if s == nil {
 			continue
 		}
-		if s.Type != SpeechSSML || !strings.HasPrefix(s.SSML, "<speak>") || len(s.SSML) > 8000 {
+		if s.Type != alexa.SpeechSSML || !strings.HasPrefix(s.SSML, "<speak>") || len(s.SSML) > 8000 {
 			t.Fatalf("speech %+v", s)
 		}
 		mustWellFormed(t, s.SSML)
@@ -288,7 +289,7 @@ func checkFuzzResponse(t *testing.T, b []byte) {
 	}
 }
 
-func repromptSpeech(r ResponseEnvelope) *OutputSpeech {
+func repromptSpeech(r alexa.ResponseEnvelope) *alexa.OutputSpeech {
 	if r.Response.Reprompt == nil {
 		return nil
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // instance is an EC2 instance of the tenant's account as the skill speaks of it.
@@ -32,9 +34,9 @@ const (
 
 // spoken is how the instance is named in speech: its Name tag, or its type and the
 // last characters of its ID.
-func (in instance) spoken(msg *catalog) ssml {
+func (in instance) spoken(msg *catalog) alexa.SSML {
 	if in.Name != "" {
-		return sayf("%s", in.Name)
+		return alexa.Sayf("%s", in.Name)
 	}
 	return msg.unnamed(in.Type, idTail(in.ID))
 }
@@ -158,7 +160,7 @@ func (t *turn) listInstances(ctx context.Context) reply {
 		return t.answer(missing)
 	}
 	speech, card := t.describeInstances(all, sc)
-	r = t.answer(join(speech, missing)).withCard(t.msg.cardTitle, card)
+	r = t.answer(alexa.Join(speech, missing)).withCard(t.msg.cardTitle, card)
 	if d, ok := instanceEntities(all); ok {
 		r.directives = append(r.directives, d)
 	}
@@ -167,7 +169,7 @@ func (t *turn) listInstances(ctx context.Context) reply {
 
 // describeInstances says which instances there are, by region. Up to maxListed are
 // named; more are counted by region and state, and the card lists them all.
-func (t *turn) describeInstances(all []instance, sc regionScope) (ssml, string) {
+func (t *turn) describeInstances(all []instance, sc regionScope) (alexa.SSML, string) {
 	msg := t.msg
 	if len(all) == 0 {
 		return msg.noInstances(sc.place), ""
@@ -179,8 +181,8 @@ func (t *turn) describeInstances(all []instance, sc regionScope) (ssml, string) 
 	regions := slices.SortedFunc(maps.Keys(byRegion), func(a, b string) int {
 		return cmp.Compare(placeName(msg.lang, a), placeName(msg.lang, b))
 	})
-	group := func(region string, ins []instance) ssml {
-		items := make([]ssml, len(ins))
+	group := func(region string, ins []instance) alexa.SSML {
+		items := make([]alexa.SSML, len(ins))
 		for i, in := range ins {
 			items[i] = msg.instanceItem(in.spoken(msg), msg.state(in.State))
 		}
@@ -203,21 +205,21 @@ func (t *turn) describeInstances(all []instance, sc regionScope) (ssml, string) 
 	}
 	switch {
 	case len(all) <= maxListed:
-		parts := []ssml{msg.instancesIntro}
+		parts := []alexa.SSML{msg.instancesIntro}
 		for _, region := range regions {
 			parts = append(parts, group(region, byRegion[region]))
 		}
-		return join(parts...), card.String()
+		return alexa.Join(parts...), card.String()
 	case sc.place != "":
 		ins := byRegion[regions[0]]
-		return join(msg.regionSummary(sc.place, len(ins), countStates(ins)),
+		return alexa.Join(msg.regionSummary(sc.place, len(ins), countStates(ins)),
 			msg.firstOf(maxListed, len(ins)-maxListed), group(regions[0], ins[:maxListed])), card.String()
 	default:
-		parts := []ssml{msg.summary(len(all), len(regions), countStates(all))}
+		parts := []alexa.SSML{msg.summary(len(all), len(regions), countStates(all))}
 		for _, region := range regions {
 			parts = append(parts, msg.regionSummary(placeName(msg.lang, region), len(byRegion[region]), countStates(byRegion[region])))
 		}
-		return join(append(parts, msg.summaryHint)...), card.String()
+		return alexa.Join(append(parts, msg.summaryHint)...), card.String()
 	}
 }
 
@@ -247,15 +249,15 @@ func countStates(ins []instance) []stateCount {
 // instanceEntities teaches Alexa the tenant's instance names (Dialog.UpdateDynamicEntities
 // on INSTANCE_NAME), so that "start web one" resolves to the instance web-1. The id
 // is the instance ID; synonyms spell the name the way it is said.
-func instanceEntities(all []instance) (Directive, bool) {
-	var values []EntityValue
+func instanceEntities(all []instance) (alexa.Directive, bool) {
+	var values []alexa.EntityValue
 	sorted := slices.Clone(all)
 	sortInstances(sorted)
 	for _, in := range sorted {
 		if in.Name == "" || len(values) == maxEntities {
 			continue
 		}
-		v := EntityValue{ID: in.ID, Name: EntityName{Value: in.Name}}
+		v := alexa.EntityValue{ID: in.ID, Name: alexa.EntityName{Value: in.Name}}
 		for _, syn := range []string{strings.Join(nameWords(in.Name), " "), strings.Join(spokenNumbers(nameTokens(in.Name)), " ")} {
 			if syn != "" && syn != in.Name && !slices.Contains(v.Name.Synonyms, syn) {
 				v.Name.Synonyms = append(v.Name.Synonyms, syn)
@@ -264,10 +266,10 @@ func instanceEntities(all []instance) (Directive, bool) {
 		values = append(values, v)
 	}
 	if len(values) == 0 {
-		return Directive{}, false
+		return alexa.Directive{}, false
 	}
-	return Directive{Type: DirectiveUpdateDynamicEntities, UpdateBehavior: UpdateReplace,
-		Types: []DynamicEntity{{Name: "INSTANCE_NAME", Values: values}}}, true
+	return alexa.Directive{Type: alexa.DirectiveUpdateDynamicEntities, UpdateBehavior: alexa.UpdateReplace,
+		Types: []alexa.DynamicEntity{{Name: "INSTANCE_NAME", Values: values}}}, true
 }
 
 // nameWords splits a name into its words, punctuation dropped ("web-1" → web, 1).

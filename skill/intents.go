@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 )
 
@@ -42,8 +43,8 @@ var routes = map[string]route{
 // these intents and slots (a test in interactionmodel compares them).
 func Intents() map[string][]string {
 	out := map[string][]string{
-		LaunchRequestType:       nil,
-		SessionEndedRequestType: nil,
+		alexa.LaunchRequestType:       nil,
+		alexa.SessionEndedRequestType: nil,
 	}
 	for _, name := range slices.Sorted(maps.Keys(routes)) {
 		out[name] = slices.Clone(routes[name].slots)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/mfa"
@@ -245,7 +246,7 @@ func TestIsolationMatrix(t *testing.T) {
 	// A variant aimed at another tenant is sent once for each other tenant.
 	type variant struct {
 		label string
-		env   func(d *device, me, other *isoTenant) *RequestEnvelope
+		env   func(d *device, me, other *isoTenant) *alexa.RequestEnvelope
 		aimed bool
 	}
 	otherID := func(other *isoTenant, name string) string {
@@ -256,35 +257,37 @@ func TestIsolationMatrix(t *testing.T) {
 		}
 		return ""
 	}
-	intent := func(name string, slots map[string]string, status string) func(d *device, me, other *isoTenant) *RequestEnvelope {
-		return func(d *device, me, other *isoTenant) *RequestEnvelope {
-			in := &RequestIntent{Name: name, ConfirmationStatus: status, Slots: map[string]RequestSlot{}}
+	intent := func(name string, slots map[string]string, status string) func(d *device, me, other *isoTenant) *alexa.RequestEnvelope {
+		return func(d *device, me, other *isoTenant) *alexa.RequestEnvelope {
+			in := &alexa.RequestIntent{Name: name, ConfirmationStatus: status, Slots: map[string]alexa.RequestSlot{}}
 			for k, v := range slots {
 				v = strings.ReplaceAll(v, "OTHER", other.name)
-				in.Slots[k] = RequestSlot{Name: k, Value: v, ConfirmationStatus: ConfirmationNone}
+				in.Slots[k] = alexa.RequestSlot{Name: k, Value: v, ConfirmationStatus: alexa.ConfirmationNone}
 			}
-			return d.envelope(Request{Type: IntentRequestType, Intent: in})
+			return d.envelope(alexa.Request{Type: alexa.IntentRequestType, Intent: in})
 		}
 	}
-	forged := func(name, action string) func(d *device, me, other *isoTenant) *RequestEnvelope {
-		return func(d *device, me, other *isoTenant) *RequestEnvelope {
+	forged := func(name, action string) func(d *device, me, other *isoTenant) *alexa.RequestEnvelope {
+		return func(d *device, me, other *isoTenant) *alexa.RequestEnvelope {
 			id := otherID(other, "splunk")
 			d.attrs = map[string]any{attrPending: map[string]any{"action": action, "id": id, "region": region, "name": "splunk"}}
-			env := intent(name, map[string]string{"instance": "splunk"}, ConfirmationConfirmed)(d, me, other)
+			env := intent(name, map[string]string{"instance": "splunk"}, alexa.ConfirmationConfirmed)(d, me, other)
 			s := env.Request.Intent.Slots["instance"]
-			s.Resolutions = &Resolutions{ResolutionsPerAuthority: []Resolution{{
+			s.Resolutions = &alexa.Resolutions{ResolutionsPerAuthority: []alexa.Resolution{{
 				Authority: "amzn1.er-authority.echo-sdk.dynamic." + testSkillID + ".INSTANCE_NAME",
-				Status:    ResolutionStatus{Code: ERSuccessMatch},
-				Values:    []ResolutionValues{{Value: ResolvedValue{Name: "splunk", ID: id}}, {Value: ResolvedValue{Name: other.name + "-box", ID: otherID(other, other.name+"-box")}}},
+				Status:    alexa.ResolutionStatus{Code: alexa.ERSuccessMatch},
+				Values:    []alexa.ResolutionValues{{Value: alexa.ResolvedValue{Name: "splunk", ID: id}}, {Value: alexa.ResolvedValue{Name: other.name + "-box", ID: otherID(other, other.name+"-box")}}},
 			}}}
 			env.Request.Intent.Slots["instance"] = s
 			return env
 		}
 	}
 	routesUnderTest := map[string][]variant{
-		LaunchRequestType: {{"", func(d *device, _, _ *isoTenant) *RequestEnvelope { return d.envelope(Request{Type: LaunchRequestType}) }, false}},
-		SessionEndedRequestType: {{"", func(d *device, _, _ *isoTenant) *RequestEnvelope {
-			return d.envelope(Request{Type: SessionEndedRequestType, Reason: ReasonUserInitiated})
+		alexa.LaunchRequestType: {{"", func(d *device, _, _ *isoTenant) *alexa.RequestEnvelope {
+			return d.envelope(alexa.Request{Type: alexa.LaunchRequestType})
+		}, false}},
+		alexa.SessionEndedRequestType: {{"", func(d *device, _, _ *isoTenant) *alexa.RequestEnvelope {
+			return d.envelope(alexa.Request{Type: alexa.SessionEndedRequestType, Reason: alexa.ReasonUserInitiated})
 		}, false}},
 		"ListInstancesIntent":   {{"", intent("ListInstancesIntent", nil, ""), false}, {"InRegion", intent("ListInstancesIntent", map[string]string{"region": "Ireland"}, ""), false}},
 		"DescribeKinesisIntent": {{"", intent("DescribeKinesisIntent", nil, ""), false}},
@@ -294,8 +297,8 @@ func TestIsolationMatrix(t *testing.T) {
 			{"ForgedSessionAndEntities", forged("StartInstanceIntent", actionStart), true},
 		},
 		"StopInstanceIntent": {
-			{"SharedName", intent("StopInstanceIntent", map[string]string{"instance": "jenkins"}, ConfirmationConfirmed), false},
-			{"OthersName", intent("StopInstanceIntent", map[string]string{"instance": "OTHER-box"}, ConfirmationConfirmed), true},
+			{"SharedName", intent("StopInstanceIntent", map[string]string{"instance": "jenkins"}, alexa.ConfirmationConfirmed), false},
+			{"OthersName", intent("StopInstanceIntent", map[string]string{"instance": "OTHER-box"}, alexa.ConfirmationConfirmed), true},
 			{"ForgedSessionAndEntities", forged("StopInstanceIntent", actionStop), true},
 		},
 		"AuthenticateIntent":        {{"Code", intent("AuthenticateIntent", map[string]string{"code": "111111"}, ""), false}},

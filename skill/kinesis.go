@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // stream is a Kinesis data stream with its open shards.
@@ -122,24 +124,24 @@ func (t *turn) describeKinesis(ctx context.Context) reply {
 	slices.SortFunc(all, func(a, b stream) int {
 		return cmp.Or(cmp.Compare(place(a), place(b)), cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)))
 	})
-	var speech ssml
+	var speech alexa.SSML
 	switch len(all) {
 	case 0:
 		speech = msg.noStreams(sc.place)
 	case 1:
 		speech = msg.oneStream(all[0].OpenShards, place(all[0]), all[0].Name)
 	default:
-		parts := []ssml{msg.streamsIntro(len(all))}
+		parts := []alexa.SSML{msg.streamsIntro(len(all))}
 		for i := 0; i < len(all); {
 			j := i
-			var items []ssml
+			var items []alexa.SSML
 			for ; j < len(all) && all[j].Region == all[i].Region; j++ {
 				items = append(items, msg.streamItem(all[j].Name, all[j].OpenShards))
 			}
 			parts = append(parts, msg.regionGroup(place(all[i]), items))
 			i = j
 		}
-		speech = join(parts...)
+		speech = alexa.Join(parts...)
 	}
-	return t.answer(join(speech, missing)).withCard(msg.cardTitle, "")
+	return t.answer(alexa.Join(speech, missing)).withCard(msg.cardTitle, "")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -109,14 +110,14 @@ func TestSummarises(t *testing.T) {
 	checkLimits(t, resp)
 }
 
-func checkLimits(t *testing.T, resp *ResponseEnvelope) {
+func checkLimits(t *testing.T, resp *alexa.ResponseEnvelope) {
 	t.Helper()
 	b, _ := json.Marshal(resp)
 	t.Logf("speech %d characters, response %d bytes", len(resp.Response.OutputSpeech.SSML), len(b))
 	if n := len(resp.Response.OutputSpeech.SSML); n >= 8000 {
 		t.Errorf("speech is %d characters", n)
 	}
-	if len(b) > MaxResponseBytes {
+	if len(b) > alexa.MaxResponseBytes {
 		t.Errorf("response is %d bytes", len(b))
 	}
 }

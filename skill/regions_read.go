@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // regionsEntry is a tenant's enabled regions as DescribeRegions last said.
@@ -204,7 +206,7 @@ func (t *turn) failures(ctx context.Context, what string, answered int, errs map
 }
 
 // speak names the regions that did not answer.
-func (f regionFailures) speak(msg *catalog) ssml {
+func (f regionFailures) speak(msg *catalog) alexa.SSML {
 	places := func(codes []string) []string {
 		out := make([]string, len(codes))
 		for i, c := range codes {
@@ -212,12 +214,12 @@ func (f regionFailures) speak(msg *catalog) ssml {
 		}
 		return out
 	}
-	var parts []ssml
+	var parts []alexa.SSML
 	if len(f.timedOut) > 0 {
 		parts = append(parts, msg.notReached(places(f.timedOut)))
 	}
 	if len(f.failed) > 0 {
 		parts = append(parts, msg.notRead(places(f.failed)))
 	}
-	return join(parts...)
+	return alexa.Join(parts...)
 }

@@ -15,22 +15,23 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/mfa"
-	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
 // The project's implementations fit the skill's interfaces.
 var (
-	_ TokenVerifier   = (*accesstoken.Verifier)(nil)
-	_ Directory       = (*tenants.Store)(nil)
-	_ AccountAccess   = (*tenants.Access)(nil)
-	_ SecondFactor    = (*mfa.Service)(nil)
-	_ SecondFactor    = (*mfa.Client)(nil)
-	_ RequestVerifier = (*sigverify.Verifier)(nil)
-	_ ProgressSender  = (*ProgressClient)(nil)
+	_ TokenVerifier         = (*accesstoken.Verifier)(nil)
+	_ Directory             = (*tenants.Store)(nil)
+	_ AccountAccess         = (*tenants.Access)(nil)
+	_ SecondFactor          = (*mfa.Service)(nil)
+	_ SecondFactor          = (*mfa.Client)(nil)
+	_ alexa.RequestVerifier = (*sigverify.Verifier)(nil)
+	_ alexa.ProgressSender  = (*alexa.ProgressClient)(nil)
 )
 
 // countingEC2 counts the calls made through it, by operation and region.

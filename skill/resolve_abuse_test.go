@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // TestLongSpokenNameIsBounded: a slot value as long as a request may carry, against
@@ -17,8 +19,8 @@ func TestLongSpokenNameIsBounded(t *testing.T) {
 			Name: fmt.Sprintf("%s-%03d", strings.Repeat("ab", 126), i)}) // 256 characters
 	}
 	for _, spoken := range []string{
-		strings.Repeat("x y ", maxRequestBytes/8),
-		strings.Repeat("ab", maxRequestBytes/2-1024),
+		strings.Repeat("x y ", alexa.MaxRequestBytes/8),
+		strings.Repeat("ab", alexa.MaxRequestBytes/2-1024),
 		all[7].Name, // long, and exact: still found
 	} {
 		start := time.Now()

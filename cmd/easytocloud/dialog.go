@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/interactionmodel"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
-	"github.com/easytocloud/easytocloud/skill"
 )
 
 func init() {
@@ -246,7 +246,7 @@ var dialogNow = time.Now
 // turn sends one request and prints the answer. The request is stamped just before it
 // is signed and sent, as Alexa stamps it: the skill refuses a request whose timestamp
 // is more than 150 seconds from its clock.
-func (d *dialog) turn(ctx context.Context, env skill.RequestEnvelope) error {
+func (d *dialog) turn(ctx context.Context, env alexa.RequestEnvelope) error {
 	env.Request.Timestamp = dialogNow().UTC().Format(time.RFC3339)
 	reqJSON, err := json.Marshal(env)
 	if err != nil {
@@ -259,7 +259,7 @@ func (d *dialog) turn(ctx context.Context, env skill.RequestEnvelope) error {
 	if err != nil {
 		return err
 	}
-	var resp skill.ResponseEnvelope
+	var resp alexa.ResponseEnvelope
 	if err := json.Unmarshal(respJSON, &resp); err != nil {
 		return fmt.Errorf("decode skill response: %w", err)
 	}
@@ -294,7 +294,7 @@ func (d *dialog) dump(what string, v any) {
 }
 
 // redactedEnvelope hides the access token in a request printed with --verbose.
-func redactedEnvelope(env skill.RequestEnvelope) skill.RequestEnvelope {
+func redactedEnvelope(env alexa.RequestEnvelope) alexa.RequestEnvelope {
 	if env.Session.User.AccessToken != "" {
 		env.Session.User.AccessToken = "[redacted]"
 		env.Context.System.User.AccessToken = "[redacted]"

@@ -16,13 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill"
-	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -121,7 +122,7 @@ func newDialogStack(t *testing.T) *dialogStack {
 	// reading: a timestamp not taken afresh for each turn falls out of its
 	// 150-second tolerance within two turns.
 	v := &sigverify.Verifier{Roots: id.Roots(), Client: id.Client(), Now: s.clock.Now, Logger: h.Log}
-	srv := httptest.NewServer(skill.NewHTTPHandler(h, v))
+	srv := httptest.NewServer(alexa.NewHTTPHandler(h, v, h.Log))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL + "/alexa"
 	return s

@@ -19,12 +19,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
-	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -234,7 +235,7 @@ func alexaVerifier(identityDir string, logger *slog.Logger) (*sigverify.Verifier
 // stack never calls the real Alexa API) checking its tokens with the same key and
 // its requests with verifier, and the MFA service, which the skill calls in process
 // and which also answers at /mfa/v1/.
-func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.FileSigner, verifier skill.RequestVerifier) (http.Handler, error) {
+func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.FileSigner, verifier alexa.RequestVerifier) (http.Handler, error) {
 	db, keys := dynamodb.NewFromConfig(awsCfg), kms.NewFromConfig(awsCfg)
 	store := tenants.NewStore(db, keys, cfg.Table, cfg.SecretsKeyID)
 	keyring := tenants.NewKeyring(db, keys, cfg.Table, cfg.SecretsKeyID)
@@ -261,7 +262,7 @@ func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.Fil
 	mux := http.NewServeMux()
 	mux.Handle("/oauth/", auth)
 	mux.Handle("/.well-known/", auth)
-	mux.Handle("/alexa", skill.NewHTTPHandler(h, verifier))
+	mux.Handle("/alexa", alexa.NewHTTPHandler(h, verifier, h.Log))
 	mux.Handle("/mfa/v1/", mfa.NewHandler(second))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
@@ -93,7 +94,7 @@ func newHandler(cfg aws.Config, s settings, mfaHTTP *http.Client) *skill.Handler
 		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       mfa.NewClient(s.mfaURL, mfaHTTP, cfg.Credentials, cfg.Region),
 		Revoker:   oauth.NewTokens(db, nil, s.table),
-		Progress:  &skill.ProgressClient{},
+		Progress:  &alexa.ProgressClient{},
 		AWS:       cfg,
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
@@ -115,27 +116,27 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	session := map[string]any{}
 	say := func(intent string, slots map[string]string, status string) string {
 		t.Helper()
-		env := &skill.RequestEnvelope{Version: "1.0",
-			Session: skill.Session{SessionID: "s", Attributes: session, Application: skill.Application{ApplicationID: skillID},
-				User: skill.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}},
-			Context: skill.Context{System: skill.System{Application: skill.Application{ApplicationID: skillID},
-				User: skill.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}}},
-			Request: skill.Request{Type: skill.IntentRequestType, RequestID: "r", Locale: "en-US",
+		env := &alexa.RequestEnvelope{Version: "1.0",
+			Session: alexa.Session{SessionID: "s", Attributes: session, Application: alexa.Application{ApplicationID: skillID},
+				User: alexa.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}},
+			Context: alexa.Context{System: alexa.System{Application: alexa.Application{ApplicationID: skillID},
+				User: alexa.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}}},
+			Request: alexa.Request{Type: alexa.IntentRequestType, RequestID: "r", Locale: "en-US",
 				Timestamp: time.Now().UTC().Format(time.RFC3339),
-				Intent:    &skill.RequestIntent{Name: intent, ConfirmationStatus: status, Slots: map[string]skill.RequestSlot{}}},
+				Intent:    &alexa.RequestIntent{Name: intent, ConfirmationStatus: status, Slots: map[string]alexa.RequestSlot{}}},
 		}
 		for k, v := range slots {
-			env.Request.Intent.Slots[k] = skill.RequestSlot{Name: k, Value: v, ConfirmationStatus: skill.ConfirmationNone}
+			env.Request.Intent.Slots[k] = alexa.RequestSlot{Name: k, Value: v, ConfirmationStatus: alexa.ConfirmationNone}
 		}
 		if intent == "" {
-			env.Request = skill.Request{Type: skill.SkillDisabledType, RequestID: "r", Timestamp: env.Request.Timestamp}
+			env.Request = alexa.Request{Type: alexa.SkillDisabledType, RequestID: "r", Timestamp: env.Request.Timestamp}
 		}
 		resp, err := h.Handle(ctx, env)
 		if err != nil {
 			t.Fatalf("%s: %v", intent, err)
 		}
 		b, _ := json.Marshal(resp)
-		var out skill.ResponseEnvelope
+		var out alexa.ResponseEnvelope
 		_ = json.Unmarshal(b, &out)
 		session = out.SessionAttributes
 		if out.Response.OutputSpeech == nil {
@@ -154,8 +155,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 		{"StartInstanceIntent", map[string]string{"instance": "splunk"}, "", "You need to authenticate."},
 		{"AuthenticateIntent", map[string]string{"method": "text"}, "", "sent the code"},
 		{"AuthenticateIntent", map[string]string{"code": "CODE"}, "", "Access granted."},
-		{"StartInstanceIntent", map[string]string{"instance": "splunk"}, skill.ConfirmationConfirmed, "I have started splunk."},
-		{"StopInstanceIntent", map[string]string{"instance": "splunk"}, skill.ConfirmationConfirmed, "I have stopped splunk."},
+		{"StartInstanceIntent", map[string]string{"instance": "splunk"}, alexa.ConfirmationConfirmed, "I have started splunk."},
+		{"StopInstanceIntent", map[string]string{"instance": "splunk"}, alexa.ConfirmationConfirmed, "I have stopped splunk."},
 		{"LockIntent", nil, "", "Done."},
 		{"", nil, "", ""},
 	}

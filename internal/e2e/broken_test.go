@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill"
@@ -54,7 +55,7 @@ func (o otherAccount) Config(base aws.Config, _ tenants.Tenant, userID string) a
 // every row's speech check refuses a wrong answer (on the Lambda run's real answers),
 // and the conversation run against deliberately broken skills fails at the row that
 // shows the defect.
-func testBrokenSkillFails(t *testing.T, s *stack, answers []*skill.ResponseEnvelope) {
+func testBrokenSkillFails(t *testing.T, s *stack, answers []*alexa.ResponseEnvelope) {
 	w := s.w
 	t.Run("EveryRowChecksTheAnswer", func(t *testing.T) {
 		steps := append(acmeSteps(t, w), globexSteps(t, w)...)
@@ -68,7 +69,7 @@ func testBrokenSkillFails(t *testing.T, s *stack, answers []*skill.ResponseEnvel
 				t.Fatalf("the real answer fails its own row: %v", real.msgs)
 			}
 			wrong := *answers[i]
-			wrong.Response.OutputSpeech = &skill.OutputSpeech{Type: skill.SpeechSSML, SSML: "<speak>Sorry, I can't help with that.</speak>"}
+			wrong.Response.OutputSpeech = &alexa.OutputSpeech{Type: alexa.SpeechSSML, SSML: "<speak>Sorry, I can't help with that.</speak>"}
 			broken := &recorder{}
 			if checkStep(broken, i+1, st.say, st, &wrong); len(broken.msgs) == 0 {
 				t.Errorf("row %d (%q) accepts a wrong answer", i+1, st.say)

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/oauth2"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
@@ -127,7 +128,7 @@ func (s *stack) lock(t *testing.T, tw *tenantWorld, userToken string) {
 func TestConversation(t *testing.T) {
 	s := newStack(t)
 	w := s.w
-	var lambdaAnswers []*skill.ResponseEnvelope
+	var lambdaAnswers []*alexa.ResponseEnvelope
 	for _, path := range []struct {
 		name string
 		send sender
@@ -188,7 +189,7 @@ func TestConversation(t *testing.T) {
 		c := newTalk(t, nil, s.acmeLink.token.AccessToken, w.acme.phone)
 		c.conv.SkillID = "amzn1.ask.skill.someone-else"
 		env := c.conv.Launch()
-		if _, err := s.lambdaHandler(t).Handle(context.Background(), &env); !errors.Is(err, skill.ErrWrongApplication) {
+		if _, err := s.lambdaHandler(t).Handle(context.Background(), &env); !errors.Is(err, alexa.ErrWrongApplication) {
 			t.Errorf("Lambda: a request for another skill: %v, want ErrWrongApplication", err)
 		}
 		if _, err := s.https().send(context.Background(), env); err == nil || !strings.Contains(err.Error(), "400") {

@@ -82,13 +82,16 @@ func reach(graph map[string][]string, pkg string) []string {
 
 func within(pkg, tree string) bool { return pkg == tree || strings.HasPrefix(pkg, tree+"/") }
 
-// TestPackageDirection: tenants reaches no project package; mfa, internal/accesstoken
-// and internal/ddb reach only tenants (and ddb); oauth never reaches skill, nor skill
-// oauth or interactionmodel; no library package reaches a command.
+// TestPackageDirection: tenants and the Alexa wire protocol (alexa, alexa/sigverify)
+// reach no project package; mfa, internal/accesstoken and internal/ddb reach only
+// tenants (and ddb); oauth never reaches skill, nor skill oauth or interactionmodel;
+// no library package reaches a command.
 func TestPackageDirection(t *testing.T) {
 	graph := imports(t)
 	allowedOnly := map[string][]string{
 		"tenants":              {},
+		"alexa":                {},
+		"alexa/sigverify":      {},
 		"internal/ddb":         {"tenants"},
 		"internal/accesstoken": {"tenants"},
 		"mfa":                  {"tenants", "internal/ddb"},

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // BenchmarkCredentials counts the AssumeRole calls behind list requests of one
@@ -25,7 +25,7 @@ func BenchmarkCredentials(b *testing.B) {
 	tn.Regions = []string{"eu-west-1"}
 	ep := newRegionalEndpoint(b, 0, 2, "")
 	cfg := endpointConfig(ep.URL)
-	check := func(tb testing.TB, resp *skill.ResponseEnvelope) {
+	check := func(tb testing.TB, resp *alexa.ResponseEnvelope) {
 		if s := spoken(resp); !strings.Contains(s, "eu-west-1-0") {
 			tb.Errorf("speech = %q, want the instances of Ireland", s)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/skill"
 )
 
@@ -83,7 +84,7 @@ func BenchmarkOverhead(b *testing.B) {
 			m.h.NewEC2 = func(aws.Config, string) skill.EC2API { return memEC2{out: out} }
 			p := mustPKI(b)
 			downloads := 0
-			srv := skill.NewHTTPHandler(m.h, p.verifier(&downloads))
+			srv := alexa.NewHTTPHandler(m.h, p.verifier(&downloads), m.h.Log)
 
 			req, err := http.NewRequest(http.MethodPost, "https://skill.perf.test/alexa", nil)
 			if err != nil {
