@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
@@ -195,7 +196,7 @@ func TestBadAccessTokensRefused(t *testing.T) {
 	cfg := awstest.Config(t)
 	cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
 	s.h.AWS = cfg
-	s.h.Access = tenants.NewAccess(sts.NewFromConfig(cfg))
+	s.h.Access = account.NewAccess(sts.NewFromConfig(cfg))
 	account := awstest.NewAccountID(t)
 	awstest.SeedInstance(t, awstest.AccountConfig(t, account), "eu-west-1", "secret-project", "running")
 	who, good := s.newUser(t, account, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-west-1"} })

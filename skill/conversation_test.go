@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
@@ -21,7 +22,7 @@ import (
 const testIssuer = "https://auth.easytocloud.test"
 
 // stack is the skill wired as cmd/skill wires it, against the emulator: a real
-// tenants.Store and tenants.Access, real access tokens signed by a KMS key, and
+// tenants.Store and account.Access, real access tokens signed by a KMS key, and
 // fakes only for what the emulator cannot play (the second factor's codes, the
 // Alexa directive endpoint). Its log goes to logs and to leak, which fails the test
 // if a line holds a registered secret (the password, the phone, the codes, the
@@ -59,7 +60,7 @@ func newStack(t *testing.T) *stack {
 		SkillID:   testSkillID,
 		Tokens:    &accesstoken.Verifier{Issuer: testIssuer, Audience: testSkillID, Keys: accesstoken.KMSKeys(kmsClient, signingKey)},
 		Directory: store,
-		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
+		Access:    account.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       s.mfa,
 		Progress:  s.api.client(),
 		AWS:       cfg,

@@ -23,6 +23,7 @@ import (
 	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -161,11 +162,13 @@ func fuzzHandler(tb testing.TB, logs *logBuffer, m *fakeMFA, changes *changeLog)
 		Access: baseAccess{},
 		MFA:    m,
 		AWS:    aws.Config{Region: "us-east-1"},
-		NewEC2: func(_ aws.Config, region string) EC2API {
-			return memoryEC2{region: region, instances: instances[region], changes: changes}
+		Clients: account.Clients{
+			EC2: func(_ aws.Config, region string) account.EC2API {
+				return memoryEC2{region: region, instances: instances[region], changes: changes}
+			},
+			Kinesis: func(_ aws.Config, region string) account.KinesisAPI { return streams[region] },
 		},
-		NewKinesis: func(_ aws.Config, region string) KinesisAPI { return streams[region] },
-		Log:        newLogger(logs),
+		Log: newLogger(logs),
 	}
 }
 
@@ -315,17 +318,17 @@ func FuzzInstanceName(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, spoken, names string) {
-		var all []instance
+		var all []account.Instance
 		regions := []string{"eu-west-1", "us-east-1"}
 		for i, n := range strings.Split(names, "\n") {
-			all = append(all, instance{ID: fmt.Sprintf("i-%017d", i), Region: regions[i%2], Name: n, State: "running"})
+			all = append(all, account.Instance{ID: fmt.Sprintf("i-%017d", i), Region: regions[i%2], Name: n, State: "running"})
 		}
 		res := resolveName(spoken, all)
 		if res.match != nil && len(res.options) > 0 {
 			t.Fatalf("both a match and options for %q", spoken)
 		}
 		for _, in := range append(res.options, derefAll(res.match)...) {
-			if !slices.ContainsFunc(all, func(a instance) bool { return a.ID == in.ID }) {
+			if !slices.ContainsFunc(all, func(a account.Instance) bool { return a.ID == in.ID }) {
 				t.Fatalf("resolved to %+v, which is not an instance", in)
 			}
 		}
@@ -333,7 +336,7 @@ func FuzzInstanceName(f *testing.F) {
 			return // a place suffix may narrow the choice first
 		}
 		key := nameKey(spoken)
-		var same []instance
+		var same []account.Instance
 		for _, in := range all {
 			k := nameKey(in.Name)
 			if k == "" {
@@ -349,9 +352,9 @@ func FuzzInstanceName(f *testing.F) {
 	})
 }
 
-func derefAll(in *instance) []instance {
+func derefAll(in *account.Instance) []account.Instance {
 	if in == nil {
 		return nil
 	}
-	return []instance{*in}
+	return []account.Instance{*in}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -29,7 +30,7 @@ type Directory interface {
 }
 
 // AccountAccess turns a tenant into an AWS configuration acting in its account for a
-// user (tenants.Access fits). Requests made with it fail with an error wrapping
+// user (account.Access fits). Requests made with it fail with an error wrapping
 // tenants.ErrAccessDenied when the tenant's role cannot be assumed.
 type AccountAccess interface {
 	Config(base aws.Config, t tenants.Tenant, userID string) aws.Config
@@ -97,9 +98,8 @@ type Handler struct {
 	// HTTP client, retries); its Region is where DescribeRegions is asked
 	// (us-east-1 when empty).
 	AWS aws.Config
-	// NewEC2 and NewKinesis build clients for a region; nil means the SDK's.
-	NewEC2     func(cfg aws.Config, region string) EC2API
-	NewKinesis func(cfg aws.Config, region string) KinesisAPI
+	// Clients builds the AWS clients in tenants' accounts; zero means the SDK's.
+	Clients account.Clients
 	// Budget, CallTimeout and RegionsTTL default to DefaultBudget,
 	// DefaultCallTimeout and DefaultRegionsTTL.
 	Budget      time.Duration
@@ -235,103 +235,6 @@ func (h *Handler) route(ctx context.Context, env *alexa.RequestEnvelope, log *sl
 		return t.finish(ask(msg.fallback, msg.helpReprompt))
 	}
 	return t.finish(rt.handle(t, ctx))
-}
-
-// turn is one request of a known user: who they are, their tenant, their account.
-type turn struct {
-	h      *Handler
-	env    *alexa.RequestEnvelope
-	msg    *catalog
-	who    tenants.Principal
-	tenant tenants.Tenant
-	cfg    aws.Config // acts in the tenant's account as the user
-	log    *slog.Logger
-	// attrs are the session attributes for the next turn.
-	attrs map[string]any
-	// oneShot is an intent that opened the session ("ask easy to cloud to …"): the
-	// answer ends the session unless it asks something.
-	oneShot bool
-}
-
-// newTurn identifies the speaker: the access token names the principal, whose
-// tenant and user must exist. ok false comes with the reply to give instead.
-func (h *Handler) newTurn(ctx context.Context, env *alexa.RequestEnvelope, msg *catalog, log *slog.Logger) (*turn, reply, bool) {
-	link := tell(msg.linkAccount)
-	link.card = &alexa.Card{Type: alexa.CardLinkAccount}
-	token := env.AccessToken()
-	if token == "" {
-		return nil, link, false
-	}
-	who, err := h.Tokens.Verify(ctx, token)
-	if err != nil {
-		if isKeysUnavailable(err) {
-			log.ErrorContext(ctx, "access token keys unavailable", slog.String("error", err.Error()))
-			return nil, tell(msg.keysDown), false
-		}
-		log.WarnContext(ctx, "access token refused", slog.String("reason", err.Error()))
-		return nil, link, false
-	}
-	log = log.With(slog.String("tenant", who.TenantID), slog.String("user", who.UserID))
-	tenant, err := h.lookup(ctx, who)
-	switch {
-	case err == nil:
-	case errors.Is(err, tenants.ErrNotFound):
-		log.WarnContext(ctx, "token names a tenant or user that no longer exists", slog.String("error", err.Error()))
-		return nil, link, false
-	default:
-		log.ErrorContext(ctx, "directory lookup failed", slog.String("error", err.Error()))
-		return nil, tell(msg.keysDown), false
-	}
-	attrs := map[string]any{}
-	for k, v := range env.Session.Attributes {
-		attrs[k] = v
-	}
-	return &turn{
-		h: h, env: env, msg: msg, who: who, tenant: tenant, log: log, attrs: attrs,
-		cfg:     h.Access.Config(h.AWS, tenant, who.UserID),
-		oneShot: env.Session.New && env.Request.Type == alexa.IntentRequestType,
-	}, reply{}, true
-}
-
-// finish attaches the session attributes to a reply that keeps the session open.
-func (t *turn) finish(r reply) reply {
-	if r.attrs == nil && len(t.attrs) > 0 {
-		r.attrs = t.attrs
-	}
-	return r
-}
-
-// answer gives information: in a session the user may go on, a one-shot request ends.
-func (t *turn) answer(s alexa.SSML) reply {
-	if t.oneShot {
-		return tell(s)
-	}
-	return ask(s, t.msg.whatElse)
-}
-
-// failed answers an error from the tenant's account or a dependency, and logs it.
-func (t *turn) failed(ctx context.Context, what string, err error) reply {
-	msg := t.msg
-	var s alexa.SSML
-	switch classify(err) {
-	case failRole:
-		s = msg.roleDenied
-	case failDenied:
-		s = msg.notPermitted
-	case failThrottled:
-		s = msg.throttled
-	case failTimeout:
-		s = msg.unreachableAll
-	default:
-		s = msg.apology
-	}
-	t.log.ErrorContext(ctx, what+" failed", slog.String("error", err.Error()))
-	return t.answer(s)
-}
-
-// launch welcomes the user.
-func (t *turn) launch(context.Context) reply {
-	return ask(t.msg.welcome, t.msg.welcomeReprompt)
 }
 
 // skillDisabled revokes the user's tokens when they disable the skill. The event

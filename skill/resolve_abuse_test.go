@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 )
 
@@ -13,9 +14,9 @@ import (
 // hundreds of instances with the longest names EC2 allows, is resolved well within
 // the skill's budget (matching is CPU work that no deadline interrupts).
 func TestLongSpokenNameIsBounded(t *testing.T) {
-	var all []instance
+	var all []account.Instance
 	for i := range 300 {
-		all = append(all, instance{ID: fmt.Sprintf("i-%017d", i), Region: "eu-west-1", State: "running",
+		all = append(all, account.Instance{ID: fmt.Sprintf("i-%017d", i), Region: "eu-west-1", State: "running",
 			Name: fmt.Sprintf("%s-%03d", strings.Repeat("ab", 126), i)}) // 256 characters
 	}
 	for _, spoken := range []string{

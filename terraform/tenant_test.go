@@ -54,7 +54,7 @@ func TestTenantRoleRequiresExternalID(t *testing.T) {
 }
 
 func TestTenantPermissionsAreWhatTheSkillCalls(t *testing.T) {
-	want, err := stringSliceVar(repoRoot+"/skill", "TenantIAMActions")
+	want, err := stringSliceVar(repoRoot+"/account", "TenantIAMActions")
 	if err != nil {
 		t.Fatalf("read the tenant-account actions the skill calls: %v", err)
 	}
@@ -70,7 +70,7 @@ func TestTenantPermissionsAreWhatTheSkillCalls(t *testing.T) {
 		t.Errorf("want no aws_iam_role_policy_attachment, got %d", len(got))
 	}
 	if diff := cmp.Diff(want, allowedActions(m.mustStatements(t, "permissions"))); diff != "" {
-		t.Errorf("tenant role permissions differ from skill.TenantIAMActions (-skill +terraform):\n%s", diff)
+		t.Errorf("tenant role permissions differ from account.TenantIAMActions (-account +terraform):\n%s", diff)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
@@ -253,7 +254,7 @@ func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.Fil
 		SkillID:   cfg.SkillID,
 		Tokens:    &accesstoken.Verifier{Issuer: cfg.Issuer, Audience: cfg.SkillID, Keys: signer},
 		Directory: store,
-		Access:    tenants.NewAccess(sts.NewFromConfig(awsCfg)),
+		Access:    account.NewAccess(sts.NewFromConfig(awsCfg)),
 		MFA:       second,
 		Revoker:   auth,
 		AWS:       awsCfg,

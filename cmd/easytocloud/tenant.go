@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -288,7 +289,7 @@ func runTenantVerifyRole(ctx context.Context, env *cliEnv, args []string) error 
 	if err != nil {
 		return notFoundHint(err, "tenant list")
 	}
-	access := tenants.NewAccess(sts.NewFromConfig(cfg))
+	access := account.NewAccess(sts.NewFromConfig(cfg))
 	// An emulator ignores ExternalId, so the probe without it would always "succeed".
 	emulated := env.getenv("AWS_ENDPOINT_URL") != ""
 	access.SkipExternalIDProbe = emulated

@@ -7,7 +7,7 @@ package main
 // revocation mark), Query (the user's tokens, on the GSI) and DeleteItem.
 //
 // Not listed: what the skill calls in tenants' accounts with their roles' credentials
-// (skill.TenantIAMActions).
+// (account.TenantIAMActions).
 var iamActions = []string{
 	"dynamodb:DeleteItem",
 	"dynamodb:GetItem",

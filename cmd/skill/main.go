@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/mfa"
@@ -91,7 +92,7 @@ func newHandler(cfg aws.Config, s settings, mfaHTTP *http.Client) *skill.Handler
 		},
 		// The skill only reads tenants and users; it never decrypts their secrets.
 		Directory: tenants.NewStore(db, keys, s.table, ""),
-		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
+		Access:    account.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       mfa.NewClient(s.mfaURL, mfaHTTP, cfg.Credentials, cfg.Region),
 		Revoker:   oauth.NewTokens(db, nil, s.table),
 		Progress:  &alexa.ProgressClient{},

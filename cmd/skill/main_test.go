@@ -16,12 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/mfa"
-	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -52,7 +52,7 @@ func TestSettingsNameTheMissingVariable(t *testing.T) {
 // TestIAMActionsAreWhatTheCodeCalls runs every request the wired skill handles
 // (reads, a start and a confirmed stop behind an SMS code, lock, SkillDisabled)
 // against the emulator and a real mfa API, and compares the actions its requests
-// name with iamActions (the function's role) and skill.TenantIAMActions (the
+// name with iamActions (the function's role) and account.TenantIAMActions (the
 // tenant's role). The skill's and the mfa API's logs must hold none of the secrets
 // the requests carried (internal/leakcheck).
 func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
@@ -63,12 +63,12 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	db, keys := dynamodb.NewFromConfig(base), kms.NewFromConfig(base)
 	admin := tenants.NewStore(db, keys, table, secretsKey)
 	admin.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
-	account := awstest.NewAccountID(t)
-	acct := awstest.AccountConfig(t, account)
+	accountID := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, accountID)
 	awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
 	awstest.SeedStream(t, acct, "eu-west-1", "clickstream", 2)
 	awstest.WarmRegions(t, acct)
-	tn, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "iam", RoleARN: "arn:aws:iam::" + account + ":role/easytocloud",
+	tn, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "iam", RoleARN: "arn:aws:iam::" + accountID + ":role/easytocloud",
 		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS, Elevation: 10 * time.Minute}}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -190,8 +190,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	if diff := cmp.Diff(iamActions, rec.Actions(awstest.DefaultAccessKeyID)); diff != "" {
 		t.Errorf("iamActions differ from the actions called with the function's role (-iam.go +called):\n%s", diff)
 	}
-	tenantWant := slices.Sorted(slices.Values(skill.TenantIAMActions))
+	tenantWant := slices.Sorted(slices.Values(account.TenantIAMActions))
 	if diff := cmp.Diff(tenantWant, rec.ActionsExcept(awstest.DefaultAccessKeyID)); diff != "" {
-		t.Errorf("skill.TenantIAMActions differ from the actions called with the tenant's role (-declared +called):\n%s", diff)
+		t.Errorf("account.TenantIAMActions differ from the actions called with the tenant's role (-declared +called):\n%s", diff)
 	}
 }

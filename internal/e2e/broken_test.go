@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/mfa"
@@ -35,7 +36,7 @@ func (alwaysElevated) Elevation(context.Context, string, string) (mfa.Elevation,
 }
 
 // noStart is a broken EC2 client: starting reports success and does nothing.
-type noStart struct{ skill.EC2API }
+type noStart struct{ account.EC2API }
 
 func (noStart) StartInstances(context.Context, *ec2.StartInstancesInput, ...func(*ec2.Options)) (*ec2.StartInstancesOutput, error) {
 	return &ec2.StartInstancesOutput{}, nil
@@ -90,7 +91,7 @@ func testBrokenSkillFails(t *testing.T, s *stack, answers []*alexa.ResponseEnvel
 	}{
 		{"ElevationBypassed", func(h *skill.Handler) { h.MFA = alwaysElevated{h.MFA} }, false, 4},
 		{"StartDoesNothing", func(h *skill.Handler) {
-			h.NewEC2 = func(cfg aws.Config, region string) skill.EC2API {
+			h.Clients.EC2 = func(cfg aws.Config, region string) account.EC2API {
 				return noStart{ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region })}
 			}
 		}, true, 6},

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/oauth2"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
@@ -99,7 +100,7 @@ func (s *stack) lambdaHandler(t *testing.T) *skill.Handler {
 		SkillID:   skillID,
 		Tokens:    &accesstoken.Verifier{Issuer: s.serve.URL, Audience: skillID, Keys: accesstoken.JWKSKeys(s.serve.URL+"/.well-known/jwks.json", nil)},
 		Directory: tenants.NewStore(db, keys, table, ""),
-		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
+		Access:    account.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       mfa.NewClient(s.serve.URL, &http.Client{Timeout: 3 * time.Second}, cfg.Credentials, cfg.Region),
 		Revoker:   oauth.NewTokens(db, nil, table),
 		AWS:       cfg,

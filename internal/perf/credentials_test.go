@@ -12,7 +12,7 @@ import (
 
 // BenchmarkCredentials counts the AssumeRole calls behind list requests of one
 // tenant's user (one region of the fake endpoint, answering at once), through the
-// skill and the real tenants.Access:
+// skill and the real account.Access:
 //   - Concurrent1000: 1,000 requests at once on a cold cache, the fake STS taking
 //     50 ms; sts-calls/1000req should be 1.
 //   - Warm: one request with the credentials cached; sts-calls/op should be 0.
