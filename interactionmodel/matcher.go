@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // maxWords bounds the utterances the matcher considers; nobody says more to a
@@ -19,7 +19,7 @@ var ErrNoMatch = errors.New("no intent matches the utterance")
 // Match is what the matcher understood: the intent and every slot of it, filled or not.
 type Match struct {
 	Intent string
-	Slots  map[string]skill.RequestSlot
+	Slots  map[string]alexa.RequestSlot
 }
 
 // Matcher finds the intent and slots of a typed utterance in an interaction model,
@@ -68,13 +68,13 @@ var builtinPhrases = map[string]map[string]string{
 
 var answers = map[string]map[string]string{
 	"en": {
-		"yes": skill.ConfirmationConfirmed, "yeah": skill.ConfirmationConfirmed, "yep": skill.ConfirmationConfirmed, "sure": skill.ConfirmationConfirmed,
-		"of course": skill.ConfirmationConfirmed, "do it": skill.ConfirmationConfirmed, "yes please": skill.ConfirmationConfirmed, "ok": skill.ConfirmationConfirmed, "okay": skill.ConfirmationConfirmed,
-		"no": skill.ConfirmationDenied, "nope": skill.ConfirmationDenied, "no thanks": skill.ConfirmationDenied, "don't": skill.ConfirmationDenied, "no don't": skill.ConfirmationDenied,
+		"yes": alexa.ConfirmationConfirmed, "yeah": alexa.ConfirmationConfirmed, "yep": alexa.ConfirmationConfirmed, "sure": alexa.ConfirmationConfirmed,
+		"of course": alexa.ConfirmationConfirmed, "do it": alexa.ConfirmationConfirmed, "yes please": alexa.ConfirmationConfirmed, "ok": alexa.ConfirmationConfirmed, "okay": alexa.ConfirmationConfirmed,
+		"no": alexa.ConfirmationDenied, "nope": alexa.ConfirmationDenied, "no thanks": alexa.ConfirmationDenied, "don't": alexa.ConfirmationDenied, "no don't": alexa.ConfirmationDenied,
 	},
 	"de": {
-		"ja": skill.ConfirmationConfirmed, "jawohl": skill.ConfirmationConfirmed, "klar": skill.ConfirmationConfirmed, "genau": skill.ConfirmationConfirmed, "ja bitte": skill.ConfirmationConfirmed, "mach das": skill.ConfirmationConfirmed, "okay": skill.ConfirmationConfirmed,
-		"nein": skill.ConfirmationDenied, "nee": skill.ConfirmationDenied, "lieber nicht": skill.ConfirmationDenied, "nein danke": skill.ConfirmationDenied,
+		"ja": alexa.ConfirmationConfirmed, "jawohl": alexa.ConfirmationConfirmed, "klar": alexa.ConfirmationConfirmed, "genau": alexa.ConfirmationConfirmed, "ja bitte": alexa.ConfirmationConfirmed, "mach das": alexa.ConfirmationConfirmed, "okay": alexa.ConfirmationConfirmed,
+		"nein": alexa.ConfirmationDenied, "nee": alexa.ConfirmationDenied, "lieber nicht": alexa.ConfirmationDenied, "nein danke": alexa.ConfirmationDenied,
 	},
 }
 
@@ -116,7 +116,7 @@ func (m *Matcher) Model() *InteractionModel { return m.model }
 
 // SetDynamicEntities replaces the runtime values of slot types, as the skill's
 // Dialog.UpdateDynamicEntities directive (updateBehavior REPLACE) does; CLEAR passes nil.
-func (m *Matcher) SetDynamicEntities(types []skill.DynamicEntity) {
+func (m *Matcher) SetDynamicEntities(types []alexa.DynamicEntity) {
 	m.dynamic = map[string][]TypeValue{}
 	for _, t := range types {
 		values := make([]TypeValue, len(t.Values))
@@ -211,12 +211,12 @@ func (m *Matcher) Match(utterance string) (Match, error) {
 // MatchSlot reads an utterance as the answer to a slot elicitation of an intent: one
 // of the slot's own samples ("{instance}", "the {instance} server"). It returns the
 // filled slot, or ErrNoMatch.
-func (m *Matcher) MatchSlot(intent, slot, utterance string) (skill.RequestSlot, error) {
+func (m *Matcher) MatchSlot(intent, slot, utterance string) (alexa.RequestSlot, error) {
 	toks := trimPolite(Normalize(utterance))
 	if len(toks) > maxWords {
-		return skill.RequestSlot{}, fmt.Errorf("%w: %q as %s.%s", ErrNoMatch, utterance, intent, slot)
+		return alexa.RequestSlot{}, fmt.Errorf("%w: %q as %s.%s", ErrNoMatch, utterance, intent, slot)
 	}
-	var best skill.RequestSlot
+	var best alexa.RequestSlot
 	bestScore := -1
 	for _, p := range m.patterns {
 		if p.intent != intent || p.slotOnly != slot {
@@ -227,7 +227,7 @@ func (m *Matcher) MatchSlot(intent, slot, utterance string) (skill.RequestSlot, 
 		}
 	}
 	if bestScore < 0 {
-		return skill.RequestSlot{}, fmt.Errorf("%w: %q as %s.%s", ErrNoMatch, utterance, intent, slot)
+		return alexa.RequestSlot{}, fmt.Errorf("%w: %q as %s.%s", ErrNoMatch, utterance, intent, slot)
 	}
 	return best, nil
 }
@@ -242,11 +242,11 @@ func trimPolite(toks []string) []string {
 	return toks
 }
 
-func (m *Matcher) emptySlots(intent string) map[string]skill.RequestSlot {
-	slots := map[string]skill.RequestSlot{}
+func (m *Matcher) emptySlots(intent string) map[string]alexa.RequestSlot {
+	slots := map[string]alexa.RequestSlot{}
 	if in := m.model.Intent(intent); in != nil {
 		for _, s := range in.Slots {
-			slots[s.Name] = skill.RequestSlot{Name: s.Name, ConfirmationStatus: skill.ConfirmationNone}
+			slots[s.Name] = alexa.RequestSlot{Name: s.Name, ConfirmationStatus: alexa.ConfirmationNone}
 		}
 	}
 	return slots
@@ -255,7 +255,7 @@ func (m *Matcher) emptySlots(intent string) map[string]skill.RequestSlot {
 // try matches a pattern against the tokens and scores the best way to do it: literal
 // words count most, then slot values that resolve. ok is false when nothing fits.
 func (m *Matcher) try(p pattern, toks []string) (Match, int, bool) {
-	var bestSlots map[string]skill.RequestSlot
+	var bestSlots map[string]alexa.RequestSlot
 	bestScore := -1
 	captured := map[string][]string{}
 	var walk func(ei, ti int)
@@ -290,7 +290,7 @@ func (m *Matcher) try(p pattern, toks []string) (Match, int, bool) {
 	return Match{Intent: p.intent, Slots: bestSlots}, bestScore, true
 }
 
-func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]skill.RequestSlot, int, bool) {
+func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]alexa.RequestSlot, int, bool) {
 	slots := m.emptySlots(p.intent)
 	score := 0
 	for _, e := range p.elems {
@@ -299,7 +299,7 @@ func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]skil
 			continue
 		}
 		toks := captured[e.slot]
-		s := skill.RequestSlot{Name: e.slot, ConfirmationStatus: skill.ConfirmationNone}
+		s := alexa.RequestSlot{Name: e.slot, ConfirmationStatus: alexa.ConfirmationNone}
 		switch {
 		case e.typ == "AMAZON.NUMBER":
 			n, ok := parseNumber(m.lang, toks)
@@ -314,7 +314,7 @@ func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]skil
 			s.Value = strings.Join(toks, " ")
 			s.Resolutions = m.resolve(e.typ, s.Value)
 			for _, r := range s.Resolutions.ResolutionsPerAuthority {
-				if r.Status.Code == skill.ERSuccessMatch {
+				if r.Status.Code == alexa.ERSuccessMatch {
 					score += 2
 					break
 				}
@@ -327,8 +327,8 @@ func (m *Matcher) fill(p pattern, captured map[string][]string) (map[string]skil
 
 // resolve runs entity resolution of a spoken value against a custom slot type: the
 // skill's dynamic entities first (when it sent any), then the static values.
-func (m *Matcher) resolve(typ, value string) *skill.Resolutions {
-	var out skill.Resolutions
+func (m *Matcher) resolve(typ, value string) *alexa.Resolutions {
+	var out alexa.Resolutions
 	if dyn, ok := m.dynamic[typ]; ok {
 		out.ResolutionsPerAuthority = append(out.ResolutionsPerAuthority,
 			resolution("amzn1.er-authority.echo-sdk.dynamic."+m.skillID+"."+typ, dyn, value))
@@ -342,20 +342,20 @@ func (m *Matcher) resolve(typ, value string) *skill.Resolutions {
 	return &out
 }
 
-func resolution(authority string, values []TypeValue, spoken string) skill.Resolution {
-	r := skill.Resolution{Authority: authority, Status: skill.ResolutionStatus{Code: skill.ERSuccessNoMatch}}
+func resolution(authority string, values []TypeValue, spoken string) alexa.Resolution {
+	r := alexa.Resolution{Authority: authority, Status: alexa.ResolutionStatus{Code: alexa.ERSuccessNoMatch}}
 	want := strings.Join(Normalize(spoken), " ")
 	for _, v := range values {
 		names := append([]string{v.Name.Value}, v.Name.Synonyms...)
 		for _, n := range names {
 			if strings.Join(Normalize(n), " ") == want {
-				r.Values = append(r.Values, skill.ResolutionValues{Value: skill.ResolvedValue{Name: v.Name.Value, ID: v.ID}})
+				r.Values = append(r.Values, alexa.ResolutionValues{Value: alexa.ResolvedValue{Name: v.Name.Value, ID: v.ID}})
 				break
 			}
 		}
 	}
 	if len(r.Values) > 0 {
-		r.Status.Code = skill.ERSuccessMatch
+		r.Status.Code = alexa.ERSuccessMatch
 	}
 	return r
 }

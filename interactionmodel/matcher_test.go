@@ -7,21 +7,21 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 const testSkillID = "amzn1.ask.skill.test"
 
 // representative returns a spoken value for a slot type and the slot a request
 // should carry for it.
-func representative(t *testing.T, locale string, m *InteractionModel, typ, name string) (string, skill.RequestSlot) {
+func representative(t *testing.T, locale string, m *InteractionModel, typ, name string) (string, alexa.RequestSlot) {
 	t.Helper()
 	if typ == "AMAZON.NUMBER" {
 		spoken := "five one four three zero nine"
 		if strings.HasPrefix(locale, "de") {
 			spoken = "fünf eins vier drei null neun"
 		}
-		return spoken, skill.RequestSlot{Name: name, Value: "514309", ConfirmationStatus: skill.ConfirmationNone}
+		return spoken, alexa.RequestSlot{Name: name, Value: "514309", ConfirmationStatus: alexa.ConfirmationNone}
 	}
 	st := m.Type(typ)
 	if st == nil || len(st.Values) == 0 {
@@ -29,23 +29,23 @@ func representative(t *testing.T, locale string, m *InteractionModel, typ, name 
 	}
 	v := st.Values[0]
 	spoken := v.Name.Value
-	return spoken, skill.RequestSlot{
-		Name: name, Value: strings.Join(Normalize(spoken), " "), ConfirmationStatus: skill.ConfirmationNone,
-		Resolutions: &skill.Resolutions{ResolutionsPerAuthority: []skill.Resolution{{
+	return spoken, alexa.RequestSlot{
+		Name: name, Value: strings.Join(Normalize(spoken), " "), ConfirmationStatus: alexa.ConfirmationNone,
+		Resolutions: &alexa.Resolutions{ResolutionsPerAuthority: []alexa.Resolution{{
 			Authority: "amzn1.er-authority.echo-sdk." + testSkillID + "." + typ,
-			Status:    skill.ResolutionStatus{Code: skill.ERSuccessMatch},
-			Values:    []skill.ResolutionValues{{Value: skill.ResolvedValue{Name: v.Name.Value, ID: v.ID}}},
+			Status:    alexa.ResolutionStatus{Code: alexa.ERSuccessMatch},
+			Values:    []alexa.ResolutionValues{{Value: alexa.ResolvedValue{Name: v.Name.Value, ID: v.ID}}},
 		}}},
 	}
 }
 
 // fillSample puts a representative value in each slot of a sample utterance and
 // returns what the user says and the slots a request should carry for it.
-func fillSample(t *testing.T, loc string, f *File, in Intent, sample string) (string, map[string]skill.RequestSlot) {
+func fillSample(t *testing.T, loc string, f *File, in Intent, sample string) (string, map[string]alexa.RequestSlot) {
 	t.Helper()
-	want := map[string]skill.RequestSlot{}
+	want := map[string]alexa.RequestSlot{}
 	for _, s := range in.Slots {
-		want[s.Name] = skill.RequestSlot{Name: s.Name, ConfirmationStatus: skill.ConfirmationNone}
+		want[s.Name] = alexa.RequestSlot{Name: s.Name, ConfirmationStatus: alexa.ConfirmationNone}
 	}
 	utterance := sample
 	for _, s := range in.Slots {
@@ -163,12 +163,12 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-func resolvedID(s skill.RequestSlot) string {
+func resolvedID(s alexa.RequestSlot) string {
 	if s.Resolutions == nil {
 		return ""
 	}
 	for _, r := range s.Resolutions.ResolutionsPerAuthority {
-		if r.Status.Code == skill.ERSuccessMatch {
+		if r.Status.Code == alexa.ERSuccessMatch {
 			return r.Values[0].Value.ID
 		}
 	}
@@ -193,9 +193,9 @@ func TestUnresolvedRegionStillMatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &skill.Resolutions{ResolutionsPerAuthority: []skill.Resolution{{
+	want := &alexa.Resolutions{ResolutionsPerAuthority: []alexa.Resolution{{
 		Authority: "amzn1.er-authority.echo-sdk." + testSkillID + ".REGION",
-		Status:    skill.ResolutionStatus{Code: skill.ERSuccessNoMatch},
+		Status:    alexa.ResolutionStatus{Code: alexa.ERSuccessNoMatch},
 	}}}
 	if diff := cmp.Diff(want, got.Slots["region"].Resolutions); diff != "" {
 		t.Errorf("resolutions (-want +got):\n%s", diff)
@@ -204,22 +204,22 @@ func TestUnresolvedRegionStillMatches(t *testing.T) {
 
 func TestDynamicEntities(t *testing.T) {
 	m, _ := NewLocaleMatcher("en-US", testSkillID)
-	m.SetDynamicEntities([]skill.DynamicEntity{{Name: "INSTANCE_NAME", Values: []skill.EntityValue{
-		{ID: "i-0abc", Name: skill.EntityName{Value: "build box", Synonyms: []string{"builder"}}},
+	m.SetDynamicEntities([]alexa.DynamicEntity{{Name: "INSTANCE_NAME", Values: []alexa.EntityValue{
+		{ID: "i-0abc", Name: alexa.EntityName{Value: "build box", Synonyms: []string{"builder"}}},
 	}}})
 	got, err := m.Match("start the builder server")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &skill.Resolutions{ResolutionsPerAuthority: []skill.Resolution{
+	want := &alexa.Resolutions{ResolutionsPerAuthority: []alexa.Resolution{
 		{
 			Authority: "amzn1.er-authority.echo-sdk.dynamic." + testSkillID + ".INSTANCE_NAME",
-			Status:    skill.ResolutionStatus{Code: skill.ERSuccessMatch},
-			Values:    []skill.ResolutionValues{{Value: skill.ResolvedValue{Name: "build box", ID: "i-0abc"}}},
+			Status:    alexa.ResolutionStatus{Code: alexa.ERSuccessMatch},
+			Values:    []alexa.ResolutionValues{{Value: alexa.ResolvedValue{Name: "build box", ID: "i-0abc"}}},
 		},
 		{
 			Authority: "amzn1.er-authority.echo-sdk." + testSkillID + ".INSTANCE_NAME",
-			Status:    skill.ResolutionStatus{Code: skill.ERSuccessNoMatch},
+			Status:    alexa.ResolutionStatus{Code: alexa.ERSuccessNoMatch},
 		},
 	}}
 	if diff := cmp.Diff(want, got.Slots["instance"].Resolutions); diff != "" {
@@ -253,11 +253,11 @@ func TestAnswer(t *testing.T) {
 		locale, utterance, want string
 		ok                      bool
 	}{
-		{"en-US", "Yes.", skill.ConfirmationConfirmed, true},
-		{"en-US", "no", skill.ConfirmationDenied, true},
+		{"en-US", "Yes.", alexa.ConfirmationConfirmed, true},
+		{"en-US", "no", alexa.ConfirmationDenied, true},
 		{"en-GB", "start splunk", "", false},
-		{"de-DE", "ja", skill.ConfirmationConfirmed, true},
-		{"de-DE", "Nein!", skill.ConfirmationDenied, true},
+		{"de-DE", "ja", alexa.ConfirmationConfirmed, true},
+		{"de-DE", "Nein!", alexa.ConfirmationDenied, true},
 	}
 	for _, tt := range tests {
 		m, _ := NewLocaleMatcher(tt.locale, testSkillID)

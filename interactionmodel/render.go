@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // TuneMarker stands in for an <audio> clip in rendered speech.
@@ -34,11 +34,11 @@ func SSMLToText(ssml string) string {
 }
 
 // SpeechText returns the text of an output speech, PlainText or SSML; "" for nil.
-func SpeechText(o *skill.OutputSpeech) string {
+func SpeechText(o *alexa.OutputSpeech) string {
 	if o == nil {
 		return ""
 	}
-	if strings.EqualFold(o.Type, skill.SpeechSSML) {
+	if strings.EqualFold(o.Type, alexa.SpeechSSML) {
 		return SSMLToText(o.SSML)
 	}
 	return strings.Join(strings.Fields(o.Text), " ")
@@ -46,14 +46,14 @@ func SpeechText(o *skill.OutputSpeech) string {
 
 // CardText returns the title and body of a card as the Alexa app shows them; a
 // LinkAccount card has a fixed title and no body. ok is false for nil.
-func CardText(c *skill.Card) (title, body string, ok bool) {
+func CardText(c *alexa.Card) (title, body string, ok bool) {
 	if c == nil {
 		return "", "", false
 	}
 	switch c.Type {
-	case skill.CardLinkAccount:
+	case alexa.CardLinkAccount:
 		return "Link your account", "", true
-	case skill.CardStandard:
+	case alexa.CardStandard:
 		return c.Title, c.Text, true
 	default:
 		return c.Title, c.Content, true

@@ -3,7 +3,7 @@ package interactionmodel
 import (
 	"testing"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 func TestSSMLToText(t *testing.T) {
@@ -27,23 +27,23 @@ func TestSSMLToText(t *testing.T) {
 }
 
 func TestSpeechAndCardText(t *testing.T) {
-	if got := SpeechText(&skill.OutputSpeech{Type: "PlainText", Text: " I have  started splunk. "}); got != "I have started splunk." {
+	if got := SpeechText(&alexa.OutputSpeech{Type: "PlainText", Text: " I have  started splunk. "}); got != "I have started splunk." {
 		t.Errorf("SpeechText(PlainText) = %q", got)
 	}
-	if got := SpeechText(&skill.OutputSpeech{Type: "SSML", SSML: "<speak>Hi</speak>"}); got != "Hi" {
+	if got := SpeechText(&alexa.OutputSpeech{Type: "SSML", SSML: "<speak>Hi</speak>"}); got != "Hi" {
 		t.Errorf("SpeechText(SSML) = %q", got)
 	}
 	if got := SpeechText(nil); got != "" {
 		t.Errorf("SpeechText(nil) = %q", got)
 	}
 	tests := []struct {
-		card        *skill.Card
+		card        *alexa.Card
 		title, body string
 		ok          bool
 	}{
-		{&skill.Card{Type: "Simple", Title: "Instances", Content: "splunk: stopped"}, "Instances", "splunk: stopped", true},
-		{&skill.Card{Type: "Standard", Title: "Code", Text: "sent"}, "Code", "sent", true},
-		{&skill.Card{Type: "LinkAccount"}, "Link your account", "", true},
+		{&alexa.Card{Type: "Simple", Title: "Instances", Content: "splunk: stopped"}, "Instances", "splunk: stopped", true},
+		{&alexa.Card{Type: "Standard", Title: "Code", Text: "sent"}, "Code", "sent", true},
+		{&alexa.Card{Type: "LinkAccount"}, "Link your account", "", true},
 		{nil, "", "", false},
 	}
 	for _, tt := range tests {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // Conversation is a simulated Echo talking to one skill: it turns typed utterances
@@ -30,13 +30,13 @@ type Conversation struct {
 
 	sessionID  string
 	attributes map[string]any
-	last       *skill.RequestIntent // intent of the last IntentRequest, for dialog directives
+	last       *alexa.RequestIntent // intent of the last IntentRequest, for dialog directives
 	pending    *pending
 }
 
 type pending struct {
 	directive string // Dialog.ConfirmIntent, Dialog.ConfirmSlot or Dialog.ElicitSlot
-	intent    skill.RequestIntent
+	intent    alexa.RequestIntent
 	slot      string
 }
 
@@ -44,16 +44,16 @@ type pending struct {
 func (c *Conversation) InSession() bool { return c.sessionID != "" }
 
 // Launch returns a LaunchRequest in a new session ("Alexa, open easy to cloud").
-func (c *Conversation) Launch() skill.RequestEnvelope {
+func (c *Conversation) Launch() alexa.RequestEnvelope {
 	c.endSession()
-	return c.envelope(skill.Request{Type: skill.LaunchRequestType})
+	return c.envelope(alexa.Request{Type: alexa.LaunchRequestType})
 }
 
 // EndSession returns the SessionEndedRequest Alexa sends when the session ends
 // without the skill ending it (reason USER_INITIATED, EXCEEDED_MAX_REPROMPTS or
 // ERROR), and closes the session.
-func (c *Conversation) EndSession(reason string) skill.RequestEnvelope {
-	env := c.envelope(skill.Request{Type: skill.SessionEndedRequestType, Reason: reason})
+func (c *Conversation) EndSession(reason string) alexa.RequestEnvelope {
+	env := c.envelope(alexa.Request{Type: alexa.SessionEndedRequestType, Reason: reason})
 	c.endSession()
 	return env
 }
@@ -63,7 +63,7 @@ func (c *Conversation) EndSession(reason string) skill.RequestEnvelope {
 // answers to a pending confirmation ("yes", "no") and slot elicitation, and otherwise
 // matches the utterance against the model. It returns an error wrapping ErrNoMatch
 // when no intent matches (a device would send AMAZON.FallbackIntent; see Fallback).
-func (c *Conversation) Utter(utterance string) (skill.RequestEnvelope, error) {
+func (c *Conversation) Utter(utterance string) (alexa.RequestEnvelope, error) {
 	rest, launch, oneShot := c.invocation(utterance)
 	if launch {
 		return c.Launch(), nil
@@ -72,17 +72,17 @@ func (c *Conversation) Utter(utterance string) (skill.RequestEnvelope, error) {
 		c.endSession()
 		m, err := c.Matcher.Match(rest)
 		if err != nil {
-			return skill.RequestEnvelope{}, err
+			return alexa.RequestEnvelope{}, err
 		}
-		return c.intentRequest(m.Intent, m.Slots, skill.ConfirmationNone, false), nil
+		return c.intentRequest(m.Intent, m.Slots, alexa.ConfirmationNone, false), nil
 	}
 	if p := c.pending; p != nil {
 		c.pending = nil
 		switch p.directive {
-		case skill.DirectiveConfirmIntent, skill.DirectiveConfirmSlot:
+		case alexa.DirectiveConfirmIntent, alexa.DirectiveConfirmSlot:
 			if status, ok := c.Matcher.Answer(utterance); ok {
 				in := cloneIntent(p.intent)
-				if p.directive == skill.DirectiveConfirmIntent {
+				if p.directive == alexa.DirectiveConfirmIntent {
 					in.ConfirmationStatus = status
 				} else if s, ok := in.Slots[p.slot]; ok {
 					s.ConfirmationStatus = status
@@ -90,7 +90,7 @@ func (c *Conversation) Utter(utterance string) (skill.RequestEnvelope, error) {
 				}
 				return c.intentRequest(in.Name, in.Slots, in.ConfirmationStatus, true), nil
 			}
-		case skill.DirectiveElicitSlot:
+		case alexa.DirectiveElicitSlot:
 			m, err := c.Matcher.Match(utterance)
 			if err == nil && m.Intent == p.intent.Name {
 				in := cloneIntent(p.intent)
@@ -102,7 +102,7 @@ func (c *Conversation) Utter(utterance string) (skill.RequestEnvelope, error) {
 				return c.intentRequest(in.Name, in.Slots, in.ConfirmationStatus, true), nil
 			}
 			if err == nil {
-				return c.intentRequest(m.Intent, m.Slots, skill.ConfirmationNone, false), nil
+				return c.intentRequest(m.Intent, m.Slots, alexa.ConfirmationNone, false), nil
 			}
 			if s, err := c.Matcher.MatchSlot(p.intent.Name, p.slot, utterance); err == nil {
 				in := cloneIntent(p.intent)
@@ -113,16 +113,16 @@ func (c *Conversation) Utter(utterance string) (skill.RequestEnvelope, error) {
 	}
 	m, err := c.Matcher.Match(utterance)
 	if err != nil {
-		return skill.RequestEnvelope{}, err
+		return alexa.RequestEnvelope{}, err
 	}
-	return c.intentRequest(m.Intent, m.Slots, skill.ConfirmationNone, false), nil
+	return c.intentRequest(m.Intent, m.Slots, alexa.ConfirmationNone, false), nil
 }
 
 // Fallback returns the AMAZON.FallbackIntent request a device sends for an utterance
 // that matches nothing.
-func (c *Conversation) Fallback() skill.RequestEnvelope {
+func (c *Conversation) Fallback() alexa.RequestEnvelope {
 	c.pending = nil
-	return c.intentRequest("AMAZON.FallbackIntent", nil, skill.ConfirmationNone, false)
+	return c.intentRequest("AMAZON.FallbackIntent", nil, alexa.ConfirmationNone, false)
 }
 
 // Receive reads the skill's response to the last request: it keeps the session
@@ -130,7 +130,7 @@ func (c *Conversation) Fallback() skill.RequestEnvelope {
 // entities, and closes the session when the skill ends it. A response without
 // shouldEndSession ends the session as on a voice-only Echo, unless it carries a
 // Dialog directive, which keeps the session open.
-func (c *Conversation) Receive(resp skill.ResponseEnvelope) error {
+func (c *Conversation) Receive(resp alexa.ResponseEnvelope) error {
 	if resp.Version == "" {
 		return errors.New("receive: response has no version")
 	}
@@ -138,7 +138,7 @@ func (c *Conversation) Receive(resp skill.ResponseEnvelope) error {
 	c.pending = nil
 	for _, d := range resp.Response.Directives {
 		switch d.Type {
-		case skill.DirectiveConfirmIntent, skill.DirectiveConfirmSlot, skill.DirectiveElicitSlot:
+		case alexa.DirectiveConfirmIntent, alexa.DirectiveConfirmSlot, alexa.DirectiveElicitSlot:
 			keepOpen = true
 			in := d.UpdatedIntent
 			if in == nil {
@@ -148,15 +148,15 @@ func (c *Conversation) Receive(resp skill.ResponseEnvelope) error {
 				return fmt.Errorf("receive: %s without updatedIntent and no intent to update", d.Type)
 			}
 			slot := d.SlotToElicit
-			if d.Type == skill.DirectiveConfirmSlot {
+			if d.Type == alexa.DirectiveConfirmSlot {
 				slot = d.SlotToConfirm
 			}
-			if d.Type != skill.DirectiveConfirmIntent && slot == "" {
+			if d.Type != alexa.DirectiveConfirmIntent && slot == "" {
 				return fmt.Errorf("receive: %s names no slot", d.Type)
 			}
 			c.pending = &pending{directive: d.Type, intent: cloneIntent(*in), slot: slot}
-		case skill.DirectiveUpdateDynamicEntities:
-			if d.UpdateBehavior == skill.UpdateClear {
+		case alexa.DirectiveUpdateDynamicEntities:
+			if d.UpdateBehavior == alexa.UpdateClear {
 				c.Matcher.SetDynamicEntities(nil)
 			} else {
 				c.Matcher.SetDynamicEntities(d.Types)
@@ -207,13 +207,13 @@ func slicesEqual(a, b []string) bool {
 	return true
 }
 
-func (c *Conversation) intentRequest(name string, slots map[string]skill.RequestSlot, confirmation string, inDialog bool) skill.RequestEnvelope {
-	in := skill.RequestIntent{Name: name, ConfirmationStatus: confirmation, Slots: slots}
-	req := skill.Request{Type: skill.IntentRequestType, Intent: &in}
+func (c *Conversation) intentRequest(name string, slots map[string]alexa.RequestSlot, confirmation string, inDialog bool) alexa.RequestEnvelope {
+	in := alexa.RequestIntent{Name: name, ConfirmationStatus: confirmation, Slots: slots}
+	req := alexa.Request{Type: alexa.IntentRequestType, Intent: &in}
 	if c.Matcher.Model().DialogIntent(name) != nil {
-		req.DialogState = skill.DialogStarted
+		req.DialogState = alexa.DialogStarted
 		if inDialog {
-			req.DialogState = skill.DialogInProgress
+			req.DialogState = alexa.DialogInProgress
 		}
 	}
 	last := cloneIntent(in)
@@ -221,10 +221,10 @@ func (c *Conversation) intentRequest(name string, slots map[string]skill.Request
 	return c.envelope(req)
 }
 
-func cloneIntent(in skill.RequestIntent) skill.RequestIntent {
+func cloneIntent(in alexa.RequestIntent) alexa.RequestIntent {
 	in.Slots = maps.Clone(in.Slots)
 	if in.Slots == nil {
-		in.Slots = map[string]skill.RequestSlot{}
+		in.Slots = map[string]alexa.RequestSlot{}
 	}
 	return in
 }
@@ -233,7 +233,7 @@ func (c *Conversation) endSession() {
 	c.sessionID, c.attributes, c.pending, c.last = "", nil, nil, nil
 }
 
-func (c *Conversation) envelope(req skill.Request) skill.RequestEnvelope {
+func (c *Conversation) envelope(req alexa.Request) alexa.RequestEnvelope {
 	now := time.Now
 	if c.Now != nil {
 		now = c.Now
@@ -249,8 +249,8 @@ func (c *Conversation) envelope(req skill.Request) skill.RequestEnvelope {
 	req.RequestID = newID("amzn1.echo-api.request.")
 	req.Timestamp = now().UTC().Format("2006-01-02T15:04:05Z")
 	req.Locale = c.Locale
-	app := skill.Application{ApplicationID: c.SkillID}
-	user := skill.User{UserID: c.UserID, AccessToken: c.AccessToken}
+	app := alexa.Application{ApplicationID: c.SkillID}
+	user := alexa.User{UserID: c.UserID, AccessToken: c.AccessToken}
 	endpoint := c.APIEndpoint
 	if endpoint == "" {
 		endpoint = "https://api.amazonalexa.com"
@@ -258,13 +258,13 @@ func (c *Conversation) envelope(req skill.Request) skill.RequestEnvelope {
 			endpoint = "https://api.eu.amazonalexa.com"
 		}
 	}
-	return skill.RequestEnvelope{
+	return alexa.RequestEnvelope{
 		Version: "1.0",
-		Session: skill.Session{New: isNew, SessionID: c.sessionID, Application: app, Attributes: maps.Clone(c.attributes), User: user},
-		Context: skill.Context{System: skill.System{
+		Session: alexa.Session{New: isNew, SessionID: c.sessionID, Application: app, Attributes: maps.Clone(c.attributes), User: user},
+		Context: alexa.Context{System: alexa.System{
 			Application:    app,
 			User:           user,
-			Device:         skill.Device{DeviceID: c.DeviceID, SupportedInterfaces: map[string]any{}},
+			Device:         alexa.Device{DeviceID: c.DeviceID, SupportedInterfaces: map[string]any{}},
 			APIEndpoint:    endpoint,
 			APIAccessToken: newID("simulator."),
 		}},

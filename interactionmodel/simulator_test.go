@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -35,7 +35,7 @@ func newConversation(t *testing.T, locale string) *Conversation {
 	}
 }
 
-func mustUtter(t *testing.T, c *Conversation, u string) skill.RequestEnvelope {
+func mustUtter(t *testing.T, c *Conversation, u string) alexa.RequestEnvelope {
 	t.Helper()
 	env, err := c.Utter(u)
 	if err != nil {
@@ -46,7 +46,7 @@ func mustUtter(t *testing.T, c *Conversation, u string) skill.RequestEnvelope {
 
 func mustReceive(t *testing.T, c *Conversation, js string) {
 	t.Helper()
-	var r skill.ResponseEnvelope
+	var r alexa.ResponseEnvelope
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestRequestEnvelopes(t *testing.T) {
 func TestSessionLifecycle(t *testing.T) {
 	c := newConversation(t, "en-US")
 	launch := mustUtter(t, c, "open easy to cloud")
-	if launch.Request.Type != skill.LaunchRequestType || !launch.Session.New {
+	if launch.Request.Type != alexa.LaunchRequestType || !launch.Session.New {
 		t.Fatalf("launch = %s new=%v", launch.Request.Type, launch.Session.New)
 	}
 	mustReceive(t, c, `{"version":"1.0","sessionAttributes":{"lang":"en","n":1},"response":{"shouldEndSession":false}}`)
@@ -121,7 +121,7 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 
 	ended := c.EndSession("USER_INITIATED")
-	if ended.Request.Type != skill.SessionEndedRequestType || ended.Request.Reason != "USER_INITIATED" || c.InSession() {
+	if ended.Request.Type != alexa.SessionEndedRequestType || ended.Request.Reason != "USER_INITIATED" || c.InSession() {
 		t.Errorf("EndSession = %+v, in session %v", ended.Request, c.InSession())
 	}
 }
@@ -130,14 +130,14 @@ func TestConfirmIntent(t *testing.T) {
 	tests := []struct {
 		answer, want string
 	}{
-		{"yes", skill.ConfirmationConfirmed},
-		{"no", skill.ConfirmationDenied},
+		{"yes", alexa.ConfirmationConfirmed},
+		{"no", alexa.ConfirmationDenied},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
 			c := newConversation(t, "en-US")
 			stop := mustUtter(t, c, "stop splunk")
-			if stop.Request.DialogState != skill.DialogStarted || stop.Request.Intent.ConfirmationStatus != skill.ConfirmationNone {
+			if stop.Request.DialogState != alexa.DialogStarted || stop.Request.Intent.ConfirmationStatus != alexa.ConfirmationNone {
 				t.Fatalf("first turn dialogState %q confirmation %q", stop.Request.DialogState, stop.Request.Intent.ConfirmationStatus)
 			}
 			mustReceive(t, c, `{"version":"1.0","sessionAttributes":{"a":"b"},"response":{"outputSpeech":{"type":"PlainText","text":"Should I stop splunk?"},
@@ -147,7 +147,7 @@ func TestConfirmIntent(t *testing.T) {
 			if in.Name != "StopInstanceIntent" || in.ConfirmationStatus != tt.want || in.Slots["instance"].Value != "splunk" {
 				t.Errorf("answer %q gave %+v", tt.answer, in)
 			}
-			if got.Request.DialogState != skill.DialogInProgress || got.Session.New || got.Session.Attributes["a"] != "b" {
+			if got.Request.DialogState != alexa.DialogInProgress || got.Session.New || got.Session.Attributes["a"] != "b" {
 				t.Errorf("answer turn: dialogState %q new %v attributes %v", got.Request.DialogState, got.Session.New, got.Session.Attributes)
 			}
 		})
@@ -159,7 +159,7 @@ func TestConfirmIntentUsesUpdatedIntent(t *testing.T) {
 	mustUtter(t, c, "stoppe jenkins")
 	mustReceive(t, c, `{"version":"1.0","response":{"directives":[{"type":"Dialog.ConfirmIntent","updatedIntent":{"name":"StopInstanceIntent","confirmationStatus":"NONE","slots":{"instance":{"name":"instance","value":"splunk","confirmationStatus":"NONE"}}}}]}}`)
 	got := mustUtter(t, c, "ja")
-	if in := got.Request.Intent; in.ConfirmationStatus != skill.ConfirmationConfirmed || in.Slots["instance"].Value != "splunk" {
+	if in := got.Request.Intent; in.ConfirmationStatus != alexa.ConfirmationConfirmed || in.Slots["instance"].Value != "splunk" {
 		t.Errorf("got %+v, want the updated intent confirmed", in)
 	}
 }
@@ -204,7 +204,7 @@ func TestElicitSlot(t *testing.T) {
 				if v := got.Request.Intent.Slots["instance"].Value; v != tt.wantValue {
 					t.Errorf("instance = %q, want %q", v, tt.wantValue)
 				}
-				if got.Request.DialogState != skill.DialogInProgress {
+				if got.Request.DialogState != alexa.DialogInProgress {
 					t.Errorf("dialogState %q, want IN_PROGRESS", got.Request.DialogState)
 				}
 			}
@@ -239,11 +239,11 @@ func TestUtterNoMatch(t *testing.T) {
 
 func TestReceiveRejectsBadResponses(t *testing.T) {
 	c := newConversation(t, "en-US")
-	if err := c.Receive(skill.ResponseEnvelope{}); err == nil {
+	if err := c.Receive(alexa.ResponseEnvelope{}); err == nil {
 		t.Error("Receive accepted a response without version")
 	}
 	c.Launch()
-	if err := c.Receive(skill.ResponseEnvelope{Version: "1.0", Response: skill.Response{Directives: []skill.Directive{{Type: "Dialog.ConfirmIntent"}}}}); err == nil {
+	if err := c.Receive(alexa.ResponseEnvelope{Version: "1.0", Response: alexa.Response{Directives: []alexa.Directive{{Type: "Dialog.ConfirmIntent"}}}}); err == nil {
 		t.Error("Receive accepted ConfirmIntent with no intent to confirm")
 	}
 }

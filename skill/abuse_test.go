@@ -22,19 +22,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/faults"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
-	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
 // These tests attack the skill at its HTTPS boundary, as someone on the network
 // would: requests that Alexa did not sign, or signed once and are sent again, and
 // access tokens that the authorization server did not issue as they stand. The
-// parts' own tests (skill/sigverify's forged-request table and FuzzVerify,
+// parts' own tests (alexa/sigverify's forged-request table and FuzzVerify,
 // internal/accesstoken's TestRefused) check the pieces; these check that the
 // assembled HTTP handler refuses before anything of a tenant is touched.
 
@@ -68,7 +70,7 @@ func (r signedRequest) serve(h http.Handler) *httptest.ResponseRecorder {
 }
 
 // sign marshals env and signs the body with s, as Alexa sends it.
-func sign(tb testing.TB, s *localalexa.Signer, env *RequestEnvelope) signedRequest {
+func sign(tb testing.TB, s *localalexa.Signer, env *alexa.RequestEnvelope) signedRequest {
 	tb.Helper()
 	body, err := json.Marshal(env)
 	if err != nil {
@@ -97,10 +99,10 @@ func TestForgedReplayedExpiredRequestsRefused(t *testing.T) {
 	h, _, logs := newFakeHandler(t)
 	leak := leakcheck.New(t)
 	h.Log = slog2(logs, leak)
-	srv := NewHTTPHandler(h, &sigverify.Verifier{Roots: id.Roots(), Client: id.Client(), Now: clock.Now})
+	srv := alexa.NewHTTPHandler(h, &sigverify.Verifier{Roots: id.Roots(), Client: id.Client(), Now: clock.Now}, h.Log)
 
-	launch := func(at time.Time, token string) *RequestEnvelope {
-		env := newDevice(t, h, token).envelope(Request{Type: LaunchRequestType})
+	launch := func(at time.Time, token string) *alexa.RequestEnvelope {
+		env := newDevice(t, h, token).envelope(alexa.Request{Type: alexa.LaunchRequestType})
 		env.Request.Timestamp = at.Format(time.RFC3339)
 		return env
 	}
@@ -112,7 +114,7 @@ func TestForgedReplayedExpiredRequestsRefused(t *testing.T) {
 	}
 	// Each request is made when it is sent, against the verifier's clock then.
 	n := 0
-	fresh := func() *RequestEnvelope {
+	fresh := func() *alexa.RequestEnvelope {
 		n++
 		env := launch(clock.Now(), "good")
 		env.Request.RequestID = fmt.Sprintf("amzn1.echo-api.request.abuse-%d", n)
@@ -194,7 +196,7 @@ func TestBadAccessTokensRefused(t *testing.T) {
 	cfg := awstest.Config(t)
 	cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
 	s.h.AWS = cfg
-	s.h.Access = tenants.NewAccess(sts.NewFromConfig(cfg))
+	s.h.Access = account.NewAccess(sts.NewFromConfig(cfg))
 	account := awstest.NewAccountID(t)
 	awstest.SeedInstance(t, awstest.AccountConfig(t, account), "eu-west-1", "secret-project", "running")
 	who, good := s.newUser(t, account, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-west-1"} })
@@ -207,7 +209,7 @@ func TestBadAccessTokensRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewHTTPHandler(s.h, &sigverify.Verifier{Roots: id.Roots(), Client: id.Client()})
+	srv := alexa.NewHTTPHandler(s.h, &sigverify.Verifier{Roots: id.Roots(), Client: id.Client()}, s.h.Log)
 
 	// The KMS key's public key, which anyone can fetch from the JWKS: the secret of
 	// the HS256 confusion attack.
@@ -279,18 +281,18 @@ func TestBadAccessTokensRefused(t *testing.T) {
 			for _, intent := range []string{"", "ListInstancesIntent", "StartInstanceIntent"} {
 				before := calls()
 				d := newDevice(t, s.h, tt.token)
-				env := d.envelope(Request{Type: LaunchRequestType})
+				env := d.envelope(alexa.Request{Type: alexa.LaunchRequestType})
 				if intent != "" {
-					env = d.envelope(Request{Type: IntentRequestType, Intent: &RequestIntent{Name: intent,
-						Slots: map[string]RequestSlot{"instance": {Name: "instance", Value: "secret-project"}}}})
+					env = d.envelope(alexa.Request{Type: alexa.IntentRequestType, Intent: &alexa.RequestIntent{Name: intent,
+						Slots: map[string]alexa.RequestSlot{"instance": {Name: "instance", Value: "secret-project"}}}})
 				}
 				rec := sign(t, id.Signer(), env).serve(srv)
 				attempts++
-				var resp ResponseEnvelope
+				var resp alexa.ResponseEnvelope
 				if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &resp) != nil {
 					t.Fatalf("%s: %d %s", intent, rec.Code, rec.Body)
 				}
-				if got := speech(&resp); got != link || resp.Response.Card == nil || resp.Response.Card.Type != CardLinkAccount {
+				if got := speech(&resp); got != link || resp.Response.Card == nil || resp.Response.Card.Type != alexa.CardLinkAccount {
 					t.Errorf("%s: %q, card %+v; want the link-account answer", intent, got, resp.Response.Card)
 				}
 				if strings.Contains(rec.Body.String(), "secret-project") {
@@ -305,30 +307,11 @@ func TestBadAccessTokensRefused(t *testing.T) {
 	t.Logf("%d requests with %d kinds of bad token: 0 accepted, %d calls to a tenant's account", attempts, len(tokens), calls())
 
 	// The control: the genuine token works through the same boundary.
-	rec := sign(t, id.Signer(), newDevice(t, s.h, good).envelope(Request{Type: IntentRequestType,
-		Intent: &RequestIntent{Name: "ListInstancesIntent"}})).serve(srv)
+	rec := sign(t, id.Signer(), newDevice(t, s.h, good).envelope(alexa.Request{Type: alexa.IntentRequestType,
+		Intent: &alexa.RequestIntent{Name: "ListInstancesIntent"}})).serve(srv)
 	if !strings.Contains(rec.Body.String(), "secret-project") {
 		t.Errorf("the genuine token does not list the instances: %s", rec.Body)
 	}
 }
 
 func awsString(s string) *string { return &s }
-
-// TestSeenBodiesForgets: a remembered body is forgotten after the replay window, and
-// the memory stays bounded however many verified requests arrive.
-func TestSeenBodiesForgets(t *testing.T) {
-	var s seenBodies
-	t0 := time.Now()
-	if !s.first([]byte("a"), t0) || s.first([]byte("a"), t0.Add(replayWindow)) {
-		t.Fatal("a body is not refused within the window")
-	}
-	if !s.first([]byte("a"), t0.Add(replayWindow+time.Second)) {
-		t.Error("a body is still refused after the window")
-	}
-	for i := range maxSeenBodies + 10 {
-		s.first(fmt.Appendf(nil, "body %d", i), t0.Add(replayWindow+2*time.Second))
-	}
-	if len(s.at) > maxSeenBodies || len(s.order) > maxSeenBodies {
-		t.Errorf("remembers %d bodies, more than %d", len(s.at), maxSeenBodies)
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -14,7 +15,10 @@ import (
 // method (text, SMS, phone, message) it asks the MFA service for a challenge, and
 // the tenant's policy decides whether a text goes out; with neither it says how.
 // After "Access granted" it offers to do the change the user asked for before.
-func (t *turn) authenticate(ctx context.Context) reply {
+// authenticating is the AuthenticateIntent and LockIntent of a turn.
+type authenticating struct{ *turn }
+
+func (t authenticating) authenticate(ctx context.Context) reply {
 	msg := t.msg
 	if code, ok := t.env.Slot("code"); ok {
 		digits := onlyDigits(code.Value)
@@ -43,18 +47,18 @@ func (t *turn) authenticate(ctx context.Context) reply {
 
 // granted says "Access granted" and, when a change is waiting, offers to do it now
 // (Dialog.ConfirmIntent on that change's intent).
-func (t *turn) granted() reply {
-	p, ok := t.pending()
+func (t authenticating) granted() reply {
+	p, ok := t.attrs.pending()
 	if !ok {
 		return ask(t.msg.accessGranted, t.msg.whatElse)
 	}
 	target := p.instance()
-	return t.confirm(join(t.msg.accessGranted, t.msg.offer(p.Action, target.spoken(t.msg))), p.Action, target)
+	return confirmChange(alexa.Join(t.msg.accessGranted, t.msg.offer(p.Action, spoken(t.msg, target))), p.Action, target)
 }
 
 // mfaFailed answers an error of the MFA service, keeping the session open so the
 // user can try again.
-func (t *turn) mfaFailed(ctx context.Context, op string, err error) reply {
+func (t authenticating) mfaFailed(ctx context.Context, op string, err error) reply {
 	msg := t.msg
 	var (
 		codeErr  *mfa.CodeError
@@ -89,12 +93,12 @@ func (t *turn) mfaFailed(ctx context.Context, op string, err error) reply {
 }
 
 // lock answers LockIntent: the elevation ends now.
-func (t *turn) lock(ctx context.Context) reply {
+func (t authenticating) lock(ctx context.Context) reply {
 	if err := t.h.MFA.Lock(ctx, t.who.TenantID, t.who.UserID); err != nil {
 		t.log.ErrorContext(ctx, "mfa lock failed", slog.String("error", err.Error()))
 		return t.answer(t.msg.mfaDown)
 	}
-	t.clearPending()
+	t.attrs.clearPending()
 	t.log.InfoContext(ctx, "elevation ended by the user")
 	return t.answer(t.msg.locked)
 }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // catalog is every sentence the skill says, in one language. en.go and de.go fill
@@ -17,73 +19,73 @@ type catalog struct {
 	// samples of the interaction model (a test checks that the model has them).
 	suggests []string
 
-	welcome, welcomeReprompt ssml
-	help, helpReprompt       ssml
-	goodbye                  ssml
-	fallback                 ssml
-	whatElse                 ssml
+	welcome, welcomeReprompt alexa.SSML
+	help, helpReprompt       alexa.SSML
+	goodbye                  alexa.SSML
+	fallback                 alexa.SSML
+	whatElse                 alexa.SSML
 
 	// Who is asking, and failures.
-	linkAccount    ssml
-	keysDown       ssml // the token keys could not be loaded: not the user's fault
-	apology        ssml
-	roleDenied     ssml
-	notPermitted   ssml
-	throttled      ssml
-	unreachableAll ssml
-	mfaDown        ssml
+	linkAccount    alexa.SSML
+	keysDown       alexa.SSML // the token keys could not be loaded: not the user's fault
+	apology        alexa.SSML
+	roleDenied     alexa.SSML
+	notPermitted   alexa.SSML
+	throttled      alexa.SSML
+	unreachableAll alexa.SSML
+	mfaDown        alexa.SSML
 
 	// Reading.
-	checkingInstances func(regions int) ssml
-	checkingStreams   func(regions int) ssml
-	instancesIntro    ssml
-	noInstances       func(place string) ssml // place "" for the whole account
-	regionGroup       func(place string, items []ssml) ssml
-	instanceItem      func(name ssml, state string) ssml
-	unnamed           func(instanceType string, idTail string) ssml
+	checkingInstances func(regions int) alexa.SSML
+	checkingStreams   func(regions int) alexa.SSML
+	instancesIntro    alexa.SSML
+	noInstances       func(place string) alexa.SSML // place "" for the whole account
+	regionGroup       func(place string, items []alexa.SSML) alexa.SSML
+	instanceItem      func(name alexa.SSML, state string) alexa.SSML
+	unnamed           func(instanceType string, idTail string) alexa.SSML
 	state             func(state string) string
-	summary           func(total, regions int, byState []stateCount) ssml
-	regionSummary     func(place string, total int, byState []stateCount) ssml
-	firstOf           func(shown, more int) ssml
-	summaryHint       ssml
-	notReached        func(places []string) ssml
-	notRead           func(places []string) ssml
-	unknownRegion     func(spoken string) ssml
-	regionNotUsed     func(place string) ssml
-	noStreams         func(place string) ssml
-	oneStream         func(shards int, place, name string) ssml
-	streamsIntro      func(n int) ssml
-	streamItem        func(name string, shards int) ssml
+	summary           func(total, regions int, byState []stateCount) alexa.SSML
+	regionSummary     func(place string, total int, byState []stateCount) alexa.SSML
+	firstOf           func(shown, more int) alexa.SSML
+	summaryHint       alexa.SSML
+	notReached        func(places []string) alexa.SSML
+	notRead           func(places []string) alexa.SSML
+	unknownRegion     func(spoken string) alexa.SSML
+	regionNotUsed     func(place string) alexa.SSML
+	noStreams         func(place string) alexa.SSML
+	oneStream         func(shards int, place, name string) alexa.SSML
+	streamsIntro      func(n int) alexa.SSML
+	streamItem        func(name string, shards int) alexa.SSML
 
 	// Changing.
-	whichInstance   func(action string) ssml
-	notFound        func(spoken string, examples []ssml) ssml
-	didYouMean      func(options []ssml) ssml
-	instanceIn      func(name ssml, place string) ssml
-	notControllable func(name ssml) ssml
-	already         func(name ssml, state string) ssml
-	busy            func(name ssml, state string) ssml
-	done            func(name ssml, action string) ssml
-	confirmStop     func(name ssml, place string) ssml
-	offer           func(action string, name ssml) ssml
-	cancelled       func(action string, name ssml) ssml
-	needAuth        ssml
-	needAuthShort   ssml
+	whichInstance   func(action string) alexa.SSML
+	notFound        func(spoken string, examples []alexa.SSML) alexa.SSML
+	didYouMean      func(options []alexa.SSML) alexa.SSML
+	instanceIn      func(name alexa.SSML, place string) alexa.SSML
+	notControllable func(name alexa.SSML) alexa.SSML
+	already         func(name alexa.SSML, state string) alexa.SSML
+	busy            func(name alexa.SSML, state string) alexa.SSML
+	done            func(name alexa.SSML, action string) alexa.SSML
+	confirmStop     func(name alexa.SSML, place string) alexa.SSML
+	offer           func(action string, name alexa.SSML) alexa.SSML
+	cancelled       func(action string, name alexa.SSML) alexa.SSML
+	needAuth        alexa.SSML
+	needAuthShort   alexa.SSML
 
 	// Authenticate and lock.
-	accessGranted   ssml
-	invalidCode     func(triesLeft int) ssml
-	tooManyAttempts func(wait time.Duration) ssml
-	lockedOut       ssml // until an administrator unlocks (mfa.ErrLockedOut)
-	tooManyCodes    func(wait time.Duration) ssml
-	usesToken       ssml
-	codeSent        ssml
-	noChallenge     ssml
-	malformedCode   ssml
-	noPhone         ssml
-	checkBusy       ssml
-	authHow         ssml
-	locked          ssml
+	accessGranted   alexa.SSML
+	invalidCode     func(triesLeft int) alexa.SSML
+	tooManyAttempts func(wait time.Duration) alexa.SSML
+	lockedOut       alexa.SSML // until an administrator unlocks (mfa.ErrLockedOut)
+	tooManyCodes    func(wait time.Duration) alexa.SSML
+	usesToken       alexa.SSML
+	codeSent        alexa.SSML
+	noChallenge     alexa.SSML
+	malformedCode   alexa.SSML
+	noPhone         alexa.SSML
+	checkBusy       alexa.SSML
+	authHow         alexa.SSML
+	locked          alexa.SSML
 }
 
 // stateCount is how many instances are in one state.
@@ -123,7 +125,7 @@ func minutes(d time.Duration) int {
 
 // list joins items for speech: "a", "a and b", "a, b and c" (with the language's
 // "and" or "or").
-func list(items []ssml, conj string) ssml {
+func list(items []alexa.SSML, conj string) alexa.SSML {
 	switch len(items) {
 	case 0:
 		return ""
@@ -141,11 +143,11 @@ func list(items []ssml, conj string) ssml {
 		}
 		b.WriteString(string(it))
 	}
-	return ssml(b.String())
+	return alexa.SSML(b.String())
 }
 
 // joinSep joins fragments with sep.
-func joinSep(items []ssml, sep string) ssml {
+func joinSep(items []alexa.SSML, sep string) alexa.SSML {
 	var b strings.Builder
 	for i, it := range items {
 		if i > 0 {
@@ -153,7 +155,7 @@ func joinSep(items []ssml, sep string) ssml {
 		}
 		b.WriteString(string(it))
 	}
-	return ssml(b.String())
+	return alexa.SSML(b.String())
 }
 
 // spokenType makes an instance type readable: "t3.micro" → "t3 micro".
@@ -167,10 +169,10 @@ func spokenType(t string) string {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // texts turns names into escaped fragments.
-func texts(names []string) []ssml {
-	out := make([]ssml, len(names))
+func texts(names []string) []alexa.SSML {
+	out := make([]alexa.SSML, len(names))
 	for i, n := range names {
-		out[i] = sayf("%s", n)
+		out[i] = alexa.Sayf("%s", n)
 	}
 	return out
 }

@@ -3,14 +3,10 @@ package skill
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"slices"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/mfa"
 )
 
@@ -31,6 +27,20 @@ const (
 // maxOptions is how many candidates "did you mean" names.
 const maxOptions = 4
 
+// changing is one StartInstanceIntent or StopInstanceIntent: the turn, the action,
+// the slot, the change remembered in the session, and the attempt for the audit.
+type changing struct {
+	*turn
+	action string
+	slot   alexa.RequestSlot
+	filled bool
+	// remembered is the session's pending change; matches is true when it is this
+	// action on the instance the slot names (or the slot is empty).
+	remembered pendingAction
+	matches    bool
+	a          attempt
+}
+
 // change answers StartInstanceIntent and StopInstanceIntent. In order: a declined
 // confirmation ends it; a missing name is asked for; the name is resolved against
 // the tenant's instances (or the instance remembered in the session for this
@@ -39,140 +49,176 @@ const maxOptions = 4
 // authenticate; a stop must be confirmed; then the action runs in the instance's
 // region. Every attempt that names an instance is one audit line.
 func (t *turn) change(ctx context.Context, action string) reply {
-	intent := t.env.Request.Intent
 	slot, filled := t.env.Slot("instance")
-	p, hasPending := t.pending()
-	matchesPending := hasPending && p.Action == action &&
-		(!filled || nameKey(slot.Value) == nameKey(p.Name) || slot.Value == p.ID)
-	a := attempt{action: action, spoken: slot.Value}
-	defer func() { t.audit(ctx, a) }()
+	p, hasPending := t.attrs.pending()
+	c := &changing{turn: t, action: action, slot: slot, filled: filled, remembered: p,
+		matches: hasPending && p.Action == action &&
+			(!filled || nameKey(slot.Value) == nameKey(p.Name) || slot.Value == p.ID),
+		a: attempt{action: action, spoken: slot.Value}}
+	defer c.audit(ctx)
+	return c.run(ctx)
+}
 
-	if intent.ConfirmationStatus == ConfirmationDenied {
-		a.outcome = outcomeDeclined
-		name := sayf("%s", slot.Value)
-		if matchesPending {
-			a.target = p.instance()
-			name = a.target.spoken(t.msg)
-			t.clearPending()
-		}
-		return t.answer(t.msg.cancelled(action, name))
+func (c *changing) run(ctx context.Context) reply {
+	intent := c.env.Request.Intent
+	if intent.ConfirmationStatus == alexa.ConfirmationDenied {
+		return c.declined()
 	}
-	if !filled && !(matchesPending && intent.ConfirmationStatus == ConfirmationConfirmed) {
-		a.outcome = ""
-		return t.elicitInstance(t.msg.whichInstance(action), nil)
+	if !c.filled && !(c.matches && intent.ConfirmationStatus == alexa.ConfirmationConfirmed) {
+		c.a.outcome = ""
+		return elicitInstance(intent, c.msg.whichInstance(c.action), nil)
 	}
+	target, r, ok := c.target(ctx)
+	if !ok {
+		return r
+	}
+	c.a.target = target
+	if r, ok := c.ready(target); !ok {
+		return r
+	}
+	if r, ok := c.requireElevation(ctx); !ok {
+		c.remember(target)
+		return r
+	}
+	if c.action == actionStop && intent.ConfirmationStatus != alexa.ConfirmationConfirmed {
+		c.a.outcome = outcomeConfirm
+		c.remember(target)
+		return confirmChange(c.msg.confirmStop(spoken(c.msg, target), placeName(c.msg.lang, target.Region)), c.action, target)
+	}
+	return c.perform(ctx, target)
+}
 
-	var target *instance
-	if matchesPending {
-		in, err := t.describeOne(ctx, p.Region, p.ID)
+// declined answers a confirmation the user declined, forgetting the change.
+func (c *changing) declined() reply {
+	c.a.outcome = outcomeDeclined
+	name := alexa.Sayf("%s", c.slot.Value)
+	if c.matches {
+		c.a.target = c.remembered.instance()
+		name = spoken(c.msg, c.a.target)
+		c.attrs.clearPending()
+	}
+	return c.answer(c.msg.cancelled(c.action, name))
+}
+
+// remember keeps the change in the session for the next turn.
+func (c *changing) remember(target account.Instance) {
+	c.attrs.setPending(pendingAction{Action: c.action, ID: target.ID, Region: target.Region, Name: target.Name, Type: target.Type})
+}
+
+// target finds the instance meant: the one remembered for this action, read afresh,
+// else the slot resolved against the tenant's instances. ok false comes with the
+// reply to give instead (which instance, or a failure).
+func (c *changing) target(ctx context.Context) (account.Instance, reply, bool) {
+	if c.matches {
+		p := c.remembered
+		in, err := c.describeOne(ctx, p.Region, p.ID)
 		switch {
 		case err == nil:
-			target = &in
-		case classify(err) != failNotFound:
-			a.outcome, a.target = outcomeError, p.instance()
-			return t.failed(ctx, action+" instance", err)
+			return in, reply{}, true
+		case account.Classify(err) != account.NotFound:
+			c.a.outcome, c.a.target = outcomeError, p.instance()
+			return account.Instance{}, c.failed(ctx, c.action+" instance", err), false
 		}
 	}
-	if target == nil {
-		regions, err := t.tenantRegions(ctx)
-		if err != nil {
-			a.outcome = outcomeError
-			return t.failed(ctx, "list regions", err)
-		}
-		all, fails := t.readInstances(ctx, regions)
-		if fails.fatal != nil {
-			a.outcome = outcomeError
-			return t.failed(ctx, "list instances", fails.fatal)
-		}
-		res := t.resolveSlot(slot, all)
-		switch {
-		case res.match != nil:
-			target = res.match
-		case len(res.options) > 0:
-			a.outcome = outcomeAmbiguous
-			opts := res.options[:min(len(res.options), maxOptions)]
-			names := make([]ssml, len(opts))
-			for i, in := range opts {
-				names[i] = t.msg.instanceIn(in.spoken(t.msg), placeName(t.msg.lang, in.Region))
-			}
-			return t.elicitInstance(t.msg.didYouMean(names), all)
-		default:
-			a.outcome = outcomeNotFound
-			return t.elicitInstance(join(t.msg.notFound(slot.Value, t.examples(all)), fails.speak(t.msg), t.msg.whichInstance(action)), all)
-		}
+	rd := reader{c.turn}
+	regions, err := rd.tenantRegions(ctx)
+	if err != nil {
+		c.a.outcome = outcomeError
+		return account.Instance{}, c.failed(ctx, "list regions", err), false
 	}
-	a.target = *target
-	name := target.spoken(t.msg)
+	all, fails := rd.readInstances(ctx, regions)
+	if fails.fatal != nil {
+		c.a.outcome = outcomeError
+		return account.Instance{}, c.failed(ctx, "list instances", fails.fatal), false
+	}
+	res := resolveSlot(c.slot, all)
+	intent, msg := c.env.Request.Intent, c.msg
+	switch {
+	case res.match != nil:
+		return *res.match, reply{}, true
+	case len(res.options) > 0:
+		c.a.outcome = outcomeAmbiguous
+		opts := res.options[:min(len(res.options), maxOptions)]
+		names := make([]alexa.SSML, len(opts))
+		for i, in := range opts {
+			names[i] = msg.instanceIn(spoken(msg, in), placeName(msg.lang, in.Region))
+		}
+		return account.Instance{}, elicitInstance(intent, msg.didYouMean(names), all), false
+	default:
+		c.a.outcome = outcomeNotFound
+		return account.Instance{}, elicitInstance(intent, alexa.Join(msg.notFound(c.slot.Value, examples(msg, all)), fails.speak(msg), msg.whichInstance(c.action)), all), false
+	}
+}
 
+// ready reports whether target may be changed by voice and is in a state the
+// action changes. ok false comes with the answer.
+func (c *changing) ready(target account.Instance) (reply, bool) {
+	name := spoken(c.msg, target)
 	if !target.Controllable {
-		a.outcome = outcomeNotControllable
-		return t.answer(t.msg.notControllable(name))
+		c.a.outcome = outcomeNotControllable
+		return c.answer(c.msg.notControllable(name)), false
 	}
 	want := "running"
-	if action == actionStop {
+	if c.action == actionStop {
 		want = "stopped"
 	}
 	switch {
 	case target.State == want:
-		a.outcome = outcomeAlready
-		t.clearPending()
-		return t.answer(t.msg.already(name, want))
-	case action == actionStart && target.State == "pending", action == actionStop && target.State == "stopping":
-		a.outcome = outcomeAlready
-		t.clearPending()
-		return t.answer(t.msg.already(name, target.State))
+		c.a.outcome = outcomeAlready
+		c.attrs.clearPending()
+		return c.answer(c.msg.already(name, want)), false
+	case c.action == actionStart && target.State == "pending", c.action == actionStop && target.State == "stopping":
+		c.a.outcome = outcomeAlready
+		c.attrs.clearPending()
+		return c.answer(c.msg.already(name, target.State)), false
 	case target.State != "running" && target.State != "stopped":
-		a.outcome = outcomeBusy
-		return t.answer(t.msg.busy(name, target.State))
+		c.a.outcome = outcomeBusy
+		return c.answer(c.msg.busy(name, target.State)), false
 	}
+	return reply{}, true
+}
 
-	if r, ok := t.requireElevation(ctx, &a); !ok {
-		t.setPending(pendingAction{Action: action, ID: target.ID, Region: target.Region, Name: target.Name, Type: target.Type})
-		return r
-	}
-	if action == actionStop && intent.ConfirmationStatus != ConfirmationConfirmed {
-		a.outcome = outcomeConfirm
-		t.setPending(pendingAction{Action: action, ID: target.ID, Region: target.Region, Name: target.Name, Type: target.Type})
-		return t.confirm(t.msg.confirmStop(name, placeName(t.msg.lang, target.Region)), action, *target)
-	}
-
-	err := t.act(ctx, action, *target)
-	if err != nil && outcomeUnknown(err) && t.happened(ctx, action, *target) {
-		t.log.WarnContext(ctx, action+" instance: its answer was lost, but the instance shows the change",
+// perform runs the action on target in its region and says how it went. A failure
+// whose outcome is unknown is checked by reading the instance again.
+func (c *changing) perform(ctx context.Context, target account.Instance) reply {
+	err := c.act(ctx, target)
+	if err != nil && outcomeUnknown(err) && c.happened(ctx, target) {
+		c.log.WarnContext(ctx, c.action+" instance: its answer was lost, but the instance shows the change",
 			slog.String("instance", target.ID), slog.String("error", err.Error()))
 		err = nil
 	}
 	if err != nil {
-		a.outcome, a.err = outcomeError, err
-		if classify(err) == failNotFound {
-			t.clearPending()
-			return t.answer(t.msg.notFound(slot.Value, nil))
+		c.a.outcome, c.a.err = outcomeError, err
+		if account.Classify(err) == account.NotFound {
+			c.attrs.clearPending()
+			return c.answer(c.msg.notFound(c.slot.Value, nil))
 		}
-		return t.failed(ctx, action+" instance", err)
+		return c.failed(ctx, c.action+" instance", err)
 	}
-	a.outcome = outcomeDone
-	t.clearPending()
-	return t.answer(t.msg.done(name, action))
+	c.a.outcome = outcomeDone
+	c.attrs.clearPending()
+	return c.answer(c.msg.done(spoken(c.msg, target), c.action))
 }
 
 // attempt is one change attempt, for the audit line.
 type attempt struct {
 	action, spoken, outcome string
-	target                  instance
+	target                  account.Instance
 	err                     error
 }
 
-// audit writes the one audit line of a change attempt (none when the user was only
-// asked which instance they meant).
-func (t *turn) audit(ctx context.Context, a attempt) {
+// audit writes the one audit line of the change attempt (none when the user was
+// only asked which instance they meant).
+func (c *changing) audit(ctx context.Context) {
+	a := c.a
 	if a.outcome == "" {
 		return
 	}
 	attrs := []slog.Attr{
 		slog.String("event", "instance."+a.action),
-		slog.String("request_id", t.env.Request.RequestID),
-		slog.String("tenant", t.who.TenantID),
-		slog.String("user", t.who.UserID),
+		slog.String("request_id", c.env.Request.RequestID),
+		slog.String("tenant", c.who.TenantID),
+		slog.String("user", c.who.UserID),
 		slog.String("action", a.action),
 		slog.String("instance", a.target.ID),
 		slog.String("name", a.target.Name),
@@ -183,96 +229,13 @@ func (t *turn) audit(ctx context.Context, a attempt) {
 	if a.err != nil {
 		attrs = append(attrs, slog.String("error", a.err.Error()))
 	}
-	t.h.log().LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
-}
-
-// resolveSlot finds the instance the slot means: an instance ID that Alexa's
-// dynamic entities resolved (only IDs among the tenant's own instances count),
-// else the spoken name.
-func (t *turn) resolveSlot(slot RequestSlot, all []instance) resolution {
-	if slot.Resolutions != nil {
-		var ids []string
-		for _, r := range slot.Resolutions.ResolutionsPerAuthority {
-			if r.Status.Code != ERSuccessMatch || !isDynamicAuthority(r.Authority) {
-				continue
-			}
-			for _, v := range r.Values {
-				ids = append(ids, v.Value.ID)
-			}
-		}
-		var found []instance
-		for _, in := range all {
-			if slices.Contains(ids, in.ID) {
-				found = append(found, in)
-			}
-		}
-		switch len(found) {
-		case 0:
-		case 1:
-			return resolution{match: &found[0]}
-		default:
-			sortInstances(found)
-			return resolution{options: found}
-		}
-	}
-	return resolveName(slot.Value, all)
-}
-
-// examples names a few instances that exist.
-func (t *turn) examples(all []instance) []ssml {
-	sorted := slices.Clone(all)
-	sortInstances(sorted)
-	var out []ssml
-	for _, in := range sorted {
-		if len(out) == 3 {
-			break
-		}
-		out = append(out, in.spoken(t.msg))
-	}
-	return out
-}
-
-// elicitInstance asks for the instance slot again (Dialog.ElicitSlot) and teaches
-// Alexa the instance names when it has them.
-func (t *turn) elicitInstance(s ssml, all []instance) reply {
-	in := *t.env.Request.Intent
-	in.ConfirmationStatus = ConfirmationNone
-	slots := map[string]RequestSlot{}
-	for k, v := range in.Slots {
-		slots[k] = v
-	}
-	slots["instance"] = RequestSlot{Name: "instance", ConfirmationStatus: ConfirmationNone}
-	in.Slots = slots
-	r := ask(s, s)
-	r.directives = []Directive{{Type: DirectiveElicitSlot, SlotToElicit: "instance", UpdatedIntent: &in}}
-	if d, ok := instanceEntities(all); ok {
-		r.directives = append(r.directives, d)
-	}
-	return r
-}
-
-// confirm asks to confirm an action on target (Dialog.ConfirmIntent on the
-// action's intent, with the instance slot filled).
-func (t *turn) confirm(s ssml, action string, target instance) reply {
-	name := "StartInstanceIntent"
-	if action == actionStop {
-		name = "StopInstanceIntent"
-	}
-	value := target.Name
-	if value == "" {
-		value = target.ID
-	}
-	r := ask(s, s)
-	r.directives = []Directive{{Type: DirectiveConfirmIntent, UpdatedIntent: &RequestIntent{
-		Name: name, ConfirmationStatus: ConfirmationNone,
-		Slots: map[string]RequestSlot{"instance": {Name: "instance", Value: value, ConfirmationStatus: ConfirmationNone}},
-	}}}
-	return r
+	c.h.log().LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
 }
 
 // requireElevation checks that the user is elevated. ok false comes with the reply:
 // the request to authenticate, or the failure to check.
-func (t *turn) requireElevation(ctx context.Context, a *attempt) (reply, bool) {
+func (c *changing) requireElevation(ctx context.Context) (reply, bool) {
+	t, a := c.turn, &c.a
 	el, err := t.h.MFA.Elevation(ctx, t.who.TenantID, t.who.UserID)
 	switch {
 	case err == nil && el.Until.After(t.h.now()):
@@ -290,76 +253,39 @@ func (t *turn) requireElevation(ctx context.Context, a *attempt) (reply, bool) {
 	}
 }
 
-// describeOne reads one instance of the tenant's account afresh (state, tags). An
-// ID that is not the tenant's gives an InvalidInstanceID error.
-func (t *turn) describeOne(ctx context.Context, region, id string) (instance, error) {
-	ctx, cancel := context.WithTimeout(ctx, t.h.callTimeout())
+// describeOne reads one instance of the tenant's account afresh (state, tags).
+func (c *changing) describeOne(ctx context.Context, region, id string) (account.Instance, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.h.callTimeout())
 	defer cancel()
-	out, err := t.h.ec2(t.cfg, region).DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
-	if err != nil {
-		return instance{}, fmt.Errorf("describe instance %s in %s: %w", id, region, err)
-	}
-	for _, r := range out.Reservations {
-		for _, i := range r.Instances {
-			if aws.ToString(i.InstanceId) == id {
-				if in := t.toInstance(region, i); in.State != "terminated" {
-					return in, nil
-				}
-			}
-		}
-	}
-	return instance{}, fmt.Errorf("describe instance %s in %s: %w", id, region, errInstanceGone)
+	return c.acct.Instances.Get(ctx, region, id)
 }
 
-// errInstanceGone means the instance no longer exists (or was terminated).
-var errInstanceGone = errors.New("instance not found")
-
-// act starts or stops target in its region. The SDK retries the call only when AWS
-// refused it as throttled (so it did not run): after a server error or a timeout
-// its outcome is unknown, and sending it again blind is not the way to learn it.
-func (t *turn) act(ctx context.Context, action string, target instance) error {
-	ctx, cancel := context.WithTimeout(ctx, t.h.callTimeout())
+// act starts or stops target in its region.
+func (c *changing) act(ctx context.Context, target account.Instance) error {
+	ctx, cancel := context.WithTimeout(ctx, c.h.callTimeout())
 	defer cancel()
-	client := t.h.ec2(t.cfg, target.Region)
-	var err error
-	if action == actionStop {
-		_, err = client.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{target.ID}}, retryOnlyThrottling)
-	} else {
-		_, err = client.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{target.ID}}, retryOnlyThrottling)
+	if c.action == actionStop {
+		return c.acct.Instances.Stop(ctx, target.Region, target.ID)
 	}
-	if err != nil {
-		return fmt.Errorf("%s instance %s in %s: %w", action, target.ID, target.Region, err)
-	}
-	return nil
-}
-
-// retryOnlyThrottling makes the SDK retry an operation only after a throttling
-// error, which AWS answers before doing anything.
-func retryOnlyThrottling(o *ec2.Options) {
-	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-		so.Retryables = []retry.IsErrorRetryable{
-			retry.NoRetryCanceledError{},
-			retry.RetryableErrorCode{Codes: retry.DefaultThrottleErrorCodes},
-		}
-	})
+	return c.acct.Instances.Start(ctx, target.Region, target.ID)
 }
 
 // outcomeUnknown reports whether a failed change may still have happened: a server
 // error, a lost answer or a timeout, as opposed to a refusal (throttled, denied,
 // role not assumable, instance gone).
 func outcomeUnknown(err error) bool {
-	k := classify(err)
-	return k == failOther || k == failTimeout
+	k := account.Classify(err)
+	return k == account.Other || k == account.Timeout
 }
 
-// happened reads target again and reports whether it shows action done (or under
-// way).
-func (t *turn) happened(ctx context.Context, action string, target instance) bool {
-	in, err := t.describeOne(ctx, target.Region, target.ID)
+// happened reads target again and reports whether it shows the action done (or
+// under way).
+func (c *changing) happened(ctx context.Context, target account.Instance) bool {
+	in, err := c.describeOne(ctx, target.Region, target.ID)
 	if err != nil {
 		return false
 	}
-	if action == actionStop {
+	if c.action == actionStop {
 		return in.State == "stopping" || in.State == "stopped"
 	}
 	return in.State == "pending" || in.State == "running"

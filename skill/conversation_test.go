@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
@@ -22,7 +24,7 @@ import (
 const testIssuer = "https://auth.easytocloud.test"
 
 // stack is the skill wired as cmd/skill wires it, against the emulator: a real
-// dynamo.Store and tenants.Access, real access tokens signed by a KMS key, and
+// dynamo.Store and account.Access, real access tokens signed by a KMS key, and
 // fakes only for what the emulator cannot play (the second factor's codes, the
 // Alexa directive endpoint). Its log goes to logs and to leak, which fails the test
 // if a line holds a registered secret (the password, the phone, the codes, the
@@ -60,7 +62,7 @@ func newStack(t *testing.T) *stack {
 		SkillID:   testSkillID,
 		Tokens:    &accesstoken.Verifier{Issuer: testIssuer, Audience: testSkillID, Keys: accesstoken.KMSKeys(kmsClient, signingKey)},
 		Directory: store,
-		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
+		Access:    account.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       s.mfa,
 		Progress:  s.api.client(),
 		AWS:       cfg,
@@ -125,21 +127,21 @@ func TestConversation(t *testing.T) {
 	d := s.device(t, token)
 
 	type row struct {
-		say    func() *ResponseEnvelope
+		say    func() *alexa.ResponseEnvelope
 		want   string // the whole answer, or its start when prefix is set
 		prefix bool
-		check  func(t *testing.T, r *ResponseEnvelope)
+		check  func(t *testing.T, r *alexa.ResponseEnvelope)
 	}
-	state := func(id, want string) func(*testing.T, *ResponseEnvelope) {
-		return func(t *testing.T, _ *ResponseEnvelope) {
+	state := func(id, want string) func(*testing.T, *alexa.ResponseEnvelope) {
+		return func(t *testing.T, _ *alexa.ResponseEnvelope) {
 			t.Helper()
 			if got := awstest.InstanceState(t, acct, "eu-west-1", id); got != want {
 				t.Errorf("instance %s is %s, want %s", id, got, want)
 			}
 		}
 	}
-	say := func(intent string, slot, value string) func() *ResponseEnvelope {
-		return func() *ResponseEnvelope {
+	say := func(intent string, slot, value string) func() *alexa.ResponseEnvelope {
+		return func() *alexa.ResponseEnvelope {
 			if slot == "" {
 				return d.intent(intent, nil)
 			}
@@ -151,18 +153,18 @@ func TestConversation(t *testing.T) {
 		row
 	}{
 		{"open easy to cloud", row{say: d.launch, want: "Welcome to easy to cloud.", prefix: true,
-			check: func(t *testing.T, r *ResponseEnvelope) {
+			check: func(t *testing.T, r *alexa.ResponseEnvelope) {
 				if !strings.Contains(r.Response.OutputSpeech.SSML, "<audio src=\"soundbank://soundlibrary/") {
 					t.Errorf("no welcome tune: %s", r.Response.OutputSpeech.SSML)
 				}
 			}}},
 		{"list instances", row{say: say("ListInstancesIntent", "", ""),
 			want: "You have the following instances. In Ireland: jenkins, running; splunk, stopped. In North Virginia: web-1, running.",
-			check: func(t *testing.T, r *ResponseEnvelope) {
-				if c := r.Response.Card; c == nil || c.Type != CardSimple || !strings.Contains(c.Content, "splunk, stopped") {
+			check: func(t *testing.T, r *alexa.ResponseEnvelope) {
+				if c := r.Response.Card; c == nil || c.Type != alexa.CardSimple || !strings.Contains(c.Content, "splunk, stopped") {
 					t.Errorf("card = %+v", c)
 				}
-				dyn := directive(r, DirectiveUpdateDynamicEntities)
+				dyn := directive(r, alexa.DirectiveUpdateDynamicEntities)
 				if dyn == nil || len(dyn.Types) != 1 || dyn.Types[0].Name != "INSTANCE_NAME" || len(dyn.Types[0].Values) != 3 {
 					t.Errorf("dynamic entities = %+v", dyn)
 				}
@@ -178,11 +180,11 @@ func TestConversation(t *testing.T) {
 			check: state(splunk, "stopped")}},
 		{"authenticate 123456", row{say: say("AuthenticateIntent", "code", "123456"),
 			want: "Access granted.", prefix: true,
-			check: func(t *testing.T, r *ResponseEnvelope) {
+			check: func(t *testing.T, r *alexa.ResponseEnvelope) {
 				if got := speech(r); got != "Access granted. Shall I start splunk now?" {
 					t.Errorf("the pending start is not offered: %q", got)
 				}
-				c := directive(r, DirectiveConfirmIntent)
+				c := directive(r, alexa.DirectiveConfirmIntent)
 				if c == nil || c.UpdatedIntent.Name != "StartInstanceIntent" || c.UpdatedIntent.Slots["instance"].Value != "splunk" {
 					t.Errorf("confirm directive = %+v", c)
 				}
@@ -197,8 +199,8 @@ func TestConversation(t *testing.T) {
 			want: "Access granted."}},
 		{"stop jenkins", row{say: say("StopInstanceIntent", "instance", "jenkins"),
 			want: "Should I stop jenkins in Ireland?", check: state(jenkins, "running")}},
-		{"yes", row{say: func() *ResponseEnvelope {
-			return d.intentStatus("StopInstanceIntent", map[string]string{"instance": "jenkins"}, ConfirmationConfirmed)
+		{"yes", row{say: func() *alexa.ResponseEnvelope {
+			return d.intentStatus("StopInstanceIntent", map[string]string{"instance": "jenkins"}, alexa.ConfirmationConfirmed)
 		}, want: "I have stopped jenkins.", check: state(jenkins, "stopped")}},
 	}
 	for i, r := range rows {
@@ -251,13 +253,13 @@ func TestAccessGrantedThenYes(t *testing.T) {
 		t.Fatalf("authenticate: %q", got)
 	}
 	// The device answers the Dialog.ConfirmIntent: the intent comes back confirmed.
-	if got := speech(d.intentStatus("StopInstanceIntent", map[string]string{"instance": "build-7"}, ConfirmationConfirmed)); got != "I have stopped build-7." {
+	if got := speech(d.intentStatus("StopInstanceIntent", map[string]string{"instance": "build-7"}, alexa.ConfirmationConfirmed)); got != "I have stopped build-7." {
 		t.Errorf("yes: %q", got)
 	}
 	if got := awstest.InstanceState(t, acct, "eu-west-1", id); got != "stopped" {
 		t.Errorf("state = %s, want stopped", got)
 	}
-	if got := speech(d.intentStatus("StopInstanceIntent", map[string]string{"instance": "build-7"}, ConfirmationDenied)); got != "OK, I won't stop build-7." {
+	if got := speech(d.intentStatus("StopInstanceIntent", map[string]string{"instance": "build-7"}, alexa.ConfirmationDenied)); got != "OK, I won't stop build-7." {
 		t.Errorf("no: %q", got)
 	}
 }
@@ -281,13 +283,13 @@ func TestChangeOutcomes(t *testing.T) {
 		name, intent, instance, want string
 		directive                    string
 	}{
-		{"Ambiguous", "StartInstanceIntent", "splunk", "Did you mean splunk-prod in Ireland or splunk-test in Frankfurt?", DirectiveElicitSlot},
+		{"Ambiguous", "StartInstanceIntent", "splunk", "Did you mean splunk-prod in Ireland or splunk-test in Frankfurt?", alexa.DirectiveElicitSlot},
 		{"NotFound", "StartInstanceIntent", "oracle",
-			"I couldn't find an instance called oracle. You have database, R&D <test> and splunk-prod. Which instance should I start?", DirectiveElicitSlot},
+			"I couldn't find an instance called oracle. You have database, R&D <test> and splunk-prod. Which instance should I start?", alexa.DirectiveElicitSlot},
 		{"NotControllable", "StartInstanceIntent", "database", "database is not enabled for voice control.", ""},
 		{"AlreadyStopped", "StopInstanceIntent", "splunk test", "splunk-test is already stopped.", ""},
 		{"EscapedName", "StartInstanceIntent", "R&D test", "I have started R&D <test>.", ""},
-		{"MissingSlot", "StopInstanceIntent", "", "Which instance should I stop?", DirectiveElicitSlot},
+		{"MissingSlot", "StopInstanceIntent", "", "Which instance should I stop?", alexa.DirectiveElicitSlot},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,13 +333,13 @@ func TestTenantIsolation(t *testing.T) {
 	d.launch()
 	// Forged session state naming B's instance, and entity resolution naming it.
 	d.attrs = map[string]any{attrPending: map[string]any{"action": "start", "id": b, "region": "eu-west-1", "name": "splunk"}}
-	env := d.envelope(Request{Type: IntentRequestType, Intent: &RequestIntent{
-		Name: "StartInstanceIntent", ConfirmationStatus: ConfirmationConfirmed,
-		Slots: map[string]RequestSlot{"instance": {Name: "instance", Value: "splunk", ConfirmationStatus: ConfirmationNone,
-			Resolutions: &Resolutions{ResolutionsPerAuthority: []Resolution{{
+	env := d.envelope(alexa.Request{Type: alexa.IntentRequestType, Intent: &alexa.RequestIntent{
+		Name: "StartInstanceIntent", ConfirmationStatus: alexa.ConfirmationConfirmed,
+		Slots: map[string]alexa.RequestSlot{"instance": {Name: "instance", Value: "splunk", ConfirmationStatus: alexa.ConfirmationNone,
+			Resolutions: &alexa.Resolutions{ResolutionsPerAuthority: []alexa.Resolution{{
 				Authority: "amzn1.er-authority.echo-sdk.dynamic." + testSkillID + ".INSTANCE_NAME",
-				Status:    ResolutionStatus{Code: ERSuccessMatch},
-				Values:    []ResolutionValues{{Value: ResolvedValue{Name: "splunk", ID: b}}},
+				Status:    alexa.ResolutionStatus{Code: alexa.ERSuccessMatch},
+				Values:    []alexa.ResolutionValues{{Value: alexa.ResolvedValue{Name: "splunk", ID: b}}},
 			}}}}},
 	}})
 	if got := speech(d.send(env)); got != "I have started splunk." {

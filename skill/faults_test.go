@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/faults"
@@ -126,7 +128,7 @@ func (w *faultWorld) stack(t *testing.T) *faultStack {
 		SkillID:   testSkillID,
 		Tokens:    &accesstoken.Verifier{Issuer: testIssuer, Audience: testSkillID, Keys: accesstoken.KMSKeys(keys, w.signingKey)},
 		Directory: store,
-		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
+		Access:    account.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       mfa.NewClient(api.URL, &http.Client{Transport: ft, Timeout: 10 * time.Second}, cfg.Credentials, cfg.Region),
 		AWS:       cfg,
 		Log:       log,
@@ -194,7 +196,7 @@ func TestFaults(t *testing.T) {
 	}
 	list := step{intent: "ListInstancesIntent"}
 	start := step{intent: "StartInstanceIntent", slots: map[string]string{"instance": "splunk"}}
-	stop := step{intent: "StopInstanceIntent", slots: map[string]string{"instance": "jenkins"}, status: ConfirmationConfirmed}
+	stop := step{intent: "StopInstanceIntent", slots: map[string]string{"instance": "jenkins"}, status: alexa.ConfirmationConfirmed}
 	tests := []struct {
 		name    string
 		sms     bool // the SMS tenant's user speaks

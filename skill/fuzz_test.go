@@ -23,6 +23,8 @@ import (
 	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -140,7 +142,7 @@ func fuzzWorld() (map[string][]ec2types.Instance, map[string]memoryKinesis) {
 }
 
 // acceptAll stands for a request verifier that has accepted the request (the
-// signature is fuzzed in skill/sigverify's FuzzVerify).
+// signature is fuzzed in alexa/sigverify's FuzzVerify).
 type acceptAll struct{}
 
 func (acceptAll) Verify(context.Context, http.Header, []byte) error { return nil }
@@ -160,19 +162,21 @@ func fuzzHandler(tb testing.TB, logs *logBuffer, m *fakeMFA, changes *changeLog)
 		Access: baseAccess{},
 		MFA:    m,
 		AWS:    aws.Config{Region: "us-east-1"},
-		NewEC2: func(_ aws.Config, region string) EC2API {
-			return memoryEC2{region: region, instances: instances[region], changes: changes}
+		Clients: account.Clients{
+			EC2: func(_ aws.Config, region string) account.EC2API {
+				return memoryEC2{region: region, instances: instances[region], changes: changes}
+			},
+			Kinesis: func(_ aws.Config, region string) account.KinesisAPI { return streams[region] },
 		},
-		NewKinesis: func(_ aws.Config, region string) KinesisAPI { return streams[region] },
-		Log:        newLogger(logs),
+		Log: newLogger(logs),
 	}
 }
 
 // fuzzSeeds are request bodies for every request type and intent, as the device
-// helper builds them, plus the decoded fixtures of testdata/.
+// helper builds them, plus the decoded fixtures of alexa/testdata/.
 func fuzzSeeds(tb testing.TB) [][]byte {
 	var seeds [][]byte
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
+	files, _ := filepath.Glob(filepath.Join("..", "alexa", "testdata", "*.json"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -181,7 +185,7 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		seeds = append(seeds, bytes.ReplaceAll(b, []byte("amzn1.ask.skill.7c1f2a3b-4d5e-6f70-8192-a3b4c5d6e7f8"), []byte(testSkillID)))
 	}
 	h := &Handler{SkillID: testSkillID}
-	add := func(env *RequestEnvelope) {
+	add := func(env *alexa.RequestEnvelope) {
 		b, err := json.Marshal(env)
 		if err != nil {
 			tb.Fatal(err)
@@ -189,7 +193,7 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		seeds = append(seeds, b)
 	}
 	d := newDevice(tb, h, "good")
-	add(d.envelope(Request{Type: LaunchRequestType}))
+	add(d.envelope(alexa.Request{Type: alexa.LaunchRequestType}))
 	slots := map[string]map[string]string{
 		"ListInstancesIntent":   {"region": "Ireland"},
 		"DescribeKinesisIntent": {"region": "North Virginia"},
@@ -198,16 +202,16 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		"AuthenticateIntent":    {"code": "123456"},
 	}
 	for name := range Intents() {
-		in := &RequestIntent{Name: name, ConfirmationStatus: ConfirmationNone, Slots: map[string]RequestSlot{}}
+		in := &alexa.RequestIntent{Name: name, ConfirmationStatus: alexa.ConfirmationNone, Slots: map[string]alexa.RequestSlot{}}
 		for k, v := range slots[name] {
-			in.Slots[k] = RequestSlot{Name: k, Value: v, ConfirmationStatus: ConfirmationNone}
+			in.Slots[k] = alexa.RequestSlot{Name: k, Value: v, ConfirmationStatus: alexa.ConfirmationNone}
 		}
-		add(d.envelope(Request{Type: IntentRequestType, Intent: in}))
+		add(d.envelope(alexa.Request{Type: alexa.IntentRequestType, Intent: in}))
 	}
 	// A confirmed stop with a remembered pending change.
 	d.attrs = map[string]any{attrPending: map[string]any{"action": "stop", "id": "i-0000000000000a002", "region": "eu-west-1", "name": "jenkins"}}
-	add(d.envelope(Request{Type: IntentRequestType, Intent: &RequestIntent{Name: "StopInstanceIntent", ConfirmationStatus: ConfirmationConfirmed,
-		Slots: map[string]RequestSlot{"instance": {Name: "instance", Value: "jenkins"}}}}))
+	add(d.envelope(alexa.Request{Type: alexa.IntentRequestType, Intent: &alexa.RequestIntent{Name: "StopInstanceIntent", ConfirmationStatus: alexa.ConfirmationConfirmed,
+		Slots: map[string]alexa.RequestSlot{"instance": {Name: "instance", Value: "jenkins"}}}}))
 	return seeds
 }
 
@@ -232,7 +236,7 @@ func FuzzAlexaRequest(f *testing.F) {
 		req := httptest.NewRequest(http.MethodPost, "/alexa", bytes.NewReader(body))
 		rec := httptest.NewRecorder()
 		start := time.Now()
-		NewHTTPHandler(h, acceptAll{}).ServeHTTP(rec, req)
+		alexa.NewHTTPHandler(h, acceptAll{}, h.Log).ServeHTTP(rec, req)
 		if took := time.Since(start); took > h.budget()+time.Second {
 			t.Errorf("answered in %v, over the budget", took)
 		}
@@ -261,24 +265,24 @@ func FuzzAlexaRequest(f *testing.F) {
 // checkFuzzResponse checks an answer the way Alexa would reject it.
 func checkFuzzResponse(t *testing.T, b []byte) {
 	t.Helper()
-	if len(b) > MaxResponseBytes {
+	if len(b) > alexa.MaxResponseBytes {
 		t.Fatalf("response is %d bytes", len(b))
 	}
 	if !utf8.Valid(b) {
 		t.Fatalf("response is not UTF-8: %q", b)
 	}
-	var r ResponseEnvelope
+	var r alexa.ResponseEnvelope
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("response is not JSON: %v", err)
 	}
 	if r.Version != "1.0" {
 		t.Fatalf("response version %q", r.Version)
 	}
-	for _, s := range []*OutputSpeech{r.Response.OutputSpeech, repromptSpeech(r)} {
+	for _, s := range []*alexa.OutputSpeech{r.Response.OutputSpeech, repromptSpeech(r)} {
 		if s == nil {
 			continue
 		}
-		if s.Type != SpeechSSML || !strings.HasPrefix(s.SSML, "<speak>") || len(s.SSML) > 8000 {
+		if s.Type != alexa.SpeechSSML || !strings.HasPrefix(s.SSML, "<speak>") || len(s.SSML) > 8000 {
 			t.Fatalf("speech %+v", s)
 		}
 		mustWellFormed(t, s.SSML)
@@ -288,7 +292,7 @@ func checkFuzzResponse(t *testing.T, b []byte) {
 	}
 }
 
-func repromptSpeech(r ResponseEnvelope) *OutputSpeech {
+func repromptSpeech(r alexa.ResponseEnvelope) *alexa.OutputSpeech {
 	if r.Response.Reprompt == nil {
 		return nil
 	}
@@ -314,17 +318,17 @@ func FuzzInstanceName(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, spoken, names string) {
-		var all []instance
+		var all []account.Instance
 		regions := []string{"eu-west-1", "us-east-1"}
 		for i, n := range strings.Split(names, "\n") {
-			all = append(all, instance{ID: fmt.Sprintf("i-%017d", i), Region: regions[i%2], Name: n, State: "running"})
+			all = append(all, account.Instance{ID: fmt.Sprintf("i-%017d", i), Region: regions[i%2], Name: n, State: "running"})
 		}
 		res := resolveName(spoken, all)
 		if res.match != nil && len(res.options) > 0 {
 			t.Fatalf("both a match and options for %q", spoken)
 		}
 		for _, in := range append(res.options, derefAll(res.match)...) {
-			if !slices.ContainsFunc(all, func(a instance) bool { return a.ID == in.ID }) {
+			if !slices.ContainsFunc(all, func(a account.Instance) bool { return a.ID == in.ID }) {
 				t.Fatalf("resolved to %+v, which is not an instance", in)
 			}
 		}
@@ -332,7 +336,7 @@ func FuzzInstanceName(f *testing.F) {
 			return // a place suffix may narrow the choice first
 		}
 		key := nameKey(spoken)
-		var same []instance
+		var same []account.Instance
 		for _, in := range all {
 			k := nameKey(in.Name)
 			if k == "" {
@@ -348,9 +352,9 @@ func FuzzInstanceName(f *testing.F) {
 	})
 }
 
-func derefAll(in *instance) []instance {
+func derefAll(in *account.Instance) []account.Instance {
 	if in == nil {
 		return nil
 	}
-	return []instance{*in}
+	return []account.Instance{*in}
 }

@@ -10,14 +10,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
-
-// ErrWrongApplication means a request was not for the configured skill ID (or no
-// skill ID is configured). The Lambda entry returns it, so Alexa gets no answer; the
-// HTTPS entry answers 400.
-var ErrWrongApplication = errors.New("skill: request is for another application ID")
 
 // TokenVerifier checks a linked account's access token and names the speaker
 // (accesstoken.Verifier fits). An error means the token is not accepted.
@@ -33,7 +30,7 @@ type Directory interface {
 }
 
 // AccountAccess turns a tenant into an AWS configuration acting in its account for a
-// user (tenants.Access fits). Requests made with it fail with an error wrapping
+// user (account.Access fits). Requests made with it fail with an error wrapping
 // tenants.ErrAccessDenied when the tenant's role cannot be assumed.
 type AccountAccess interface {
 	Config(base aws.Config, t tenants.Tenant, userID string) aws.Config
@@ -82,7 +79,7 @@ const (
 )
 
 // Handler answers Alexa requests. Set the fields, then call Handle (the Lambda
-// entry) or serve NewHTTPHandler; do not change them afterwards. A Handler is safe
+// entry) or serve it with alexa.NewHTTPHandler; do not change them afterwards. A Handler is safe
 // for concurrent use.
 type Handler struct {
 	// SkillID is the only application ID accepted; empty refuses every request.
@@ -96,14 +93,13 @@ type Handler struct {
 	// Revoker revokes a user's tokens on SkillDisabled; nil only logs the event.
 	Revoker TokenRevoker
 	// Progress sends progressive responses; nil sends none.
-	Progress ProgressSender
+	Progress alexa.ProgressSender
 	// AWS is the base configuration for clients in tenants' accounts (endpoint,
 	// HTTP client, retries); its Region is where DescribeRegions is asked
 	// (us-east-1 when empty).
 	AWS aws.Config
-	// NewEC2 and NewKinesis build clients for a region; nil means the SDK's.
-	NewEC2     func(cfg aws.Config, region string) EC2API
-	NewKinesis func(cfg aws.Config, region string) KinesisAPI
+	// Clients builds the AWS clients in tenants' accounts; zero means the SDK's.
+	Clients account.Clients
 	// Budget, CallTimeout and RegionsTTL default to DefaultBudget,
 	// DefaultCallTimeout and DefaultRegionsTTL.
 	Budget      time.Duration
@@ -151,17 +147,17 @@ func orDefault(d, def time.Duration) time.Duration {
 	return def
 }
 
-// Handle answers one request. It returns ErrWrongApplication (and no response) for a
+// Handle answers one request. It returns alexa.ErrWrongApplication (and no response) for a
 // request that is not for SkillID, and an error for a nil envelope; every other
 // failure, a panic included, is answered with a spoken apology and logged.
-func (h *Handler) Handle(ctx context.Context, env *RequestEnvelope) (resp *ResponseEnvelope, err error) {
+func (h *Handler) Handle(ctx context.Context, env *alexa.RequestEnvelope) (resp *alexa.ResponseEnvelope, err error) {
 	if env == nil {
 		return nil, errors.New("skill: no request")
 	}
 	if h.SkillID == "" || env.ApplicationID() != h.SkillID {
 		h.log().WarnContext(ctx, "request for another application refused",
 			slog.String("application_id", env.ApplicationID()), slog.String("request_type", env.Request.Type))
-		return nil, ErrWrongApplication
+		return nil, alexa.ErrWrongApplication
 	}
 	start := time.Now()
 	// The work stops early enough that the answer, composed after it, is out
@@ -186,7 +182,7 @@ func (h *Handler) Handle(ctx context.Context, env *RequestEnvelope) (resp *Respo
 	return resp, nil
 }
 
-func intentName(env *RequestEnvelope) string {
+func intentName(env *alexa.RequestEnvelope) string {
 	if env.Request.Intent == nil {
 		return ""
 	}
@@ -195,32 +191,32 @@ func intentName(env *RequestEnvelope) string {
 
 // route answers by request type: events and session ends need no account; intents
 // and launches need a linked one.
-func (h *Handler) route(ctx context.Context, env *RequestEnvelope, log *slog.Logger) reply {
+func (h *Handler) route(ctx context.Context, env *alexa.RequestEnvelope, log *slog.Logger) reply {
 	msg := catalogFor(env.Locale())
 	switch env.Request.Type {
-	case SessionEndedRequestType:
+	case alexa.SessionEndedRequestType:
 		attrs := []any{slog.String("reason", env.Request.Reason)}
 		if e := env.Request.Error; e != nil {
 			attrs = append(attrs, slog.String("error_type", e.Type), slog.String("error_message", e.Message))
 		}
 		log.InfoContext(ctx, "session ended", attrs...)
 		return reply{silent: true}
-	case SkillDisabledType:
+	case alexa.SkillDisabledType:
 		h.skillDisabled(ctx, env, log)
 		return reply{silent: true}
-	case SkillAccountLinkedType:
+	case alexa.SkillAccountLinkedType:
 		h.accountLinked(ctx, env, log)
 		return reply{silent: true}
-	case SkillEnabledType:
+	case alexa.SkillEnabledType:
 		log.InfoContext(ctx, "skill enabled")
 		return reply{silent: true}
-	case LaunchRequestType, IntentRequestType:
+	case alexa.LaunchRequestType, alexa.IntentRequestType:
 	default:
 		log.InfoContext(ctx, "request type not handled", slog.String("request_type", env.Request.Type))
 		return reply{silent: true}
 	}
 	name := intentName(env)
-	if env.Request.Type == IntentRequestType {
+	if env.Request.Type == alexa.IntentRequestType {
 		switch name {
 		case "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent":
 			return tell(msg.goodbye)
@@ -230,7 +226,7 @@ func (h *Handler) route(ctx context.Context, env *RequestEnvelope, log *slog.Log
 	if !ok {
 		return r
 	}
-	if env.Request.Type == LaunchRequestType {
+	if env.Request.Type == alexa.LaunchRequestType {
 		return t.finish(t.launch(ctx))
 	}
 	rt, known := routes[name]
@@ -241,108 +237,11 @@ func (h *Handler) route(ctx context.Context, env *RequestEnvelope, log *slog.Log
 	return t.finish(rt.handle(t, ctx))
 }
 
-// turn is one request of a known user: who they are, their tenant, their account.
-type turn struct {
-	h      *Handler
-	env    *RequestEnvelope
-	msg    *catalog
-	who    tenants.Principal
-	tenant tenants.Tenant
-	cfg    aws.Config // acts in the tenant's account as the user
-	log    *slog.Logger
-	// attrs are the session attributes for the next turn.
-	attrs map[string]any
-	// oneShot is an intent that opened the session ("ask easy to cloud to …"): the
-	// answer ends the session unless it asks something.
-	oneShot bool
-}
-
-// newTurn identifies the speaker: the access token names the principal, whose
-// tenant and user must exist. ok false comes with the reply to give instead.
-func (h *Handler) newTurn(ctx context.Context, env *RequestEnvelope, msg *catalog, log *slog.Logger) (*turn, reply, bool) {
-	link := tell(msg.linkAccount)
-	link.card = &Card{Type: CardLinkAccount}
-	token := env.AccessToken()
-	if token == "" {
-		return nil, link, false
-	}
-	who, err := h.Tokens.Verify(ctx, token)
-	if err != nil {
-		if isKeysUnavailable(err) {
-			log.ErrorContext(ctx, "access token keys unavailable", slog.String("error", err.Error()))
-			return nil, tell(msg.keysDown), false
-		}
-		log.WarnContext(ctx, "access token refused", slog.String("reason", err.Error()))
-		return nil, link, false
-	}
-	log = log.With(slog.String("tenant", who.TenantID), slog.String("user", who.UserID))
-	tenant, err := h.lookup(ctx, who)
-	switch {
-	case err == nil:
-	case errors.Is(err, tenants.ErrNotFound):
-		log.WarnContext(ctx, "token names a tenant or user that no longer exists", slog.String("error", err.Error()))
-		return nil, link, false
-	default:
-		log.ErrorContext(ctx, "directory lookup failed", slog.String("error", err.Error()))
-		return nil, tell(msg.keysDown), false
-	}
-	attrs := map[string]any{}
-	for k, v := range env.Session.Attributes {
-		attrs[k] = v
-	}
-	return &turn{
-		h: h, env: env, msg: msg, who: who, tenant: tenant, log: log, attrs: attrs,
-		cfg:     h.Access.Config(h.AWS, tenant, who.UserID),
-		oneShot: env.Session.New && env.Request.Type == IntentRequestType,
-	}, reply{}, true
-}
-
-// finish attaches the session attributes to a reply that keeps the session open.
-func (t *turn) finish(r reply) reply {
-	if r.attrs == nil && len(t.attrs) > 0 {
-		r.attrs = t.attrs
-	}
-	return r
-}
-
-// answer gives information: in a session the user may go on, a one-shot request ends.
-func (t *turn) answer(s ssml) reply {
-	if t.oneShot {
-		return tell(s)
-	}
-	return ask(s, t.msg.whatElse)
-}
-
-// failed answers an error from the tenant's account or a dependency, and logs it.
-func (t *turn) failed(ctx context.Context, what string, err error) reply {
-	msg := t.msg
-	var s ssml
-	switch classify(err) {
-	case failRole:
-		s = msg.roleDenied
-	case failDenied:
-		s = msg.notPermitted
-	case failThrottled:
-		s = msg.throttled
-	case failTimeout:
-		s = msg.unreachableAll
-	default:
-		s = msg.apology
-	}
-	t.log.ErrorContext(ctx, what+" failed", slog.String("error", err.Error()))
-	return t.answer(s)
-}
-
-// launch welcomes the user.
-func (t *turn) launch(context.Context) reply {
-	return ask(t.msg.welcome, t.msg.welcomeReprompt)
-}
-
 // skillDisabled revokes the user's tokens when they disable the skill. The event
 // carries the access token of a linked account, which may have expired: it names the
 // user if it is genuine and expired less than disabledTokenGrace ago (when Tokens is
 // an ExpiredTokenVerifier). A token that does not cannot name the user, which is logged.
-func (h *Handler) skillDisabled(ctx context.Context, env *RequestEnvelope, log *slog.Logger) {
+func (h *Handler) skillDisabled(ctx context.Context, env *alexa.RequestEnvelope, log *slog.Logger) {
 	token := env.AccessToken()
 	if token == "" {
 		log.InfoContext(ctx, "skill disabled by a user without a linked account")
@@ -372,7 +271,7 @@ func (h *Handler) skillDisabled(ctx context.Context, env *RequestEnvelope, log *
 }
 
 // accountLinked records that a user linked their account.
-func (h *Handler) accountLinked(ctx context.Context, env *RequestEnvelope, log *slog.Logger) {
+func (h *Handler) accountLinked(ctx context.Context, env *alexa.RequestEnvelope, log *slog.Logger) {
 	token := ""
 	if env.Request.Body != nil {
 		token = env.Request.Body.AccessToken

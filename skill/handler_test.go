@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -45,16 +46,16 @@ func newFakeHandler(t *testing.T) (*Handler, *fakeMFA, *logBuffer) {
 func TestWrongApplicationRefused(t *testing.T) {
 	h, _, _ := newFakeHandler(t)
 	for _, id := range []string{"amzn1.ask.skill.other", ""} {
-		env := newDevice(t, h, "good").envelope(Request{Type: LaunchRequestType})
+		env := newDevice(t, h, "good").envelope(alexa.Request{Type: alexa.LaunchRequestType})
 		env.Context.System.Application.ApplicationID = id
 		env.Session.Application.ApplicationID = id
-		if resp, err := h.Handle(context.Background(), env); !errors.Is(err, ErrWrongApplication) || resp != nil {
+		if resp, err := h.Handle(context.Background(), env); !errors.Is(err, alexa.ErrWrongApplication) || resp != nil {
 			t.Errorf("application %q: Handle = %v, %v; want ErrWrongApplication", id, resp, err)
 		}
 	}
 	h.SkillID = ""
-	env := newDevice(t, h, "good").envelope(Request{Type: LaunchRequestType})
-	if _, err := h.Handle(context.Background(), env); !errors.Is(err, ErrWrongApplication) {
+	env := newDevice(t, h, "good").envelope(alexa.Request{Type: alexa.LaunchRequestType})
+	if _, err := h.Handle(context.Background(), env); !errors.Is(err, alexa.ErrWrongApplication) {
 		t.Errorf("no configured skill ID: err = %v, want ErrWrongApplication", err)
 	}
 }
@@ -73,11 +74,11 @@ func TestLinkAccount(t *testing.T) {
 			h, _, logs := newFakeHandler(t)
 			h.Tokens = fakeTokens{"good": alice, "gone": {TenantID: "tnt-a", UserID: "usr-deleted"}}
 			d := newDevice(t, h, tt.token)
-			for _, resp := range []*ResponseEnvelope{d.launch(), d.intent("ListInstancesIntent", nil)} {
+			for _, resp := range []*alexa.ResponseEnvelope{d.launch(), d.intent("ListInstancesIntent", nil)} {
 				if got := speech(resp); got != want {
 					t.Errorf("speech = %q, want %q", got, want)
 				}
-				if c := resp.Response.Card; c == nil || c.Type != CardLinkAccount {
+				if c := resp.Response.Card; c == nil || c.Type != alexa.CardLinkAccount {
 					t.Errorf("card = %+v, want LinkAccount", c)
 				}
 				if !ended(resp) {

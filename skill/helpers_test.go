@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -201,7 +204,7 @@ func newDevice(tb testing.TB, h *Handler, token string) *device {
 	return &device{tb: tb, h: h, locale: "en-GB", token: token, endpoint: "https://api.eu.amazonalexa.com", apiToken: "api-token"}
 }
 
-func (d *device) envelope(req Request) *RequestEnvelope {
+func (d *device) envelope(req alexa.Request) *alexa.RequestEnvelope {
 	d.n++
 	isNew := d.sessionID == ""
 	if isNew {
@@ -210,26 +213,26 @@ func (d *device) envelope(req Request) *RequestEnvelope {
 	req.RequestID = fmt.Sprintf("amzn1.echo-api.request.%d", d.n)
 	req.Timestamp = time.Now().UTC().Format(time.RFC3339)
 	req.Locale = d.locale
-	app := Application{ApplicationID: testSkillID}
-	user := User{UserID: "amzn1.ask.account.TEST", AccessToken: d.token}
-	return &RequestEnvelope{
+	app := alexa.Application{ApplicationID: testSkillID}
+	user := alexa.User{UserID: "amzn1.ask.account.TEST", AccessToken: d.token}
+	return &alexa.RequestEnvelope{
 		Version: "1.0",
-		Session: Session{New: isNew, SessionID: d.sessionID, Application: app, Attributes: maps.Clone(d.attrs), User: user},
-		Context: Context{System: System{Application: app, User: user, APIEndpoint: d.endpoint, APIAccessToken: d.apiToken,
-			Device: Device{DeviceID: "amzn1.ask.device.TEST", SupportedInterfaces: map[string]any{}}}},
+		Session: alexa.Session{New: isNew, SessionID: d.sessionID, Application: app, Attributes: maps.Clone(d.attrs), User: user},
+		Context: alexa.Context{System: alexa.System{Application: app, User: user, APIEndpoint: d.endpoint, APIAccessToken: d.apiToken,
+			Device: alexa.Device{DeviceID: "amzn1.ask.device.TEST", SupportedInterfaces: map[string]any{}}}},
 		Request: req,
 	}
 }
 
 // send passes env through JSON (as Alexa would) to the handler and keeps the
 // session for the next turn.
-func (d *device) send(env *RequestEnvelope) *ResponseEnvelope {
+func (d *device) send(env *alexa.RequestEnvelope) *alexa.ResponseEnvelope {
 	d.tb.Helper()
 	b, err := json.Marshal(env)
 	if err != nil {
 		d.tb.Fatal(err)
 	}
-	var decoded RequestEnvelope
+	var decoded alexa.RequestEnvelope
 	if err := json.Unmarshal(b, &decoded); err != nil {
 		d.tb.Fatal(err)
 	}
@@ -243,10 +246,10 @@ func (d *device) send(env *RequestEnvelope) *ResponseEnvelope {
 	if err != nil {
 		d.tb.Fatal(err)
 	}
-	if len(out) > MaxResponseBytes {
+	if len(out) > alexa.MaxResponseBytes {
 		d.tb.Errorf("response is %d bytes", len(out))
 	}
-	var r ResponseEnvelope
+	var r alexa.ResponseEnvelope
 	if err := json.Unmarshal(out, &r); err != nil {
 		d.tb.Fatal(err)
 	}
@@ -264,44 +267,44 @@ func (d *device) send(env *RequestEnvelope) *ResponseEnvelope {
 	return &r
 }
 
-func (d *device) launch() *ResponseEnvelope {
-	return d.send(d.envelope(Request{Type: LaunchRequestType}))
+func (d *device) launch() *alexa.ResponseEnvelope {
+	return d.send(d.envelope(alexa.Request{Type: alexa.LaunchRequestType}))
 }
 
 // intent sends an IntentRequest with the given slot values ("" leaves a slot
 // empty). Region values resolve against the place names, as the static REGION type
 // would.
-func (d *device) intent(name string, slots map[string]string) *ResponseEnvelope {
-	return d.intentStatus(name, slots, ConfirmationNone)
+func (d *device) intent(name string, slots map[string]string) *alexa.ResponseEnvelope {
+	return d.intentStatus(name, slots, alexa.ConfirmationNone)
 }
 
-func (d *device) intentStatus(name string, slots map[string]string, status string) *ResponseEnvelope {
-	in := &RequestIntent{Name: name, ConfirmationStatus: status, Slots: map[string]RequestSlot{}}
+func (d *device) intentStatus(name string, slots map[string]string, status string) *alexa.ResponseEnvelope {
+	in := &alexa.RequestIntent{Name: name, ConfirmationStatus: status, Slots: map[string]alexa.RequestSlot{}}
 	for k, v := range slots {
-		s := RequestSlot{Name: k, Value: v, ConfirmationStatus: ConfirmationNone}
+		s := alexa.RequestSlot{Name: k, Value: v, ConfirmationStatus: alexa.ConfirmationNone}
 		if k == "region" && v != "" {
-			res := Resolution{Authority: "amzn1.er-authority.echo-sdk." + testSkillID + ".REGION", Status: ResolutionStatus{Code: ERSuccessNoMatch}}
+			res := alexa.Resolution{Authority: "amzn1.er-authority.echo-sdk." + testSkillID + ".REGION", Status: alexa.ResolutionStatus{Code: alexa.ERSuccessNoMatch}}
 			if code, ok := regionFromPlace(v); ok {
-				res.Status.Code = ERSuccessMatch
-				res.Values = []ResolutionValues{{Value: ResolvedValue{Name: RegionPlace(d.locale, code), ID: code}}}
+				res.Status.Code = alexa.ERSuccessMatch
+				res.Values = []alexa.ResolutionValues{{Value: alexa.ResolvedValue{Name: RegionPlace(d.locale, code), ID: code}}}
 			}
-			s.Resolutions = &Resolutions{ResolutionsPerAuthority: []Resolution{res}}
+			s.Resolutions = &alexa.Resolutions{ResolutionsPerAuthority: []alexa.Resolution{res}}
 		}
 		in.Slots[k] = s
 	}
-	return d.send(d.envelope(Request{Type: IntentRequestType, Intent: in}))
+	return d.send(d.envelope(alexa.Request{Type: alexa.IntentRequestType, Intent: in}))
 }
 
 // speech returns the plain text of a response's speech.
-func speech(r *ResponseEnvelope) string {
+func speech(r *alexa.ResponseEnvelope) string {
 	if r.Response.OutputSpeech == nil {
 		return ""
 	}
-	return plainText(ssml(strings.TrimSuffix(strings.TrimPrefix(r.Response.OutputSpeech.SSML, "<speak>"), "</speak>")))
+	return alexa.PlainText(alexa.SSML(strings.TrimSuffix(strings.TrimPrefix(r.Response.OutputSpeech.SSML, "<speak>"), "</speak>")))
 }
 
 // directive returns the response's directive of a type, or nil.
-func directive(r *ResponseEnvelope, typ string) *Directive {
+func directive(r *alexa.ResponseEnvelope, typ string) *alexa.Directive {
 	for i := range r.Response.Directives {
 		if r.Response.Directives[i].Type == typ {
 			return &r.Response.Directives[i]
@@ -310,6 +313,21 @@ func directive(r *ResponseEnvelope, typ string) *Directive {
 	return nil
 }
 
-func ended(r *ResponseEnvelope) bool {
+func ended(r *alexa.ResponseEnvelope) bool {
 	return r.Response.ShouldEndSession == nil || *r.Response.ShouldEndSession
+}
+
+// mustDecode decodes a real request envelope of the alexa package's testdata, as
+// Alexa sends it.
+func mustDecode(tb testing.TB, name string) *alexa.RequestEnvelope {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "alexa", "testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var env alexa.RequestEnvelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		tb.Fatalf("decode %s: %v", name, err)
+	}
+	return &env
 }

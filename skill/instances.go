@@ -3,25 +3,15 @@ package skill
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 )
-
-// instance is an EC2 instance of the tenant's account as the skill speaks of it.
-type instance struct {
-	ID, Region, Name, Type, State string
-	// Controllable is true when the instance may be changed by voice: it carries
-	// the tenant's control tag, or the tenant has none.
-	Controllable bool
-}
 
 const (
 	// maxListed is how many instances are read out by name; more are summarised.
@@ -30,11 +20,11 @@ const (
 	maxEntities = 100
 )
 
-// spoken is how the instance is named in speech: its Name tag, or its type and the
+// spoken is how an instance is named in speech: its Name tag, or its type and the
 // last characters of its ID.
-func (in instance) spoken(msg *catalog) ssml {
+func spoken(msg *catalog, in account.Instance) alexa.SSML {
 	if in.Name != "" {
-		return sayf("%s", in.Name)
+		return alexa.Sayf("%s", in.Name)
 	}
 	return msg.unnamed(in.Type, idTail(in.ID))
 }
@@ -49,8 +39,8 @@ func idTail(id string) string {
 }
 
 // sortInstances orders by name (unnamed last, by ID), then region.
-func sortInstances(all []instance) {
-	slices.SortFunc(all, func(a, b instance) int {
+func sortInstances(all []account.Instance) {
+	slices.SortFunc(all, func(a, b account.Instance) int {
 		if (a.Name == "") != (b.Name == "") {
 			if a.Name == "" {
 				return 1
@@ -86,56 +76,20 @@ func compareFold(a, b string) int {
 	return cmp.Compare(len(a), len(b))
 }
 
-// toInstance converts an EC2 instance.
-func (t *turn) toInstance(region string, i ec2types.Instance) instance {
-	in := instance{ID: aws.ToString(i.InstanceId), Region: region, Type: string(i.InstanceType)}
-	if i.State != nil {
-		in.State = string(i.State.Name)
-	}
-	ctl := t.tenant.ControlTag
-	in.Controllable = ctl == nil
-	for _, tag := range i.Tags {
-		k, v := aws.ToString(tag.Key), aws.ToString(tag.Value)
-		if k == "Name" {
-			in.Name = strings.TrimSpace(v)
-		}
-		if ctl != nil && k == ctl.Key && v == ctl.Value {
-			in.Controllable = true
-		}
-	}
-	return in
-}
-
-// regionInstances lists the instances of one region, terminated ones left out.
-func (t *turn) regionInstances(ctx context.Context, region string) ([]instance, error) {
-	p := ec2.NewDescribeInstancesPaginator(t.h.ec2(t.cfg, region), &ec2.DescribeInstancesInput{MaxResults: aws.Int32(1000)})
-	var out []instance
-	for pages := 0; p.HasMorePages() && pages < 20; pages++ {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("describe instances in %s: %w", region, err)
-		}
-		for _, r := range page.Reservations {
-			for _, i := range r.Instances {
-				if in := t.toInstance(region, i); in.State != "terminated" {
-					out = append(out, in)
-				}
-			}
-		}
-	}
-	return out, nil
-}
+// reader is the reading intents of a turn: instances, streams and the regions to
+// look in.
+type reader struct{ *turn }
 
 // readInstances lists the instances of all regions at once, saying first that it
 // is looking when there are many regions.
-func (t *turn) readInstances(ctx context.Context, regions []string) ([]instance, regionFailures) {
+func (t reader) readInstances(ctx context.Context, regions []string) ([]account.Instance, regionFailures) {
 	wait := func() {}
 	if len(regions) >= progressAfter {
 		wait = t.progress(ctx, t.msg.checkingInstances(len(regions)))
 	}
-	vals, errs := fanOut(ctx, t.h, t.log, regions, t.regionInstances)
+	vals, errs := account.EachRegion(ctx, regions, t.h.callTimeout(), t.log, t.acct.Instances.List)
 	wait()
-	var all []instance
+	var all []account.Instance
 	for _, region := range regions {
 		all = append(all, vals[region]...)
 	}
@@ -144,7 +98,7 @@ func (t *turn) readInstances(ctx context.Context, regions []string) ([]instance,
 
 // listInstances answers ListInstancesIntent: the instances by region with their
 // state, summarised when there are many, naming regions that did not answer.
-func (t *turn) listInstances(ctx context.Context) reply {
+func (t reader) listInstances(ctx context.Context) reply {
 	sc, r, ok := t.scope(ctx)
 	if !ok {
 		return r
@@ -158,7 +112,7 @@ func (t *turn) listInstances(ctx context.Context) reply {
 		return t.answer(missing)
 	}
 	speech, card := t.describeInstances(all, sc)
-	r = t.answer(join(speech, missing)).withCard(t.msg.cardTitle, card)
+	r = t.answer(alexa.Join(speech, missing)).withCard(t.msg.cardTitle, card)
 	if d, ok := instanceEntities(all); ok {
 		r.directives = append(r.directives, d)
 	}
@@ -167,22 +121,22 @@ func (t *turn) listInstances(ctx context.Context) reply {
 
 // describeInstances says which instances there are, by region. Up to maxListed are
 // named; more are counted by region and state, and the card lists them all.
-func (t *turn) describeInstances(all []instance, sc regionScope) (ssml, string) {
+func (t reader) describeInstances(all []account.Instance, sc regionScope) (alexa.SSML, string) {
 	msg := t.msg
 	if len(all) == 0 {
 		return msg.noInstances(sc.place), ""
 	}
-	byRegion := map[string][]instance{}
+	byRegion := map[string][]account.Instance{}
 	for _, in := range all {
 		byRegion[in.Region] = append(byRegion[in.Region], in)
 	}
 	regions := slices.SortedFunc(maps.Keys(byRegion), func(a, b string) int {
 		return cmp.Compare(placeName(msg.lang, a), placeName(msg.lang, b))
 	})
-	group := func(region string, ins []instance) ssml {
-		items := make([]ssml, len(ins))
+	group := func(region string, ins []account.Instance) alexa.SSML {
+		items := make([]alexa.SSML, len(ins))
 		for i, in := range ins {
-			items[i] = msg.instanceItem(in.spoken(msg), msg.state(in.State))
+			items[i] = msg.instanceItem(spoken(msg, in), msg.state(in.State))
 		}
 		return msg.regionGroup(placeName(msg.lang, region), items)
 	}
@@ -203,21 +157,21 @@ func (t *turn) describeInstances(all []instance, sc regionScope) (ssml, string) 
 	}
 	switch {
 	case len(all) <= maxListed:
-		parts := []ssml{msg.instancesIntro}
+		parts := []alexa.SSML{msg.instancesIntro}
 		for _, region := range regions {
 			parts = append(parts, group(region, byRegion[region]))
 		}
-		return join(parts...), card.String()
+		return alexa.Join(parts...), card.String()
 	case sc.place != "":
 		ins := byRegion[regions[0]]
-		return join(msg.regionSummary(sc.place, len(ins), countStates(ins)),
+		return alexa.Join(msg.regionSummary(sc.place, len(ins), countStates(ins)),
 			msg.firstOf(maxListed, len(ins)-maxListed), group(regions[0], ins[:maxListed])), card.String()
 	default:
-		parts := []ssml{msg.summary(len(all), len(regions), countStates(all))}
+		parts := []alexa.SSML{msg.summary(len(all), len(regions), countStates(all))}
 		for _, region := range regions {
 			parts = append(parts, msg.regionSummary(placeName(msg.lang, region), len(byRegion[region]), countStates(byRegion[region])))
 		}
-		return join(append(parts, msg.summaryHint)...), card.String()
+		return alexa.Join(append(parts, msg.summaryHint)...), card.String()
 	}
 }
 
@@ -230,7 +184,7 @@ func writeAll(b *strings.Builder, parts ...string) {
 // stateOrder is the order states are counted in.
 var stateOrder = []string{"running", "stopped", "pending", "stopping", "shutting-down"}
 
-func countStates(ins []instance) []stateCount {
+func countStates(ins []account.Instance) []stateCount {
 	n := map[string]int{}
 	for _, in := range ins {
 		n[in.State]++
@@ -247,15 +201,15 @@ func countStates(ins []instance) []stateCount {
 // instanceEntities teaches Alexa the tenant's instance names (Dialog.UpdateDynamicEntities
 // on INSTANCE_NAME), so that "start web one" resolves to the instance web-1. The id
 // is the instance ID; synonyms spell the name the way it is said.
-func instanceEntities(all []instance) (Directive, bool) {
-	var values []EntityValue
+func instanceEntities(all []account.Instance) (alexa.Directive, bool) {
+	var values []alexa.EntityValue
 	sorted := slices.Clone(all)
 	sortInstances(sorted)
 	for _, in := range sorted {
 		if in.Name == "" || len(values) == maxEntities {
 			continue
 		}
-		v := EntityValue{ID: in.ID, Name: EntityName{Value: in.Name}}
+		v := alexa.EntityValue{ID: in.ID, Name: alexa.EntityName{Value: in.Name}}
 		for _, syn := range []string{strings.Join(nameWords(in.Name), " "), strings.Join(spokenNumbers(nameTokens(in.Name)), " ")} {
 			if syn != "" && syn != in.Name && !slices.Contains(v.Name.Synonyms, syn) {
 				v.Name.Synonyms = append(v.Name.Synonyms, syn)
@@ -264,10 +218,10 @@ func instanceEntities(all []instance) (Directive, bool) {
 		values = append(values, v)
 	}
 	if len(values) == 0 {
-		return Directive{}, false
+		return alexa.Directive{}, false
 	}
-	return Directive{Type: DirectiveUpdateDynamicEntities, UpdateBehavior: UpdateReplace,
-		Types: []DynamicEntity{{Name: "INSTANCE_NAME", Values: values}}}, true
+	return alexa.Directive{Type: alexa.DirectiveUpdateDynamicEntities, UpdateBehavior: alexa.UpdateReplace,
+		Types: []alexa.DynamicEntity{{Name: "INSTANCE_NAME", Values: values}}}, true
 }
 
 // nameWords splits a name into its words, punctuation dropped ("web-1" → web, 1).

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 )
 
@@ -19,12 +20,12 @@ type route struct {
 // Cancel and NavigateHome intents are answered before the speaker is identified
 // (Handler.route); they are listed here for Intents.
 var routes = map[string]route{
-	"ListInstancesIntent":   {[]string{"region"}, (*turn).listInstances},
-	"DescribeKinesisIntent": {[]string{"region"}, (*turn).describeKinesis},
+	"ListInstancesIntent":   {[]string{"region"}, func(t *turn, ctx context.Context) reply { return reader{t}.listInstances(ctx) }},
+	"DescribeKinesisIntent": {[]string{"region"}, func(t *turn, ctx context.Context) reply { return reader{t}.describeKinesis(ctx) }},
 	"StartInstanceIntent":   {[]string{"instance"}, func(t *turn, ctx context.Context) reply { return t.change(ctx, actionStart) }},
 	"StopInstanceIntent":    {[]string{"instance"}, func(t *turn, ctx context.Context) reply { return t.change(ctx, actionStop) }},
-	"AuthenticateIntent":    {[]string{"code", "method"}, (*turn).authenticate},
-	"LockIntent":            {nil, (*turn).lock},
+	"AuthenticateIntent":    {[]string{"code", "method"}, func(t *turn, ctx context.Context) reply { return authenticating{t}.authenticate(ctx) }},
+	"LockIntent":            {nil, func(t *turn, ctx context.Context) reply { return authenticating{t}.lock(ctx) }},
 	"AMAZON.HelpIntent": {nil, func(t *turn, _ context.Context) reply {
 		return ask(t.msg.help, t.msg.helpReprompt)
 	}},
@@ -42,8 +43,8 @@ var routes = map[string]route{
 // these intents and slots (a test in interactionmodel compares them).
 func Intents() map[string][]string {
 	out := map[string][]string{
-		LaunchRequestType:       nil,
-		SessionEndedRequestType: nil,
+		alexa.LaunchRequestType:       nil,
+		alexa.SessionEndedRequestType: nil,
 	}
 	for _, name := range slices.Sorted(maps.Keys(routes)) {
 		out[name] = slices.Clone(routes[name].slots)

@@ -7,18 +7,15 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
-	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -38,124 +35,6 @@ import (
 // tenant's role and ExternalId, and that credentials are never shared between
 // tenants through the cache (SECURITY.md, "A malicious tenant").
 
-// trustPolicies is STS with each tenant role's trust policy: the role may be
-// assumed only with the ExternalId its tenant was given. It records every call.
-type trustPolicies struct {
-	tenants.AssumeRoleAPI
-	mu    sync.Mutex
-	trust map[string]string // role ARN → required ExternalId
-	calls []assumeCall
-}
-
-type assumeCall struct{ roleARN, externalID string }
-
-func (p *trustPolicies) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
-	role, ext := aws.ToString(in.RoleArn), aws.ToString(in.ExternalId)
-	p.mu.Lock()
-	p.calls = append(p.calls, assumeCall{role, ext})
-	want, ok := p.trust[role]
-	p.mu.Unlock()
-	if ok && ext != want {
-		return nil, &smithy.GenericAPIError{Code: "AccessDenied",
-			Message: "User is not authorized to perform: sts:AssumeRole on resource: " + role}
-	}
-	return p.AssumeRoleAPI.AssumeRole(ctx, in, opts...)
-}
-
-func (p *trustPolicies) callsSince(n int) []assumeCall {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.calls[n:])
-}
-
-func (p *trustPolicies) count() int { p.mu.Lock(); defer p.mu.Unlock(); return len(p.calls) }
-
-// lookups records which tenant and user each dependency was asked about.
-type lookups struct {
-	mu   sync.Mutex
-	seen []string // "what tenant/user"
-}
-
-func (l *lookups) add(what, tenantID, userID string) {
-	l.mu.Lock()
-	l.seen = append(l.seen, what+" "+tenantID+"/"+userID)
-	l.mu.Unlock()
-}
-
-func (l *lookups) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.seen
-	l.seen = nil
-	return s
-}
-
-type lookingDirectory struct {
-	Directory
-	l *lookups
-}
-
-func (d lookingDirectory) GetTenant(ctx context.Context, id string) (tenants.Tenant, error) {
-	d.l.add("directory", id, "")
-	return d.Directory.GetTenant(ctx, id)
-}
-
-func (d lookingDirectory) GetUser(ctx context.Context, tenantID, userID string) (tenants.User, error) {
-	d.l.add("directory", tenantID, userID)
-	return d.Directory.GetUser(ctx, tenantID, userID)
-}
-
-type lookingAccess struct {
-	AccountAccess
-	l *lookups
-}
-
-func (a lookingAccess) Config(base aws.Config, t tenants.Tenant, userID string) aws.Config {
-	a.l.add("account "+t.RoleARN+" "+t.ExternalID, t.ID, userID)
-	return a.AccountAccess.Config(base, t, userID)
-}
-
-type lookingMFA struct {
-	SecondFactor
-	l *lookups
-}
-
-func (m lookingMFA) Challenge(ctx context.Context, tenantID, userID string) (mfa.Challenge, error) {
-	m.l.add("mfa", tenantID, userID)
-	return m.SecondFactor.Challenge(ctx, tenantID, userID)
-}
-
-func (m lookingMFA) Verify(ctx context.Context, tenantID, userID, code string) (mfa.Elevation, error) {
-	m.l.add("mfa", tenantID, userID)
-	return m.SecondFactor.Verify(ctx, tenantID, userID, code)
-}
-
-func (m lookingMFA) Elevation(ctx context.Context, tenantID, userID string) (mfa.Elevation, error) {
-	m.l.add("mfa", tenantID, userID)
-	return m.SecondFactor.Elevation(ctx, tenantID, userID)
-}
-
-func (m lookingMFA) Lock(ctx context.Context, tenantID, userID string) error {
-	m.l.add("mfa", tenantID, userID)
-	return m.SecondFactor.Lock(ctx, tenantID, userID)
-}
-
-// isoTenant is one tenant of the matrix and what its account holds.
-type isoTenant struct {
-	name, account string
-	cfg           aws.Config // acts in the account (for the test's own checks)
-	tenant        tenants.Tenant
-	users         []isoUser
-	instances     map[string]string // ID → Name
-	secrets       []string          // what no other tenant may hear: unique names, IDs, streams, account
-}
-
-type isoUser struct {
-	who      tenants.Principal
-	token    string
-	elevated bool
-}
-
 func TestIsolationMatrix(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
@@ -163,7 +42,7 @@ func TestIsolationMatrix(t *testing.T) {
 	leak.Secret("password", "correct horse battery staple")
 	trust := &trustPolicies{AssumeRoleAPI: sts.NewFromConfig(awstest.Config(t)), trust: map[string]string{}}
 	look := &lookups{}
-	s.h.Access = lookingAccess{tenants.NewAccess(trust), look}
+	s.h.Access = lookingAccess{account.NewAccess(trust), look}
 	s.h.Directory = lookingDirectory{s.store, look}
 	s.h.MFA = lookingMFA{s.mfa, look}
 
@@ -245,7 +124,7 @@ func TestIsolationMatrix(t *testing.T) {
 	// A variant aimed at another tenant is sent once for each other tenant.
 	type variant struct {
 		label string
-		env   func(d *device, me, other *isoTenant) *RequestEnvelope
+		env   func(d *device, me, other *isoTenant) *alexa.RequestEnvelope
 		aimed bool
 	}
 	otherID := func(other *isoTenant, name string) string {
@@ -256,35 +135,37 @@ func TestIsolationMatrix(t *testing.T) {
 		}
 		return ""
 	}
-	intent := func(name string, slots map[string]string, status string) func(d *device, me, other *isoTenant) *RequestEnvelope {
-		return func(d *device, me, other *isoTenant) *RequestEnvelope {
-			in := &RequestIntent{Name: name, ConfirmationStatus: status, Slots: map[string]RequestSlot{}}
+	intent := func(name string, slots map[string]string, status string) func(d *device, me, other *isoTenant) *alexa.RequestEnvelope {
+		return func(d *device, me, other *isoTenant) *alexa.RequestEnvelope {
+			in := &alexa.RequestIntent{Name: name, ConfirmationStatus: status, Slots: map[string]alexa.RequestSlot{}}
 			for k, v := range slots {
 				v = strings.ReplaceAll(v, "OTHER", other.name)
-				in.Slots[k] = RequestSlot{Name: k, Value: v, ConfirmationStatus: ConfirmationNone}
+				in.Slots[k] = alexa.RequestSlot{Name: k, Value: v, ConfirmationStatus: alexa.ConfirmationNone}
 			}
-			return d.envelope(Request{Type: IntentRequestType, Intent: in})
+			return d.envelope(alexa.Request{Type: alexa.IntentRequestType, Intent: in})
 		}
 	}
-	forged := func(name, action string) func(d *device, me, other *isoTenant) *RequestEnvelope {
-		return func(d *device, me, other *isoTenant) *RequestEnvelope {
+	forged := func(name, action string) func(d *device, me, other *isoTenant) *alexa.RequestEnvelope {
+		return func(d *device, me, other *isoTenant) *alexa.RequestEnvelope {
 			id := otherID(other, "splunk")
 			d.attrs = map[string]any{attrPending: map[string]any{"action": action, "id": id, "region": region, "name": "splunk"}}
-			env := intent(name, map[string]string{"instance": "splunk"}, ConfirmationConfirmed)(d, me, other)
+			env := intent(name, map[string]string{"instance": "splunk"}, alexa.ConfirmationConfirmed)(d, me, other)
 			s := env.Request.Intent.Slots["instance"]
-			s.Resolutions = &Resolutions{ResolutionsPerAuthority: []Resolution{{
+			s.Resolutions = &alexa.Resolutions{ResolutionsPerAuthority: []alexa.Resolution{{
 				Authority: "amzn1.er-authority.echo-sdk.dynamic." + testSkillID + ".INSTANCE_NAME",
-				Status:    ResolutionStatus{Code: ERSuccessMatch},
-				Values:    []ResolutionValues{{Value: ResolvedValue{Name: "splunk", ID: id}}, {Value: ResolvedValue{Name: other.name + "-box", ID: otherID(other, other.name+"-box")}}},
+				Status:    alexa.ResolutionStatus{Code: alexa.ERSuccessMatch},
+				Values:    []alexa.ResolutionValues{{Value: alexa.ResolvedValue{Name: "splunk", ID: id}}, {Value: alexa.ResolvedValue{Name: other.name + "-box", ID: otherID(other, other.name+"-box")}}},
 			}}}
 			env.Request.Intent.Slots["instance"] = s
 			return env
 		}
 	}
 	routesUnderTest := map[string][]variant{
-		LaunchRequestType: {{"", func(d *device, _, _ *isoTenant) *RequestEnvelope { return d.envelope(Request{Type: LaunchRequestType}) }, false}},
-		SessionEndedRequestType: {{"", func(d *device, _, _ *isoTenant) *RequestEnvelope {
-			return d.envelope(Request{Type: SessionEndedRequestType, Reason: ReasonUserInitiated})
+		alexa.LaunchRequestType: {{"", func(d *device, _, _ *isoTenant) *alexa.RequestEnvelope {
+			return d.envelope(alexa.Request{Type: alexa.LaunchRequestType})
+		}, false}},
+		alexa.SessionEndedRequestType: {{"", func(d *device, _, _ *isoTenant) *alexa.RequestEnvelope {
+			return d.envelope(alexa.Request{Type: alexa.SessionEndedRequestType, Reason: alexa.ReasonUserInitiated})
 		}, false}},
 		"ListInstancesIntent":   {{"", intent("ListInstancesIntent", nil, ""), false}, {"InRegion", intent("ListInstancesIntent", map[string]string{"region": "Ireland"}, ""), false}},
 		"DescribeKinesisIntent": {{"", intent("DescribeKinesisIntent", nil, ""), false}},
@@ -294,8 +175,8 @@ func TestIsolationMatrix(t *testing.T) {
 			{"ForgedSessionAndEntities", forged("StartInstanceIntent", actionStart), true},
 		},
 		"StopInstanceIntent": {
-			{"SharedName", intent("StopInstanceIntent", map[string]string{"instance": "jenkins"}, ConfirmationConfirmed), false},
-			{"OthersName", intent("StopInstanceIntent", map[string]string{"instance": "OTHER-box"}, ConfirmationConfirmed), true},
+			{"SharedName", intent("StopInstanceIntent", map[string]string{"instance": "jenkins"}, alexa.ConfirmationConfirmed), false},
+			{"OthersName", intent("StopInstanceIntent", map[string]string{"instance": "OTHER-box"}, alexa.ConfirmationConfirmed), true},
 			{"ForgedSessionAndEntities", forged("StopInstanceIntent", actionStop), true},
 		},
 		"AuthenticateIntent":        {{"Code", intent("AuthenticateIntent", map[string]string{"code": "111111"}, ""), false}},
@@ -403,21 +284,4 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	t.Logf("isolation matrix: %d tenants (one a rogue naming another's account) × %d users × %d request kinds = %d requests; %d AssumeRole calls, %d of them the rogue's (refused by the trust policy)",
 		len(tenantsUnderTest), users, len(routesUnderTest), requests, trust.count(), len(rogueAssumed))
-}
-
-// instanceStates reads the states of ids in one call.
-func instanceStates(t *testing.T, cfg aws.Config, region string, ids []string) map[string]string {
-	t.Helper()
-	out, err := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region }).
-		DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{InstanceIds: ids})
-	if err != nil {
-		t.Fatalf("describe instances: %v", err)
-	}
-	states := map[string]string{}
-	for _, r := range out.Reservations {
-		for _, i := range r.Instances {
-			states[aws.ToString(i.InstanceId)] = string(i.State.Name)
-		}
-	}
-	return states
 }

@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // modelFile is the part of an interaction model file these tests read. The files
@@ -119,8 +121,8 @@ func TestCatalogsComplete(t *testing.T) {
 				if f.String() == "" {
 					t.Errorf("%s: %s is empty", c.lang, name)
 				}
-				if f.Type() == reflect.TypeOf(ssml("")) {
-					mustWellFormed(t, speak(ssml(f.String())))
+				if f.Type() == reflect.TypeOf(alexa.SSML("")) {
+					mustWellFormed(t, alexa.Speak(alexa.SSML(f.String())))
 				}
 			case reflect.Func:
 				if f.IsNil() {
@@ -135,8 +137,8 @@ func TestCatalogsComplete(t *testing.T) {
 				if out.String() == "" {
 					t.Errorf("%s: %s says nothing", c.lang, name)
 				}
-				if out.Type() == reflect.TypeOf(ssml("")) {
-					mustWellFormed(t, speak(ssml(out.String())))
+				if out.Type() == reflect.TypeOf(alexa.SSML("")) {
+					mustWellFormed(t, alexa.Speak(alexa.SSML(out.String())))
 				}
 			}
 		}
@@ -145,10 +147,10 @@ func TestCatalogsComplete(t *testing.T) {
 
 func sampleArg(t reflect.Type) reflect.Value {
 	switch t {
-	case reflect.TypeOf(ssml("")):
-		return reflect.ValueOf(sayf("%s", "R&D <test>"))
-	case reflect.TypeOf([]ssml{}):
-		return reflect.ValueOf([]ssml{sayf("a&b"), sayf("<c>")})
+	case reflect.TypeOf(alexa.SSML("")):
+		return reflect.ValueOf(alexa.Sayf("%s", "R&D <test>"))
+	case reflect.TypeOf([]alexa.SSML{}):
+		return reflect.ValueOf([]alexa.SSML{alexa.Sayf("a&b"), alexa.Sayf("<c>")})
 	case reflect.TypeOf([]string{}):
 		return reflect.ValueOf([]string{"São Paulo", "R&D"})
 	case reflect.TypeOf([]stateCount{}):
@@ -185,13 +187,13 @@ func TestNumberWords(t *testing.T) {
 }
 
 func TestStreamSpeech(t *testing.T) {
-	if got := plainText(english.oneStream(4, "Ireland", "clickstream")); got != "You have a four shard Kinesis stream in Ireland, called clickstream." {
+	if got := alexa.PlainText(english.oneStream(4, "Ireland", "clickstream")); got != "You have a four shard Kinesis stream in Ireland, called clickstream." {
 		t.Errorf("en = %q", got)
 	}
-	if got := plainText(english.oneStream(8, "Ireland", "x")); !strings.HasPrefix(got, "You have an eight shard") {
+	if got := alexa.PlainText(english.oneStream(8, "Ireland", "x")); !strings.HasPrefix(got, "You have an eight shard") {
 		t.Errorf("en article = %q", got)
 	}
-	if got := plainText(german.oneStream(4, "Irland", "clickstream")); got != "Du hast einen Kinesis Stream mit vier Shards in Irland, namens clickstream." {
+	if got := alexa.PlainText(german.oneStream(4, "Irland", "clickstream")); got != "Du hast einen Kinesis Stream mit vier Shards in Irland, namens clickstream." {
 		t.Errorf("de = %q", got)
 	}
 }

@@ -1,124 +1,22 @@
 package skill
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
-	"strings"
-	"time"
+
+	"github.com/easytocloud/easytocloud/alexa"
 )
-
-// Progress is one progressive response: speech Alexa plays while the skill works on
-// the full answer, sent to the directive endpoint of the request.
-type Progress struct {
-	// Endpoint and Token are the request's context.System.apiEndpoint and
-	// apiAccessToken; RequestID is its request.requestId.
-	Endpoint, Token, RequestID string
-	// SSML is the speech, with its <speak> root.
-	SSML string
-}
-
-// ProgressSender sends progressive responses (ProgressClient does, over HTTPS).
-type ProgressSender interface {
-	SendProgress(ctx context.Context, p Progress) error
-}
-
-// progressTimeout bounds sending one progressive response.
-const progressTimeout = 1500 * time.Millisecond
-
-// ProgressClient posts progressive responses to the Alexa directive API
-// (POST {apiEndpoint}/v1/directives with a VoicePlayer.Speak directive).
-type ProgressClient struct {
-	// HTTP sends the request; nil means an http.Client with a short timeout.
-	HTTP interface {
-		Do(*http.Request) (*http.Response, error)
-	}
-	// AllowEndpoint decides which endpoints may receive the API token; nil allows
-	// only https://*.amazonalexa.com.
-	AllowEndpoint func(endpoint string) bool
-}
-
-var defaultProgressHTTP = &http.Client{Timeout: progressTimeout}
-
-// SendProgress posts p. It returns an error for an endpoint that is not allowed, a
-// failed request, or an answer other than 2xx.
-func (c *ProgressClient) SendProgress(ctx context.Context, p Progress) error {
-	allow := c.AllowEndpoint
-	if allow == nil {
-		allow = isAlexaEndpoint
-	}
-	if !allow(p.Endpoint) {
-		return fmt.Errorf("progressive response: endpoint %q is not an Alexa API endpoint", p.Endpoint)
-	}
-	if p.Token == "" {
-		return fmt.Errorf("progressive response: no API access token")
-	}
-	var body struct {
-		Header struct {
-			RequestID string `json:"requestId"`
-		} `json:"header"`
-		Directive struct {
-			Type   string `json:"type"`
-			Speech string `json:"speech"`
-		} `json:"directive"`
-	}
-	body.Header.RequestID = p.RequestID
-	body.Directive.Type = "VoicePlayer.Speak"
-	body.Directive.Speech = p.SSML
-	b, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("progressive response: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(p.Endpoint, "/")+"/v1/directives", bytes.NewReader(b))
-	if err != nil {
-		return fmt.Errorf("progressive response: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+p.Token)
-	var doer interface {
-		Do(*http.Request) (*http.Response, error)
-	} = defaultProgressHTTP
-	if c.HTTP != nil {
-		doer = c.HTTP
-	}
-	resp, err := doer.Do(req)
-	if err != nil {
-		return fmt.Errorf("progressive response: %w", err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("progressive response: %s answered %s", p.Endpoint, resp.Status)
-	}
-	return nil
-}
-
-// isAlexaEndpoint accepts https URLs on amazonalexa.com hosts (api.amazonalexa.com,
-// api.eu.amazonalexa.com, api.fe.amazonalexa.com).
-func isAlexaEndpoint(endpoint string) bool {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Scheme != "https" || u.User != nil {
-		return false
-	}
-	host := strings.ToLower(u.Hostname())
-	return host == "amazonalexa.com" || strings.HasSuffix(host, ".amazonalexa.com")
-}
 
 // progress starts sending s as a progressive response, unless there is no sender
 // or no endpoint, and returns a function that waits (no longer than ctx) for the
 // send to end. A failed send is logged, never fatal.
-func (t *turn) progress(ctx context.Context, s ssml) (wait func()) {
+func (t *turn) progress(ctx context.Context, s alexa.SSML) (wait func()) {
 	sys := t.env.Context.System
 	if t.h.Progress == nil || sys.APIEndpoint == "" || sys.APIAccessToken == "" {
 		return func() {}
 	}
 	done := make(chan struct{})
-	p := Progress{Endpoint: sys.APIEndpoint, Token: sys.APIAccessToken, RequestID: t.env.Request.RequestID, SSML: speak(s)}
+	p := alexa.Progress{Endpoint: sys.APIEndpoint, Token: sys.APIAccessToken, RequestID: t.env.Request.RequestID, SSML: alexa.Speak(s)}
 	go func() {
 		defer close(done)
 		defer func() {
@@ -126,7 +24,7 @@ func (t *turn) progress(ctx context.Context, s ssml) (wait func()) {
 				t.log.Error("panic sending progressive response", slog.Any("panic", r))
 			}
 		}()
-		pctx, cancel := context.WithTimeout(ctx, progressTimeout)
+		pctx, cancel := context.WithTimeout(ctx, alexa.ProgressTimeout)
 		defer cancel()
 		if err := t.h.Progress.SendProgress(pctx, p); err != nil {
 			t.log.WarnContext(ctx, "progressive response not sent", slog.String("error", err.Error()))

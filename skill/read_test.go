@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -40,19 +42,19 @@ func slowRegion(t *testing.T) *httptest.Server {
 // the budget and names that region.
 func TestDeadline(t *testing.T) {
 	s := newStack(t)
-	account := awstest.NewAccountID(t)
-	acct := awstest.AccountConfig(t, account)
+	accountID := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, accountID)
 	awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
 	awstest.SeedInstance(t, acct, "us-east-1", "web-1", "running")
-	_, token := s.newUser(t, account, func(tn *tenants.Tenant) {
+	_, token := s.newUser(t, accountID, func(tn *tenants.Tenant) {
 		tn.Regions = []string{"eu-west-1", "us-east-1", "sa-east-1"}
 	})
 	slow := slowRegion(t)
-	s.h.NewEC2 = func(cfg aws.Config, region string) EC2API {
+	s.h.Clients.EC2 = func(cfg aws.Config, region string) account.EC2API {
 		if region == "sa-east-1" {
 			return ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region; o.BaseEndpoint = aws.String(slow.URL) })
 		}
-		return defaultEC2(cfg, region)
+		return account.NewEC2(cfg, region)
 	}
 	const want = "You have the following instances. In Ireland: splunk, stopped. In North Virginia: web-1, running. I couldn't reach São Paulo in time."
 	tests := []struct {
@@ -85,11 +87,11 @@ func TestDeadline(t *testing.T) {
 // response stays within Alexa's limits.
 func TestSummarises(t *testing.T) {
 	s := newStack(t)
-	account := awstest.NewAccountID(t)
-	acct := awstest.AccountConfig(t, account)
+	accountID := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, accountID)
 	runMany(t, acct, "eu-west-1", 180, "running")
 	runMany(t, acct, "us-east-1", 120, "stopped")
-	_, token := s.newUser(t, account, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-west-1", "us-east-1"} })
+	_, token := s.newUser(t, accountID, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-west-1", "us-east-1"} })
 	d := s.device(t, token)
 	d.launch()
 
@@ -109,14 +111,14 @@ func TestSummarises(t *testing.T) {
 	checkLimits(t, resp)
 }
 
-func checkLimits(t *testing.T, resp *ResponseEnvelope) {
+func checkLimits(t *testing.T, resp *alexa.ResponseEnvelope) {
 	t.Helper()
 	b, _ := json.Marshal(resp)
 	t.Logf("speech %d characters, response %d bytes", len(resp.Response.OutputSpeech.SSML), len(b))
 	if n := len(resp.Response.OutputSpeech.SSML); n >= 8000 {
 		t.Errorf("speech is %d characters", n)
 	}
-	if len(b) > MaxResponseBytes {
+	if len(b) > alexa.MaxResponseBytes {
 		t.Errorf("response is %d bytes", len(b))
 	}
 }

@@ -108,15 +108,3 @@ func foldPlace(s string) string {
 		return -1
 	}, s)
 }
-
-// isCommercialRegion reports whether code is a region of the commercial partition
-// ("aws"): DescribeRegions in a commercial account never returns others, but an
-// emulator may.
-func isCommercialRegion(code string) bool {
-	for _, p := range []string{"cn-", "us-gov-", "us-iso", "eu-isoe-"} {
-		if strings.HasPrefix(code, p) {
-			return false
-		}
-	}
-	return code != ""
-}

@@ -2,14 +2,13 @@ package skill
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // regionsEntry is a tenant's enabled regions as DescribeRegions last said.
@@ -21,7 +20,7 @@ type regionsEntry struct {
 // tenantRegions returns the regions to look in: the tenant's list when it has one,
 // else the regions enabled in its account (opted in, or needing no opt-in), asked
 // once per DefaultRegionsTTL.
-func (t *turn) tenantRegions(ctx context.Context) ([]string, error) {
+func (t reader) tenantRegions(ctx context.Context) ([]string, error) {
 	if len(t.tenant.Regions) > 0 {
 		return slices.Sorted(slices.Values(t.tenant.Regions)), nil
 	}
@@ -34,29 +33,12 @@ func (t *turn) tenantRegions(ctx context.Context) ([]string, error) {
 	if ok && now.Before(e.until) {
 		return e.regions, nil
 	}
-	home := h.AWS.Region
-	if home == "" {
-		home = "us-east-1"
-	}
 	ctx, cancel := context.WithTimeout(ctx, h.callTimeout())
 	defer cancel()
-	out, err := h.ec2(t.cfg, home).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
+	regions, err := t.acct.Regions.Enabled(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("describe regions of tenant %s: %w", t.tenant.ID, err)
+		return nil, err
 	}
-	var regions []string
-	for _, r := range out.Regions {
-		code := aws.ToString(r.RegionName)
-		switch aws.ToString(r.OptInStatus) {
-		case "opt-in-not-required", "opted-in", "":
-		default:
-			continue
-		}
-		if isCommercialRegion(code) {
-			regions = append(regions, code)
-		}
-	}
-	slices.Sort(regions)
 	h.mu.Lock()
 	if h.regions == nil {
 		h.regions = map[string]regionsEntry{}
@@ -71,20 +53,6 @@ func (t *turn) tenantRegions(ctx context.Context) ([]string, error) {
 	return regions, nil
 }
 
-func (h *Handler) ec2(cfg aws.Config, region string) EC2API {
-	if h.NewEC2 != nil {
-		return h.NewEC2(cfg, region)
-	}
-	return defaultEC2(cfg, region)
-}
-
-func (h *Handler) kinesis(cfg aws.Config, region string) KinesisAPI {
-	if h.NewKinesis != nil {
-		return h.NewKinesis(cfg, region)
-	}
-	return defaultKinesis(cfg, region)
-}
-
 // regionScope is what a request's region slot asks for.
 type regionScope struct {
 	regions []string // to look in
@@ -93,7 +61,7 @@ type regionScope struct {
 
 // scope reads the optional region slot against the tenant's regions. ok false comes
 // with the reply to give instead (unknown region, region not used, failure).
-func (t *turn) scope(ctx context.Context) (regionScope, reply, bool) {
+func (t reader) scope(ctx context.Context) (regionScope, reply, bool) {
 	all, err := t.tenantRegions(ctx)
 	if err != nil {
 		return regionScope{}, t.failed(ctx, "list regions", err), false
@@ -121,53 +89,6 @@ func (t *turn) scope(ctx context.Context) (regionScope, reply, bool) {
 // more) to say something first.
 const progressAfter = 3
 
-// fanOut runs fn in every region at once, each under the per-call timeout, and
-// gathers what arrives before ctx ends. A region whose answer is still out when ctx
-// ends is reported with ctx's error. It does not wait for stragglers: their calls
-// are cancelled with ctx.
-func fanOut[T any](ctx context.Context, h *Handler, log *slog.Logger, regions []string, fn func(ctx context.Context, region string) (T, error)) (map[string]T, map[string]error) {
-	type result struct {
-		region string
-		val    T
-		err    error
-	}
-	ch := make(chan result, len(regions))
-	for _, region := range regions {
-		go func() {
-			defer func() {
-				if p := recover(); p != nil {
-					log.Error("panic reading a region", slog.String("region", region), slog.Any("panic", p))
-					ch <- result{region: region, err: fmt.Errorf("panic: %v", p)}
-				}
-			}()
-			cctx, cancel := context.WithTimeout(ctx, h.callTimeout())
-			defer cancel()
-			v, err := fn(cctx, region)
-			ch <- result{region, v, err}
-		}()
-	}
-	vals, errs := map[string]T{}, map[string]error{}
-	for range regions {
-		select {
-		case r := <-ch:
-			if r.err != nil {
-				errs[r.region] = r.err
-			} else {
-				vals[r.region] = r.val
-			}
-		case <-ctx.Done():
-			for _, region := range regions {
-				_, done := vals[region]
-				if _, failed := errs[region]; !done && !failed {
-					errs[region] = ctx.Err()
-				}
-			}
-			return vals, errs
-		}
-	}
-	return vals, errs
-}
-
 // regionFailures sorts the regions that did not answer into those out of time and
 // those that failed otherwise. fatal is set when no region answered and they all
 // failed the same way that is not about reaching a region (role, permission,
@@ -177,17 +98,17 @@ type regionFailures struct {
 	fatal            error
 }
 
-func (t *turn) failures(ctx context.Context, what string, answered int, errs map[string]error) regionFailures {
+func (t reader) failures(ctx context.Context, what string, answered int, errs map[string]error) regionFailures {
 	var f regionFailures
-	kinds := map[failure]int{}
+	kinds := map[account.Kind]int{}
 	var sample error
 	for _, region := range slices.Sorted(maps.Keys(errs)) {
 		err := errs[region]
-		k := classify(err)
+		k := account.Classify(err)
 		kinds[k]++
 		sample = err
 		t.log.WarnContext(ctx, what+" failed in a region", slog.String("region", region), slog.String("error", err.Error()))
-		if k == failTimeout {
+		if k == account.Timeout {
 			f.timedOut = append(f.timedOut, region)
 		} else {
 			f.failed = append(f.failed, region)
@@ -195,7 +116,7 @@ func (t *turn) failures(ctx context.Context, what string, answered int, errs map
 	}
 	if answered == 0 && len(kinds) == 1 && len(errs) > 0 {
 		for k := range kinds {
-			if k == failRole || k == failDenied || k == failThrottled {
+			if k == account.Role || k == account.Denied || k == account.Throttled {
 				f.fatal = sample
 			}
 		}
@@ -204,7 +125,7 @@ func (t *turn) failures(ctx context.Context, what string, answered int, errs map
 }
 
 // speak names the regions that did not answer.
-func (f regionFailures) speak(msg *catalog) ssml {
+func (f regionFailures) speak(msg *catalog) alexa.SSML {
 	places := func(codes []string) []string {
 		out := make([]string, len(codes))
 		for i, c := range codes {
@@ -212,12 +133,12 @@ func (f regionFailures) speak(msg *catalog) ssml {
 		}
 		return out
 	}
-	var parts []ssml
+	var parts []alexa.SSML
 	if len(f.timedOut) > 0 {
 		parts = append(parts, msg.notReached(places(f.timedOut)))
 	}
 	if len(f.failed) > 0 {
 		parts = append(parts, msg.notRead(places(f.failed)))
 	}
-	return join(parts...)
+	return alexa.Join(parts...)
 }

@@ -2,9 +2,7 @@ package skill
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -15,28 +13,30 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/mfa"
-	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // The project's implementations fit the skill's interfaces.
 var (
-	_ TokenVerifier   = (*accesstoken.Verifier)(nil)
-	_ Directory       = (*dynamo.Store)(nil)
-	_ AccountAccess   = (*tenants.Access)(nil)
-	_ SecondFactor    = (*mfa.Service)(nil)
-	_ SecondFactor    = (*mfa.Client)(nil)
-	_ RequestVerifier = (*sigverify.Verifier)(nil)
-	_ ProgressSender  = (*ProgressClient)(nil)
+	_ TokenVerifier         = (*accesstoken.Verifier)(nil)
+	_ Directory             = (*dynamo.Store)(nil)
+	_ AccountAccess         = (*account.Access)(nil)
+	_ SecondFactor          = (*mfa.Service)(nil)
+	_ SecondFactor          = (*mfa.Client)(nil)
+	_ alexa.RequestVerifier = (*sigverify.Verifier)(nil)
+	_ alexa.ProgressSender  = (*alexa.ProgressClient)(nil)
 )
 
 // countingEC2 counts the calls made through it, by operation and region.
 type countingEC2 struct {
-	EC2API
+	account.EC2API
 	region string
 	calls  *callLog
 }
@@ -73,14 +73,14 @@ func (c countingEC2) DescribeInstances(ctx context.Context, in *ec2.DescribeInst
 // other partitions too, and the answer is cached for RegionsTTL.
 func TestRegionsDiscovered(t *testing.T) {
 	s := newStack(t)
-	account := awstest.NewAccountID(t)
-	acct := awstest.AccountConfig(t, account)
+	accountID := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, accountID)
 	awstest.SeedInstance(t, acct, "ap-northeast-1", "tokyo-1", "running")
 	awstest.WarmRegions(t, acct)
-	_, token := s.newUser(t, account, nil)
+	_, token := s.newUser(t, accountID, nil)
 	log := &callLog{calls: map[string][]string{}}
-	s.h.NewEC2 = func(cfg aws.Config, region string) EC2API {
-		return countingEC2{EC2API: defaultEC2(cfg, region), region: region, calls: log}
+	s.h.Clients.EC2 = func(cfg aws.Config, region string) account.EC2API {
+		return countingEC2{EC2API: account.NewEC2(cfg, region), region: region, calls: log}
 	}
 	now := time.Now()
 	s.h.Now = func() time.Time { return now }
@@ -114,13 +114,13 @@ func TestRegionsDiscovered(t *testing.T) {
 // an unknown place, and the German answer.
 func TestRegionSlot(t *testing.T) {
 	s := newStack(t)
-	account := awstest.NewAccountID(t)
-	acct := awstest.AccountConfig(t, account)
+	accountID := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, accountID)
 	awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
 	awstest.SeedInstance(t, acct, "eu-central-1", "", "running", awstest.InstanceType("m5.large"))
 	awstest.SeedStream(t, acct, "eu-west-1", "clickstream", 4)
 	awstest.SeedStream(t, acct, "eu-central-1", "logs", 1)
-	_, token := s.newUser(t, account, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-central-1", "eu-west-1"} })
+	_, token := s.newUser(t, accountID, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-central-1", "eu-west-1"} })
 	tests := []struct {
 		locale, intent, region, want string
 	}{
@@ -150,44 +150,10 @@ func TestRegionSlot(t *testing.T) {
 	}
 }
 
-// timeoutErr is a network timeout.
-type timeoutErr struct{}
-
-func (timeoutErr) Error() string   { return "i/o timeout" }
-func (timeoutErr) Timeout() bool   { return true }
-func (timeoutErr) Temporary() bool { return true }
-
-func TestClassify(t *testing.T) {
-	api := func(code string) error { return &smithy.GenericAPIError{Code: code, Message: "m"} }
-	tests := []struct {
-		name string
-		err  error
-		want failure
-	}{
-		{"RoleNotAssumable", fmt.Errorf("op: %w", tenants.ErrAccessDenied), failRole},
-		{"Throttling", api("Throttling"), failThrottled},
-		{"RequestLimitExceeded", api("RequestLimitExceeded"), failThrottled},
-		{"KinesisLimit", api("LimitExceededException"), failThrottled},
-		{"Unauthorized", api("UnauthorizedOperation"), failDenied},
-		{"KinesisDenied", api("AccessDeniedException"), failDenied},
-		{"AuthFailure", api("AuthFailure"), failRole},
-		{"NotFound", api("InvalidInstanceID.NotFound"), failNotFound},
-		{"Gone", fmt.Errorf("x: %w", errInstanceGone), failNotFound},
-		{"Deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), failTimeout},
-		{"NetworkTimeout", &net.OpError{Op: "dial", Err: timeoutErr{}}, failTimeout},
-		{"Other", errors.New("boom"), failOther},
-	}
-	for _, tt := range tests {
-		if got := classify(tt.err); got != tt.want {
-			t.Errorf("%s: classify = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}
-
 // failingEC2 fails DescribeInstances with err (what moto cannot do: throttle, or
 // break one region).
 type failingEC2 struct {
-	EC2API
+	account.EC2API
 	err error
 }
 
@@ -199,11 +165,11 @@ func (f failingEC2) DescribeInstances(context.Context, *ec2.DescribeInstancesInp
 // words and the session stays usable.
 func TestFailuresAreSpoken(t *testing.T) {
 	s := newStack(t)
-	account := awstest.NewAccountID(t)
-	acct := awstest.AccountConfig(t, account)
+	accountID := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, accountID)
 	awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
 	awstest.SeedInstance(t, acct, "ap-northeast-1", "", "running")
-	_, token := s.newUser(t, account, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-west-1", "ap-northeast-1"} })
+	_, token := s.newUser(t, accountID, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-west-1", "ap-northeast-1"} })
 	throttled := &smithy.GenericAPIError{Code: "RequestLimitExceeded", Message: "Request limit exceeded."}
 	tests := []struct {
 		name string
@@ -222,11 +188,11 @@ func TestFailuresAreSpoken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s.h.NewEC2 = func(cfg aws.Config, region string) EC2API {
+			s.h.Clients.EC2 = func(cfg aws.Config, region string) account.EC2API {
 				if err := tt.fail(region); err != nil {
-					return failingEC2{defaultEC2(cfg, region), err}
+					return failingEC2{account.NewEC2(cfg, region), err}
 				}
-				return defaultEC2(cfg, region)
+				return account.NewEC2(cfg, region)
 			}
 			d := s.device(t, token)
 			d.launch()

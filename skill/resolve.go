@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/easytocloud/easytocloud/account"
 )
 
 // nameKey normalises an instance name, or a spoken one, for comparison: case,
@@ -69,9 +71,9 @@ func nameTokens(s string) []string {
 // resolution is the outcome of matching a spoken name against the instances.
 type resolution struct {
 	// match is the one instance meant, when there is exactly one.
-	match *instance
+	match *account.Instance
 	// options are the candidates when the name fits several equally well.
-	options []instance
+	options []account.Instance
 }
 
 // resolveName finds the instance a spoken name means among all, in order of
@@ -80,15 +82,15 @@ type resolution struct {
 // edit distance, within about one edit in four characters. A spoken suffix naming a
 // region ("splunk in Ireland") narrows the candidates to that region. Terminated
 // instances are never candidates.
-func resolveName(spoken string, all []instance) resolution {
-	live := make([]instance, 0, len(all))
+func resolveName(spoken string, all []account.Instance) resolution {
+	live := make([]account.Instance, 0, len(all))
 	for _, in := range all {
 		if in.State != "terminated" {
 			live = append(live, in)
 		}
 	}
 	if name, region, ok := splitPlace(spoken); ok {
-		var inRegion []instance
+		var inRegion []account.Instance
 		for _, in := range live {
 			if in.Region == region {
 				inRegion = append(inRegion, in)
@@ -101,12 +103,12 @@ func resolveName(spoken string, all []instance) resolution {
 	return resolveIn(spoken, live)
 }
 
-func resolveIn(spoken string, all []instance) resolution {
+func resolveIn(spoken string, all []account.Instance) resolution {
 	key := nameKey(spoken)
 	if key == "" {
 		return resolution{}
 	}
-	pick := func(c []instance) resolution {
+	pick := func(c []account.Instance) resolution {
 		switch len(c) {
 		case 0:
 			return resolution{}
@@ -116,7 +118,7 @@ func resolveIn(spoken string, all []instance) resolution {
 		sortInstances(c)
 		return resolution{options: c}
 	}
-	var exact, partial []instance
+	var exact, partial []account.Instance
 	said := nameTokens(spoken)
 	for _, in := range all {
 		k := nameKey(in.Name)
@@ -138,7 +140,7 @@ func resolveIn(spoken string, all []instance) resolution {
 	if r := pick(partial); r.match != nil || len(r.options) > 0 {
 		return r
 	}
-	best, bestDist := []instance(nil), maxDistance(key)+1
+	best, bestDist := []account.Instance(nil), maxDistance(key)+1
 	keyLen := utf8.RuneCountInString(key)
 	for _, in := range all {
 		k := nameKey(in.Name)
@@ -153,7 +155,7 @@ func resolveIn(spoken string, all []instance) resolution {
 		d := levenshtein(key, k)
 		switch {
 		case d < bestDist:
-			best, bestDist = []instance{in}, d
+			best, bestDist = []account.Instance{in}, d
 		case d == bestDist:
 			best = append(best, in)
 		}

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/easytocloud/easytocloud/account"
 )
 
 func TestNameKey(t *testing.T) {
@@ -21,7 +23,7 @@ func TestNameKey(t *testing.T) {
 }
 
 func TestResolveName(t *testing.T) {
-	all := []instance{
+	all := []account.Instance{
 		{ID: "i-01", Region: "eu-west-1", Name: "splunk-prod", State: "running", Controllable: true},
 		{ID: "i-02", Region: "eu-central-1", Name: "splunk test", State: "stopped", Controllable: true},
 		{ID: "i-03", Region: "us-east-1", Name: "web-1", State: "running", Controllable: true},

@@ -49,9 +49,6 @@ func Invalidf(format string, a ...any) error {
 	return fmt.Errorf("%w %s", ErrInvalid, fmt.Sprintf(format, a...))
 }
 
-// invalidf is Invalidf, for the callers in this package.
-func invalidf(format string, a ...any) error { return Invalidf(format, a...) }
-
 // CheckTenant validates the fields an operator sets on a tenant and the verifier
 // secret given with them (verifierSecret; "" when none is given). stored reports
 // whether a verifier secret is already stored, and kept when verifierSecret is empty.
@@ -59,7 +56,7 @@ func invalidf(format string, a ...any) error { return Invalidf(format, a...) }
 func CheckTenant(t Tenant, verifierSecret string, stored bool) error {
 	if verifierSecret != "" {
 		if t.MFA.Kind != MFAToken {
-			return invalidf("verifier secret: only a token policy has one (mfa is %q)", t.MFA.Kind)
+			return Invalidf("verifier secret: only a token policy has one (mfa is %q)", t.MFA.Kind)
 		}
 		if err := validateVerifierSecret(verifierSecret); err != nil {
 			return err
@@ -74,17 +71,17 @@ func validateTenant(t Tenant, haveSecret bool) error {
 	if err := validateName(t.Name); err != nil {
 		return err
 	}
-	account, err := validateRoleARN(t.RoleARN)
+	account, err := ValidateRoleARN(t.RoleARN)
 	if err != nil {
 		return err
 	}
 	seen := make(map[string]bool, len(t.Regions))
 	for _, r := range t.Regions {
 		if !KnownRegion(r) {
-			return invalidf("region %q: use region codes such as eu-west-1 or us-east-1", r)
+			return Invalidf("region %q: use region codes such as eu-west-1 or us-east-1", r)
 		}
 		if seen[r] {
-			return invalidf("regions: %s is listed twice", r)
+			return Invalidf("regions: %s is listed twice", r)
 		}
 		seen[r] = true
 	}
@@ -99,22 +96,24 @@ func validateTenant(t Tenant, haveSecret bool) error {
 func validateName(name string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
-		return invalidf("name: give the tenant a name")
+		return Invalidf("name: give the tenant a name")
 	case utf8.RuneCountInString(name) > maxNameLen:
-		return invalidf("name: at most %d characters", maxNameLen)
+		return Invalidf("name: at most %d characters", maxNameLen)
 	case strings.ContainsFunc(name, unicode.IsControl):
-		return invalidf("name: no control characters (such as newlines)")
+		return Invalidf("name: no control characters (such as newlines)")
 	case name != strings.TrimSpace(name):
-		return invalidf("name %q: no leading or trailing spaces", name)
+		return Invalidf("name %q: no leading or trailing spaces", name)
 	}
 	return nil
 }
 
-// validateRoleARN returns the account of a valid role ARN.
-func validateRoleARN(arn string) (string, error) {
+// ValidateRoleARN returns the account of a role ARN
+// (arn:aws:iam::<12-digit account>:role/<name>), or an error wrapping ErrInvalid
+// that says what to fix.
+func ValidateRoleARN(arn string) (string, error) {
 	m := roleARNPattern.FindStringSubmatch(arn)
 	if m == nil || len(arn) > maxRoleARNLen {
-		return "", invalidf("role ARN %q: use arn:aws:iam::<12-digit account>:role/<name>", arn)
+		return "", Invalidf("role ARN %q: use arn:aws:iam::<12-digit account>:role/<name>", arn)
 	}
 	return m[1], nil
 }
@@ -122,42 +121,42 @@ func validateRoleARN(arn string) (string, error) {
 func validateTag(t Tag) error {
 	switch {
 	case t.Key == "":
-		return invalidf("control tag: give it as key=value with a non-empty key")
+		return Invalidf("control tag: give it as key=value with a non-empty key")
 	case utf8.RuneCountInString(t.Key) > maxTagKeyLen:
-		return invalidf("control tag key: at most %d characters", maxTagKeyLen)
+		return Invalidf("control tag key: at most %d characters", maxTagKeyLen)
 	case utf8.RuneCountInString(t.Value) > maxTagValueLen:
-		return invalidf("control tag value: at most %d characters", maxTagValueLen)
+		return Invalidf("control tag value: at most %d characters", maxTagValueLen)
 	case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
-		return invalidf("control tag key %q: keys starting with aws: are reserved by AWS", t.Key)
+		return Invalidf("control tag key %q: keys starting with aws: are reserved by AWS", t.Key)
 	}
 	return nil
 }
 
 func validatePolicy(p MFAPolicy, account string, haveSecret bool) error {
 	if p.Elevation < MinElevation || p.Elevation > MaxElevation {
-		return invalidf("elevation %s: use 1 to 60 minutes (default 10m)", p.Elevation)
+		return Invalidf("elevation %s: use 1 to 60 minutes (default 10m)", p.Elevation)
 	}
 	if p.Elevation%time.Second != 0 {
-		return invalidf("elevation %s: use whole seconds", p.Elevation)
+		return Invalidf("elevation %s: use whole seconds", p.Elevation)
 	}
 	switch p.Kind {
 	case MFASMS:
 		if p.Serial != "" || p.VerifierKeyID != "" || haveSecret {
-			return invalidf("mfa sms: leave the MFA serial and the verifier key empty (they are for token)")
+			return Invalidf("mfa sms: leave the MFA serial and the verifier key empty (they are for token)")
 		}
 		return nil
 	case MFAToken:
 	default:
-		return invalidf("mfa %q: use %q or %q", p.Kind, MFASMS, MFAToken)
+		return Invalidf("mfa %q: use %q or %q", p.Kind, MFASMS, MFAToken)
 	}
 	if err := validateSerial(p.Serial, account); err != nil {
 		return err
 	}
 	if !verifierKeyIDPattern.MatchString(p.VerifierKeyID) || len(p.VerifierKeyID) > maxVerifierKeyLen {
-		return invalidf("verifier key ID %q: use the verifier IAM user's access key ID (AKIA…)", p.VerifierKeyID)
+		return Invalidf("verifier key ID %q: use the verifier IAM user's access key ID (AKIA…)", p.VerifierKeyID)
 	}
 	if !haveSecret {
-		return invalidf("verifier secret: give the verifier IAM user's secret access key")
+		return Invalidf("verifier secret: give the verifier IAM user's secret access key")
 	}
 	return nil
 }
@@ -166,15 +165,15 @@ func validateSerial(serial, account string) error {
 	if strings.HasPrefix(serial, "arn:") {
 		m := mfaARNPattern.FindStringSubmatch(serial)
 		if m == nil || len(serial) > maxSerialLen {
-			return invalidf("MFA serial %q: use the device's serial number or arn:aws:iam::<account>:mfa/<name>", serial)
+			return Invalidf("MFA serial %q: use the device's serial number or arn:aws:iam::<account>:mfa/<name>", serial)
 		}
 		if m[1] != account {
-			return invalidf("MFA serial %q: the device must be in the role's account %s", serial, account)
+			return Invalidf("MFA serial %q: the device must be in the role's account %s", serial, account)
 		}
 		return nil
 	}
 	if !serialPattern.MatchString(serial) {
-		return invalidf("MFA serial %q: use the device's serial number (%d to %d characters of letters, digits and +=/:,.@_-) or its ARN", serial, minSerialLen, maxSerialLen)
+		return Invalidf("MFA serial %q: use the device's serial number (%d to %d characters of letters, digits and +=/:,.@_-) or its ARN", serial, minSerialLen, maxSerialLen)
 	}
 	return nil
 }
@@ -182,7 +181,7 @@ func validateSerial(serial, account string) error {
 func validateVerifierSecret(secret string) error {
 	if !verifierSecretPattern.MatchString(secret) {
 		// Never echo the secret itself.
-		return invalidf("verifier secret: not a secret access key (40 characters of letters, digits, / and +)")
+		return Invalidf("verifier secret: not a secret access key (40 characters of letters, digits, / and +)")
 	}
 	return nil
 }
@@ -191,11 +190,11 @@ func validateVerifierSecret(secret string) error {
 func validateEmail(email string) error {
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || a.Name != "" || len(email) > maxEmailLen {
-		return invalidf("email %q: use a bare address such as alice@example.com", email)
+		return Invalidf("email %q: use a bare address such as alice@example.com", email)
 	}
 	at := strings.LastIndexByte(email, '@')
 	if domain := email[at+1:]; !strings.Contains(domain, ".") || strings.HasPrefix(domain, "[") {
-		return invalidf("email %q: the domain needs a dot, such as example.com", email)
+		return Invalidf("email %q: the domain needs a dot, such as example.com", email)
 	}
 	return nil
 }
@@ -203,7 +202,7 @@ func validateEmail(email string) error {
 // validatePhone checks an optional E.164 phone number.
 func validatePhone(phone string) error {
 	if phone != "" && !e164Pattern.MatchString(phone) {
-		return invalidf("phone %q: use E.164 form, a + and the country code, such as +31612345678", phone)
+		return Invalidf("phone %q: use E.164 form, a + and the country code, such as +31612345678", phone)
 	}
 	return nil
 }
@@ -214,11 +213,11 @@ func ValidatePassword(password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLen:
-		return invalidf("password: use at least %d characters", MinPasswordLen)
+		return Invalidf("password: use at least %d characters", MinPasswordLen)
 	case len(password) > maxPasswordLen:
-		return invalidf("password: at most %d bytes", maxPasswordLen)
+		return Invalidf("password: at most %d bytes", maxPasswordLen)
 	case !utf8.ValidString(password):
-		return invalidf("password: not valid UTF-8")
+		return Invalidf("password: not valid UTF-8")
 	}
 	return nil
 }
@@ -227,7 +226,7 @@ func ValidatePassword(password string) error {
 // email address and the optional E.164 phone. It returns an error wrapping ErrInvalid.
 func ValidateUser(u User) error {
 	if !ValidID(u.TenantID) {
-		return invalidf("tenant ID %q: use the ID easytocloud gave the tenant (t-…)", u.TenantID)
+		return Invalidf("tenant ID %q: use the ID easytocloud gave the tenant (t-…)", u.TenantID)
 	}
 	if err := validateEmail(u.Email); err != nil {
 		return err

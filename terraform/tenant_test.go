@@ -13,7 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -57,9 +57,9 @@ func TestTenantRoleRequiresExternalID(t *testing.T) {
 }
 
 func TestTenantPermissionsAreWhatTheSkillCalls(t *testing.T) {
-	want := sorted(skill.TenantIAMActions)
+	want := sorted(account.TenantIAMActions)
 	if len(want) == 0 {
-		t.Fatal("skill.TenantIAMActions is empty")
+		t.Fatal("account.TenantIAMActions is empty")
 	}
 	m := mustLoadModule(t, tenantDir)
 	policy := m.mustFind(t, "resource", "aws_iam_role_policy", "easytocloud")
@@ -73,7 +73,7 @@ func TestTenantPermissionsAreWhatTheSkillCalls(t *testing.T) {
 		t.Errorf("want no aws_iam_role_policy_attachment, got %d", len(got))
 	}
 	if diff := cmp.Diff(want, allowedActions(m.mustStatements(t, "permissions"))); diff != "" {
-		t.Errorf("tenant role permissions differ from skill.TenantIAMActions (-skill +terraform):\n%s", diff)
+		t.Errorf("tenant role permissions differ from account.TenantIAMActions (-account +terraform):\n%s", diff)
 	}
 }
 

@@ -15,9 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/interactionmodel"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
-	"github.com/easytocloud/easytocloud/skill"
 )
 
 // skillSender delivers one Alexa request envelope to the skill and returns its
@@ -258,7 +258,7 @@ var dialogNow = time.Now
 // turn sends one request and prints the answer. The request is stamped just before it
 // is signed and sent, as Alexa stamps it: the skill refuses a request whose timestamp
 // is more than 150 seconds from its clock.
-func (d *dialog) turn(ctx context.Context, env skill.RequestEnvelope) error {
+func (d *dialog) turn(ctx context.Context, env alexa.RequestEnvelope) error {
 	env.Request.Timestamp = dialogNow().UTC().Format(time.RFC3339)
 	reqJSON, err := json.Marshal(env)
 	if err != nil {
@@ -271,7 +271,7 @@ func (d *dialog) turn(ctx context.Context, env skill.RequestEnvelope) error {
 	if err != nil {
 		return err
 	}
-	var resp skill.ResponseEnvelope
+	var resp alexa.ResponseEnvelope
 	if err := json.Unmarshal(respJSON, &resp); err != nil {
 		return fmt.Errorf("decode skill response: %w", err)
 	}
@@ -306,7 +306,7 @@ func (d *dialog) dump(what string, v any) {
 }
 
 // redactedEnvelope hides the access token in a request printed with --verbose.
-func redactedEnvelope(env skill.RequestEnvelope) skill.RequestEnvelope {
+func redactedEnvelope(env alexa.RequestEnvelope) alexa.RequestEnvelope {
 	if env.Session.User.AccessToken != "" {
 		env.Session.User.AccessToken = "[redacted]"
 		env.Context.System.User.AccessToken = "[redacted]"

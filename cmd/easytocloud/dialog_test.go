@@ -16,6 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
@@ -23,7 +26,6 @@ import (
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill"
-	"github.com/easytocloud/easytocloud/skill/sigverify"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
@@ -34,7 +36,7 @@ const (
 )
 
 // dialogStack is the skill as an HTTPS endpoint, wired as cmd/skill wires it against
-// the emulator (dynamo.Store, tenants.Access, KMS-signed access tokens), with its
+// the emulator (dynamo.Store, account.Access, KMS-signed access tokens), with its
 // requests verified by sigverify trusting a local Alexa identity. The second factor
 // is a fake: a script must know the code the "SMS" carries. The skill's log is
 // checked for the stack's secrets (internal/leakcheck), and so is everything the
@@ -67,9 +69,9 @@ func newDialogStack(t *testing.T) *dialogStack {
 	store.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	signingKey := awstest.SigningKey(t)
 
-	account := awstest.NewAccountID(t)
-	acct := awstest.AccountConfig(t, account)
-	s := &dialogStack{account: account, clock: newStepClock(time.Now(), time.Minute), output: leakcheck.New(t)}
+	accountID := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, accountID)
+	s := &dialogStack{account: accountID, clock: newStepClock(time.Now(), time.Minute), output: leakcheck.New(t)}
 	logs := leakcheck.New(t)
 	for _, l := range []*leakcheck.Log{logs, s.output} {
 		l.Secret("password", dialogPassword)
@@ -82,8 +84,8 @@ func newDialogStack(t *testing.T) *dialogStack {
 	awstest.SeedStream(t, acct, "eu-west-1", "clickstream", 4)
 
 	tn, err := store.CreateTenant(ctx, tenants.Tenant{
-		Name:    "Dialog " + account,
-		RoleARN: "arn:aws:iam::" + account + ":role/easytocloud",
+		Name:    "Dialog " + accountID,
+		RoleARN: "arn:aws:iam::" + accountID + ":role/easytocloud",
 		Regions: []string{"eu-west-1", "us-east-1"},
 		MFA:     tenants.MFAPolicy{Kind: tenants.MFASMS, Elevation: 10 * time.Minute},
 	}, "")
@@ -114,7 +116,7 @@ func newDialogStack(t *testing.T) *dialogStack {
 		SkillID:   dialogSkillID,
 		Tokens:    &accesstoken.Verifier{Issuer: dialogIssuer, Audience: dialogSkillID, Keys: accesstoken.KMSKeys(kmsClient, signingKey)},
 		Directory: store,
-		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
+		Access:    account.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       newDialogMFA("123456"),
 		AWS:       cfg,
 		Log:       logs.Logger(),
@@ -123,7 +125,7 @@ func newDialogStack(t *testing.T) *dialogStack {
 	// reading: a timestamp not taken afresh for each turn falls out of its
 	// 150-second tolerance within two turns.
 	v := &sigverify.Verifier{Roots: id.Roots(), Client: id.Client(), Now: s.clock.Now, Logger: h.Log}
-	srv := httptest.NewServer(skill.NewHTTPHandler(h, v))
+	srv := httptest.NewServer(alexa.NewHTTPHandler(h, v, h.Log))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL + "/alexa"
 	return s

@@ -15,14 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/app/mfaapp"
 	"github.com/easytocloud/easytocloud/internal/app/oauthapp"
 	"github.com/easytocloud/easytocloud/internal/app/skillapp"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
-	"github.com/easytocloud/easytocloud/skill"
-	"github.com/easytocloud/easytocloud/skill/sigverify"
 )
 
 const (
@@ -231,7 +231,7 @@ func alexaVerifier(identityDir string, logger *slog.Logger) (*sigverify.Verifier
 // stack never calls the real Alexa API) checking its tokens with the same key and
 // its requests with verifier, and the MFA service, which the skill calls in process
 // and which also answers at /mfa/v1/.
-func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.FileSigner, verifier skill.RequestVerifier) (http.Handler, error) {
+func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.FileSigner, verifier alexa.RequestVerifier) (http.Handler, error) {
 	c := app.Config{Table: cfg.Table, SecretsKeyID: cfg.SecretsKeyID, Issuer: cfg.Issuer, SkillID: cfg.SkillID}
 	clients := app.NewAWS(awsCfg)
 	auth, err := oauthapp.NewServer(c, clients, signer, cfg.Logger)
@@ -243,7 +243,7 @@ func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.Fil
 	mux := http.NewServeMux()
 	mux.Handle("/oauth/", auth)
 	mux.Handle("/.well-known/", auth)
-	mux.Handle("/alexa", skill.NewHTTPHandler(h, verifier))
+	mux.Handle("/alexa", alexa.NewHTTPHandler(h, verifier, h.Log))
 	mux.Handle("/mfa/v1/", mfaapp.NewHandler(second))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
-	"github.com/easytocloud/easytocloud/skill"
 )
 
 // syncBuffer is a bytes.Buffer a command writes to while the test reads it.
@@ -88,13 +88,13 @@ func startServe(t *testing.T, c *awsCLI, args ...string) *runningServe {
 // alexaRequest is a signed (when signer is non-nil) POST of a LaunchRequest for skillID.
 func alexaRequest(t *testing.T, url, skillID string, signer *localalexa.Signer) *http.Response {
 	t.Helper()
-	env := skill.RequestEnvelope{
+	env := alexa.RequestEnvelope{
 		Version: "1.0",
-		Session: skill.Session{New: true, SessionID: "amzn1.echo-api.session.serve-test", Application: skill.Application{ApplicationID: skillID},
-			User: skill.User{UserID: "amzn1.ask.account.serve-test"}},
-		Context: skill.Context{System: skill.System{Application: skill.Application{ApplicationID: skillID},
-			User: skill.User{UserID: "amzn1.ask.account.serve-test"}, Device: skill.Device{DeviceID: "amzn1.ask.device.serve-test"}}},
-		Request: skill.Request{Type: skill.LaunchRequestType, RequestID: "amzn1.echo-api.request.serve-test",
+		Session: alexa.Session{New: true, SessionID: "amzn1.echo-api.session.serve-test", Application: alexa.Application{ApplicationID: skillID},
+			User: alexa.User{UserID: "amzn1.ask.account.serve-test"}},
+		Context: alexa.Context{System: alexa.System{Application: alexa.Application{ApplicationID: skillID},
+			User: alexa.User{UserID: "amzn1.ask.account.serve-test"}, Device: alexa.Device{DeviceID: "amzn1.ask.device.serve-test"}}},
+		Request: alexa.Request{Type: alexa.LaunchRequestType, RequestID: "amzn1.echo-api.request.serve-test",
 			Timestamp: time.Now().UTC().Format(time.RFC3339), Locale: "en-US"},
 	}
 	body, err := json.Marshal(env)
@@ -178,10 +178,10 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp := alexaRequest(t, s.url, "amzn1.ask.skill.serve-test", id.Signer())
-	var out skill.ResponseEnvelope
+	var out alexa.ResponseEnvelope
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("signed launch: %s, %v", resp.Status, err)
-	} else if out.Response.Card == nil || out.Response.Card.Type != skill.CardLinkAccount {
+	} else if out.Response.Card == nil || out.Response.Card.Type != alexa.CardLinkAccount {
 		t.Errorf("a launch without a linked account gets no LinkAccount card: %+v", out.Response)
 	}
 	resp.Body.Close()

@@ -13,8 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/interactionmodel"
-	"github.com/easytocloud/easytocloud/skill"
 )
 
 var updateSkillPackage = flag.Bool("update-skillpackage", false, "rewrite testdata/skillpackage golden files")
@@ -278,7 +278,7 @@ func TestSkillManifestFields(t *testing.T) {
 				t.Errorf("%s example phrase %q is not understood: %v", loc, phrase, err)
 				continue
 			}
-			if i == 0 && env.Request.Type != skill.LaunchRequestType {
+			if i == 0 && env.Request.Type != alexa.LaunchRequestType {
 				t.Errorf("%s first example phrase %q should open the skill", loc, phrase)
 			}
 		}

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
-	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/account"
 )
 
 func newTenantVerifyRoleCmd(env *cliEnv) *cobra.Command {
@@ -33,7 +33,7 @@ func runTenantVerifyRole(ctx context.Context, env *cliEnv, id string) error {
 	if err != nil {
 		return notFoundHint(err, "tenant list")
 	}
-	access := tenants.NewAccess(sts.NewFromConfig(cfg))
+	access := account.NewAccess(sts.NewFromConfig(cfg))
 	// An emulator ignores ExternalId, so the probe without it would always "succeed".
 	emulated := cfg.BaseEndpoint != nil
 	access.SkipExternalIDProbe = emulated

@@ -16,13 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
-	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) { awstest.Main(m) }
 // TestIAMActionsAreWhatTheCodeCalls runs every request the wired skill handles
 // (reads, a start and a confirmed stop behind an SMS code, lock, SkillDisabled)
 // against the emulator and a real mfa API, and compares the actions its requests
-// name with app.Skill.IAMActions (the function's role) and skill.TenantIAMActions (the
+// name with app.Skill.IAMActions (the function's role) and account.TenantIAMActions (the
 // tenant's role). The skill's and the mfa API's logs must hold none of the secrets
 // the requests carried (internal/leakcheck).
 func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
@@ -43,12 +44,12 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	db, keys := dynamodb.NewFromConfig(base), kms.NewFromConfig(base)
 	admin := dynamo.NewStore(table.New(db, tableName), keys, secretsKey)
 	admin.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
-	account := awstest.NewAccountID(t)
-	acct := awstest.AccountConfig(t, account)
+	accountID := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, accountID)
 	awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
 	awstest.SeedStream(t, acct, "eu-west-1", "clickstream", 2)
 	awstest.WarmRegions(t, acct)
-	tn, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "iam", RoleARN: "arn:aws:iam::" + account + ":role/easytocloud",
+	tn, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "iam", RoleARN: "arn:aws:iam::" + accountID + ":role/easytocloud",
 		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS, Elevation: 10 * time.Minute}}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -96,27 +97,27 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	session := map[string]any{}
 	say := func(intent string, slots map[string]string, status string) string {
 		t.Helper()
-		env := &skill.RequestEnvelope{Version: "1.0",
-			Session: skill.Session{SessionID: "s", Attributes: session, Application: skill.Application{ApplicationID: skillID},
-				User: skill.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}},
-			Context: skill.Context{System: skill.System{Application: skill.Application{ApplicationID: skillID},
-				User: skill.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}}},
-			Request: skill.Request{Type: skill.IntentRequestType, RequestID: "r", Locale: "en-US",
+		env := &alexa.RequestEnvelope{Version: "1.0",
+			Session: alexa.Session{SessionID: "s", Attributes: session, Application: alexa.Application{ApplicationID: skillID},
+				User: alexa.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}},
+			Context: alexa.Context{System: alexa.System{Application: alexa.Application{ApplicationID: skillID},
+				User: alexa.User{UserID: "amzn1.ask.account.IAM", AccessToken: token}}},
+			Request: alexa.Request{Type: alexa.IntentRequestType, RequestID: "r", Locale: "en-US",
 				Timestamp: time.Now().UTC().Format(time.RFC3339),
-				Intent:    &skill.RequestIntent{Name: intent, ConfirmationStatus: status, Slots: map[string]skill.RequestSlot{}}},
+				Intent:    &alexa.RequestIntent{Name: intent, ConfirmationStatus: status, Slots: map[string]alexa.RequestSlot{}}},
 		}
 		for k, v := range slots {
-			env.Request.Intent.Slots[k] = skill.RequestSlot{Name: k, Value: v, ConfirmationStatus: skill.ConfirmationNone}
+			env.Request.Intent.Slots[k] = alexa.RequestSlot{Name: k, Value: v, ConfirmationStatus: alexa.ConfirmationNone}
 		}
 		if intent == "" {
-			env.Request = skill.Request{Type: skill.SkillDisabledType, RequestID: "r", Timestamp: env.Request.Timestamp}
+			env.Request = alexa.Request{Type: alexa.SkillDisabledType, RequestID: "r", Timestamp: env.Request.Timestamp}
 		}
 		resp, err := h.Handle(ctx, env)
 		if err != nil {
 			t.Fatalf("%s: %v", intent, err)
 		}
 		b, _ := json.Marshal(resp)
-		var out skill.ResponseEnvelope
+		var out alexa.ResponseEnvelope
 		_ = json.Unmarshal(b, &out)
 		session = out.SessionAttributes
 		if out.Response.OutputSpeech == nil {
@@ -135,8 +136,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 		{"StartInstanceIntent", map[string]string{"instance": "splunk"}, "", "You need to authenticate."},
 		{"AuthenticateIntent", map[string]string{"method": "text"}, "", "sent the code"},
 		{"AuthenticateIntent", map[string]string{"code": "CODE"}, "", "Access granted."},
-		{"StartInstanceIntent", map[string]string{"instance": "splunk"}, skill.ConfirmationConfirmed, "I have started splunk."},
-		{"StopInstanceIntent", map[string]string{"instance": "splunk"}, skill.ConfirmationConfirmed, "I have stopped splunk."},
+		{"StartInstanceIntent", map[string]string{"instance": "splunk"}, alexa.ConfirmationConfirmed, "I have started splunk."},
+		{"StopInstanceIntent", map[string]string{"instance": "splunk"}, alexa.ConfirmationConfirmed, "I have stopped splunk."},
 		{"LockIntent", nil, "", "Done."},
 		{"", nil, "", ""},
 	}
@@ -170,8 +171,8 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	if diff := cmp.Diff(app.Skill.IAMActions, rec.Actions(awstest.DefaultAccessKeyID)); diff != "" {
 		t.Errorf("app.Skill.IAMActions differ from the actions called with the function's role (-declared +called):\n%s", diff)
 	}
-	tenantWant := slices.Sorted(slices.Values(skill.TenantIAMActions))
+	tenantWant := slices.Sorted(slices.Values(account.TenantIAMActions))
 	if diff := cmp.Diff(tenantWant, rec.ActionsExcept(awstest.DefaultAccessKeyID)); diff != "" {
-		t.Errorf("skill.TenantIAMActions differ from the actions called with the tenant's role (-declared +called):\n%s", diff)
+		t.Errorf("account.TenantIAMActions differ from the actions called with the tenant's role (-declared +called):\n%s", diff)
 	}
 }

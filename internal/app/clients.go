@@ -7,10 +7,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
-	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
@@ -31,7 +31,7 @@ type AWS struct {
 	DB     table.DB
 	KMS    KMS
 	SNS    mfa.SNS
-	STS    tenants.AssumeRoleAPI
+	STS    account.AssumeRoleAPI
 }
 
 // NewAWS makes every client from cfg. It does no I/O.

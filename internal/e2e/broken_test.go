@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
@@ -36,7 +38,7 @@ func (alwaysElevated) Elevation(context.Context, string, string) (mfa.Elevation,
 }
 
 // noStart is a broken EC2 client: starting reports success and does nothing.
-type noStart struct{ skill.EC2API }
+type noStart struct{ account.EC2API }
 
 func (noStart) StartInstances(context.Context, *ec2.StartInstancesInput, ...func(*ec2.Options)) (*ec2.StartInstancesOutput, error) {
 	return &ec2.StartInstancesOutput{}, nil
@@ -56,7 +58,7 @@ func (o otherAccount) Config(base aws.Config, _ tenants.Tenant, userID string) a
 // every row's speech check refuses a wrong answer (on the Lambda run's real answers),
 // and the conversation run against deliberately broken skills fails at the row that
 // shows the defect.
-func testBrokenSkillFails(t *testing.T, s *stack, answers []*skill.ResponseEnvelope) {
+func testBrokenSkillFails(t *testing.T, s *stack, answers []*alexa.ResponseEnvelope) {
 	w := s.w
 	t.Run("EveryRowChecksTheAnswer", func(t *testing.T) {
 		steps := append(acmeSteps(t, w), globexSteps(t, w)...)
@@ -70,7 +72,7 @@ func testBrokenSkillFails(t *testing.T, s *stack, answers []*skill.ResponseEnvel
 				t.Fatalf("the real answer fails its own row: %v", real.msgs)
 			}
 			wrong := *answers[i]
-			wrong.Response.OutputSpeech = &skill.OutputSpeech{Type: skill.SpeechSSML, SSML: "<speak>Sorry, I can't help with that.</speak>"}
+			wrong.Response.OutputSpeech = &alexa.OutputSpeech{Type: alexa.SpeechSSML, SSML: "<speak>Sorry, I can't help with that.</speak>"}
 			broken := &recorder{}
 			if checkStep(broken, i+1, st.say, st, &wrong); len(broken.msgs) == 0 {
 				t.Errorf("row %d (%q) accepts a wrong answer", i+1, st.say)
@@ -91,7 +93,7 @@ func testBrokenSkillFails(t *testing.T, s *stack, answers []*skill.ResponseEnvel
 	}{
 		{"ElevationBypassed", func(h *skill.Handler) { h.MFA = alwaysElevated{h.MFA} }, false, 4},
 		{"StartDoesNothing", func(h *skill.Handler) {
-			h.NewEC2 = func(cfg aws.Config, region string) skill.EC2API {
+			h.Clients.EC2 = func(cfg aws.Config, region string) account.EC2API {
 				return noStart{ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region })}
 			}
 		}, true, 6},

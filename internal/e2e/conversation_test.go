@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/interactionmodel"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
@@ -38,12 +39,12 @@ type step struct {
 	// before runs ahead of the utterance (move a clock, change the world).
 	before func()
 	// check inspects the answer and the world (instance states, SMS).
-	check func(r reporter, resp *skill.ResponseEnvelope)
+	check func(r reporter, resp *alexa.ResponseEnvelope)
 }
 
 // sender delivers one request to the skill, as Alexa would.
 type sender interface {
-	send(ctx context.Context, env skill.RequestEnvelope) (*skill.ResponseEnvelope, error)
+	send(ctx context.Context, env alexa.RequestEnvelope) (*alexa.ResponseEnvelope, error)
 }
 
 // httpsSender POSTs requests to the local stack's /alexa, signed by the local Alexa
@@ -53,7 +54,7 @@ type httpsSender struct {
 	signer *localalexa.Signer
 }
 
-func (s httpsSender) send(ctx context.Context, env skill.RequestEnvelope) (*skill.ResponseEnvelope, error) {
+func (s httpsSender) send(ctx context.Context, env alexa.RequestEnvelope) (*alexa.ResponseEnvelope, error) {
 	env.Request.Timestamp = time.Now().UTC().Format(time.RFC3339)
 	body, err := json.Marshal(env)
 	if err != nil {
@@ -79,7 +80,7 @@ func (s httpsSender) send(ctx context.Context, env skill.RequestEnvelope) (*skil
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("/alexa answered %s: %s", resp.Status, b)
 	}
-	var out skill.ResponseEnvelope
+	var out alexa.ResponseEnvelope
 	if err := json.Unmarshal(b, &out); err != nil {
 		return nil, fmt.Errorf("decode the skill's answer: %w", err)
 	}
@@ -91,13 +92,13 @@ func (s httpsSender) send(ctx context.Context, env skill.RequestEnvelope) (*skil
 // runtime sends them.
 type lambdaSender struct{ h *skill.Handler }
 
-func (s lambdaSender) send(ctx context.Context, env skill.RequestEnvelope) (*skill.ResponseEnvelope, error) {
+func (s lambdaSender) send(ctx context.Context, env alexa.RequestEnvelope) (*alexa.ResponseEnvelope, error) {
 	env.Request.Timestamp = time.Now().UTC().Format(time.RFC3339)
 	event, err := json.Marshal(env)
 	if err != nil {
 		return nil, err
 	}
-	var in skill.RequestEnvelope
+	var in alexa.RequestEnvelope
 	if err := json.Unmarshal(event, &in); err != nil {
 		return nil, err
 	}
@@ -109,7 +110,7 @@ func (s lambdaSender) send(ctx context.Context, env skill.RequestEnvelope) (*ski
 	if err != nil {
 		return nil, err
 	}
-	var out skill.ResponseEnvelope
+	var out alexa.ResponseEnvelope
 	return &out, json.Unmarshal(b, &out)
 }
 
@@ -149,7 +150,7 @@ func (f *failures) Errorf(format string, args ...any) {
 // run holds the conversation, reporting every unmet expectation to r, and returns
 // the answers and the number (1-based) of the first row that failed, 0 if none.
 // Failures of the machinery itself (the emulator, a malformed model) end the test.
-func (c *talk) run(t *testing.T, r reporter, steps []step) (answers []*skill.ResponseEnvelope, firstFailed int) {
+func (c *talk) run(t *testing.T, r reporter, steps []step) (answers []*alexa.ResponseEnvelope, firstFailed int) {
 	t.Helper()
 	for i, s := range steps {
 		if s.before != nil {
@@ -189,7 +190,7 @@ func (c *talk) run(t *testing.T, r reporter, steps []step) (answers []*skill.Res
 }
 
 // checkStep reports where resp differs from what the row expects.
-func checkStep(r reporter, row int, say string, s step, resp *skill.ResponseEnvelope) {
+func checkStep(r reporter, row int, say string, s step, resp *alexa.ResponseEnvelope) {
 	r.Helper()
 	if resp == nil {
 		r.Errorf("row %d, you say %q: no answer", row, say)
@@ -221,8 +222,8 @@ func newestCode(t *testing.T, phone string) string {
 }
 
 // state returns a check that instance name of tw is in state want.
-func state(t *testing.T, tw *tenantWorld, name, want string) func(reporter, *skill.ResponseEnvelope) {
-	return func(r reporter, _ *skill.ResponseEnvelope) {
+func state(t *testing.T, tw *tenantWorld, name, want string) func(reporter, *alexa.ResponseEnvelope) {
+	return func(r reporter, _ *alexa.ResponseEnvelope) {
 		r.Helper()
 		in := tw.instances[name]
 		if got := instanceState(t, tw.acct, in.region, in.id); got != want {
@@ -248,7 +249,7 @@ const (
 )
 
 // tune checks that the welcome plays a clip from the Alexa sound library.
-func tune(r reporter, resp *skill.ResponseEnvelope) {
+func tune(r reporter, resp *alexa.ResponseEnvelope) {
 	r.Helper()
 	if o := resp.Response.OutputSpeech; o == nil || !strings.Contains(o.SSML, `<audio src="soundbank://soundlibrary/`) {
 		r.Errorf("the welcome plays no tune from the sound library: %+v", o)
@@ -266,7 +267,7 @@ func acmeSteps(t *testing.T, w *world) []step {
 		{say: "list instances", want: "You have the following instances. In Ireland: jenkins, running; splunk, stopped. In North Virginia: web-1, running."},
 		{say: "describe kinesis shards", want: "You have a four shard Kinesis stream in Ireland, called clickstream."},
 		{say: "start splunk", want: needAuth, check: state(t, acme, "splunk", "stopped")},
-		{say: "authenticate text", want: "I've sent the code to your phone.", prefix: true, check: func(r reporter, _ *skill.ResponseEnvelope) {
+		{say: "authenticate text", want: "I've sent the code to your phone.", prefix: true, check: func(r reporter, _ *alexa.ResponseEnvelope) {
 			r.Helper()
 			msgs := awstest.SMSTo(t, acme.phone)
 			if len(msgs) == 0 || !smsCodeRE.MatchString(msgs[len(msgs)-1].Text) || !strings.Contains(msgs[len(msgs)-1].Text, "expires in 5 minutes") {

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/oauth2"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
@@ -29,7 +31,6 @@ import (
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
-	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
@@ -100,7 +101,7 @@ func (s *stack) lambdaHandler(t *testing.T) *skill.Handler {
 		SkillID:   skillID,
 		Tokens:    &accesstoken.Verifier{Issuer: s.serve.URL, Audience: skillID, Keys: accesstoken.JWKSKeys(s.serve.URL+"/.well-known/jwks.json", nil)},
 		Directory: dynamo.NewStore(table.New(db, tableName), keys, ""),
-		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
+		Access:    account.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       mfa.NewClient(s.serve.URL, &http.Client{Timeout: 3 * time.Second}, cfg.Credentials, cfg.Region),
 		Revoker:   oauth.NewTokens(table.New(db, tableName), nil),
 		AWS:       cfg,
@@ -129,7 +130,7 @@ func (s *stack) lock(t *testing.T, tw *tenantWorld, userToken string) {
 func TestConversation(t *testing.T) {
 	s := newStack(t)
 	w := s.w
-	var lambdaAnswers []*skill.ResponseEnvelope
+	var lambdaAnswers []*alexa.ResponseEnvelope
 	for _, path := range []struct {
 		name string
 		send sender
@@ -189,7 +190,7 @@ func TestConversation(t *testing.T) {
 		c := newTalk(t, nil, s.acmeLink.token.AccessToken, w.acme.phone)
 		c.conv.SkillID = "amzn1.ask.skill.someone-else"
 		env := c.conv.Launch()
-		if _, err := s.lambdaHandler(t).Handle(context.Background(), &env); !errors.Is(err, skill.ErrWrongApplication) {
+		if _, err := s.lambdaHandler(t).Handle(context.Background(), &env); !errors.Is(err, alexa.ErrWrongApplication) {
 			t.Errorf("Lambda: a request for another skill: %v, want ErrWrongApplication", err)
 		}
 		if _, err := s.https().send(context.Background(), env); err == nil || !strings.Contains(err.Error(), "400") {

@@ -133,6 +133,10 @@ func directionErrors(graph map[string][]string) []string {
 		"internal/table":       {},
 		"tenants":              {},
 		"tenants/dynamo":       {"tenants", "internal/table"},
+		"alexa":                {},
+		"alexa/sigverify":      {},
+		"account":              {"tenants", "internal/table"},
+		"skill":                {"alexa", "account", "tenants", "mfa", "internal/table", "internal/accesstoken"},
 		"internal/accesstoken": {"tenants"},
 		"mfa":                  {"tenants", "internal/table"},
 	}

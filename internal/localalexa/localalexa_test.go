@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
-	"github.com/easytocloud/easytocloud/skill/sigverify"
 )
 
 var (

@@ -22,8 +22,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easytocloud/easytocloud/skill"
-	"github.com/easytocloud/easytocloud/skill/sigverify"
+	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 )
 
 // Constants of the skill every benchmark talks to.
@@ -203,9 +203,9 @@ func alexaRequest(token, intent string, slots map[string]slotValue, requestID ..
 }
 
 // decodeRequest decodes an envelope as the Lambda runtime does.
-func decodeRequest(tb testing.TB, body []byte) *skill.RequestEnvelope {
+func decodeRequest(tb testing.TB, body []byte) *alexa.RequestEnvelope {
 	tb.Helper()
-	var env skill.RequestEnvelope
+	var env alexa.RequestEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		tb.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func decodeRequest(tb testing.TB, body []byte) *skill.RequestEnvelope {
 }
 
 // spoken returns a response's speech as SSML ("" when silent).
-func spoken(r *skill.ResponseEnvelope) string {
+func spoken(r *alexa.ResponseEnvelope) string {
 	if r == nil || r.Response.OutputSpeech == nil {
 		return ""
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/table"
@@ -20,7 +21,7 @@ import (
 )
 
 // emulatorSkill is the skill wired as cmd/skill wires it (dynamo.Store, KMS-keyed
-// token verifier, tenants.Access through STS), against the emulator, every AWS call
+// token verifier, account.Access through STS), against the emulator, every AWS call
 // recorded; a tenant in its own account with one instance in Ireland, and a user
 // with an access token signed by the KMS signing key.
 type emulatorSkill struct {
@@ -34,18 +35,18 @@ func newEmulatorSkill(tb testing.TB) *emulatorSkill {
 	ctx := context.Background()
 	setup := awstest.Config(tb)
 	tableName, signingKey := awstest.Table(tb), awstest.SigningKey(tb)
-	account := awstest.NewAccountID(tb)
-	awstest.SeedInstance(tb, awstest.AccountConfig(tb, account), "eu-west-1", "splunk", "running")
+	accountID := awstest.NewAccountID(tb)
+	awstest.SeedInstance(tb, awstest.AccountConfig(tb, accountID), "eu-west-1", "splunk", "running")
 	seed := dynamo.NewStore(table.New(dynamodb.NewFromConfig(setup), tableName), kms.NewFromConfig(setup), awstest.SecretsKey(tb))
 	seed.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	tn, err := seed.CreateTenant(ctx, tenants.Tenant{
-		Name: "Perf", RoleARN: "arn:aws:iam::" + account + ":role/easytocloud", Regions: []string{"eu-west-1"},
+		Name: "Perf", RoleARN: "arn:aws:iam::" + accountID + ":role/easytocloud", Regions: []string{"eu-west-1"},
 		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS},
 	}, "")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	u, err := seed.CreateUser(ctx, tenants.User{TenantID: tn.ID, Email: "perf-" + account + "@example.com", Phone: "+31612345678"}, "correct horse battery staple")
+	u, err := seed.CreateUser(ctx, tenants.User{TenantID: tn.ID, Email: "perf-" + accountID + "@example.com", Phone: "+31612345678"}, "correct horse battery staple")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func newEmulatorSkill(tb testing.TB) *emulatorSkill {
 		SkillID:   skillID,
 		Tokens:    &accesstoken.Verifier{Issuer: issuer, Audience: skillID, Keys: accesstoken.KMSKeys(keys, signingKey)},
 		Directory: dynamo.NewStore(table.New(db, tableName), keys, ""),
-		Access:    tenants.NewAccess(sts.NewFromConfig(cfg)),
+		Access:    account.NewAccess(sts.NewFromConfig(cfg)),
 		MFA:       noMFA{},
 		AWS:       cfg,
 		Log:       discardLogger(),

@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // BenchmarkCredentials counts the AssumeRole calls behind list requests of one
 // tenant's user (one region of the fake endpoint, answering at once), through the
-// skill and the real tenants.Access:
+// skill and the real account.Access:
 //   - Concurrent1000: 1,000 requests at once on a cold cache, the fake STS taking
 //     50 ms; sts-calls/1000req should be 1.
 //   - Warm: one request with the credentials cached; sts-calls/op should be 0.
@@ -25,7 +25,7 @@ func BenchmarkCredentials(b *testing.B) {
 	tn.Regions = []string{"eu-west-1"}
 	ep := newRegionalEndpoint(b, 0, 2, "")
 	cfg := endpointConfig(ep.URL)
-	check := func(tb testing.TB, resp *skill.ResponseEnvelope) {
+	check := func(tb testing.TB, resp *alexa.ResponseEnvelope) {
 		if s := spoken(resp); !strings.Contains(s, "eu-west-1-0") {
 			tb.Errorf("speech = %q, want the instances of Ireland", s)
 		}

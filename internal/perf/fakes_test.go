@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/skill"
@@ -155,12 +156,12 @@ func discardLogger() *slog.Logger {
 }
 
 // memSkill is a skill.Handler whose directory is in memory and whose tenant account
-// is reached through the real tenants.Access with a fake STS.
+// is reached through the real account.Access with a fake STS.
 type memSkill struct {
 	h      *skill.Handler
 	dir    *memDirectory
 	sts    *fakeSTS
-	access *tenants.Access
+	access *account.Access
 	token  string
 }
 
@@ -168,7 +169,7 @@ func newMemSkill(tb testing.TB, tenant tenants.Tenant, awsCfg aws.Config) *memSk
 	tb.Helper()
 	signer := newTokenSigner(tb)
 	m := &memSkill{dir: &memDirectory{tenant: tenant}, sts: &fakeSTS{}}
-	m.access = tenants.NewAccess(m.sts)
+	m.access = account.NewAccess(m.sts)
 	m.h = &skill.Handler{
 		SkillID:   skillID,
 		Tokens:    tokenVerifier(signer),

@@ -10,6 +10,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/skill"
 )
 
@@ -20,7 +21,7 @@ func endpointConfig(url string) aws.Config {
 }
 
 // handle answers body as the Lambda entry does and fails on an error.
-func handle(tb testing.TB, h *skill.Handler, body []byte) *skill.ResponseEnvelope {
+func handle(tb testing.TB, h *skill.Handler, body []byte) *alexa.ResponseEnvelope {
 	tb.Helper()
 	resp, err := h.Handle(context.Background(), decodeRequest(tb, body))
 	if err != nil {
@@ -41,7 +42,7 @@ func BenchmarkFanOut(b *testing.B) {
 		tn.Regions = defaultRegions
 		m := newMemSkill(b, tn, endpointConfig(ep.URL))
 		body := alexaRequest(m.token, "ListInstancesIntent", nil)
-		check := func(resp *skill.ResponseEnvelope) {
+		check := func(resp *alexa.ResponseEnvelope) {
 			if s := spoken(resp); !strings.Contains(s, "34 instances in seventeen regions") || strings.Contains(s, "couldn") {
 				b.Fatalf("speech = %q, want 34 instances in 17 regions, none missing", s)
 			}

@@ -13,14 +13,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/easytocloud/easytocloud/skill"
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // memEC2 answers DescribeInstances from memory: the instances of one region, as
 // the SDK would have decoded them.
 type memEC2 struct {
-	skill.EC2API // other calls panic: a read request makes none
-	out          *ec2.DescribeInstancesOutput
+	account.EC2API // other calls panic: a read request makes none
+	out            *ec2.DescribeInstancesOutput
 }
 
 func (m memEC2) DescribeInstances(context.Context, *ec2.DescribeInstancesInput, ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
@@ -80,10 +81,10 @@ func BenchmarkOverhead(b *testing.B) {
 			tn.Regions = []string{"eu-west-1"}
 			m := newMemSkill(b, tn, aws.Config{Region: "us-east-1"})
 			out := instancesOutput(50)
-			m.h.NewEC2 = func(aws.Config, string) skill.EC2API { return memEC2{out: out} }
+			m.h.Clients.EC2 = func(aws.Config, string) account.EC2API { return memEC2{out: out} }
 			p := mustPKI(b)
 			downloads := 0
-			srv := skill.NewHTTPHandler(m.h, p.verifier(&downloads))
+			srv := alexa.NewHTTPHandler(m.h, p.verifier(&downloads), m.h.Log)
 
 			req, err := http.NewRequest(http.MethodPost, "https://skill.perf.test/alexa", nil)
 			if err != nil {

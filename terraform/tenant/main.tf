@@ -1,6 +1,6 @@
 # The role easytocloud assumes in this account: trusted only by the operator's skill role,
 # only with this tenant's ExternalId, for at most an hour, and allowed exactly the calls
-# the skill makes (skill.TenantIAMActions in the Go code; terraform_test.go checks).
+# the skill makes (account.TenantIAMActions in the Go code; terraform_test.go checks).
 
 data "aws_partition" "current" {}
 

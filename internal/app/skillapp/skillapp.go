@@ -11,12 +11,13 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
-	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
@@ -30,7 +31,7 @@ type Parts struct {
 	// Revoker revokes a user's tokens on SkillDisabled.
 	Revoker skill.TokenRevoker
 	// Progress sends progressive responses; nil sends none.
-	Progress skill.ProgressSender
+	Progress alexa.ProgressSender
 }
 
 // LambdaParts returns the Lambda function's parts: the signing key's public key
@@ -41,7 +42,7 @@ func LambdaParts(c app.Config, a app.AWS, mfaHTTP *http.Client) Parts {
 		Keys:     accesstoken.KMSKeys(a.KMS, c.SigningKeyID),
 		MFA:      mfa.NewClient(c.MFAURL, mfaHTTP, a.Config.Credentials, a.Config.Region),
 		Revoker:  oauth.NewTokens(app.NewTable(c, a), nil),
-		Progress: &skill.ProgressClient{},
+		Progress: &alexa.ProgressClient{},
 	}
 }
 
@@ -54,7 +55,7 @@ func NewHandler(c app.Config, a app.AWS, p Parts, logger *slog.Logger) *skill.Ha
 		SkillID:   c.SkillID,
 		Tokens:    &accesstoken.Verifier{Issuer: c.Issuer, Audience: c.SkillID, Keys: p.Keys},
 		Directory: dynamo.NewStore(app.NewTable(c, a), a.KMS, ""),
-		Access:    tenants.NewAccess(a.STS),
+		Access:    account.NewAccess(a.STS),
 		MFA:       p.MFA,
 		Revoker:   p.Revoker,
 		Progress:  p.Progress,

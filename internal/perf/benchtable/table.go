@@ -96,7 +96,7 @@ var sections = []section{
 		{"one region hanging: answered after", "FanOut/Hanging", fig("FanOut/Hanging", "s-answer", 1), seconds, "≤ 6.5 s (default budget)", atMost(budgetS)},
 		{"  … naming the missing region (Stockholm)", "FanOut/Hanging", passed("FanOut/Hanging"), yes, "yes", nil},
 	}},
-	{"2. Credentials — one tenant's user, list requests through tenants.Access", []row{
+	{"2. Credentials — one tenant's user, list requests through account.Access", []row{
 		{"AssumeRole per 1,000 concurrent requests (cold)", "Credentials/Concurrent1000", fig("Credentials/Concurrent1000", "sts-calls/1000req", 1), count, "1", atMost(1)},
 		{"STS calls of a warm request", "Credentials/Warm", fig("Credentials/Warm", "sts-calls/op", 1), count, "0", atMost(0)},
 		{"refresh ahead of expiry: STS calls", "Credentials/RefreshAhead", fig("Credentials/RefreshAhead", "sts-calls/op", 1), count, "1 (background)", atMost(1)},

@@ -1,4 +1,4 @@
-package skill
+package alexa
 
 import (
 	"context"
@@ -18,23 +18,37 @@ type RequestVerifier interface {
 	Verify(ctx context.Context, h http.Header, body []byte) error
 }
 
-// maxRequestBytes bounds the body read from the network.
-const maxRequestBytes = 256 << 10
+// Skill answers decoded requests (skill.Handler fits). It returns
+// ErrWrongApplication for a request that is not for it.
+type Skill interface {
+	Handle(ctx context.Context, env *RequestEnvelope) (*ResponseEnvelope, error)
+}
 
-// NewHTTPHandler serves the skill as an HTTPS web service (POST /alexa): the request
+// ErrWrongApplication means a request was not for the configured skill ID (or no
+// skill ID is configured). The Lambda entry returns it, so Alexa gets no answer; the
+// HTTPS entry answers 400.
+var ErrWrongApplication = errors.New("skill: request is for another application ID")
+
+// MaxRequestBytes bounds the body read from the network.
+const MaxRequestBytes = 256 << 10
+
+// NewHTTPHandler serves a skill as an HTTPS web service (POST /alexa): the request
 // is verified by v (signature, certificate chain, timestamp) before it is decoded,
 // must not be a replay of a verified request (the same body within the timestamp
-// window), must be for h.SkillID, then h answers it. Any failure before the handler
+// window), then s answers it (refusing it with ErrWrongApplication when it is for
+// another skill ID). Any failure before the handler
 // is HTTP 400 with a generic body; the reason is logged, the body never is. A nil v
 // refuses every request rather than skipping verification. Replays are recognised
-// within one process (the local stack, or one server behind the endpoint).
-func NewHTTPHandler(h *Handler, v RequestVerifier) http.Handler {
-	return &httpHandler{h: h, v: v}
+// within one process (the local stack, or one server behind the endpoint). Rejections
+// are logged to log (slog.Default() when nil).
+func NewHTTPHandler(s Skill, v RequestVerifier, log *slog.Logger) http.Handler {
+	return &httpHandler{s: s, v: v, log: log}
 }
 
 type httpHandler struct {
-	h    *Handler
+	s    Skill
 	v    RequestVerifier
+	log  *slog.Logger
 	seen seenBodies
 }
 
@@ -81,7 +95,10 @@ func (s *seenBodies) first(body []byte, now time.Time) bool {
 }
 
 func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	log := s.h.log()
+	log := s.log
+	if log == nil {
+		log = slog.Default()
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
@@ -95,7 +112,7 @@ func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.WarnContext(r.Context(), "alexa request rejected", attrs...)
 		http.Error(w, http.StatusText(http.StatusBadRequest), http.StatusBadRequest)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	if err != nil {
 		reject("read body", err)
 		return
@@ -117,7 +134,7 @@ func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reject("decode request", err)
 		return
 	}
-	resp, err := s.h.Handle(r.Context(), &env)
+	resp, err := s.s.Handle(r.Context(), &env)
 	if errors.Is(err, ErrWrongApplication) {
 		reject("wrong application ID", nil)
 		return

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easytocloud/easytocloud/skill/sigverify"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 )
 
 // alexaRequest is one request as it reaches POST /alexa, plus the chain the fake S3

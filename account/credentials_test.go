@@ -1,4 +1,4 @@
-package tenants_test
+package account_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -24,7 +25,7 @@ import (
 // recordingSTS passes calls to the emulator's STS, records every AssumeRole input,
 // and, when gate is set, holds AssumeRole calls after the first until gate closes.
 type recordingSTS struct {
-	tenants.AssumeRoleAPI
+	account.AssumeRoleAPI
 	mu    sync.Mutex
 	calls []sts.AssumeRoleInput
 	gate  chan struct{}
@@ -67,7 +68,7 @@ func TestAccessActsInTenantAccount(t *testing.T) {
 	awstest.SeedInstance(t, awstest.Config(t), "eu-west-1", "operator-box", "running")
 
 	rec := newRecordingSTS(t)
-	access := tenants.NewAccess(rec)
+	access := account.NewAccess(rec)
 	tn := accessTenant()
 	cfg := access.Config(awstest.Config(t), tn, "u-alice")
 
@@ -93,7 +94,7 @@ func TestAccessActsInTenantAccount(t *testing.T) {
 
 func TestAccessOneAssumeRoleForConcurrentCallers(t *testing.T) {
 	rec := newRecordingSTS(t)
-	access := tenants.NewAccess(rec)
+	access := account.NewAccess(rec)
 	tn := accessTenant()
 	const n = 100
 	keys := make([]string, n)
@@ -137,7 +138,7 @@ func TestAccessOneAssumeRoleForConcurrentCallers(t *testing.T) {
 func TestAccessRefreshesAhead(t *testing.T) {
 	rec := newRecordingSTS(t)
 	rec.gate = make(chan struct{})
-	access := tenants.NewAccess(rec)
+	access := account.NewAccess(rec)
 	var now atomic.Pointer[time.Time]
 	setNow := func(t time.Time) { now.Store(&t) }
 	setNow(time.Now())
@@ -190,7 +191,7 @@ func TestAccessRefreshesAhead(t *testing.T) {
 func TestAccessCancelledCallerDoesNotFailOthers(t *testing.T) {
 	rec := newRecordingSTS(t)
 	rec.gate = make(chan struct{})
-	access := tenants.NewAccess(rec)
+	access := account.NewAccess(rec)
 	tn := accessTenant()
 	if _, err := access.Credentials(ctx(t), tn, "u-warm"); err != nil { // the gate holds calls after the first
 		t.Fatal(err)
@@ -279,7 +280,7 @@ func identityIn(account string) func(aws.Credentials) (*sts.GetCallerIdentityOut
 func TestAccessDenied(t *testing.T) {
 	calls := 0
 	fake := &fakeSTS{AssumeRoleFn: func(*sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) { calls++; return nil, errDenied }}
-	access := tenants.NewAccess(fake)
+	access := account.NewAccess(fake)
 	for range 2 {
 		_, err := access.Credentials(ctx(t), accessTenant(), "u-alice")
 		if !errors.Is(err, tenants.ErrAccessDenied) {
@@ -303,67 +304,6 @@ func TestAccessDenied(t *testing.T) {
 		if _, err := access.Credentials(ctx(t), tn, "u-alice"); !errors.Is(err, tenants.ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)
 		}
-	}
-}
-
-func TestVerifyRole(t *testing.T) {
-	tn := accessTenant()
-	for _, c := range []struct {
-		name     string
-		assume   func(*sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error)
-		account  string
-		tenant   func(*tenants.Tenant)
-		skip     bool
-		want     error
-		wantText string
-	}{
-		{name: "OK", assume: trustPolicy(tn.ExternalID), account: "222222222222"},
-		{name: "NoExternalIDCondition", assume: trustPolicy(""), account: "222222222222", want: tenants.ErrExternalIDNotRequired, wantText: "add the condition StringEquals sts:ExternalId"},
-		{name: "NoExternalIDConditionSkipped", assume: trustPolicy(""), account: "222222222222", skip: true},
-		{name: "OtherExternalID", assume: trustPolicy("someone-elses-id"), account: "222222222222", want: tenants.ErrAccessDenied, wantText: "check the role and its ExternalId"},
-		{name: "OtherAccount", assume: trustPolicy(tn.ExternalID), account: "333333333333", want: tenants.ErrAccessDenied, wantText: "account 333333333333, not 222222222222"},
-		{name: "MalformedARN", assume: trustPolicy(tn.ExternalID), tenant: func(t *tenants.Tenant) { t.RoleARN = "arn:aws:iam::222:role/x" }, want: tenants.ErrInvalid},
-		{name: "NoExternalID", assume: trustPolicy(tn.ExternalID), tenant: func(t *tenants.Tenant) { t.ExternalID = "" }, want: tenants.ErrInvalid},
-		{name: "ProbeThrottled", assume: func(in *sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) {
-			if in.ExternalId == nil {
-				return nil, &smithy.GenericAPIError{Code: "Throttling"}
-			}
-			return issued("ASIAX"), nil
-		}, account: "222222222222", wantText: "try without the ExternalId"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			access := tenants.NewAccess(&fakeSTS{AssumeRoleFn: c.assume, GetCallerIdentityFn: identityIn(c.account)})
-			access.SkipExternalIDProbe = c.skip
-			in := tn
-			if c.tenant != nil {
-				c.tenant(&in)
-			}
-			err := access.VerifyRole(ctx(t), in)
-			switch {
-			case c.want == nil && c.wantText == "":
-				if err != nil {
-					t.Fatalf("VerifyRole: %v, want nil", err)
-				}
-			case c.want != nil && !errors.Is(err, c.want):
-				t.Fatalf("VerifyRole: %v, want %v", err, c.want)
-			case err == nil || !strings.Contains(err.Error(), c.wantText):
-				t.Fatalf("VerifyRole: %v, want it to say %q", err, c.wantText)
-			}
-		})
-	}
-}
-
-// TestVerifyRoleEmulator runs VerifyRole against moto, which ignores ExternalId:
-// assuming works and the account matches, and the probe (unless skipped) reports
-// the role as assumable without the ExternalId, which is what moto does.
-func TestVerifyRoleEmulator(t *testing.T) {
-	access := tenants.NewAccess(sts.NewFromConfig(awstest.Config(t)))
-	if err := access.VerifyRole(ctx(t), accessTenant()); !errors.Is(err, tenants.ErrExternalIDNotRequired) {
-		t.Errorf("VerifyRole against moto with the probe: %v, want ErrExternalIDNotRequired", err)
-	}
-	access.SkipExternalIDProbe = true
-	if err := access.VerifyRole(ctx(t), accessTenant()); err != nil {
-		t.Errorf("VerifyRole against moto without the probe: %v", err)
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easytocloud/easytocloud/skill/sigverify"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 )
 
 // verifyAt verifies a with v, its clock set to now and the body's timestamp to now.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/easytocloud/easytocloud/skill/sigverify"
+	"github.com/easytocloud/easytocloud/alexa/sigverify"
 )
 
 // FuzzVerify feeds arbitrary headers and bodies to Verify, the fake S3 serving a good

@@ -1,40 +1,43 @@
-package skill
+package alexa
 
 import (
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"html"
+	"io"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 )
 
-// ssml is a fragment of SSML body markup (without the <speak> root) that is safe to
+// SSML is a fragment of SSML body markup (without the <speak> root) that is safe to
 // concatenate: text in it is escaped. Values that come from outside (instance and
-// stream names, tags) enter only through sayf or escapeText, never by conversion.
-type ssml string
+// stream names, tags) enter only through Sayf or Escape, never by conversion.
+type SSML string
 
-// sayf formats a sentence for speech. The format is trusted text; every argument
-// that is not already ssml is escaped, so an instance called "R&D <test>" reads as
+// Sayf formats a sentence for speech. The format is trusted text; every argument
+// that is not already SSML is escaped, so an instance called "R&D <test>" reads as
 // written and cannot break the markup.
-func sayf(format string, args ...any) ssml {
+func Sayf(format string, args ...any) SSML {
 	safe := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
-		case ssml:
+		case SSML:
 			safe[i] = string(v)
 		case string:
-			safe[i] = escapeText(v)
+			safe[i] = Escape(v)
 		default:
-			safe[i] = escapeText(fmt.Sprint(v))
+			safe[i] = Escape(fmt.Sprint(v))
 		}
 	}
-	return ssml(fmt.Sprintf(escapeText(format), safe...))
+	return SSML(fmt.Sprintf(Escape(format), safe...))
 }
 
-// escapeText escapes s for use as SSML text or attribute value, and drops the
+// Escape escapes s for use as SSML text or attribute value, and drops the
 // characters XML does not allow at all (control characters other than tab and
 // newlines, invalid UTF-8), which a tag value could hold.
-func escapeText(s string) string {
+func Escape(s string) string {
 	if isPlainText(s) {
 		return s // most text (names, numbers, prompts) needs no escaping: no copy
 	}
@@ -61,7 +64,7 @@ func escapeText(s string) string {
 	return b.String()
 }
 
-// isPlainText reports whether escapeText would return s unchanged: printable ASCII
+// isPlainText reports whether Escape would return s unchanged: printable ASCII
 // (tab and newlines allowed) without a character SSML escapes.
 func isPlainText(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -75,8 +78,8 @@ func isPlainText(s string) bool {
 	return true
 }
 
-// join concatenates fragments with single spaces, skipping empty ones.
-func join(parts ...ssml) ssml {
+// Join concatenates fragments with single spaces, skipping empty ones.
+func Join(parts ...SSML) SSML {
 	var b strings.Builder
 	for _, p := range parts {
 		if p == "" {
@@ -87,39 +90,39 @@ func join(parts ...ssml) ssml {
 		}
 		b.WriteString(string(p))
 	}
-	return ssml(b.String())
+	return SSML(b.String())
 }
 
-// spellOut makes Alexa read s character by character (an instance ID's tail).
-func spellOut(s string) ssml {
-	return ssml(`<say-as interpret-as="spell-out">` + escapeText(s) + `</say-as>`)
+// SpellOut makes Alexa read s character by character (an instance ID's tail).
+func SpellOut(s string) SSML {
+	return SSML(`<say-as interpret-as="spell-out">` + Escape(s) + `</say-as>`)
 }
 
-// audio plays a clip, such as one from the Alexa Skills Kit sound library.
-func audio(src string) ssml {
-	return ssml(`<audio src="` + escapeText(src) + `"/>`)
+// Audio plays a clip, such as one from the Alexa Skills Kit sound library.
+func Audio(src string) SSML {
+	return SSML(`<audio src="` + Escape(src) + `"/>`)
 }
 
-// speak wraps a fragment in the <speak> root Alexa requires.
-func speak(s ssml) string { return "<speak>" + string(s) + "</speak>" }
+// Speak wraps a fragment in the <speak> root Alexa requires.
+func Speak(s SSML) string { return "<speak>" + string(s) + "</speak>" }
 
 var (
 	ssmlAudioTag = regexp.MustCompile(`(?is)<audio\b[^>]*>(?:\s*</audio>)?`)
 	ssmlAnyTag   = regexp.MustCompile(`(?s)<[^>]*>`)
 )
 
-// plainText renders a fragment as the plain text of a card: audio clips and tags
+// PlainText renders a fragment as the plain text of a card: audio clips and tags
 // go, entities are unescaped, whitespace is collapsed.
-func plainText(s ssml) string {
+func PlainText(s SSML) string {
 	t := ssmlAudioTag.ReplaceAllString(string(s), " ")
 	t = ssmlAnyTag.ReplaceAllString(t, "")
 	return strings.Join(strings.Fields(html.UnescapeString(t)), " ")
 }
 
-// truncateSSML shortens s to at most max bytes, cutting after the last sentence
+// Truncate shortens s to at most max bytes, cutting after the last sentence
 // that ends outside any element, so the result stays well-formed. It returns s when
 // it already fits, and "" when no sentence fits.
-func truncateSSML(s ssml, max int) ssml {
+func Truncate(s SSML, max int) SSML {
 	if len(s) <= max {
 		return s
 	}
@@ -143,5 +146,20 @@ func truncateSSML(s ssml, max int) ssml {
 			cut = i + 1
 		}
 	}
-	return ssml(strings.TrimSpace(string(s[:cut])))
+	return SSML(strings.TrimSpace(string(s[:cut])))
+}
+
+// WellFormed reports whether speech (with its <speak> root) parses as XML, which
+// Alexa requires of SSML: nil when it does, else the parser's error.
+func WellFormed(speech string) error {
+	d := xml.NewDecoder(strings.NewReader(speech))
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package tenants
+package account
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
 // AssumeRoleAPI is the part of the STS client Access uses: AssumeRole for a tenant's
@@ -78,13 +80,13 @@ func (a *Access) now() time.Time {
 
 // Credentials returns credentials for t's account acting for user userID, from the
 // cache when they are good for at least two more minutes. It returns an error
-// wrapping ErrAccessDenied when the role cannot be assumed (the error's text is fit
-// to tell the tenant), ErrInvalid when t has no role ARN or ExternalId or userID is
+// wrapping tenants.ErrAccessDenied when the role cannot be assumed (the error's text is fit
+// to tell the tenant), tenants.ErrInvalid when t has no role ARN or ExternalId or userID is
 // empty, or the AWS error.
-func (a *Access) Credentials(ctx context.Context, t Tenant, userID string) (aws.Credentials, error) {
+func (a *Access) Credentials(ctx context.Context, t tenants.Tenant, userID string) (aws.Credentials, error) {
 	if t.RoleARN == "" || t.ExternalID == "" || userID == "" {
 		return aws.Credentials{}, fmt.Errorf("credentials for tenant %s: %w", t.ID,
-			invalidf("tenant needs a role ARN and an ExternalId, and the user an ID"))
+			tenants.Invalidf("tenant needs a role ARN and an ExternalId, and the user an ID"))
 	}
 	k := cacheKey(t, userID)
 	if creds, ok := a.cached(k, t, userID); ok {
@@ -109,13 +111,13 @@ func (a *Access) Credentials(ctx context.Context, t Tenant, userID string) (aws.
 
 // cacheKey names the cache entry. The role and ExternalId are part of it, so that a
 // tenant whose role changed is never served credentials of the old one.
-func cacheKey(t Tenant, userID string) string {
+func cacheKey(t tenants.Tenant, userID string) string {
 	return t.ID + "\x00" + userID + "\x00" + t.RoleARN + "\x00" + t.ExternalID
 }
 
 // cached returns the cached credentials for k if they are fresh enough, starting a
 // background refresh when they will soon not be.
-func (a *Access) cached(k string, t Tenant, userID string) (aws.Credentials, bool) {
+func (a *Access) cached(k string, t tenants.Tenant, userID string) (aws.Credentials, bool) {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -131,7 +133,7 @@ func (a *Access) cached(k string, t Tenant, userID string) (aws.Credentials, boo
 	return e.creds, true
 }
 
-func (a *Access) refresh(k string, e *accessEntry, t Tenant, userID string) {
+func (a *Access) refresh(k string, e *accessEntry, t tenants.Tenant, userID string) {
 	defer a.background.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), assumeTimeout)
 	defer cancel()
@@ -147,7 +149,7 @@ func (a *Access) refresh(k string, e *accessEntry, t Tenant, userID string) {
 // assumeAndCache is the shared call of Credentials: it checks the cache once more
 // (a caller that missed the cache may arrive just after the previous call stored
 // it) and assumes the role only when still needed.
-func (a *Access) assumeAndCache(ctx context.Context, k string, t Tenant, userID string) (aws.Credentials, error) {
+func (a *Access) assumeAndCache(ctx context.Context, k string, t tenants.Tenant, userID string) (aws.Credentials, error) {
 	now := a.now()
 	a.mu.Lock()
 	e := a.cache[k]
@@ -159,7 +161,7 @@ func (a *Access) assumeAndCache(ctx context.Context, k string, t Tenant, userID 
 }
 
 // assume calls AssumeRole for t and userID and caches the result under k.
-func (a *Access) assume(ctx context.Context, k string, t Tenant, userID string) (aws.Credentials, error) {
+func (a *Access) assume(ctx context.Context, k string, t tenants.Tenant, userID string) (aws.Credentials, error) {
 	creds, err := a.assumeRole(ctx, t, sessionName(userID), true)
 	if err != nil {
 		return aws.Credentials{}, err
@@ -176,7 +178,7 @@ func (a *Access) assume(ctx context.Context, k string, t Tenant, userID string) 
 	return creds, nil
 }
 
-func (a *Access) assumeRole(ctx context.Context, t Tenant, session string, withExternalID bool) (aws.Credentials, error) {
+func (a *Access) assumeRole(ctx context.Context, t tenants.Tenant, session string, withExternalID bool) (aws.Credentials, error) {
 	in := &sts.AssumeRoleInput{RoleArn: aws.String(t.RoleARN), RoleSessionName: aws.String(session)}
 	if withExternalID {
 		in.ExternalId = aws.String(t.ExternalID)
@@ -184,7 +186,7 @@ func (a *Access) assumeRole(ctx context.Context, t Tenant, session string, withE
 	out, err := a.sts.AssumeRole(ctx, in)
 	if err != nil {
 		if isAccessDenied(err) {
-			return aws.Credentials{}, fmt.Errorf("assume role %s: %w (%w)", t.RoleARN, ErrAccessDenied, err)
+			return aws.Credentials{}, fmt.Errorf("assume role %s: %w (%w)", t.RoleARN, tenants.ErrAccessDenied, err)
 		}
 		return aws.Credentials{}, fmt.Errorf("assume role %s: %w", t.RoleARN, err)
 	}
@@ -229,7 +231,7 @@ func sessionName(userID string) string {
 
 // Config returns base with credentials for t's account acting for user userID,
 // taken from the cache (see Credentials) when a request is signed.
-func (a *Access) Config(base aws.Config, t Tenant, userID string) aws.Config {
+func (a *Access) Config(base aws.Config, t tenants.Tenant, userID string) aws.Config {
 	cfg := base.Copy()
 	cfg.Credentials = aws.NewCredentialsCache(credentialsFunc(func(ctx context.Context) (aws.Credentials, error) {
 		return a.Credentials(ctx, t, userID)
@@ -244,15 +246,15 @@ func (f credentialsFunc) Retrieve(ctx context.Context) (aws.Credentials, error) 
 // VerifyRole checks a tenant's role for onboarding: easytocloud can assume it with
 // the ExternalId, the credentials act in the account the role ARN names, and (unless
 // SkipExternalIDProbe) assuming it without the ExternalId is refused. It returns nil
-// when all holds, or an error wrapping ErrInvalid (malformed role ARN),
-// ErrAccessDenied, ErrExternalIDNotRequired or the AWS error.
-func (a *Access) VerifyRole(ctx context.Context, t Tenant) error {
-	account, err := validateRoleARN(t.RoleARN)
+// when all holds, or an error wrapping tenants.ErrInvalid (malformed role ARN),
+// tenants.ErrAccessDenied, tenants.ErrExternalIDNotRequired or the AWS error.
+func (a *Access) VerifyRole(ctx context.Context, t tenants.Tenant) error {
+	account, err := tenants.ValidateRoleARN(t.RoleARN)
 	if err != nil {
 		return fmt.Errorf("verify role of tenant %s: %w", t.ID, err)
 	}
 	if t.ExternalID == "" {
-		return fmt.Errorf("verify role of tenant %s: %w", t.ID, invalidf("ExternalId: the tenant has none"))
+		return fmt.Errorf("verify role of tenant %s: %w", t.ID, tenants.Invalidf("ExternalId: the tenant has none"))
 	}
 	const session = "easytocloud-verify-role"
 	creds, err := a.assumeRole(ctx, t, session, true)
@@ -266,7 +268,7 @@ func (a *Access) VerifyRole(ctx context.Context, t Tenant) error {
 		return fmt.Errorf("verify role of tenant %s: get caller identity: %w", t.ID, err)
 	}
 	if got := aws.ToString(id.Account); got != account {
-		return fmt.Errorf("verify role of tenant %s: the role's credentials act in account %s, not %s: %w", t.ID, got, account, ErrAccessDenied)
+		return fmt.Errorf("verify role of tenant %s: the role's credentials act in account %s, not %s: %w", t.ID, got, account, tenants.ErrAccessDenied)
 	}
 	if a.SkipExternalIDProbe {
 		return nil
@@ -274,8 +276,8 @@ func (a *Access) VerifyRole(ctx context.Context, t Tenant) error {
 	_, err = a.assumeRole(ctx, t, session, false)
 	switch {
 	case err == nil:
-		return fmt.Errorf("verify role of tenant %s (%s): %w", t.ID, t.RoleARN, ErrExternalIDNotRequired)
-	case errors.Is(err, ErrAccessDenied):
+		return fmt.Errorf("verify role of tenant %s (%s): %w", t.ID, t.RoleARN, tenants.ErrExternalIDNotRequired)
+	case errors.Is(err, tenants.ErrAccessDenied):
 		return nil
 	default:
 		return fmt.Errorf("verify role of tenant %s: try without the ExternalId: %w", t.ID, err)

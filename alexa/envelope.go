@@ -1,4 +1,4 @@
-package skill
+package alexa
 
 import (
 	"fmt"
@@ -268,7 +268,7 @@ func (s RequestSlot) Resolved(dynamic bool) (ResolvedValue, bool) {
 		if r.Status.Code != ERSuccessMatch || len(r.Values) == 0 {
 			continue
 		}
-		if isDynamicAuthority(r.Authority) != dynamic {
+		if r.IsDynamic() != dynamic {
 			continue
 		}
 		return r.Values[0].Value, true
@@ -276,9 +276,11 @@ func (s RequestSlot) Resolved(dynamic bool) (ResolvedValue, bool) {
 	return ResolvedValue{}, false
 }
 
-func isDynamicAuthority(a string) bool {
+// IsDynamic reports whether the result is from the skill's dynamic entities rather
+// than from the static slot type.
+func (r Resolution) IsDynamic() bool {
 	const prefix = "amzn1.er-authority.echo-sdk.dynamic."
-	return len(a) >= len(prefix) && a[:len(prefix)] == prefix
+	return len(r.Authority) >= len(prefix) && r.Authority[:len(prefix)] == prefix
 }
 
 // ResponseEnvelope is the body a skill answers with.
