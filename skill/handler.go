@@ -22,7 +22,7 @@ type TokenVerifier interface {
 	Verify(ctx context.Context, token string) (tenants.Principal, error)
 }
 
-// Directory finds the speaker's tenant and user (tenants.Store fits). Both return an
+// Directory finds the speaker's tenant and user (dynamo.Store of tenants/dynamo fits). Both return an
 // error wrapping tenants.ErrNotFound when the record does not exist.
 type Directory interface {
 	GetTenant(ctx context.Context, id string) (tenants.Tenant, error)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/interactionmodel"
+	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
 )
 
@@ -94,20 +95,20 @@ func newDialogCmd(env *cliEnv) *cobra.Command {
 	var f dialogFlags
 	fs := cmd.Flags()
 	fs.StringVar(&f.endpoint, "endpoint", "", "URL of the skill's HTTPS endpoint (POST /alexa of the local stack)")
-	fs.StringVar(&f.identity, "alexa-identity", env.getenv("EASYTOCLOUD_ALEXA_IDENTITY"), "directory of the local Alexa signing identity to sign --endpoint requests with, created if missing: the one the server trusts (default $EASYTOCLOUD_ALEXA_IDENTITY)")
+	fs.StringVar(&f.identity, "alexa-identity", env.getenv(app.EnvAlexaIdentity), "directory of the local Alexa signing identity to sign --endpoint requests with, created if missing: the one the server trusts (default $"+app.EnvAlexaIdentity+")")
 	fs.StringVar(&f.opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
-	fs.StringVar(&f.opt.skillID, "skill-id", firstNonEmpty(env.getenv("EASYTOCLOUD_SKILL_ID"), "amzn1.ask.skill.easytocloud-dialog"), "skill ID the requests carry (default $EASYTOCLOUD_SKILL_ID)")
+	fs.StringVar(&f.opt.skillID, "skill-id", firstNonEmpty(env.getenv(app.EnvSkillID), "amzn1.ask.skill.easytocloud-dialog"), "skill ID the requests carry (default $"+app.EnvSkillID+")")
 	fs.StringVar(&f.opt.userID, "user-id", "amzn1.ask.account.easytocloud-dialog", "Alexa user ID the requests carry")
 	fs.StringVar(&f.opt.deviceID, "device-id", "amzn1.ask.device.easytocloud-dialog", "device ID the requests carry")
 	fs.StringVar(&f.opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments) and exit non-zero on a line no intent matches")
 	fs.BoolVar(&f.opt.verbose, "verbose", false, "print each request and response envelope on stderr (access token redacted)")
-	fs.StringVar(&f.link.AuthorizeURL, "authorize-url", env.getenv("EASYTOCLOUD_AUTHORIZE_URL"), "authorization URI to link the account with (default $EASYTOCLOUD_AUTHORIZE_URL); unset: no linking")
-	fs.StringVar(&f.link.TokenURL, "token-url", env.getenv("EASYTOCLOUD_TOKEN_URL"), "access token URI (default $EASYTOCLOUD_TOKEN_URL)")
-	fs.StringVar(&f.link.ClientID, "client-id", env.getenv("EASYTOCLOUD_CLIENT_ID"), "OAuth client ID (default $EASYTOCLOUD_CLIENT_ID)")
-	fs.StringVar(&f.link.Email, "email", env.getenv("EASYTOCLOUD_EMAIL"), "email to sign in with (default $EASYTOCLOUD_EMAIL)")
+	fs.StringVar(&f.link.AuthorizeURL, "authorize-url", env.getenv(app.EnvAuthorizeURL), "authorization URI to link the account with (default $"+app.EnvAuthorizeURL+"); unset: no linking")
+	fs.StringVar(&f.link.TokenURL, "token-url", env.getenv(app.EnvTokenURL), "access token URI (default $"+app.EnvTokenURL+")")
+	fs.StringVar(&f.link.ClientID, "client-id", env.getenv(app.EnvClientID), "OAuth client ID (default $"+app.EnvClientID+")")
+	fs.StringVar(&f.link.Email, "email", env.getenv(app.EnvEmail), "email to sign in with (default $"+app.EnvEmail+")")
 	fs.IntVar(&f.link.RedirectPort, "redirect-port", 0, "port of the loopback redirect URI http://127.0.0.1:PORT/callback (0: any free port)")
-	fs.StringVar(&f.clientSecret, "client-secret", "", "OAuth client secret (prefer $EASYTOCLOUD_CLIENT_SECRET: flags show in ps)")
-	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default $EASYTOCLOUD_PASSWORD)")
+	fs.StringVar(&f.clientSecret, "client-secret", "", "OAuth client secret (prefer $"+app.EnvClientSecret+": flags show in ps)")
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default $"+app.EnvPassword+")")
 	fs.StringVar(&f.scopes, "scopes", "easytocloud", "comma-separated scopes to request")
 	completeLocale(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runDialog(cmd.Context(), env, &f) }
@@ -137,8 +138,8 @@ func runDialog(ctx context.Context, env *cliEnv, f *dialogFlags) error {
 	stdin := bufio.NewReader(env.stdin)
 	var accessToken string
 	if link.AuthorizeURL != "" {
-		link.ClientSecret = firstNonEmpty(f.clientSecret, env.getenv("EASYTOCLOUD_CLIENT_SECRET"))
-		link.Password = env.getenv("EASYTOCLOUD_PASSWORD")
+		link.ClientSecret = firstNonEmpty(f.clientSecret, env.getenv(app.EnvClientSecret))
+		link.Password = env.getenv(app.EnvPassword)
 		if f.passwordStdin {
 			line, err := stdin.ReadString('\n')
 			if err != nil && line == "" {
@@ -159,7 +160,7 @@ func runDialog(ctx context.Context, env *cliEnv, f *dialogFlags) error {
 		case link.Email == "":
 			return usagef("--email is required with --authorize-url")
 		case link.Password == "":
-			return usagef("a password is required with --authorize-url: --password-stdin or $EASYTOCLOUD_PASSWORD")
+			return usagef("a password is required with --authorize-url: --password-stdin or $%s", app.EnvPassword)
 		}
 		accessToken, err = linkAccount(ctx, link, &http.Client{})
 		if err != nil {
@@ -167,7 +168,7 @@ func runDialog(ctx context.Context, env *cliEnv, f *dialogFlags) error {
 		}
 		fmt.Fprintf(env.stdout, "Account linked as %s.\n", link.Email)
 	} else {
-		accessToken = env.getenv("EASYTOCLOUD_ACCESS_TOKEN")
+		accessToken = env.getenv(app.EnvAccessToken)
 	}
 
 	conv := &interactionmodel.Conversation{

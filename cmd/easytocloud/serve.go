@@ -88,13 +88,13 @@ func newServeCmd(env *cliEnv) *cobra.Command {
 	}
 	var cfg serveConfig
 	fs := cmd.Flags()
-	fs.StringVar(&cfg.Addr, "addr", firstNonEmpty(env.getenv("EASYTOCLOUD_ADDR"), defaultServeAddr), "listen address host:port (default $EASYTOCLOUD_ADDR or "+defaultServeAddr+"); port 0 picks a free one")
+	fs.StringVar(&cfg.Addr, "addr", firstNonEmpty(env.getenv(app.EnvAddr), defaultServeAddr), "listen address host:port (default $"+app.EnvAddr+" or "+defaultServeAddr+"); port 0 picks a free one")
 	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a listen address other than loopback (the MFA API then answers the network without IAM authorization)")
 	fs.StringVar(&cfg.Table, "table", env.getenv(envTable), "DynamoDB table (default $"+envTable+")")
 	fs.StringVar(&cfg.SecretsKeyID, "secrets-key-id", env.getenv(envSecretsKey), "symmetric KMS key of MAC keys and sealed secrets (default $"+envSecretsKey+")")
 	fs.StringVar(&cfg.SigningKeyFile, "signing-key-file", env.getenv(envSigningKeyFile), "P-256 PEM file that signs access tokens, created if missing (default $"+envSigningKeyFile+")")
-	fs.StringVar(&cfg.Issuer, "issuer", env.getenv("EASYTOCLOUD_ISSUER"), "base URL clients reach this server at (default $EASYTOCLOUD_ISSUER, else http://ADDR)")
-	fs.StringVar(&cfg.SkillID, "skill-id", firstNonEmpty(env.getenv("EASYTOCLOUD_SKILL_ID"), localSkillID), "skill ID /alexa accepts and tokens are issued for (default $EASYTOCLOUD_SKILL_ID)")
+	fs.StringVar(&cfg.Issuer, "issuer", env.getenv(app.EnvIssuer), "base URL clients reach this server at (default $"+app.EnvIssuer+", else http://ADDR)")
+	fs.StringVar(&cfg.SkillID, "skill-id", firstNonEmpty(env.getenv(app.EnvSkillID), localSkillID), "skill ID /alexa accepts and tokens are issued for (default $"+app.EnvSkillID+")")
 	fs.StringVar(&cfg.AlexaIdentity, "alexa-identity", "", "directory of a local Alexa signing identity whose requests /alexa accepts (created if missing); unset: only Amazon's real Alexa signatures")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), env, cfg) }
 	return cmd

@@ -105,6 +105,12 @@ func TestDirectionErrorsCatchWrongImports(t *testing.T) {
 		{"OAuthImportsStore", map[string][]string{"oauth": {"tenants/dynamo"}}},
 		{"SkillImportsOAuth", map[string][]string{"skill": {"oauth"}}},
 		{"LibraryImportsCommand", map[string][]string{"internal/table": {"cmd/oauth"}}},
+		{"AlexaImportsDomain", map[string][]string{"alexa": {"tenants"}}},
+		{"AccountImportsSkill", map[string][]string{"account": {"skill"}}},
+		{"SkillImportsWiring", map[string][]string{"skill": {"internal/app"}}},
+		{"DomainReachesWiring", map[string][]string{"mfa": {"internal/app/mfaapp"}}},
+		{"WiringImportsCommand", map[string][]string{"internal/app": {"cmd/easytocloud"}}},
+		{"InteractionModelImportsSkill", map[string][]string{"interactionmodel": {"skill"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -116,19 +122,58 @@ func TestDirectionErrorsCatchWrongImports(t *testing.T) {
 	good := map[string][]string{
 		"tenants/dynamo": {"tenants", "internal/table"}, "mfa": {"tenants", "internal/table"},
 		"oauth": {"tenants", "mfa", "internal/table"}, "cmd/oauth": {"oauth", "tenants/dynamo", "internal/table"},
+		"internal/app/skillapp": {"internal/app", "skill", "account", "alexa"}, "interactionmodel": {"alexa"},
 	}
 	if errs := directionErrors(good); len(errs) != 0 {
 		t.Errorf("errors for a graph that keeps the rules: %q", errs)
 	}
 }
 
-// directionErrors checks graph against the package direction: internal/table and
-// tenants reach no project package; tenants/dynamo only those two; mfa and
-// internal/accesstoken only the domain and the table; oauth and skill never reach each
-// other, nor the store (they take interfaces; commands wire tenants/dynamo in), and
-// skill never interactionmodel; no library package imports a command.
+// layers are the product's packages by layer, lowest first, as docs/ARCHITECTURE.md
+// lists them: a package may import only packages of lower layers (and, inside one
+// tree, its own parent, as internal/app/skillapp imports internal/app). A package
+// of no layer is test support (internal/awstest, internal/e2e, …) or a tool.
+var layers = [][]string{
+	{"internal/table", "alexa", "internal/lambdahttp", "tenants"},
+	{"tenants/dynamo", "account", "internal/accesstoken"},
+	{"mfa"},
+	{"oauth", "skill", "interactionmodel"},
+	{"internal/app"},
+	{"cmd"},
+}
+
+// layerOf returns the layer of pkg (its own, or that of the tree it is in), or -1.
+func layerOf(pkg string) int {
+	best, bestLen := -1, 0
+	for i, names := range layers {
+		for _, n := range names {
+			if within(pkg, n) && len(n) > bestLen {
+				best, bestLen = i, len(n)
+			}
+		}
+	}
+	return best
+}
+
+// directionErrors checks graph against the package direction: each package imports
+// only packages of lower layers; internal/table, alexa and tenants reach no project
+// package; tenants/dynamo and account only the domain and the table; mfa and
+// internal/accesstoken only the domain and the table; oauth and skill never reach
+// each other, nor the store (they take interfaces; internal/app wires tenants/dynamo
+// in), and skill never interactionmodel; no library package imports a command.
 func directionErrors(graph map[string][]string) []string {
 	var errs []string
+	for pkg, deps := range graph {
+		l := layerOf(pkg)
+		if l < 0 {
+			continue
+		}
+		for _, dep := range deps {
+			if d := layerOf(dep); d >= l && !(within(pkg, dep) && pkg != dep) {
+				errs = append(errs, fmt.Sprintf("%s (layer %d) imports %s (layer %d); it may import only lower layers", pkg, l, dep, d))
+			}
+		}
+	}
 	allowedOnly := map[string][]string{
 		"internal/table":       {},
 		"tenants":              {},
