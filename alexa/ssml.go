@@ -41,6 +41,11 @@ func Escape(s string) string {
 	if isPlainText(s) {
 		return s // most text (names, numbers, prompts) needs no escaping: no copy
 	}
+	return escapeAll(s)
+}
+
+// escapeAll is Escape without its fast path: it copies s, escaping each rune.
+func escapeAll(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"unicode"
-
-	"github.com/easytocloud/easytocloud/alexa"
 )
 
 // The helpers below were rewritten to allocate less; each is checked against the
@@ -30,14 +28,6 @@ func TestCompareFold(t *testing.T) {
 	}
 }
 
-func TestEscapeTextFastPath(t *testing.T) {
-	for _, s := range textSamples {
-		if got, want := alexa.Escape(s), escapeSlow(s); got != want {
-			t.Errorf("alexa.Escape(%q) = %q, want %q", s, got, want)
-		}
-	}
-}
-
 func TestNameTokensUnchanged(t *testing.T) {
 	for _, s := range textSamples {
 		if got, want := fmt.Sprint(nameTokens(s)), fmt.Sprint(nameTokensSlow(s)); got != want {
@@ -54,30 +44,8 @@ func TestSpokenNumbers(t *testing.T) {
 	}
 }
 
-// escapeSlow is escapeText without its fast path.
-func escapeSlow(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '"':
-			b.WriteString("&quot;")
-		case r == '\'':
-			b.WriteString("&apos;")
-		case r == unicode.ReplacementChar, r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0xFFFE, r == 0xFFFF:
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// nameTokensSlow is the tokenizer nameTokens replaced (rune buffer per token).
+// nameTokensSlow is the tokenizer nameTokens replaced (rune buffer per token),
+// with the same number joining.
 func nameTokensSlow(s string) []string {
 	var raw []string
 	var cur []rune
@@ -108,21 +76,5 @@ func nameTokensSlow(s string) []string {
 		}
 	}
 	flush()
-	out := make([]string, 0, len(raw))
-	for i := 0; i < len(raw); i++ {
-		t := raw[i]
-		d, ok := numberTokens[t]
-		if !ok {
-			out = append(out, t)
-			continue
-		}
-		if len(d) == 2 && d[1] == '0' && i+1 < len(raw) {
-			if u, ok := numberTokens[raw[i+1]]; ok && len(u) == 1 && u != "0" {
-				d = d[:1] + u
-				i++
-			}
-		}
-		out = append(out, d)
-	}
-	return out
+	return joinNumbers(raw)
 }

@@ -23,9 +23,12 @@ func nameKey(s string) string {
 
 // nameTokens splits s into lower-case words and numbers, with number words turned
 // into digits. Letters and digits that touch ("web1") are separate tokens.
-func nameTokens(s string) []string {
-	// Tokens are substrings of the lower-cased name (no copy per token): runs of
-	// letters or of digits, split where one turns into the other.
+func nameTokens(s string) []string { return joinNumbers(rawTokens(s)) }
+
+// rawTokens splits the lower-cased s into runs of letters or of digits, split where
+// one turns into the other. Tokens are substrings of the lower-cased name: no copy
+// per token.
+func rawTokens(s string) []string {
 	lower := strings.ToLower(s)
 	var raw []string
 	start, prevDigit := -1, false
@@ -48,6 +51,11 @@ func nameTokens(s string) []string {
 	if start >= 0 {
 		raw = append(raw, lower[start:])
 	}
+	return raw
+}
+
+// joinNumbers turns the number words of raw into digits.
+func joinNumbers(raw []string) []string {
 	out := make([]string, 0, len(raw))
 	for i := 0; i < len(raw); i++ {
 		t := raw[i]
