@@ -58,15 +58,7 @@ func (c *ProgressClient) SendProgress(ctx context.Context, p Progress) error {
 	if p.Token == "" {
 		return fmt.Errorf("progressive response: no API access token")
 	}
-	var body struct {
-		Header struct {
-			RequestID string `json:"requestId"`
-		} `json:"header"`
-		Directive struct {
-			Type   string `json:"type"`
-			Speech string `json:"speech"`
-		} `json:"directive"`
-	}
+	var body ProgressBody
 	body.Header.RequestID = p.RequestID
 	body.Directive.Type = "VoicePlayer.Speak"
 	body.Directive.Speech = p.SSML
@@ -107,4 +99,16 @@ func isAlexaEndpoint(endpoint string) bool {
 	}
 	host := strings.ToLower(u.Hostname())
 	return host == "amazonalexa.com" || strings.HasSuffix(host, ".amazonalexa.com")
+}
+
+// ProgressBody is the JSON body of a progressive response (the Directive Service's
+// VoicePlayer.Speak): the ID of the request it belongs to, and the speech.
+type ProgressBody struct {
+	Header struct {
+		RequestID string `json:"requestId"`
+	} `json:"header"`
+	Directive struct {
+		Type   string `json:"type"`
+		Speech string `json:"speech"`
+	} `json:"directive"`
 }

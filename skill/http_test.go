@@ -101,15 +101,7 @@ type alexaAPI struct {
 
 type progressRequest struct {
 	Path, Authorization string
-	Body                struct {
-		Header struct {
-			RequestID string `json:"requestId"`
-		} `json:"header"`
-		Directive struct {
-			Type   string `json:"type"`
-			Speech string `json:"speech"`
-		} `json:"directive"`
-	}
+	Body                alexa.ProgressBody
 }
 
 func newAlexaAPI(t *testing.T) *alexaAPI {
