@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
@@ -72,7 +71,7 @@ func TestAccessActsInTenantAccount(t *testing.T) {
 	tn := accessTenant()
 	cfg := access.Config(awstest.Config(t), tn, "u-alice")
 
-	names := instanceNames(t, cfg, "eu-west-1")
+	names := awstest.InstanceNames(t, cfg, "eu-west-1")
 	if !slices.Contains(names, "tenant-splunk") || slices.Contains(names, "operator-box") {
 		t.Errorf("instances seen with the tenant's credentials: %v; want tenant-splunk and not operator-box", names)
 	}
@@ -316,25 +315,4 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// instanceNames lists the Name tags of every instance in region of cfg's account.
-func instanceNames(t *testing.T, cfg aws.Config, region string) []string {
-	t.Helper()
-	out, err := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region }).
-		DescribeInstances(ctx(t), &ec2.DescribeInstancesInput{})
-	if err != nil {
-		t.Fatalf("describe instances: %v", err)
-	}
-	var names []string
-	for _, r := range out.Reservations {
-		for _, i := range r.Instances {
-			for _, tag := range i.Tags {
-				if aws.ToString(tag.Key) == "Name" {
-					names = append(names, aws.ToString(tag.Value))
-				}
-			}
-		}
-	}
-	return names
 }

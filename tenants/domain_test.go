@@ -31,7 +31,7 @@ func TestDomainHelpers(t *testing.T) {
 	if n.MFA.Elevation != tenants.DefaultElevation || n.Regions != nil {
 		t.Errorf("Normalize: elevation %v, regions %#v", n.MFA.Elevation, n.Regions)
 	}
-	sms := tenants.Normalize(tenants.Tenant{Name: "Acme", RoleARN: testRoleARN, MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}})
+	sms := tenants.Normalize(tenants.Tenant{Name: "Acme", RoleARN: "arn:aws:iam::222222222222:role/easytocloud", MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}})
 	if err := tenants.CheckTenant(sms, "", false); err != nil {
 		t.Errorf("CheckTenant of a valid SMS tenant: %v", err)
 	}

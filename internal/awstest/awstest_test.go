@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -25,27 +24,6 @@ import (
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
-
-// instanceNames lists the Name tags of every instance in region of cfg's account.
-func instanceNames(t *testing.T, cfg aws.Config, region string) []string {
-	t.Helper()
-	out, err := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region }).
-		DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{})
-	if err != nil {
-		t.Fatalf("describe instances: %v", err)
-	}
-	var names []string
-	for _, r := range out.Reservations {
-		for _, i := range r.Instances {
-			for _, tag := range i.Tags {
-				if aws.ToString(tag.Key) == "Name" {
-					names = append(names, aws.ToString(tag.Value))
-				}
-			}
-		}
-	}
-	return names
-}
 
 func TestAccountsAreIsolated(t *testing.T) {
 	tenantA := awstest.AccountConfig(t, "222222222222")
@@ -62,20 +40,20 @@ func TestAccountsAreIsolated(t *testing.T) {
 	id := awstest.SeedInstance(t, tenantA, "eu-west-1", "splunk", "stopped")
 	awstest.SeedInstance(t, tenantA, "us-east-1", "web-1", "running")
 
-	if diff := cmp.Diff([]string{"splunk"}, instanceNames(t, tenantA, "eu-west-1")); diff != "" {
+	if diff := cmp.Diff([]string{"splunk"}, awstest.InstanceNames(t, tenantA, "eu-west-1")); diff != "" {
 		t.Errorf("tenant A eu-west-1 instances (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"web-1"}, instanceNames(t, tenantA, "us-east-1")); diff != "" {
+	if diff := cmp.Diff([]string{"web-1"}, awstest.InstanceNames(t, tenantA, "us-east-1")); diff != "" {
 		t.Errorf("tenant A us-east-1 instances (-want +got):\n%s", diff)
 	}
 	if got := awstest.InstanceState(t, tenantA, "eu-west-1", id); got != "stopped" {
 		t.Errorf("splunk state = %s, want stopped", got)
 	}
 	for _, region := range []string{"eu-west-1", "us-east-1"} {
-		if got := instanceNames(t, tenantB, region); len(got) != 0 {
+		if got := awstest.InstanceNames(t, tenantB, region); len(got) != 0 {
 			t.Errorf("account 333333333333 sees %v in %s", got, region)
 		}
-		if got := instanceNames(t, awstest.Config(t), region); len(got) != 0 {
+		if got := awstest.InstanceNames(t, awstest.Config(t), region); len(got) != 0 {
 			t.Errorf("default account sees %v in %s", got, region)
 		}
 	}

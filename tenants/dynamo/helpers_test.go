@@ -54,13 +54,6 @@ func fmtAll(t *testing.T, v any) string {
 	return fmt.Sprintf("%v\n%+v\n%#v\n%s\n%s", v, v, v, v, j)
 }
 
-func ctx(t *testing.T) context.Context {
-	t.Helper()
-	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return c
-}
-
 const (
 	testRoleARN   = "arn:aws:iam::222222222222:role/easytocloud"
 	testKeyID     = "AKIAIOSFODNN7EXAMPLE"
@@ -100,3 +93,5 @@ func mustCreateUser(t *testing.T, s *dynamo.Store, tenantID, email, phone string
 	}
 	return u
 }
+
+func ctx(t *testing.T) context.Context { return awstest.Context(t) }
