@@ -7,14 +7,10 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -26,18 +22,7 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	slog.SetDefault(logger)
-	c, err := app.FromEnv(os.Getenv, app.MFA.Env...)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "mfa: %v\n", err)
-		os.Exit(2)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "mfa: load AWS config: %v\n", err)
-		os.Exit(1)
-	}
+	c, cfg, logger := app.Boot(app.MFA)
 	lambda.Start(lambdahttp.Handler(mfaapp.NewHandler(newService(c, cfg, logger))))
 }
 

@@ -12,14 +12,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
@@ -30,18 +28,7 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	slog.SetDefault(logger)
-	c, err := app.FromEnv(os.Getenv, app.OAuth.Env...)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "oauth: %v\n", err)
-		os.Exit(2)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "oauth: load AWS config: %v\n", err)
-		os.Exit(1)
-	}
+	c, cfg, logger := app.Boot(app.OAuth)
 	srv, err := newServer(c, cfg, logger)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "oauth: %v\n", err)

@@ -9,16 +9,12 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -29,18 +25,7 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	slog.SetDefault(logger)
-	c, err := app.FromEnv(os.Getenv, app.Skill.Env...)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "skill: %v\n", err)
-		os.Exit(2)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "skill: load AWS config: %v\n", err)
-		os.Exit(1)
-	}
+	c, cfg, logger := app.Boot(app.Skill)
 	lambda.Start(newHandler(c, cfg, &http.Client{Timeout: mfaTimeout}, logger).Handle)
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/mfa"
@@ -31,7 +30,10 @@ type AWS struct {
 	DB     table.DB
 	KMS    KMS
 	SNS    mfa.SNS
-	STS    account.AssumeRoleAPI
+	// STS assumes tenants' roles (account.Access). It is the SDK's client, not the
+	// account package's interface, so that importing app does not link the
+	// account adapters (EC2, Kinesis) into the functions that never call them.
+	STS *sts.Client
 }
 
 // NewAWS makes every client from cfg. It does no I/O.
