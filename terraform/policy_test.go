@@ -129,10 +129,7 @@ func TestFunctionPoliciesGrantExactlyWhatTheCodeCalls(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	for _, fn := range functions {
 		t.Run(fn, func(t *testing.T) {
-			want := sorted(mustFunction(t, fn).IAMActions)
-			if len(want) == 0 {
-				t.Fatalf("app.Functions lists no action cmd/%s calls", fn)
-			}
+			want := mustListed(t, mustFunction(t, fn).IAMActions, "IAM action", fn)
 			if diff := cmp.Diff(want, allowedActions(m.mustStatements(t, fn))); diff != "" {
 				t.Errorf("data.aws_iam_policy_document.%s grants other actions than app.Functions lists for cmd/%s (-code +terraform):\n%s", fn, fn, diff)
 			}
@@ -179,10 +176,7 @@ func TestKeyPoliciesGrantFunctionsOnlyWhatTheCodeCalls(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	for _, fn := range functions {
 		t.Run(fn, func(t *testing.T) {
-			actions := mustFunction(t, fn).IAMActions
-			if len(actions) == 0 {
-				t.Fatalf("app.Functions lists no action cmd/%s calls", fn)
-			}
+			actions := mustListed(t, mustFunction(t, fn).IAMActions, "IAM action", fn)
 			code := map[string]bool{}
 			for _, a := range actions {
 				code[a] = true
@@ -250,10 +244,7 @@ func TestKeyringPurposesAreCoveredByTheKeyPolicy(t *testing.T) {
 	}
 	for _, fn := range []string{"oauth", "mfa"} {
 		t.Run(fn, func(t *testing.T) {
-			purposes := mustFunction(t, fn).KeyPurposes
-			if len(purposes) == 0 {
-				t.Fatalf("app.Functions names no Keyring purpose of %s", fn)
-			}
+			purposes := mustListed(t, mustFunction(t, fn).KeyPurposes, "Keyring purpose", fn)
 			glob := globs.GetAttr(fn).AsString()
 			for _, p := range purposes {
 				if !stringLike(glob, p) {
@@ -281,9 +272,7 @@ func TestStringLike(t *testing.T) {
 func TestFunctionRolesTrustLambda(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	role := m.mustFind(t, "resource", "aws_iam_role", "function")
-	if got := role.text("assume_role_policy"); got != "data.aws_iam_policy_document.trust[each.key].json" {
-		t.Errorf("assume_role_policy = %s, want data.aws_iam_policy_document.trust[each.key].json", got)
-	}
+	expect(t, "aws_iam_role.function ", []check{{"assume_role_policy", role.text("assume_role_policy"), "data.aws_iam_policy_document.trust[each.key].json"}})
 	doc := m.mustFind(t, "data", "aws_iam_policy_document", "trust")
 	for _, s := range doc.Body.Blocks {
 		switch {

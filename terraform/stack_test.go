@@ -67,28 +67,20 @@ func TestTableMatchesGoSchema(t *testing.T) {
 	}
 
 	// Durable and encrypted, as the design asks.
-	checks := []struct{ what, got, want string }{
+	expect(t, "", []check{
 		{"ttl enabled", ttl.text("enabled"), "true"},
 		{"point-in-time recovery", mustOne(t, table.nested("point_in_time_recovery"), "point_in_time_recovery").text("enabled"), "true"},
 		{"deletion protection", table.text("deletion_protection_enabled"), "true"},
 		{"encryption", mustOne(t, table.nested("server_side_encryption"), "server_side_encryption").text("enabled"), "true"},
 		{"encryption key", mustOne(t, table.nested("server_side_encryption"), "server_side_encryption").text("kms_key_arn"), "aws_kms_key.table.arn"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.what, c.got, c.want)
-		}
-	}
+	})
 }
 
 func TestFunctionEnvironmentMatchesWhatTheCodeReads(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	for _, fn := range functions {
 		t.Run(fn, func(t *testing.T) {
-			want := sorted(mustFunction(t, fn).Env)
-			if len(want) == 0 {
-				t.Fatalf("app.Functions names no EASYTOCLOUD_ variable that cmd/%s reads", fn)
-			}
+			want := mustListed(t, mustFunction(t, fn).Env, "EASYTOCLOUD_ variable", fn)
 			f := m.mustFind(t, "resource", "aws_lambda_function", fn)
 			env := mustOne(t, f.nested("environment"), "environment")
 			got := mustObjectKeys(t, env.attr("variables").Expr)
@@ -104,7 +96,7 @@ func TestFunctionsRunTheBuiltZips(t *testing.T) {
 	for _, fn := range functions {
 		t.Run(fn, func(t *testing.T) {
 			f := m.mustFind(t, "resource", "aws_lambda_function", fn)
-			checks := []struct{ what, got, want string }{
+			expect(t, "", []check{
 				{"runtime", f.text("runtime"), `"provided.al2023"`},
 				{"architectures", f.text("architectures"), `["arm64"]`},
 				{"handler", f.text("handler"), `"bootstrap"`},
@@ -112,12 +104,7 @@ func TestFunctionsRunTheBuiltZips(t *testing.T) {
 				{"source_code_hash", f.text("source_code_hash"), `filebase64sha256("${local.build_dir}/` + fn + `.zip")`},
 				{"role", f.text("role"), `aws_iam_role.function["` + fn + `"].arn`},
 				{"tracing", mustOne(t, f.nested("tracing_config"), "tracing_config").text("mode"), "local.tracing_mode"},
-			}
-			for _, c := range checks {
-				if c.got != c.want {
-					t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
-				}
-			}
+			})
 		})
 	}
 }
@@ -131,16 +118,11 @@ func TestOnlyAlexaInvokesTheSkill(t *testing.T) {
 		}
 	}
 	p := mustOne(t, skillPermissions, "aws_lambda_permission for the skill")
-	checks := []struct{ what, got, want string }{
+	expect(t, "", []check{
 		{"principal", p.text("principal"), `"alexa-appkit.amazon.com"`},
 		{"action", p.text("action"), `"lambda:InvokeFunction"`},
 		{"event_source_token", p.text("event_source_token"), "var.skill_id"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
-		}
-	}
+	})
 }
 
 // goKeys returns the hash and range key names of a key schema.
