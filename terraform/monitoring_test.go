@@ -22,11 +22,10 @@ func TestEveryFunctionHasAnErrorAlarm(t *testing.T) {
 	if got, want := m.mustLocal(t, "functions").text("functions"), `toset(["skill", "oauth", "mfa"])`; got != want {
 		t.Errorf("local.functions = %s, want %s", got, want)
 	}
-	for _, fn := range functions {
-		f := m.mustFind(t, "resource", "aws_lambda_function", fn)
-		if got := f.text("function_name"); got != `"${var.name}-`+fn+`"` {
-			t.Errorf("aws_lambda_function.%s function_name = %s: the alarm and log group expect \"${var.name}-%s\"", fn, got, fn)
-		}
+	// One function per key of local.lambda_functions, which are the functions.
+	f, _ := mustLambdaFunctions(t, m)
+	if got := f.text("function_name"); got != `"${var.name}-${each.key}"` {
+		t.Errorf("aws_lambda_function.function function_name = %s: the alarm and log group expect \"${var.name}-<function>\"", got)
 	}
 	if got, want := m.mustLocal(t, "log_group_names").text("log_group_names"), `{ for fn in local.functions : fn => "/aws/lambda/${var.name}-${fn}" }`; !strings.Contains(got, want) {
 		t.Errorf("local.log_group_names = %s: want the functions' log groups to be %s, the groups Lambda writes to", got, want)
