@@ -16,10 +16,7 @@ locals {
     "DELETE /mfa/v1/elevations/{tenant}/{user}"   = { function = "mfa", authorization = "AWS_IAM" }
   }
 
-  api_functions = {
-    oauth = aws_lambda_function.oauth
-    mfa   = aws_lambda_function.mfa
-  }
+  api_functions = toset(["oauth", "mfa"])
 
   # execute-api ARN of each route on the $default stage; a path parameter matches "*".
   route_arns = {
@@ -43,7 +40,7 @@ resource "aws_apigatewayv2_integration" "function" {
 
   api_id                 = aws_apigatewayv2_api.main.id
   integration_type       = "AWS_PROXY"
-  integration_uri        = each.value.invoke_arn
+  integration_uri        = aws_lambda_function.function[each.key].invoke_arn
   payload_format_version = "2.0"
   timeout_milliseconds   = 10000
 }
@@ -62,7 +59,7 @@ resource "aws_lambda_permission" "api" {
 
   statement_id  = "Api-${trim(replace(each.key, "/[^a-zA-Z0-9]+/", "-"), "-")}"
   action        = "lambda:InvokeFunction"
-  function_name = local.api_functions[each.value.function].function_name
+  function_name = aws_lambda_function.function[each.value.function].function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = local.route_arns[each.key]
 }

@@ -38,10 +38,7 @@ func TestAPIRoutesAreWhatTheHandlersServe(t *testing.T) {
 	routes := mustAPIRoutes(t, m)
 	for _, fn := range []string{"oauth", "mfa"} {
 		t.Run(fn, func(t *testing.T) {
-			patterns := sorted(mustFunction(t, fn).Routes)
-			if len(patterns) == 0 {
-				t.Fatalf("app.Functions names no route package %s serves", fn)
-			}
+			patterns := mustListed(t, mustFunction(t, fn).Routes, "route", fn)
 			// A pattern without a method serves every method: the API must route the path,
 			// whatever methods it names.
 			var want, got []string
@@ -111,16 +108,11 @@ func dedupe(s []string) []string {
 func TestAPIRoutesUseTheirAuthorization(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	r := m.mustFind(t, "resource", "aws_apigatewayv2_route", "route")
-	checks := []struct{ what, got, want string }{
+	expect(t, "aws_apigatewayv2_route.route ", []check{
 		{"for_each", r.text("for_each"), "local.api_routes"},
 		{"route_key", r.text("route_key"), "each.key"},
 		{"authorization_type", r.text("authorization_type"), "each.value.authorization"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("aws_apigatewayv2_route.route %s = %s, want %s", c.what, c.got, c.want)
-		}
-	}
+	})
 	api := m.mustFind(t, "resource", "aws_apigatewayv2_api", "main")
 	if got := api.text("protocol_type"); got != `"HTTP"` {
 		t.Errorf("protocol_type = %s, want \"HTTP\"", got)
@@ -137,16 +129,11 @@ func TestAPIStageLogsAndThrottles(t *testing.T) {
 	stage := m.mustFind(t, "resource", "aws_apigatewayv2_stage", "default")
 	settings := mustOne(t, stage.nested("default_route_settings"), "default_route_settings")
 	logs := mustOne(t, stage.nested("access_log_settings"), "access_log_settings")
-	checks := []struct{ what, got, want string }{
+	expect(t, "", []check{
 		{"throttling_burst_limit", settings.text("throttling_burst_limit"), "var.api_throttle.burst_limit"},
 		{"throttling_rate_limit", settings.text("throttling_rate_limit"), "var.api_throttle.rate_limit"},
 		{"access log destination", logs.text("destination_arn"), "aws_cloudwatch_log_group.api.arn"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
-		}
-	}
+	})
 	// Query strings and bodies carry authorization codes and tokens: never log them.
 	format := logs.text("format")
 	for _, banned := range []string{"$context.path", "$context.requestOverride", "querystring", "$input", "$context.authorizer"} {
@@ -173,15 +160,10 @@ func TestAPICustomDomainIsOptionalWithACM(t *testing.T) {
 		t.Errorf("aws_apigatewayv2_domain_name.api count = %s, want it to depend on var.custom_domain", domain.text("count"))
 	}
 	cfg := mustOne(t, domain.nested("domain_name_configuration"), "domain_name_configuration")
-	checks := []struct{ what, got, want string }{
+	expect(t, "", []check{
 		{"security_policy", cfg.text("security_policy"), `"TLS_1_2"`},
 		{"endpoint_type", cfg.text("endpoint_type"), `"REGIONAL"`},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
-		}
-	}
+	})
 	if !strings.Contains(cfg.text("certificate_arn"), "aws_acm_certificate_validation.api") {
 		t.Errorf("certificate_arn = %s: with a zone, use the DNS-validated ACM certificate", cfg.text("certificate_arn"))
 	}

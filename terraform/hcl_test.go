@@ -252,3 +252,26 @@ func tfFiles(tb testing.TB, dir string) []string {
 	}
 	return files
 }
+
+// check is one attribute as written and what it should be.
+type check struct{ what, got, want string }
+
+// expect reports each check whose attribute is not as it should be, prefixed with where.
+func expect(tb testing.TB, where string, checks []check) {
+	tb.Helper()
+	for _, c := range checks {
+		if c.got != c.want {
+			tb.Errorf("%s%s = %s, want %s", where, c.what, c.got, c.want)
+		}
+	}
+}
+
+// mustListed returns list (what app.Functions lists of cmd/fn) sorted, and fails when
+// it is empty: a check against nothing would hold whatever the Terraform says.
+func mustListed(tb testing.TB, list []string, what, fn string) []string {
+	tb.Helper()
+	if len(list) == 0 {
+		tb.Fatalf("app.Functions lists no %s of cmd/%s", what, fn)
+	}
+	return sorted(list)
+}

@@ -130,13 +130,12 @@ resource "aws_iam_role_policy" "skill" {
   policy = data.aws_iam_policy_document.skill.json
 }
 
-# --- oauth: users, clients, codes and tokens in the table; signs access tokens; its
-# Keyring MAC keys (keyed hashes of codes and tokens) under the secrets key.
+# --- oauth and mfa both use the table by key and their own Keyring MAC keys (the
+# purposes local.mac_key_purposes grants each) under the secrets key.
 
-data "aws_iam_policy_document" "oauth" {
-  # Users, MAC keys, clients, codes, refresh tokens, revocation marks and sign-in
-  # failure counters, all by key (redeeming a code is a transaction of an update and a
-  # put, which IAM authorizes as UpdateItem and PutItem).
+data "aws_iam_policy_document" "table_and_mac_keys" {
+  for_each = local.mac_key_purposes
+
   statement {
     sid = "Table"
     actions = [
@@ -149,12 +148,6 @@ data "aws_iam_policy_document" "oauth" {
   }
 
   statement {
-    sid       = "SignAccessTokens"
-    actions   = ["kms:GetPublicKey", "kms:Sign"]
-    resources = [aws_kms_key.signing.arn]
-  }
-
-  statement {
     sid       = "MACKeys"
     actions   = ["kms:Decrypt", "kms:Encrypt"]
     resources = [aws_kms_key.secrets.arn]
@@ -162,8 +155,24 @@ data "aws_iam_policy_document" "oauth" {
     condition {
       test     = "StringLike"
       variable = "kms:EncryptionContext:purpose"
-      values   = [local.mac_key_purposes["oauth"]]
+      values   = [each.value]
     }
+  }
+}
+
+# --- oauth: users, clients, codes and tokens in the table; signs access tokens; its
+# Keyring MAC keys (keyed hashes of codes and tokens) under the secrets key.
+
+data "aws_iam_policy_document" "oauth" {
+  # In the table: users, MAC keys, clients, codes, refresh tokens, revocation marks and
+  # sign-in failure counters, all by key (redeeming a code is a transaction of an update
+  # and a put, which IAM authorizes as UpdateItem and PutItem).
+  source_policy_documents = [data.aws_iam_policy_document.table_and_mac_keys["oauth"].json]
+
+  statement {
+    sid       = "SignAccessTokens"
+    actions   = ["kms:GetPublicKey", "kms:Sign"]
+    resources = [aws_kms_key.signing.arn]
   }
 }
 
@@ -178,18 +187,9 @@ resource "aws_iam_role_policy" "oauth" {
 # needs no STS permission) and its Keyring MAC key (keyed hashes of SMS codes).
 
 data "aws_iam_policy_document" "mfa" {
-  # Tenants, users and the MAC key by key; challenges, elevations, send and failure
-  # windows.
-  statement {
-    sid = "Table"
-    actions = [
-      "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]
-    resources = [aws_dynamodb_table.main.arn]
-  }
+  # In the table: tenants, users and the MAC key by key; challenges, elevations, send
+  # and failure windows.
+  source_policy_documents = [data.aws_iam_policy_document.table_and_mac_keys["mfa"].json]
 
   statement {
     sid     = "SendSMS"
@@ -208,18 +208,6 @@ data "aws_iam_policy_document" "mfa" {
       test     = "StringLike"
       variable = "kms:EncryptionContext:tenant"
       values   = ["?*"]
-    }
-  }
-
-  statement {
-    sid       = "MACKeys"
-    actions   = ["kms:Decrypt", "kms:Encrypt"]
-    resources = [aws_kms_key.secrets.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "kms:EncryptionContext:purpose"
-      values   = [local.mac_key_purposes["mfa"]]
     }
   }
 }

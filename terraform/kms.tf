@@ -28,6 +28,20 @@ locals {
   ]
 }
 
+# Every key policy starts from this one (source_policy_documents).
+data "aws_iam_policy_document" "key_administration" {
+  statement {
+    sid       = "Administer"
+    actions   = local.key_admin_actions
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.key_administrators
+    }
+  }
+}
+
 # --- JWT signing key: the oauth function signs access tokens, the skill verifies them
 # with the public key.
 
@@ -45,16 +59,7 @@ resource "aws_kms_alias" "signing" {
 }
 
 data "aws_iam_policy_document" "signing_key" {
-  statement {
-    sid       = "Administer"
-    actions   = local.key_admin_actions
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = local.key_administrators
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.key_administration.json]
 
   statement {
     sid       = "OAuthSigns"
@@ -121,16 +126,7 @@ resource "aws_kms_alias" "secrets" {
 }
 
 data "aws_iam_policy_document" "secrets_key" {
-  statement {
-    sid       = "Administer"
-    actions   = local.key_admin_actions
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = local.key_administrators
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.key_administration.json]
 
   statement {
     sid       = "OperatorsSealTenantSecrets"
@@ -217,16 +213,7 @@ resource "aws_kms_alias" "table" {
 }
 
 data "aws_iam_policy_document" "table_key" {
-  statement {
-    sid       = "Administer"
-    actions   = local.key_admin_actions
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = local.key_administrators
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.key_administration.json]
 
   statement {
     sid = "UseThroughDynamoDB"
@@ -276,16 +263,7 @@ resource "aws_kms_alias" "logs" {
 }
 
 data "aws_iam_policy_document" "logs_key" {
-  statement {
-    sid       = "Administer"
-    actions   = local.key_admin_actions
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = local.key_administrators
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.key_administration.json]
 
   statement {
     sid = "CloudWatchLogsEncrypts"

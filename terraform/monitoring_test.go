@@ -12,26 +12,20 @@ import (
 func TestEveryFunctionHasAnErrorAlarm(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	alarm := m.mustFind(t, "resource", "aws_cloudwatch_metric_alarm", "function_errors")
-	checks := []struct{ what, got, want string }{
+	expect(t, "aws_cloudwatch_metric_alarm.function_errors ", []check{
 		{"for_each", alarm.text("for_each"), "local.functions"},
 		{"namespace", alarm.text("namespace"), `"AWS/Lambda"`},
 		{"metric_name", alarm.text("metric_name"), `"Errors"`},
 		{"dimensions", alarm.text("dimensions"), `{ FunctionName = "${var.name}-${each.key}" }`},
 		{"alarm_actions", alarm.text("alarm_actions"), "var.alarm_actions"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("aws_cloudwatch_metric_alarm.function_errors %s = %s, want %s", c.what, c.got, c.want)
-		}
-	}
+	})
 	if got, want := m.mustLocal(t, "functions").text("functions"), `toset(["skill", "oauth", "mfa"])`; got != want {
 		t.Errorf("local.functions = %s, want %s", got, want)
 	}
-	for _, fn := range functions {
-		f := m.mustFind(t, "resource", "aws_lambda_function", fn)
-		if got := f.text("function_name"); got != `"${var.name}-`+fn+`"` {
-			t.Errorf("aws_lambda_function.%s function_name = %s: the alarm and log group expect \"${var.name}-%s\"", fn, got, fn)
-		}
+	// One function per key of local.lambda_functions, which are the functions.
+	f, _ := mustLambdaFunctions(t, m)
+	if got := f.text("function_name"); got != `"${var.name}-${each.key}"` {
+		t.Errorf("aws_lambda_function.function function_name = %s: the alarm and log group expect \"${var.name}-<function>\"", got)
 	}
 	if got, want := m.mustLocal(t, "log_group_names").text("log_group_names"), `{ for fn in local.functions : fn => "/aws/lambda/${var.name}-${fn}" }`; !strings.Contains(got, want) {
 		t.Errorf("local.log_group_names = %s: want the functions' log groups to be %s, the groups Lambda writes to", got, want)
@@ -83,14 +77,9 @@ func TestMFALockoutAlarmMatchesTheAuditLog(t *testing.T) {
 func TestSMSPreferences(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	prefs := m.mustFind(t, "resource", "aws_sns_sms_preferences", "main")
-	checks := []struct{ what, got, want string }{
+	expect(t, "", []check{
 		{"default_sms_type", prefs.text("default_sms_type"), "var.sms_default_type"},
 		{"monthly_spend_limit", prefs.text("monthly_spend_limit"), "var.sms_monthly_spend_limit"},
 		{"sms_default_type default", m.mustFind(t, "variable", "sms_default_type").text("default"), `"Transactional"`},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
-		}
-	}
+	})
 }

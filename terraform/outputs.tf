@@ -1,6 +1,6 @@
 output "skill_function_arn" {
   description = "ARN of the skill function: the skill manifest's custom endpoint (easytocloud skill-package --lambda-arn)."
-  value       = aws_lambda_function.skill.arn
+  value       = aws_lambda_function.function["skill"].arn
 }
 
 output "skill_role_arn" {

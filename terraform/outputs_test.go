@@ -25,7 +25,7 @@ func TestStackOutputsWhatItsConsumersRead(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"skill_function_arn": "aws_lambda_function.skill.arn",
+		"skill_function_arn": `aws_lambda_function.function["skill"].arn`,
 		"skill_role_arn":     `aws_iam_role.function["skill"].arn`,
 		"tenant_role_name":   "var.tenant_role_name",
 		"authorize_url":      `"${local.api_url}/oauth/authorize"`,

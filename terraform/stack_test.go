@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/easytocloud/easytocloud/internal/table"
 )
@@ -67,80 +68,91 @@ func TestTableMatchesGoSchema(t *testing.T) {
 	}
 
 	// Durable and encrypted, as the design asks.
-	checks := []struct{ what, got, want string }{
+	expect(t, "", []check{
 		{"ttl enabled", ttl.text("enabled"), "true"},
 		{"point-in-time recovery", mustOne(t, table.nested("point_in_time_recovery"), "point_in_time_recovery").text("enabled"), "true"},
 		{"deletion protection", table.text("deletion_protection_enabled"), "true"},
 		{"encryption", mustOne(t, table.nested("server_side_encryption"), "server_side_encryption").text("enabled"), "true"},
 		{"encryption key", mustOne(t, table.nested("server_side_encryption"), "server_side_encryption").text("kms_key_arn"), "aws_kms_key.table.arn"},
+	})
+}
+
+// mustLambdaFunctions returns aws_lambda_function.function, one function per key of
+// local.lambda_functions, and that local's value; its keys must be the functions.
+func mustLambdaFunctions(tb testing.TB, m *module) (*block, cty.Value) {
+	tb.Helper()
+	f := m.mustFind(tb, "resource", "aws_lambda_function", "function")
+	expect(tb, "aws_lambda_function.function ", []check{{"for_each", f.text("for_each"), "local.lambda_functions"}})
+	v, ok := m.locals["lambda_functions"]
+	if !ok {
+		tb.Fatal("local.lambda_functions is missing or not a literal")
 	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s: got %q, want %q", c.what, c.got, c.want)
-		}
+	var keys []string
+	for it := v.ElementIterator(); it.Next(); {
+		k, _ := it.Element()
+		keys = append(keys, k.AsString())
 	}
+	if diff := cmp.Diff(sorted(functions), keys); diff != "" {
+		tb.Fatalf("local.lambda_functions keys differ from the functions (-want +got):\n%s", diff)
+	}
+	return f, v
 }
 
 func TestFunctionEnvironmentMatchesWhatTheCodeReads(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
+	f, settings := mustLambdaFunctions(t, m)
+	env := mustOne(t, f.nested("environment"), "environment")
+	expect(t, "aws_lambda_function.function environment ", []check{
+		{"variables", env.text("variables"), "{ for name in each.value.environment : name => local.function_environment[name] }"},
+	})
+	read := map[string]bool{}
 	for _, fn := range functions {
 		t.Run(fn, func(t *testing.T) {
-			want := sorted(mustFunction(t, fn).Env)
-			if len(want) == 0 {
-				t.Fatalf("app.Functions names no EASYTOCLOUD_ variable that cmd/%s reads", fn)
-			}
-			f := m.mustFind(t, "resource", "aws_lambda_function", fn)
-			env := mustOne(t, f.nested("environment"), "environment")
-			got := mustObjectKeys(t, env.attr("variables").Expr)
+			want := mustListed(t, mustFunction(t, fn).Env, "EASYTOCLOUD_ variable", fn)
+			got := mustStrings(t, settings.GetAttr(fn).GetAttr("environment"))
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("aws_lambda_function.%s environment differs from the EASYTOCLOUD_ variables cmd/%s reads (app.Functions; -code +terraform):\n%s", fn, fn, diff)
+				t.Errorf("the environment of aws_lambda_function.function[%q] differs from the EASYTOCLOUD_ variables cmd/%s reads (app.Functions; -code +terraform):\n%s", fn, fn, diff)
 			}
 		})
+		for _, name := range mustFunction(t, fn).Env {
+			read[name] = true
+		}
+	}
+	// Every variable a function reads has a value, and no value is set for nothing.
+	values := mustObjectKeys(t, m.mustLocal(t, "function_environment").attr("function_environment").Expr)
+	if diff := cmp.Diff(sortedKeys(read), values); diff != "" {
+		t.Errorf("local.function_environment differs from the EASYTOCLOUD_ variables the functions read (-code +terraform):\n%s", diff)
 	}
 }
 
 func TestFunctionsRunTheBuiltZips(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
-	for _, fn := range functions {
-		t.Run(fn, func(t *testing.T) {
-			f := m.mustFind(t, "resource", "aws_lambda_function", fn)
-			checks := []struct{ what, got, want string }{
-				{"runtime", f.text("runtime"), `"provided.al2023"`},
-				{"architectures", f.text("architectures"), `["arm64"]`},
-				{"handler", f.text("handler"), `"bootstrap"`},
-				{"filename", f.text("filename"), `"${local.build_dir}/` + fn + `.zip"`},
-				{"source_code_hash", f.text("source_code_hash"), `filebase64sha256("${local.build_dir}/` + fn + `.zip")`},
-				{"role", f.text("role"), `aws_iam_role.function["` + fn + `"].arn`},
-				{"tracing", mustOne(t, f.nested("tracing_config"), "tracing_config").text("mode"), "local.tracing_mode"},
-			}
-			for _, c := range checks {
-				if c.got != c.want {
-					t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
-				}
-			}
-		})
-	}
+	f, _ := mustLambdaFunctions(t, m)
+	expect(t, "aws_lambda_function.function ", []check{
+		{"runtime", f.text("runtime"), `"provided.al2023"`},
+		{"architectures", f.text("architectures"), `["arm64"]`},
+		{"handler", f.text("handler"), `"bootstrap"`},
+		{"filename", f.text("filename"), `"${local.build_dir}/${each.key}.zip"`},
+		{"source_code_hash", f.text("source_code_hash"), `filebase64sha256("${local.build_dir}/${each.key}.zip")`},
+		{"role", f.text("role"), `aws_iam_role.function[each.key].arn`},
+		{"tracing", mustOne(t, f.nested("tracing_config"), "tracing_config").text("mode"), "local.tracing_mode"},
+	})
 }
 
 func TestOnlyAlexaInvokesTheSkill(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	var skillPermissions []*block
 	for _, p := range m.find("resource", "aws_lambda_permission") {
-		if strings.Contains(p.text("function_name"), "aws_lambda_function.skill.") {
+		if strings.Contains(p.text("function_name"), `aws_lambda_function.function["skill"].`) {
 			skillPermissions = append(skillPermissions, p)
 		}
 	}
 	p := mustOne(t, skillPermissions, "aws_lambda_permission for the skill")
-	checks := []struct{ what, got, want string }{
+	expect(t, "", []check{
 		{"principal", p.text("principal"), `"alexa-appkit.amazon.com"`},
 		{"action", p.text("action"), `"lambda:InvokeFunction"`},
 		{"event_source_token", p.text("event_source_token"), "var.skill_id"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
-		}
-	}
+	})
 }
 
 // goKeys returns the hash and range key names of a key schema.

@@ -20,15 +20,10 @@ import (
 func TestTenantRoleRequiresExternalID(t *testing.T) {
 	m := mustLoadModule(t, tenantDir)
 	role := m.mustFind(t, "resource", "aws_iam_role", "easytocloud")
-	checks := []struct{ what, got, want string }{
+	expect(t, "", []check{
 		{"assume_role_policy", role.text("assume_role_policy"), "data.aws_iam_policy_document.trust.json"},
 		{"max_session_duration", role.text("max_session_duration"), "3600"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %s, want %s", c.what, c.got, c.want)
-		}
-	}
+	})
 	for i, s := range m.mustStatements(t, "trust") {
 		if s.effect != "Allow" {
 			continue
@@ -155,14 +150,10 @@ func evalConditions(tb testing.TB, s *block, tag cty.Value) []condition {
 
 func TestMFAVerifierHasNoPermissions(t *testing.T) {
 	m := mustLoadModule(t, tenantDir)
-	user := m.mustFind(t, "resource", "aws_iam_user", "mfa_verifier")
-	if got := user.text("permissions_boundary"); got != "aws_iam_policy.deny_all[0].arn" {
-		t.Errorf("permissions_boundary = %s, want aws_iam_policy.deny_all[0].arn", got)
-	}
-	boundary := m.mustFind(t, "resource", "aws_iam_policy", "deny_all")
-	if got := boundary.text("policy"); got != "data.aws_iam_policy_document.deny_all.json" {
-		t.Errorf("boundary policy = %s, want data.aws_iam_policy_document.deny_all.json", got)
-	}
+	expect(t, "", []check{
+		{"permissions_boundary", m.mustFind(t, "resource", "aws_iam_user", "mfa_verifier").text("permissions_boundary"), "aws_iam_policy.deny_all[0].arn"},
+		{"boundary policy", m.mustFind(t, "resource", "aws_iam_policy", "deny_all").text("policy"), "data.aws_iam_policy_document.deny_all.json"},
+	})
 	for i, s := range m.mustStatements(t, "deny_all") {
 		if s.effect != "Deny" || !cmp.Equal(s.actions, []string{"*"}) || s.resources != `["*"]` {
 			t.Errorf("deny_all statement %d is %s %q on %s, want Deny [*] on [*]", i, s.effect, s.actions, s.resources)
