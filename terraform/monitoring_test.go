@@ -1,11 +1,14 @@
 package terraform_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/mfa"
 )
 
@@ -62,14 +65,24 @@ func TestMFALockoutAlarmMatchesTheAuditLog(t *testing.T) {
 		t.Errorf("mfa_lockouts alarm metric_name = %s, want the metric filter's metric", got)
 	}
 
-	// A JSON filter pattern only matches JSON log lines.
+	// A JSON filter pattern only matches JSON log lines: the mfa function logs
+	// through app.Boot's logger, whose lines are JSON with the audit field on top.
 	t.Run("JSONLogs", func(t *testing.T) {
-		ok, err := mentions(filepath.Join(repoRoot, "cmd", "mfa"), "slog.NewJSONHandler")
+		ok, err := mentions(filepath.Join(repoRoot, "cmd", "mfa"), "app.Boot(app.MFA)")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !ok {
-			t.Error("cmd/mfa does not log through slog.NewJSONHandler: the lockout metric filter would never match")
+			t.Error("cmd/mfa does not start through app.Boot: its logger may not write the JSON the lockout metric filter matches")
+		}
+		var buf bytes.Buffer
+		app.NewLogger(&buf).Info("locked", mfa.AuditField, mfa.AuditLockout)
+		var line map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+			t.Fatalf("app.NewLogger wrote %q, not a JSON line: %v", buf.String(), err)
+		}
+		if line[mfa.AuditField] != mfa.AuditLockout {
+			t.Errorf("app.NewLogger's line %s has %s = %v, want %q", buf.String(), mfa.AuditField, line[mfa.AuditField], mfa.AuditLockout)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
@@ -16,7 +17,7 @@ import (
 // the name of the variable when one of fn.Env is unset, with 1 when the AWS
 // configuration cannot be loaded. Constructors never do any of this.
 func Boot(fn Function) (Config, aws.Config, *slog.Logger) {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	logger := NewLogger(os.Stdout)
 	slog.SetDefault(logger)
 	c, err := FromEnv(os.Getenv, fn.Env...)
 	if err != nil {
@@ -30,3 +31,7 @@ func Boot(fn Function) (Config, aws.Config, *slog.Logger) {
 	}
 	return c, cfg, logger
 }
+
+// NewLogger returns the functions' logger: JSON lines on w, which Lambda ships to
+// CloudWatch Logs, where the stack's metric filters match their fields.
+func NewLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }
