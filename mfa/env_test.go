@@ -1,7 +1,6 @@
 package mfa
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -31,6 +30,7 @@ import (
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/internal/testclock"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
@@ -39,24 +39,6 @@ func TestMain(m *testing.M) { awstest.Main(m) }
 
 // t0 is where every test's clock starts: a whole second, like the stored times.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is the controlled time of a test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // shared is one table and one secrets key for the whole test binary; every test gets
 // its own tenants and users in it, so tests do not see each other's records.
@@ -159,30 +141,6 @@ func (r *recordingSNS) Inputs() []*sns.PublishInput {
 	return append([]*sns.PublishInput(nil), r.ins...)
 }
 
-// syncBuffer collects log lines from concurrent requests.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	return lines
-}
-
 // account is a tenant and one of its users.
 type account struct {
 	tenant tenants.Tenant
@@ -197,8 +155,8 @@ type account struct {
 type env struct {
 	svc   *Service
 	store *dynamo.Store
-	clock *clock
-	logs  *syncBuffer
+	clock *testclock.Clock
+	logs  *leakcheck.Buffer
 	leak  *leakcheck.Log
 	sts   *fakeSTS
 	sns   *recordingSNS
@@ -207,7 +165,7 @@ type env struct {
 	// tokenSecret is the token tenant's verifier secret access key (plain text).
 	tokenSecret string
 
-	answers   syncBuffer // every HTTP answer, for the secrets check
+	answers   leakcheck.Buffer // every HTTP answer, for the secrets check
 	signedReq atomic.Int64
 }
 
@@ -218,7 +176,7 @@ func newEnv(tb testing.TB) *env {
 	tableName, keyID := sharedTable(tb)
 	cfg := awstest.Config(tb)
 	db, kmsClient := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	e := &env{clock: &clock{now: t0}, logs: &syncBuffer{}, leak: leakcheck.New(tb)}
+	e := &env{clock: testclock.New(t0), logs: &leakcheck.Buffer{}, leak: leakcheck.New(tb)}
 	tbl := table.New(db, tableName)
 	e.store = dynamo.NewStore(tbl, kmsClient, keyID)
 	e.store.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}

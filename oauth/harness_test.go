@@ -1,7 +1,6 @@
 package oauth_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +26,7 @@ import (
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/internal/testclock"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
@@ -40,32 +40,6 @@ const (
 	password = "correct horse battery staple"
 )
 
-// clock is a settable time source shared by the server and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// syncBuffer collects log lines written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
-
 // env is one authorization server on a fresh table, with a tenant, a user and the
 // Alexa client registered, served over HTTP on a loopback port.
 type env struct {
@@ -73,8 +47,8 @@ type env struct {
 	srv      *oauth.Server
 	ts       *httptest.Server
 	issuer   string
-	clock    *clock
-	logs     *syncBuffer
+	clock    *testclock.Clock
+	logs     *leakcheck.Buffer
 	db       *dynamodb.Client
 	table    string
 	store    *dynamo.Store
@@ -105,7 +79,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	cfg := awstest.Config(tb)
 	db, kmsc := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
 	tableName, secretsKey := awstest.Table(tb), awstest.SecretsKey(tb)
-	e := &env{t: tb, clock: &clock{t: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, db: db, table: tableName,
+	e := &env{t: tb, clock: testclock.New(time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)), logs: &leakcheck.Buffer{}, db: db, table: tableName,
 		leak: leakcheck.New(tb)}
 
 	e.store = dynamo.NewStore(table.New(db, tableName), kmsc, secretsKey)
