@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/htmlform"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/internal/testclock"
@@ -180,14 +180,14 @@ func (e *env) browser() *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-
 // formFields returns the hidden fields of the login page.
 func formFields(tb testing.TB, page string) url.Values {
 	tb.Helper()
 	v := url.Values{}
-	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
-		v.Set(m[1], htmlUnescape(m[2]))
+	for _, f := range mustParsePage(tb, page).Forms {
+		for name, values := range f.Hidden() {
+			v[name] = values
+		}
 	}
 	if v.Get("csrf_token") == "" {
 		tb.Fatalf("login page has no csrf_token:\n%s", page)
@@ -195,9 +195,25 @@ func formFields(tb testing.TB, page string) url.Values {
 	return v
 }
 
-func htmlUnescape(s string) string {
-	r := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`)
-	return r.Replace(s)
+func mustParsePage(tb testing.TB, page string) *htmlform.Page {
+	tb.Helper()
+	p, err := htmlform.Parse(page)
+	if err != nil {
+		tb.Fatalf("parse page: %v\n%s", err, page)
+	}
+	return p
+}
+
+// withoutCSRF returns page without the values of its csrf_token inputs, which differ
+// on every page, so that two pages can be compared.
+func withoutCSRF(tb testing.TB, page string) string {
+	tb.Helper()
+	for _, f := range mustParsePage(tb, page).Forms {
+		if token := f.Hidden().Get("csrf_token"); token != "" {
+			page = strings.ReplaceAll(page, token, "")
+		}
+	}
+	return page
 }
 
 type response struct {
