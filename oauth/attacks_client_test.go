@@ -14,8 +14,7 @@ import (
 	"github.com/easytocloud/easytocloud/oauth"
 )
 
-// Each test here is an attack the library's defaults let through (library_test.go
-// shows them succeeding there), tried against our server: client authentication.
+// Attacks on client authentication (see attacks_test.go).
 
 // TestClientSecrets: empty, wrong and other clients' secrets are refused, by Basic and
 // in the body.

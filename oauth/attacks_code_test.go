@@ -15,8 +15,7 @@ import (
 	"github.com/easytocloud/easytocloud/oauth"
 )
 
-// Each test here is an attack the library's defaults let through (library_test.go
-// shows them succeeding there), tried against our server: authorization codes and PKCE.
+// Attacks on authorization codes and PKCE (see attacks_test.go).
 
 // TestConcurrentRedemption: 20 concurrent redemptions of one code yield exactly one
 // token set, and (the code having been replayed) its refresh token is revoked.

@@ -8,8 +8,7 @@ import (
 	"testing"
 )
 
-// Each test here is an attack the library's defaults let through (library_test.go
-// shows them succeeding there), tried against our server: the tokens and errors it answers with.
+// Attacks on the tokens and the errors the server answers with (see attacks_test.go).
 
 // TestAccessTokenClaims: the JWT carries iss, aud, sub, tid, scope, iat, exp (1 h), jti
 // and the header kid, which the library's generator leaves out in part.

@@ -10,6 +10,9 @@
 //	logs.Secret("password", pw)
 //	logs.Phone(user.Phone)
 //	…                          // the check runs in t.Cleanup
+//
+// Buffer, the concurrent log capture a Log is built on, serves tests that only read
+// what was logged (or printed): it checks nothing.
 package leakcheck
 
 import (

@@ -33,28 +33,21 @@ var testNow = time.Now().UTC().Truncate(time.Second)
 // RSA signing key Alexa signs request bodies with.
 type alexaPKI struct{ *localalexa.PKI }
 
-var (
-	pkiOnce sync.Once
-	pki     *alexaPKI
-	pkiErr  error
-)
+// newPKI makes the PKI once per test binary (RSA key generation is slow under -race).
+var newPKI = sync.OnceValues(func() (*localalexa.PKI, error) { return localalexa.NewPKI(testNow) })
 
-func mustPKI(tb testing.TB) *alexaPKI {
+func mustPKI(tb testing.TB) alexaPKI {
 	tb.Helper()
-	pkiOnce.Do(func() {
-		var p *localalexa.PKI
-		p, pkiErr = localalexa.NewPKI(testNow)
-		pki = &alexaPKI{p}
-	})
-	if pkiErr != nil {
-		tb.Fatalf("alexa PKI: %v", pkiErr)
+	p, err := newPKI()
+	if err != nil {
+		tb.Fatalf("alexa PKI: %v", err)
 	}
-	return pki
+	return alexaPKI{p}
 }
 
 // verifier returns a request verifier trusting only the PKI, whose certificate
 // download is served from memory and counted.
-func (p *alexaPKI) verifier(downloads *int) *sigverify.Verifier {
+func (p alexaPKI) verifier(downloads *int) *sigverify.Verifier {
 	return &sigverify.Verifier{
 		Roots: p.Roots(),
 		Now:   func() time.Time { return testNow },
@@ -66,7 +59,7 @@ func (p *alexaPKI) verifier(downloads *int) *sigverify.Verifier {
 }
 
 // sign returns the headers Alexa sends with body.
-func (p *alexaPKI) sign(body []byte) http.Header {
+func (p alexaPKI) sign(body []byte) http.Header {
 	sig, err := localalexa.SignBody(p.LeafKey, crypto.SHA256, body)
 	if err != nil {
 		panic(err) // only with a broken key
