@@ -1,17 +1,11 @@
 package mfa
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,18 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/internal/testclock"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
@@ -39,24 +29,6 @@ func TestMain(m *testing.M) { awstest.Main(m) }
 
 // t0 is where every test's clock starts: a whole second, like the stored times.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is the controlled time of a test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // shared is one table and one secrets key for the whole test binary; every test gets
 // its own tenants and users in it, so tests do not see each other's records.
@@ -79,110 +51,6 @@ var phones atomic.Int64
 // newPhone returns an E.164 number no other test uses, so SMS read back is its own.
 func newPhone() string { return fmt.Sprintf("+1555%07d", phones.Add(1)) }
 
-// stsCall is one GetSessionToken the Service made.
-type stsCall struct {
-	Creds  aws.Credentials
-	Serial string
-	Code   string
-}
-
-// fakeSTS is the STSFactory of the tests. It records every call with the credentials
-// the client was built with and then answers with Fn, or, when Fn is nil, sends the
-// call to the emulator (which accepts any code).
-type fakeSTS struct {
-	mu    sync.Mutex
-	calls []stsCall
-	Fn    func(code string) error
-	real  STSFactory
-}
-
-type fakeSTSClient struct {
-	f     *fakeSTS
-	creds aws.Credentials
-}
-
-func (f *fakeSTS) factory(creds aws.Credentials) SessionTokenAPI { return fakeSTSClient{f, creds} }
-
-func (c fakeSTSClient) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, opts ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
-	c.f.mu.Lock()
-	c.f.calls = append(c.f.calls, stsCall{c.creds, aws.ToString(in.SerialNumber), aws.ToString(in.TokenCode)})
-	fn := c.f.Fn
-	c.f.mu.Unlock()
-	if fn != nil {
-		if err := fn(aws.ToString(in.TokenCode)); err != nil {
-			return nil, err
-		}
-		return &sts.GetSessionTokenOutput{}, nil
-	}
-	return c.f.real(c.creds).GetSessionToken(ctx, in, opts...)
-}
-
-func (f *fakeSTS) Calls() []stsCall {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]stsCall(nil), f.calls...)
-}
-
-func (f *fakeSTS) SetFn(fn func(code string) error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.Fn = fn
-}
-
-// What STS answers for a wrong or reused code, and when it throttles.
-var (
-	errAccessDenied = &smithy.GenericAPIError{Code: "AccessDenied", Message: "MultiFactorAuthentication failed with invalid MFA one time pass code."}
-	errThrottling   = &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded"}
-)
-
-func denyAll(string) error     { return errAccessDenied }
-func throttleAll(string) error { return errThrottling }
-
-// recordingSNS keeps every PublishInput (the emulator keeps only phone and text) and
-// sends it on to the emulator.
-type recordingSNS struct {
-	next SNS
-	mu   sync.Mutex
-	ins  []*sns.PublishInput
-}
-
-func (r *recordingSNS) Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error) {
-	r.mu.Lock()
-	r.ins = append(r.ins, in)
-	r.mu.Unlock()
-	return r.next.Publish(ctx, in, opts...)
-}
-
-func (r *recordingSNS) Inputs() []*sns.PublishInput {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]*sns.PublishInput(nil), r.ins...)
-}
-
-// syncBuffer collects log lines from concurrent requests.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	return lines
-}
-
 // account is a tenant and one of its users.
 type account struct {
 	tenant tenants.Tenant
@@ -197,8 +65,8 @@ type account struct {
 type env struct {
 	svc   *Service
 	store *dynamo.Store
-	clock *clock
-	logs  *syncBuffer
+	clock *testclock.Clock
+	logs  *leakcheck.Buffer
 	leak  *leakcheck.Log
 	sts   *fakeSTS
 	sns   *recordingSNS
@@ -207,7 +75,7 @@ type env struct {
 	// tokenSecret is the token tenant's verifier secret access key (plain text).
 	tokenSecret string
 
-	answers   syncBuffer // every HTTP answer, for the secrets check
+	answers   leakcheck.Buffer // every HTTP answer, for the secrets check
 	signedReq atomic.Int64
 }
 
@@ -218,7 +86,7 @@ func newEnv(tb testing.TB) *env {
 	tableName, keyID := sharedTable(tb)
 	cfg := awstest.Config(tb)
 	db, kmsClient := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
-	e := &env{clock: &clock{now: t0}, logs: &syncBuffer{}, leak: leakcheck.New(tb)}
+	e := &env{clock: testclock.New(t0), logs: &leakcheck.Buffer{}, leak: leakcheck.New(tb)}
 	tbl := table.New(db, tableName)
 	e.store = dynamo.NewStore(tbl, kmsClient, keyID)
 	e.store.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
@@ -305,73 +173,6 @@ type target struct {
 var targets = []target{
 	{"Service", func(_ testing.TB, e *env) API { return e.svc }},
 	{"HTTP", func(tb testing.TB, e *env) API { return e.client(tb) }},
-}
-
-// testCreds sign the Client's requests; the test server checks the signature.
-var testCreds = aws.Credentials{AccessKeyID: "AKIDCLIENTTEST", SecretAccessKey: "client-test-secret", Source: "test"}
-
-// client serves the env's Service over HTTP behind a SigV4 check (what API Gateway's
-// IAM authorization does) and returns a Client of it.
-func (e *env) client(tb testing.TB) *Client {
-	srv := httptest.NewServer(e.requireSigV4(tb, NewHandler(e.svc)))
-	tb.Cleanup(srv.Close)
-	tb.Cleanup(func() {
-		if e.signedReq.Load() == 0 {
-			tb.Error("no signed request reached the HTTP API")
-		}
-	})
-	creds := credentials.NewStaticCredentialsProvider(testCreds.AccessKeyID, testCreds.SecretAccessKey, "")
-	return NewClient(srv.URL+"/", srv.Client(), creds, awstest.DefaultRegion)
-}
-
-var signedHeaders = regexp.MustCompile(`SignedHeaders=([^,]+)`)
-
-// requireSigV4 answers 403 unless the request carries a valid SigV4 signature by
-// testCreds for execute-api in the default region, and keeps every answer body for
-// the secrets check.
-func (e *env) requireSigV4(tb testing.TB, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, "read body", http.StatusBadRequest)
-			return
-		}
-		auth := r.Header.Get("Authorization")
-		at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
-		m := signedHeaders.FindStringSubmatch(auth)
-		if err != nil || m == nil {
-			http.Error(w, `{"message":"Missing Authentication Token"}`, http.StatusForbidden)
-			return
-		}
-		again, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
-		for _, h := range strings.Split(m[1], ";") {
-			if h != "host" {
-				again.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
-			}
-		}
-		sum := sha256.Sum256(body)
-		if err := v4.NewSigner().SignHTTP(r.Context(), testCreds, again, hex.EncodeToString(sum[:]), "execute-api", awstest.DefaultRegion, at); err != nil {
-			tb.Errorf("re-sign: %v", err)
-		}
-		if again.Header.Get("Authorization") != auth {
-			http.Error(w, `{"message":"Forbidden"}`, http.StatusForbidden)
-			tb.Errorf("request %s %s: signature does not verify:\n got %s\nwant %s", r.Method, r.URL, auth, again.Header.Get("Authorization"))
-			return
-		}
-		e.signedReq.Add(1)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(teeWriter{w, &e.answers}, r)
-	})
-}
-
-type teeWriter struct {
-	http.ResponseWriter
-	copy io.Writer
-}
-
-func (t teeWriter) Write(p []byte) (int, error) {
-	_, _ = t.copy.Write(p)
-	return t.ResponseWriter.Write(p)
 }
 
 // checkNoSecrets fails the test when a log line is not JSON or an HTTP answer holds

@@ -3,12 +3,9 @@ package mfa
 import (
 	"context"
 	"errors"
-	"net/http"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -26,11 +23,7 @@ import (
 func TestVerifyUnderFaults(t *testing.T) {
 	e := newEnv(t)
 	ft := faults.New(nil)
-	cfg := awstest.Config(t)
-	cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
-	}
+	cfg := ft.Config(awstest.Config(t))
 	tableName, keyID := sharedTable(t)
 	db := dynamodb.NewFromConfig(cfg)
 	svc := NewService(e.store, dynamo.NewKeyring(table.New(db, tableName), kms.NewFromConfig(cfg), keyID), table.New(db, tableName), e.sns, e.sts.factory)
@@ -95,11 +88,7 @@ func TestFailedSendsDoNotCount(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			ft := faults.New(nil)
-			cfg := awstest.Config(t)
-			cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
-			cfg.Retryer = func() aws.Retryer {
-				return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
-			}
+			cfg := ft.Config(awstest.Config(t))
 			tableName, keyID := sharedTable(t)
 			db := dynamodb.NewFromConfig(cfg)
 			svc := NewService(e.store, dynamo.NewKeyring(table.New(db, tableName), kms.NewFromConfig(cfg), keyID), table.New(db, tableName), sns.NewFromConfig(cfg), e.sts.factory)

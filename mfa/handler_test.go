@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
@@ -110,7 +111,7 @@ func TestHandlerMapsErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &leakcheck.Buffer{}
 			h := NewHandler(&fakeAPI{t: t, VerifyFn: func(string, string, string) (Elevation, error) { return Elevation{}, tc.err },
 				Log: slog.New(slog.NewJSONHandler(logs, nil))})
 			req := httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(`{"tenant":"t-1","user":"u-1","code":"514309"}`))

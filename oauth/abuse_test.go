@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -43,8 +42,6 @@ func (c *countingUsers) counts() (checks, success int) {
 	defer c.mu.Unlock()
 	return c.checks, c.success
 }
-
-var csrfInput = regexp.MustCompile(`name="csrf_token" value="[^"]*"`)
 
 // signInFrom signs in with email and pw from the source address ip, in process (so
 // that the address can be any), and returns the answer to the login form's POST.
@@ -124,7 +121,7 @@ func TestPasswordGuessingCampaign(t *testing.T) {
 	if after, _ := users.counts(); after != before {
 		t.Errorf("%d passwords checked while the account is locked", after-before)
 	}
-	norm := func(r *httptest.ResponseRecorder) string { return csrfInput.ReplaceAllString(r.Body.String(), "") }
+	norm := func(r *httptest.ResponseRecorder) string { return withoutCSRF(t, r.Body.String()) }
 	if right.Code != http.StatusTooManyRequests || right.Code != wrong.Code || norm(right) != norm(wrong) {
 		t.Errorf("while locked, the right password gets %d and a wrong one %d; the pages differ: %v", right.Code, wrong.Code, norm(right) != norm(wrong))
 	}
@@ -143,7 +140,7 @@ func TestLockedPagesTellNothing(t *testing.T) {
 		}
 	}
 	norm := func(r *httptest.ResponseRecorder) string {
-		return csrfInput.ReplaceAllString(strings.ReplaceAll(r.Body.String(), unknown, e.user.Email), "")
+		return withoutCSRF(t, strings.ReplaceAll(r.Body.String(), unknown, e.user.Email))
 	}
 	for i := range pages[unknown] {
 		k, u := pages[e.user.Email][i], pages[unknown][i]

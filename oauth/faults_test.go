@@ -2,12 +2,9 @@ package oauth_test
 
 import (
 	"context"
-	"net/http"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/oauth2"
@@ -28,11 +25,7 @@ import (
 func TestTokenGrantsUnderFaults(t *testing.T) {
 	ft := faults.New(nil)
 	e := newEnv(t, func(c *oauth.Config) {
-		cfg := awstest.Config(t)
-		cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
-		cfg.Retryer = func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
-		}
+		cfg := ft.Config(awstest.Config(t))
 		c.Table = table.New(dynamodb.NewFromConfig(cfg), c.Table.Name())
 	})
 	p := tenants.Principal{TenantID: e.tenant.ID, UserID: e.user.ID}

@@ -1,7 +1,6 @@
 package oauth_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -25,8 +23,10 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/htmlform"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/internal/testclock"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
@@ -40,32 +40,6 @@ const (
 	password = "correct horse battery staple"
 )
 
-// clock is a settable time source shared by the server and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// syncBuffer collects log lines written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
-
 // env is one authorization server on a fresh table, with a tenant, a user and the
 // Alexa client registered, served over HTTP on a loopback port.
 type env struct {
@@ -73,8 +47,8 @@ type env struct {
 	srv      *oauth.Server
 	ts       *httptest.Server
 	issuer   string
-	clock    *clock
-	logs     *syncBuffer
+	clock    *testclock.Clock
+	logs     *leakcheck.Buffer
 	db       *dynamodb.Client
 	table    string
 	store    *dynamo.Store
@@ -105,7 +79,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	cfg := awstest.Config(tb)
 	db, kmsc := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
 	tableName, secretsKey := awstest.Table(tb), awstest.SecretsKey(tb)
-	e := &env{t: tb, clock: &clock{t: time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, db: db, table: tableName,
+	e := &env{t: tb, clock: testclock.New(time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)), logs: &leakcheck.Buffer{}, db: db, table: tableName,
 		leak: leakcheck.New(tb)}
 
 	e.store = dynamo.NewStore(table.New(db, tableName), kmsc, secretsKey)
@@ -206,14 +180,14 @@ func (e *env) browser() *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-
 // formFields returns the hidden fields of the login page.
 func formFields(tb testing.TB, page string) url.Values {
 	tb.Helper()
 	v := url.Values{}
-	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
-		v.Set(m[1], htmlUnescape(m[2]))
+	for _, f := range mustParsePage(tb, page).Forms {
+		for name, values := range f.Hidden() {
+			v[name] = values
+		}
 	}
 	if v.Get("csrf_token") == "" {
 		tb.Fatalf("login page has no csrf_token:\n%s", page)
@@ -221,9 +195,25 @@ func formFields(tb testing.TB, page string) url.Values {
 	return v
 }
 
-func htmlUnescape(s string) string {
-	r := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`)
-	return r.Replace(s)
+func mustParsePage(tb testing.TB, page string) *htmlform.Page {
+	tb.Helper()
+	p, err := htmlform.Parse(page)
+	if err != nil {
+		tb.Fatalf("parse page: %v\n%s", err, page)
+	}
+	return p
+}
+
+// withoutCSRF returns page without the values of its csrf_token inputs, which differ
+// on every page, so that two pages can be compared.
+func withoutCSRF(tb testing.TB, page string) string {
+	tb.Helper()
+	for _, f := range mustParsePage(tb, page).Forms {
+		if token := f.Hidden().Get("csrf_token"); token != "" {
+			page = strings.ReplaceAll(page, token, "")
+		}
+	}
+	return page
 }
 
 type response struct {

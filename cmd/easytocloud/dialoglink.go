@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 	"golang.org/x/oauth2"
+
+	"github.com/easytocloud/easytocloud/internal/htmlform"
 )
 
 // linkConfig is what account linking needs: the authorization server, the client
@@ -262,73 +262,16 @@ func getPage(ctx context.Context, browser *http.Client, rawURL string) (string, 
 	return "", nil, fmt.Errorf("%w: too many redirects opening the login page", errLinkFailed)
 }
 
-// pageForm is a POST form of a page, as a browser would submit it.
-type pageForm struct {
-	action string
-	// fields are the values of its named inputs, submit buttons left out.
-	fields url.Values
-	// buttons are the attributes of its submit buttons (<button> and <input type=submit>).
-	buttons []map[string]string
-}
-
-// postForms returns the POST forms of page, in document order. It reads the page
-// as a browser does, so attribute order, quoting, case and character references do
-// not matter.
-func postForms(page string) ([]pageForm, error) {
-	doc, err := html.Parse(strings.NewReader(page))
-	if err != nil {
-		return nil, fmt.Errorf("read the page: %w", err)
-	}
-	var forms []pageForm
-	for n := range doc.Descendants() {
-		if n.Type != html.ElementNode || n.DataAtom != atom.Form {
-			continue
-		}
-		fa := attrs(n)
-		if !strings.EqualFold(fa["method"], "post") {
-			continue
-		}
-		f := pageForm{action: fa["action"], fields: url.Values{}}
-		for c := range n.Descendants() {
-			if c.Type != html.ElementNode {
-				continue
-			}
-			a := attrs(c)
-			switch {
-			case c.DataAtom == atom.Button && (a["type"] == "" || strings.EqualFold(a["type"], "submit")):
-				f.buttons = append(f.buttons, a)
-			case c.DataAtom == atom.Input && strings.EqualFold(a["type"], "submit"):
-				f.buttons = append(f.buttons, a)
-			case c.DataAtom == atom.Input && a["name"] != "":
-				f.fields.Set(a["name"], a["value"])
-			}
-		}
-		forms = append(forms, f)
-	}
-	return forms, nil
-}
-
-// attrs returns the attributes of n by lower-case name, their values unescaped.
-func attrs(n *html.Node) map[string]string {
-	out := make(map[string]string, len(n.Attr))
-	for _, a := range n.Attr {
-		if a.Namespace == "" {
-			out[a.Key] = a.Val
-		}
-	}
-	return out
-}
-
 // parseLoginForm finds the POST form with email and password inputs and returns its
 // action and the values of its inputs (the hidden ones carry csrf_token and the
 // authorization request).
 func parseLoginForm(page string) (string, url.Values, error) {
-	forms, err := postForms(page)
+	p, err := htmlform.Parse(page)
 	if err != nil {
 		return "", nil, err
 	}
-	for _, f := range forms {
-		fields := f.fields
+	for _, f := range p.PostForms() {
+		fields := f.Fields()
 		if _, ok := fields["email"]; !ok {
 			continue
 		}
@@ -338,7 +281,7 @@ func parseLoginForm(page string) (string, url.Values, error) {
 		if fields.Get("csrf_token") == "" {
 			return "", nil, errors.New("the login form has no csrf_token")
 		}
-		return f.action, fields, nil
+		return f.Action, fields, nil
 	}
 	return "", nil, errors.New("the login page has no POST form with email and password")
 }
@@ -347,22 +290,20 @@ func parseLoginForm(page string) (string, url.Values, error) {
 // allow (Link) and returns its action and its input values with decision=allow, as
 // a browser sends them when Link is pressed.
 func parseConsentForm(page string) (string, url.Values, error) {
-	forms, err := postForms(page)
+	p, err := htmlform.Parse(page)
 	if err != nil {
 		return "", nil, err
 	}
-	for _, f := range forms {
-		fields := f.fields
-		for _, a := range f.buttons {
-			if a["name"] != "decision" || a["value"] != "allow" {
-				continue
-			}
-			if fields.Get("csrf_token") == "" {
-				return "", nil, errors.New("the consent form has no csrf_token")
-			}
-			fields.Set("decision", "allow")
-			return f.action, fields, nil
+	for _, f := range p.PostForms() {
+		if _, ok := f.Button("decision", "allow"); !ok {
+			continue
 		}
+		fields := f.Fields()
+		if fields.Get("csrf_token") == "" {
+			return "", nil, errors.New("the consent form has no csrf_token")
+		}
+		fields.Set("decision", "allow")
+		return f.Action, fields, nil
 	}
 	return "", nil, errors.New("the page has no POST form with a Link (decision=allow) button")
 }

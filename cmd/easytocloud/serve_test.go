@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,30 +21,12 @@ import (
 	"github.com/easytocloud/easytocloud/internal/localalexa"
 )
 
-// syncBuffer is a bytes.Buffer a command writes to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
 
 // runningServe is "easytocloud serve" running in process.
 type runningServe struct {
 	url            string
-	stdout, stderr *syncBuffer
+	stdout, stderr *leakcheck.Buffer
 	// leak gets everything serve prints (its JSON logs on stdout, its summary on
 	// stderr) and fails the test, once serve has stopped, on a registered secret, a
 	// JWT or a full phone number.
@@ -59,7 +40,7 @@ type runningServe struct {
 func startServe(t *testing.T, c *awsCLI, args ...string) *runningServe {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &runningServe{stdout: &syncBuffer{}, stderr: &syncBuffer{}, leak: leakcheck.New(t), stop: cancel, code: make(chan int, 1)}
+	s := &runningServe{stdout: &leakcheck.Buffer{}, stderr: &leakcheck.Buffer{}, leak: leakcheck.New(t), stop: cancel, code: make(chan int, 1)}
 	env := &cliEnv{stdin: strings.NewReader(""), stdout: io.MultiWriter(s.stdout, s.leak), stderr: io.MultiWriter(s.stderr, s.leak),
 		getenv: func(k string) string { return c.vars[k] }}
 	go func() { s.code <- run(ctx, env, append([]string{"serve"}, args...)) }()

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/htmlform"
 	"github.com/easytocloud/easytocloud/internal/lambdahttp"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
@@ -73,7 +73,21 @@ func (c *lambdaClient) do(method, path, query string, header map[string]string, 
 	return resp
 }
 
-var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+// hiddenFields returns the values of the hidden inputs of page's forms.
+func (c *lambdaClient) hiddenFields(page string) url.Values {
+	c.t.Helper()
+	p, err := htmlform.Parse(page)
+	if err != nil {
+		c.t.Fatalf("parse page: %v", err)
+	}
+	v := url.Values{}
+	for _, f := range p.Forms {
+		for name, values := range f.Hidden() {
+			v[name] = values
+		}
+	}
+	return v
+}
 
 // signIn opens the login page for q and posts the form with email and pw.
 func (c *lambdaClient) signIn(q url.Values, email, pw string) events.APIGatewayV2HTTPResponse {
@@ -83,8 +97,8 @@ func (c *lambdaClient) signIn(q url.Values, email, pw string) events.APIGatewayV
 		c.t.Fatalf("login page: %d %s", page.StatusCode, page.Body)
 	}
 	form := url.Values{"email": {email}, "password": {pw}}
-	for _, m := range hiddenField.FindAllStringSubmatch(page.Body, -1) {
-		form.Set(m[1], strings.ReplaceAll(m[2], "&amp;", "&"))
+	for name, values := range c.hiddenFields(page.Body) {
+		form[name] = values
 	}
 	return c.do("POST", "/oauth/authorize", "", nil, form)
 }
@@ -93,8 +107,8 @@ func (c *lambdaClient) signIn(q url.Values, email, pw string) events.APIGatewayV
 func (c *lambdaClient) link(consent events.APIGatewayV2HTTPResponse) events.APIGatewayV2HTTPResponse {
 	c.t.Helper()
 	form := url.Values{"decision": {"allow"}}
-	for _, m := range hiddenField.FindAllStringSubmatch(consent.Body, -1) {
-		form.Set(m[1], strings.ReplaceAll(m[2], "&amp;", "&"))
+	for name, values := range c.hiddenFields(consent.Body) {
+		form[name] = values
 	}
 	if form.Get("consent") == "" {
 		c.t.Fatalf("not the consent page: %s", consent.Body)

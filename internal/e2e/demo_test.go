@@ -14,12 +14,13 @@ import (
 	"time"
 
 	"github.com/easytocloud/easytocloud/internal/emulator"
+	"github.com/easytocloud/easytocloud/internal/leakcheck"
 )
 
 // demoRun is "easytocloud demo" running as make demo runs it, from the repository root.
 type demoRun struct {
 	cmd    *exec.Cmd
-	out    *lockedBuffer
+	out    *leakcheck.Buffer
 	stdin  io.WriteCloser
 	exited chan struct{}
 	err    error
@@ -31,7 +32,7 @@ func startDemo(t *testing.T, dir string, args ...string) *demoRun {
 	cmd := exec.Command(binary(t), append([]string{"demo", "--dir", dir}, args...)...)
 	cmd.Dir = emulator.RepoRoot()
 	cmd.Env = processEnv(nil)
-	d := &demoRun{cmd: cmd, out: &lockedBuffer{}, exited: make(chan struct{})}
+	d := &demoRun{cmd: cmd, out: &leakcheck.Buffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = d.out, d.out
 	var err error
 	if d.stdin, err = cmd.StdinPipe(); err != nil {

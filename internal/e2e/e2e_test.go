@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +27,7 @@ import (
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/internal/testclock"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
@@ -42,8 +42,8 @@ type stack struct {
 	serve                *serveProcess
 	identity             *localalexa.Identity
 	acmeLink, globexLink linked
-	logs                 *lockedBuffer  // the in-process handlers' log lines
-	leak                 *leakcheck.Log // the same lines, checked for secrets
+	logs                 *leakcheck.Buffer // the in-process handlers' log lines
+	leak                 *leakcheck.Log    // the same lines, checked for secrets
 }
 
 // secret registers values no log line of the stack may hold.
@@ -65,7 +65,7 @@ func newStack(t *testing.T) *stack {
 	vars["EASYTOCLOUD_SIGNING_KEY_FILE"] = filepath.Join(dir, "signing-key.pem")
 	vars["EASYTOCLOUD_SKILL_ID"] = skillID
 	idDir := filepath.Join(dir, "alexa")
-	s := &stack{w: w, logs: &lockedBuffer{}, leak: leakcheck.New(t)}
+	s := &stack{w: w, logs: &leakcheck.Buffer{}, leak: leakcheck.New(t)}
 	s.serve = startServe(t, vars, "--addr", "127.0.0.1:0", "--alexa-identity", idDir)
 	s.secret("password", password)
 	s.secret("client secret", w.clientSecret)
@@ -151,7 +151,7 @@ func TestConversation(t *testing.T) {
 		cfg := awstest.Config(t)
 		db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
 		tableName, secretsKey := w.vars["EASYTOCLOUD_TABLE"], w.vars["EASYTOCLOUD_SECRETS_KEY_ID"]
-		clk := &clock{now: time.Now()}
+		clk := testclock.New(time.Now())
 		svc := mfa.NewService(dynamo.NewStore(table.New(db, tableName), keys, secretsKey), dynamo.NewKeyring(table.New(db, tableName), keys, secretsKey), table.New(db, tableName), sns.NewFromConfig(cfg), mfa.NewSTSFactory(cfg))
 		svc.Now, svc.Log = clk.Now, s.logger()
 		h := s.lambdaHandler(t)
@@ -227,22 +227,4 @@ func stopInstance(t *testing.T, acct aws.Config, region, id string) {
 	if _, err := ec2.NewFromConfig(acct, func(o *ec2.Options) { o.Region = region }).StopInstances(context.Background(), &ec2.StopInstancesInput{InstanceIds: []string{id}}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// clock is a controlled clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }

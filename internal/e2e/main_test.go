@@ -106,27 +106,9 @@ func runCLI(bin string, vars map[string]string, stdin string, args ...string) (s
 	return stdout.String(), nil
 }
 
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // waitFor polls until buf matches re or the process ends or the timeout passes, and
 // returns the submatches.
-func waitFor(tb testing.TB, what string, buf *lockedBuffer, re *regexp.Regexp, exited <-chan struct{}, timeout time.Duration) []string {
+func waitFor(tb testing.TB, what string, buf *leakcheck.Buffer, re *regexp.Regexp, exited <-chan struct{}, timeout time.Duration) []string {
 	tb.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -151,8 +133,8 @@ func waitFor(tb testing.TB, what string, buf *lockedBuffer, re *regexp.Regexp, e
 type serveProcess struct {
 	URL    string
 	cmd    *exec.Cmd
-	stdout *lockedBuffer // the JSON log lines
-	stderr *lockedBuffer
+	stdout *leakcheck.Buffer // the JSON log lines
+	stderr *leakcheck.Buffer
 	// leak gets the JSON log lines too, and stderr once serve has stopped: the test
 	// fails at its end if they hold a secret registered here (tests register what they
 	// handle), a JWT or a full phone number.
@@ -169,7 +151,7 @@ func startServe(t *testing.T, vars map[string]string, args ...string) *serveProc
 	t.Helper()
 	cmd := exec.Command(binary(t), append([]string{"serve"}, args...)...)
 	cmd.Env = processEnv(vars)
-	p := &serveProcess{cmd: cmd, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, leak: leakcheck.New(t), exited: make(chan struct{})}
+	p := &serveProcess{cmd: cmd, stdout: &leakcheck.Buffer{}, stderr: &leakcheck.Buffer{}, leak: leakcheck.New(t), exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(p.stdout, p.leak), p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

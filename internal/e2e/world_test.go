@@ -5,12 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/htmlform"
 )
 
 // skillID is the Alexa skill the e2e stack serves.
@@ -277,40 +276,19 @@ func resolve(t *testing.T, base *url.URL, ref string) string {
 	return u.String()
 }
 
-var (
-	formRE  = regexp.MustCompile(`(?is)<form\b([^>]*)>(.*?)</form>`)
-	inputRE = regexp.MustCompile(`(?is)<input\b([^>]*)>`)
-	attrRE  = regexp.MustCompile(`(?is)([a-z_:][-a-z0-9_:.]*)\s*=\s*"([^"]*)"`)
-)
-
 // postForm returns the action and the input values of the page's POST form that has
 // an input named field.
 func postForm(t *testing.T, page, field string) (string, url.Values) {
 	t.Helper()
-	attrs := func(s string) map[string]string {
-		m := map[string]string{}
-		for _, a := range attrRE.FindAllStringSubmatch(s, -1) {
-			m[strings.ToLower(a[1])] = html.UnescapeString(a[2])
-		}
-		return m
+	p, err := htmlform.Parse(page)
+	if err != nil {
+		t.Fatalf("parse page: %v\n%s", err, page)
 	}
-	for _, f := range formRE.FindAllStringSubmatch(page, -1) {
-		fa := attrs(f[1])
-		if !strings.EqualFold(fa["method"], "post") {
-			continue
-		}
-		values := url.Values{}
-		for _, in := range inputRE.FindAllStringSubmatch(f[2], -1) {
-			if a := attrs(in[1]); a["name"] != "" {
-				values.Set(a["name"], a["value"])
-			}
-		}
-		if _, ok := values[field]; ok {
-			return fa["action"], values
-		}
+	f, ok := p.PostFormWith(field)
+	if !ok {
+		t.Fatalf("no POST form with %s on the page:\n%s", field, page)
 	}
-	t.Fatalf("no POST form with %s on the page:\n%s", field, page)
-	return "", nil
+	return f.Action, f.Fields()
 }
 
 // String names a tenant in failure messages.

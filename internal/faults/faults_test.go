@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/http"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -27,8 +25,7 @@ func TestMain(m *testing.M) { awstest.Main(m) }
 // error codes AWS sends, and a lost response really ran the request.
 func TestWireFormats(t *testing.T) {
 	ft := faults.New(nil)
-	cfg := awstest.Config(t)
-	cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
+	cfg := ft.Config(awstest.Config(t))
 	cfg.RetryMaxAttempts = 1
 	ctx := context.Background()
 	table := awstest.Table(t)

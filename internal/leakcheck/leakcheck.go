@@ -10,9 +10,13 @@
 //	logs.Secret("password", pw)
 //	logs.Phone(user.Phone)
 //	…                          // the check runs in t.Cleanup
+//
+// Buffer, the concurrent log capture a Log is built on, serves tests that only read
+// what was logged (or printed): it checks nothing.
 package leakcheck
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
@@ -26,11 +30,47 @@ import (
 	"unicode/utf8"
 )
 
+// Buffer is an io.Writer that keeps what is written to it, safe for concurrent use:
+// the log capture of a test whose code under test logs from many goroutines while
+// the test reads. The zero value is ready to use. It checks nothing; Log does.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write keeps p.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Lines returns everything written so far, split into lines (without their line
+// ends; lines up to 1 MiB).
+func (b *Buffer) Lines() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines
+}
+
 // Log is an io.Writer that collects log lines and checks them for secrets. It is
 // safe for concurrent use.
 type Log struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
+	buf     Buffer
+	mu      sync.Mutex // guards the fields below
 	needles []needle
 	// allowJWT and allowPhone switch off the shape checks (for a suite that logs
 	// JWT-shaped values on purpose, such as a forged token's header).
@@ -63,18 +103,10 @@ func New(tb testing.TB) *Log {
 }
 
 // Write keeps p.
-func (l *Log) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+func (l *Log) Write(p []byte) (int, error) { return l.buf.Write(p) }
 
 // String returns everything written so far.
-func (l *Log) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+func (l *Log) String() string { return l.buf.String() }
 
 // Logger returns a JSON logger (debug level, the most verbose) that writes to l.
 func (l *Log) Logger() *slog.Logger {
@@ -168,9 +200,10 @@ type Leak struct {
 
 // Leaks returns every line that holds a registered secret or a JWT or phone shape.
 func (l *Log) Leaks() []Leak {
+	text := l.buf.String()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return scan(l.buf.String(), l.needles, l.allowJWT, l.allowPhone)
+	return scan(text, l.needles, l.allowJWT, l.allowPhone)
 }
 
 // Scan checks text that is not a log (an HTTP answer, a card) against l's secrets

@@ -3,10 +3,6 @@ package localalexa
 import (
 	"bytes"
 	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,12 +51,11 @@ func (s *Signer) Sign(r *http.Request) error {
 // SignHeader sets the two signature headers in h for body, as Sign does. Use it where
 // the body is at hand and the request is not (an httptest request, a Lambda event).
 func (s *Signer) SignHeader(h http.Header, body []byte) error {
-	digest := sha256.Sum256(body)
-	sig, err := rsa.SignPKCS1v15(rand.Reader, s.id.key, crypto.SHA256, digest[:])
+	sig, err := SignBody(s.id.key, crypto.SHA256, body)
 	if err != nil {
-		return fmt.Errorf("localalexa: sign: %w", err)
+		return err
 	}
 	h.Set(HeaderCertChainURL, CertChainURL)
-	h.Set(HeaderSignature256, base64.StdEncoding.EncodeToString(sig))
+	h.Set(HeaderSignature256, sig)
 	return nil
 }

@@ -3,19 +3,8 @@ package perf
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
-	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"strings"
 	"sync"
@@ -24,6 +13,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/alexa/sigverify"
+	"github.com/easytocloud/easytocloud/internal/localalexa"
 )
 
 // Constants of the skill every benchmark talks to.
@@ -38,113 +28,46 @@ const (
 // caches that use the real clock agree.
 var testNow = time.Now().UTC().Truncate(time.Second)
 
-// alexaPKI stands in for Amazon's request-signing PKI: a root (the only trust
-// anchor), an intermediate shipped in the download, and the 2048-bit RSA signing key
-// Alexa signs request bodies with.
-type alexaPKI struct {
-	roots *x509.CertPool
-	chain []byte // PEM: signing certificate, intermediate
-	key   *rsa.PrivateKey
-}
+// alexaPKI stands in for Amazon's request-signing PKI (internal/localalexa): a root
+// (the only trust anchor), an intermediate shipped in the download, and the 2048-bit
+// RSA signing key Alexa signs request bodies with.
+type alexaPKI struct{ *localalexa.PKI }
 
-var (
-	pkiOnce sync.Once
-	pki     *alexaPKI
-	pkiErr  error
-)
+// newPKI makes the PKI once per test binary (RSA key generation is slow under -race).
+var newPKI = sync.OnceValues(func() (*localalexa.PKI, error) { return localalexa.NewPKI(testNow) })
 
-func mustPKI(tb testing.TB) *alexaPKI {
+func mustPKI(tb testing.TB) alexaPKI {
 	tb.Helper()
-	pkiOnce.Do(func() { pki, pkiErr = newAlexaPKI() })
-	if pkiErr != nil {
-		tb.Fatalf("alexa PKI: %v", pkiErr)
-	}
-	return pki
-}
-
-func newAlexaPKI() (*alexaPKI, error) {
-	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p, err := newPKI()
 	if err != nil {
-		return nil, err
+		tb.Fatalf("alexa PKI: %v", err)
 	}
-	interKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	leafKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, err
-	}
-	ca := func(serial int64, cn string) *x509.Certificate {
-		return &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-			NotBefore: testNow.Add(-24 * time.Hour), NotAfter: testNow.Add(365 * 24 * time.Hour),
-			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-		}
-	}
-	root, err := issue(ca(1, "Perf Root CA"), nil, rootKey, &rootKey.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	inter, err := issue(ca(2, "Perf Intermediate CA"), root, rootKey, &interKey.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	leaf, err := issue(&x509.Certificate{
-		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "echo-api.amazon.com"},
-		DNSNames:  []string{"echo-api.amazon.com"},
-		NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(30 * 24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}, inter, interKey, &leafKey.PublicKey)
-	if err != nil {
-		return nil, err
-	}
-	p := &alexaPKI{roots: x509.NewCertPool(), key: leafKey}
-	p.roots.AddCert(root)
-	var b bytes.Buffer
-	for _, c := range []*x509.Certificate{leaf, inter} {
-		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-	}
-	p.chain = b.Bytes()
-	return p, nil
-}
-
-// issue signs t with parentKey (self-signed when parent is nil).
-func issue(t, parent *x509.Certificate, parentKey crypto.Signer, pub any) (*x509.Certificate, error) {
-	if parent == nil {
-		parent = t
-	}
-	der, err := x509.CreateCertificate(rand.Reader, t, parent, pub, parentKey)
-	if err != nil {
-		return nil, fmt.Errorf("create certificate %s: %w", t.Subject.CommonName, err)
-	}
-	return x509.ParseCertificate(der)
+	return alexaPKI{p}
 }
 
 // verifier returns a request verifier trusting only the PKI, whose certificate
 // download is served from memory and counted.
-func (p *alexaPKI) verifier(downloads *int) *sigverify.Verifier {
+func (p alexaPKI) verifier(downloads *int) *sigverify.Verifier {
 	return &sigverify.Verifier{
-		Roots: p.roots,
+		Roots: p.Roots(),
 		Now:   func() time.Time { return testNow },
 		Client: doFunc(func(r *http.Request) (*http.Response, error) {
 			*downloads++
-			return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(p.chain)), Request: r}, nil
+			return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(p.Chain())), Request: r}, nil
 		}),
 	}
 }
 
 // sign returns the headers Alexa sends with body.
-func (p *alexaPKI) sign(body []byte) http.Header {
-	d := sha256.Sum256(body)
-	sig, err := rsa.SignPKCS1v15(nil, p.key, crypto.SHA256, d[:])
+func (p alexaPKI) sign(body []byte) http.Header {
+	sig, err := localalexa.SignBody(p.LeafKey, crypto.SHA256, body)
 	if err != nil {
 		panic(err) // only with a broken key
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("SignatureCertChainUrl", certURL)
-	h.Set("Signature-256", base64.StdEncoding.EncodeToString(sig))
+	h.Set(localalexa.HeaderCertChainURL, certURL)
+	h.Set(localalexa.HeaderSignature256, sig)
 	return h
 }
 

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/htmlform"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -94,13 +93,6 @@ func (a *authServer) oauth2Config() *oauth2.Config {
 	}
 }
 
-var (
-	formRE   = regexp.MustCompile(`(?s)<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>`)
-	inputRE  = regexp.MustCompile(`<input[^>]*>`)
-	buttonRE = regexp.MustCompile(`<button[^>]*>`)
-	attrRE   = regexp.MustCompile(`(\w+)="([^"]*)"`)
-)
-
 // code signs the user in as a browser would, through whatever pages the server
 // shows (sign-in, then consent when it asks), submitting each page's form with its
 // hidden fields, the credentials, and the first named button (Link); it returns the
@@ -128,37 +120,30 @@ func (a *authServer) code(tb testing.TB, cfg *oauth2.Config) string {
 			}
 			return loc.Query().Get("code")
 		}
-		m := formRE.FindSubmatch(body)
-		if resp.StatusCode != http.StatusOK || m == nil {
+		p, perr := htmlform.Parse(string(body))
+		if resp.StatusCode != http.StatusOK || perr != nil || len(p.Forms) == 0 {
 			tb.Fatalf("sign-in page %d without a form:\n%s", resp.StatusCode, body)
 		}
+		form := p.Forms[0]
 		fields := url.Values{}
-		attrs := func(tag []byte) map[string]string {
-			out := map[string]string{}
-			for _, a := range attrRE.FindAllSubmatch(tag, -1) {
-				out[string(a[1])] = html.UnescapeString(string(a[2]))
-			}
-			return out
-		}
-		for _, tag := range inputRE.FindAll(m[2], -1) {
-			at := attrs(tag)
-			switch at["name"] {
+		for _, in := range form.Inputs {
+			switch in.Name {
 			case "email":
 				fields.Set("email", a.email)
 			case "password":
 				fields.Set("password", perfPassword)
 			case "":
 			default:
-				fields.Set(at["name"], at["value"])
+				fields.Set(in.Name, in.Value)
 			}
 		}
-		for _, tag := range buttonRE.FindAll(m[2], -1) {
-			if at := attrs(tag); at["name"] != "" {
-				fields.Set(at["name"], at["value"])
+		for _, b := range form.Buttons {
+			if b.Name != "" {
+				fields.Set(b.Name, b.Value)
 				break
 			}
 		}
-		action, perr := page.Parse(html.UnescapeString(string(m[1])))
+		action, perr := page.Parse(form.Action)
 		if perr != nil {
 			tb.Fatal(perr)
 		}

@@ -4,14 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
@@ -31,11 +28,7 @@ import (
 func TestWritesUnderFaults(t *testing.T) {
 	e := newEnv(t)
 	ft := faults.New(nil)
-	cfg := awstest.Config(t)
-	cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
-	}
+	cfg := ft.Config(awstest.Config(t))
 	s := dynamo.NewStore(table.New(isolatedDB{dynamodb.NewFromConfig(cfg), new(sync.Mutex)}, e.table), e.kms, e.key)
 	s.Now, s.Password = e.store.Now, e.store.Password
 	writes := []string{"PutItem", "UpdateItem", "TransactWriteItems", "DeleteItem"}
