@@ -15,7 +15,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 	"github.com/easytocloud/easytocloud/internal/faults"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
+	"github.com/easytocloud/easytocloud/internal/testclock"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -39,19 +39,6 @@ import (
 // parts' own tests (alexa/sigverify's forged-request table and FuzzVerify,
 // internal/accesstoken's TestRefused) check the pieces; these check that the
 // assembled HTTP handler refuses before anything of a tenant is touched.
-
-// clockAt is a settable clock for a sigverify.Verifier.
-type clockAt struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clockAt) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clockAt) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // signedRequest is a request as it travels: headers and raw body.
 type signedRequest struct {
@@ -95,7 +82,7 @@ func TestForgedReplayedExpiredRequestsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &clockAt{now: now}
+	clock := testclock.New(now)
 	h, _, logs := newFakeHandler(t)
 	leak := leakcheck.New(t)
 	h.Log = slog2(logs, leak)
@@ -193,8 +180,7 @@ func TestBadAccessTokensRefused(t *testing.T) {
 	ctx := context.Background()
 	leak := s.leak
 	ft := faults.New(nil)
-	cfg := awstest.Config(t)
-	cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 30 * time.Second}
+	cfg := ft.Config(awstest.Config(t))
 	s.h.AWS = cfg
 	s.h.Access = account.NewAccess(sts.NewFromConfig(cfg))
 	account := awstest.NewAccountID(t)

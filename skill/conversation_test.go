@@ -110,7 +110,7 @@ func (s *stack) device(t *testing.T, token string) *device {
 	return d
 }
 
-// TestConversation runs the conversation of DESIGN.md, row by row, through the
+// TestConversation runs the conversation of docs/ARCHITECTURE.md, row by row, through the
 // Lambda handler: tenant account 222222222222, instances in two regions, a
 // four-shard stream in eu-west-1, the tenant's regions discovered from the account
 // (moto reports twenty enabled commercial regions).

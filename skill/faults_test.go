@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -106,13 +105,9 @@ type faultStack struct {
 func (w *faultWorld) stack(t *testing.T) *faultStack {
 	t.Helper()
 	ft := faults.New(nil)
-	cfg := awstest.Config(t)
-	cfg.HTTPClient = &http.Client{Transport: ft, Timeout: 20 * time.Second}
 	// The SDK's own retry policy (what it retries, how often), with short waits
 	// between attempts so that the cases take milliseconds, not seconds.
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = 20 * time.Millisecond })
-	}
+	cfg := ft.Config(awstest.Config(t))
 	db, keys := dynamodb.NewFromConfig(cfg), kms.NewFromConfig(cfg)
 	store := dynamo.NewStore(table.New(db, w.table), keys, w.secretsKey)
 	logs, leak := &logBuffer{}, leakcheck.New(t)

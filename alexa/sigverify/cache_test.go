@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/easytocloud/easytocloud/alexa/sigverify"
+	"github.com/easytocloud/easytocloud/internal/localalexa"
 )
 
 // verifyAt verifies a with v, its clock set to now and the body's timestamp to now.
@@ -60,7 +61,7 @@ func TestCacheFetchesOnceForConcurrentRequests(t *testing.T) {
 func TestCacheRefetchesWhenChainExpires(t *testing.T) {
 	p := mustPKI(t)
 	leaf := p.mustLeaf(t, func(c *x509.Certificate) { c.NotAfter = testNow.Add(time.Hour) })
-	s3 := &fakeS3{DoFn: serve(chainPEM(leaf, p.inter))}
+	s3 := &fakeS3{DoFn: serve(localalexa.ChainPEM(leaf, p.inter))}
 	now := testNow
 	v := &sigverify.Verifier{Roots: p.roots, Client: s3, Now: func() time.Time { return now }}
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/easytocloud/easytocloud/alexa/sigverify"
+	"github.com/easytocloud/easytocloud/internal/localalexa"
 )
 
 // alexaRequest is one request as it reaches POST /alexa, plus the chain the fake S3
@@ -96,7 +97,7 @@ func TestMiddlewareRejectsForgeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rogueLeaf, err := issue(leafTemplate(), rogueRoot, rogueKey, &p.leafKey.PublicKey)
+	rogueLeaf, err := localalexa.Issue(leafTemplate(), rogueRoot, rogueKey, &p.leafKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,14 +105,14 @@ func TestMiddlewareRejectsForgeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ecLeaf, err := issue(leafTemplate(), p.inter, p.interKey, &ecKey.PublicKey)
+	ecLeaf, err := localalexa.Issue(leafTemplate(), p.inter, p.interKey, &ecKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	withURL := func(u string) func(*alexaRequest) { return func(a *alexaRequest) { a.certURL = u } }
 	withLeaf := func(edit func(*x509.Certificate)) func(*alexaRequest) {
-		return func(a *alexaRequest) { a.chain = chainPEM(p.mustLeaf(t, edit), p.inter) }
+		return func(a *alexaRequest) { a.chain = localalexa.ChainPEM(p.mustLeaf(t, edit), p.inter) }
 	}
 	withTimestamp := func(d time.Duration) func(*alexaRequest) {
 		return func(a *alexaRequest) { a.body = envelope(testNow.Add(d)) }
@@ -138,9 +139,9 @@ func TestMiddlewareRejectsForgeries(t *testing.T) {
 		{"NotYetValidCert", withLeaf(func(c *x509.Certificate) { c.NotBefore = testNow.Add(time.Minute) }), "not yet valid"},
 		{"MissingSAN", withLeaf(func(c *x509.Certificate) { c.DNSNames = []string{"echo-api.amazon.com.evil.example"} }), "lacks SAN echo-api.amazon.com"},
 		{"WildcardSANOnly", withLeaf(func(c *x509.Certificate) { c.DNSNames = []string{"*.amazon.com"} }), "lacks SAN echo-api.amazon.com"},
-		{"RootNotInPool", func(a *alexaRequest) { a.chain = chainPEM(rogueLeaf, rogueRoot) }, "not trusted"},
-		{"IntermediateMissing", func(a *alexaRequest) { a.chain = chainPEM(p.leaf) }, "not trusted"},
-		{"NotRSAKey", func(a *alexaRequest) { a.chain = chainPEM(ecLeaf, p.inter) }, "not RSA"},
+		{"RootNotInPool", func(a *alexaRequest) { a.chain = localalexa.ChainPEM(rogueLeaf, rogueRoot) }, "not trusted"},
+		{"IntermediateMissing", func(a *alexaRequest) { a.chain = localalexa.ChainPEM(p.leaf) }, "not trusted"},
+		{"NotRSAKey", func(a *alexaRequest) { a.chain = localalexa.ChainPEM(ecLeaf, p.inter) }, "not RSA"},
 		{"ChainNotFound", func(a *alexaRequest) { a.chain = nil }, "HTTP status 404"},
 		{"ChainNotPEM", func(a *alexaRequest) { a.chain = []byte("<Error>AccessDenied</Error>") }, "no certificate"},
 		{"ChainTooLarge", func(a *alexaRequest) { a.chain = append(p.goodChain(), make([]byte, 64<<10)...) }, "larger than"},

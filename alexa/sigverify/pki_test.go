@@ -4,23 +4,17 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/easytocloud/easytocloud/internal/localalexa"
 )
 
 // testNow is the clock of every test: certificates and timestamps are made around it.
@@ -29,13 +23,16 @@ var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // goodURL is where the fake S3 serves the chain, as Alexa names it.
 const goodURL = "https://s3.amazonaws.com/echo.api/echo-api-cert-12-ats.pem"
 
-// testPKI is a test CA standing in for Amazon's: a root (the only trust anchor), an
-// intermediate (shipped in the download, as Amazon's chain does) and RSA signing keys.
+// testPKI is localalexa's test CA standing in for Amazon's: a root (the only trust
+// anchor), an intermediate (shipped in the download, as Amazon's chain does) and RSA
+// signing keys, under the short names these tests use, and a second RSA key that
+// signs forgeries.
 type testPKI struct {
+	*localalexa.PKI
 	root, inter       *x509.Certificate
 	rootKey, interKey *ecdsa.PrivateKey
 	roots             *x509.CertPool
-	leafKey, otherKey *rsa.PrivateKey // otherKey signs forgeries
+	leafKey, otherKey *rsa.PrivateKey
 	leaf              *x509.Certificate
 }
 
@@ -57,84 +54,29 @@ func mustPKI(tb testing.TB) *testPKI {
 }
 
 func newPKI() (*testPKI, error) {
-	p := &testPKI{}
-	var err error
-	if p.rootKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+	p, err := localalexa.NewPKI(testNow)
+	if err != nil {
 		return nil, err
 	}
-	if p.interKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
 		return nil, err
 	}
-	if p.leafKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		return nil, err
-	}
-	if p.otherKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		return nil, err
-	}
-	if p.root, err = selfSigned("Test Root CA", p.rootKey); err != nil {
-		return nil, err
-	}
-	p.roots = x509.NewCertPool()
-	p.roots.AddCert(p.root)
-	if p.inter, err = issue(caTemplate("Test Intermediate CA"), p.root, p.rootKey, &p.interKey.PublicKey); err != nil {
-		return nil, err
-	}
-	if p.leaf, err = issue(leafTemplate(), p.inter, p.interKey, &p.leafKey.PublicKey); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return &testPKI{PKI: p, root: p.Root, inter: p.Intermediate, rootKey: p.RootKey, interKey: p.IntermediateKey,
+		roots: p.Roots(), leafKey: p.LeafKey, otherKey: other, leaf: p.Leaf}, nil
 }
 
-var serial atomic.Int64
-
-func nextSerial() *big.Int { return big.NewInt(serial.Add(1)) }
-
-func caTemplate(cn string) *x509.Certificate {
-	return &x509.Certificate{
-		SerialNumber:          nextSerial(),
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             testNow.Add(-365 * 24 * time.Hour),
-		NotAfter:              testNow.Add(10 * 365 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-}
-
-// leafTemplate is a signing certificate like Amazon's: echo-api.amazon.com in the
-// SANs, valid for a while around testNow.
-func leafTemplate() *x509.Certificate {
-	return &x509.Certificate{
-		SerialNumber: nextSerial(),
-		Subject:      pkix.Name{CommonName: "echo-api.amazon.com"},
-		DNSNames:     []string{"echo-api.amazon.com"},
-		NotBefore:    testNow.Add(-24 * time.Hour),
-		NotAfter:     testNow.Add(30 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	}
-}
+func leafTemplate() *x509.Certificate { return localalexa.LeafTemplate(testNow) }
 
 func selfSigned(cn string, key *ecdsa.PrivateKey) (*x509.Certificate, error) {
-	t := caTemplate(cn)
-	return issue(t, t, key, &key.PublicKey)
-}
-
-func issue(t, parent *x509.Certificate, parentKey crypto.Signer, pub any) (*x509.Certificate, error) {
-	der, err := x509.CreateCertificate(rand.Reader, t, parent, pub, parentKey)
-	if err != nil {
-		return nil, fmt.Errorf("create certificate %s: %w", t.Subject.CommonName, err)
-	}
-	return x509.ParseCertificate(der)
+	return localalexa.SelfSigned(testNow, cn, key)
 }
 
 // mustLeaf issues a signing certificate for the leaf key from the intermediate after
 // edit changed the template.
 func (p *testPKI) mustLeaf(tb testing.TB, edit func(*x509.Certificate)) *x509.Certificate {
 	tb.Helper()
-	t := leafTemplate()
-	edit(t)
-	c, err := issue(t, p.inter, p.interKey, &p.leafKey.PublicKey)
+	c, err := p.IssueLeaf(edit)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -142,32 +84,18 @@ func (p *testPKI) mustLeaf(tb testing.TB, edit func(*x509.Certificate)) *x509.Ce
 }
 
 // goodChain is the download Amazon serves: signing certificate, then intermediate.
-func (p *testPKI) goodChain() []byte { return chainPEM(p.leaf, p.inter) }
+func (p *testPKI) goodChain() []byte { return p.Chain() }
 
-func chainPEM(certs ...*x509.Certificate) []byte {
-	var b bytes.Buffer
-	for _, c := range certs {
-		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-	}
-	return b.Bytes()
-}
+func sign256(key *rsa.PrivateKey, body []byte) string { return mustSign(key, crypto.SHA256, body) }
 
-func sign256(key *rsa.PrivateKey, body []byte) string {
-	d := sha256.Sum256(body)
-	return signDigest(key, crypto.SHA256, d[:])
-}
+func sign1(key *rsa.PrivateKey, body []byte) string { return mustSign(key, crypto.SHA1, body) }
 
-func sign1(key *rsa.PrivateKey, body []byte) string {
-	d := sha1.Sum(body)
-	return signDigest(key, crypto.SHA1, d[:])
-}
-
-func signDigest(key *rsa.PrivateKey, h crypto.Hash, digest []byte) string {
-	sig, err := rsa.SignPKCS1v15(nil, key, h, digest)
+func mustSign(key *rsa.PrivateKey, h crypto.Hash, body []byte) string {
+	sig, err := localalexa.SignBody(key, h, body)
 	if err != nil {
 		panic(err) // only with a broken test key
 	}
-	return base64.StdEncoding.EncodeToString(sig)
+	return sig
 }
 
 // envelope is an IntentRequest as Alexa sends it, with timestamp ts; it carries an

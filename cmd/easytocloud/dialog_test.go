@@ -159,7 +159,7 @@ func writeScript(t *testing.T, lines ...string) string {
 	return path
 }
 
-// designTranscript is the conversation of DESIGN.md as `easytocloud dialog` prints
+// designTranscript is the conversation of docs/ARCHITECTURE.md as `easytocloud dialog` prints
 // it, instance IDs replaced by <name-id>.
 const designTranscript = `You: Alexa, open easy to cloud
 Alexa: [♪ tune] Welcome to easy to cloud. You can say list instances, describe kinesis shards, or start and stop an instance by name. What would you like to do?
@@ -196,7 +196,7 @@ func TestDialogScript(t *testing.T) {
 
 	t.Run("DesignConversation", func(t *testing.T) {
 		script := writeScript(t,
-			"# The conversation of DESIGN.md.",
+			"# The conversation of docs/ARCHITECTURE.md.",
 			"Alexa, open easy to cloud",
 			"list instances",
 			"describe kinesis shards",

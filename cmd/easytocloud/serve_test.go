@@ -111,7 +111,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 // TestServe runs "easytocloud serve" against the emulator and checks every route of
-// DESIGN.md's local stack answers as the part behind it should, and that Ctrl-C
+// docs/ARCHITECTURE.md's local stack answers as the part behind it should, and that Ctrl-C
 // (the context ending) stops it cleanly and frees the port.
 func TestServe(t *testing.T) {
 	c := newAWSCLI(t)

@@ -256,7 +256,7 @@ func tune(r reporter, resp *alexa.ResponseEnvelope) {
 	}
 }
 
-// acmeSteps is DESIGN.md's conversation as acme's user (SMS codes), from the seeded
+// acmeSteps is docs/ARCHITECTURE.md's conversation as acme's user (SMS codes), from the seeded
 // state, with what must hold in acme's and globex's accounts after each row: acme
 // neither sees nor changes globex's ledger, and after "lock" starting splunk needs a
 // new code. It sends one SMS and ends locked.

@@ -124,7 +124,7 @@ func (s *stack) lock(t *testing.T, tw *tenantWorld, userToken string) {
 
 // TestConversation is the product end to end: the real easytocloud binary serves the
 // local stack against the emulator, both users link their Alexa accounts as the Alexa
-// app does, and DESIGN.md's conversation runs row by row for acme (SMS codes) and
+// app does, and docs/ARCHITECTURE.md's conversation runs row by row for acme (SMS codes) and
 // globex (token codes), over the signed HTTPS endpoint and through the Lambda entry,
 // with speech and instance states checked after every row.
 func TestConversation(t *testing.T) {

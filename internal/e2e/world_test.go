@@ -38,7 +38,7 @@ type tenantWorld struct {
 type instance struct{ region, id, seeded string }
 
 // world is what the end-to-end tests run against: the table, the keys, the two
-// tenants of DESIGN.md's demo (each in a fresh account) and the Alexa skill's OAuth
+// tenants of docs/ARCHITECTURE.md's demo (each in a fresh account) and the Alexa skill's OAuth
 // client, all made with the operator's CLI as an operator would, plus the
 // resources in the tenants' accounts.
 type world struct {

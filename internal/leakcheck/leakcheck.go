@@ -2,7 +2,7 @@
 // log lines to a Log, tells it the secrets it handled (passwords, OTP codes, access
 // and refresh tokens, client secrets, KMS plaintexts, phone numbers), and the Log
 // fails the test at its end if any of them, or anything shaped like a JWT or a full
-// phone number, shows in a line. DESIGN.md: "No log line ever holds a password, token,
+// phone number, shows in a line. docs/ARCHITECTURE.md: "No log line ever holds a password, token,
 // OTP code, secret key or full phone number."
 //
 //	logs := leakcheck.New(t)
