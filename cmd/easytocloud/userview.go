@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/easytocloud/easytocloud/tenants"
@@ -25,17 +24,10 @@ func userView(u tenants.User) userJSON {
 }
 
 func printUser(w io.Writer, u tenants.User) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
-	row("ID", u.ID)
-	row("Tenant", u.TenantID)
-	row("Email", u.Email)
-	row("Phone", phoneText(u.Phone))
-	row("Password", "set (argon2id)")
-	row("Version", fmt.Sprint(u.Version))
-	row("Created", u.CreatedAt.UTC().Format(time.RFC3339))
-	row("Updated", u.UpdatedAt.UTC().Format(time.RFC3339))
-	_ = tw.Flush()
+	writeFields(w, [][2]string{
+		{"ID", u.ID}, {"Tenant", u.TenantID}, {"Email", u.Email}, {"Phone", phoneText(u.Phone)}, {"Password", "set (argon2id)"},
+		{"Version", fmt.Sprint(u.Version)}, {"Created", u.CreatedAt.UTC().Format(time.RFC3339)}, {"Updated", u.UpdatedAt.UTC().Format(time.RFC3339)},
+	})
 }
 
 func phoneText(p string) string {
