@@ -140,6 +140,22 @@ func runOAuthClientCreate(ctx context.Context, env *cliEnv, clients *oauth.Clien
 	})
 }
 
+// oauthClientJSON is a client as --json prints it: never a secret or its hash.
+type oauthClientJSON struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	VendorID     string   `json:"vendor_id,omitempty"`
+	RedirectURIs []string `json:"redirect_uris"`
+	RequirePKCE  bool     `json:"require_pkce"`
+	stampsJSON
+	Secret string `json:"client_secret,omitempty"` // only on create
+}
+
+func oauthClientView(c oauth.Client) oauthClientJSON {
+	return oauthClientJSON{ID: c.ID, Name: c.Name, VendorID: c.VendorID, RedirectURIs: c.RedirectURIs,
+		RequirePKCE: c.RequirePKCE, stampsJSON: stampsJSON{Version: c.Version, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}}
+}
+
 // oauthClientListing is how oauth-client list prints the clients: one row a
 // redirect URI.
 var oauthClientListing = listing[oauth.Client, oauthClientJSON]{
@@ -187,22 +203,4 @@ func oauthClientError(err error) error {
 		return fmt.Errorf("%w; see: easytocloud oauth-client list", err)
 	}
 	return cliError(err)
-}
-
-// oauthClientJSON is a client as --json prints it: never a secret or its hash.
-type oauthClientJSON struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	VendorID     string    `json:"vendor_id,omitempty"`
-	RedirectURIs []string  `json:"redirect_uris"`
-	RequirePKCE  bool      `json:"require_pkce"`
-	Version      int64     `json:"version"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	Secret       string    `json:"client_secret,omitempty"` // only on create
-}
-
-func oauthClientView(c oauth.Client) oauthClientJSON {
-	return oauthClientJSON{ID: c.ID, Name: c.Name, VendorID: c.VendorID, RedirectURIs: c.RedirectURIs,
-		RequirePKCE: c.RequirePKCE, Version: c.Version, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -55,6 +56,14 @@ func (l listing[T, V]) print(w io.Writer, o *jsonOutput, items []T) error {
 		l.row(tw, it)
 	}
 	return tw.Flush()
+}
+
+// stampsJSON is the version and times of a stored record, as --json prints them
+// after its other fields.
+type stampsJSON struct {
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // writeFields writes one "Key:  value" line a field, the values aligned.

@@ -132,6 +132,19 @@ func findTenant(ctx context.Context, env *cliEnv, id string) (*dynamo.Store, aws
 	return s, cfg, t, nil
 }
 
+// listUsers opens the store and lists the users of the tenant id names.
+func listUsers(ctx context.Context, env *cliEnv, id string) (*dynamo.Store, []tenants.User, error) {
+	s, _, err := openStore(ctx, env, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	users, err := s.ListUsers(ctx, id)
+	if err != nil {
+		return nil, nil, notFoundHint(err, "tenant list")
+	}
+	return s, users, nil
+}
+
 // notFoundHint adds where to look up IDs to a not-found error.
 func notFoundHint(err error, list string) error {
 	if errors.Is(err, tenants.ErrNotFound) {
@@ -151,11 +164,7 @@ func runTenantCreate(ctx context.Context, env *cliEnv, f *tenantFlags, out *json
 	if err := f.apply(&t, nil); err != nil {
 		return err
 	}
-	secret, err := f.secret(env)
-	if err != nil {
-		return err
-	}
-	s, _, err := openStore(ctx, env, secret != "")
+	s, secret, err := f.openStore(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -169,16 +178,6 @@ func runTenantCreate(ctx context.Context, env *cliEnv, f *tenantFlags, out *json
 		fmt.Fprintf(w, "Put the ExternalId in the trust policy of %s\n(Condition StringEquals sts:ExternalId), then run: easytocloud tenant verify-role %s\n", t.RoleARN, t.ID)
 		return nil
 	})
-}
-
-// tenantListing is how tenant list prints the tenants.
-var tenantListing = listing[tenants.Tenant, tenantJSON]{
-	view:   tenantView,
-	empty:  "No tenants yet; add one with: easytocloud tenant create",
-	header: "ID\tNAME\tACCOUNT\tMFA\tREGIONS",
-	row: func(w io.Writer, t tenants.Tenant) {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.AccountID(), t.MFA.Kind, regionsText(t.Regions))
-	},
 }
 
 func runTenantList(ctx context.Context, env *cliEnv, out *jsonOutput) error {
@@ -197,11 +196,7 @@ func runTenantUpdate(ctx context.Context, env *cliEnv, id string, f *tenantFlags
 	if len(set) == 0 {
 		return usagef("tenant update: nothing to change; give at least one flag (see easytocloud tenant update --help)")
 	}
-	secret, err := f.secret(env)
-	if err != nil {
-		return err
-	}
-	s, _, err := openStore(ctx, env, secret != "")
+	s, secret, err := f.openStore(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -244,13 +239,9 @@ func runTenantVerifyRole(ctx context.Context, env *cliEnv, id string) error {
 }
 
 func runTenantDelete(ctx context.Context, env *cliEnv, id string, force bool) error {
-	s, _, err := openStore(ctx, env, false)
+	s, users, err := listUsers(ctx, env, id)
 	if err != nil {
 		return err
-	}
-	users, err := s.ListUsers(ctx, id)
-	if err != nil {
-		return notFoundHint(err, "tenant list")
 	}
 	if err := s.DeleteTenant(ctx, id, force); err != nil {
 		if errors.Is(err, tenants.ErrHasUsers) {

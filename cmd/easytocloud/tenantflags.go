@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // tenantFlags are the operator's fields of a tenant, shared by create and update.
@@ -74,6 +76,17 @@ func (f *tenantFlags) apply(t *tenants.Tenant, set map[string]bool) error {
 		t.MFA.VerifierKeyID = f.keyID
 	}
 	return nil
+}
+
+// openStore reads the verifier secret when --verifier-secret-stdin is given and opens
+// the store, with the KMS key that seals the secret when there is one.
+func (f *tenantFlags) openStore(ctx context.Context, env *cliEnv) (*dynamo.Store, string, error) {
+	secret, err := f.secret(env)
+	if err != nil {
+		return nil, "", err
+	}
+	s, _, err := openStore(ctx, env, secret != "")
+	return s, secret, err
 }
 
 func (f *tenantFlags) secret(env *cliEnv) (string, error) {

@@ -24,9 +24,7 @@ type tenantJSON struct {
 	MFASerial         string       `json:"mfa_serial,omitempty"`
 	VerifierKeyID     string       `json:"verifier_key_id,omitempty"`
 	VerifierSecretSet bool         `json:"verifier_secret_set"`
-	Version           int64        `json:"version"`
-	CreatedAt         time.Time    `json:"created_at"`
-	UpdatedAt         time.Time    `json:"updated_at"`
+	stampsJSON
 }
 
 func tenantView(t tenants.Tenant) tenantJSON {
@@ -38,8 +36,18 @@ func tenantView(t tenants.Tenant) tenantJSON {
 		ID: t.ID, Name: t.Name, RoleARN: t.RoleARN, AccountID: t.AccountID(), ExternalID: t.ExternalID,
 		Regions: regions, ControlTag: t.ControlTag, MFA: string(t.MFA.Kind), Elevation: durationText(t.MFA.ElevationWindow()),
 		MFASerial: t.MFA.Serial, VerifierKeyID: t.MFA.VerifierKeyID, VerifierSecretSet: len(t.MFA.VerifierSecret) > 0,
-		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		stampsJSON: stampsJSON{Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt},
 	}
+}
+
+// tenantListing is how tenant list prints the tenants.
+var tenantListing = listing[tenants.Tenant, tenantJSON]{
+	view:   tenantView,
+	empty:  "No tenants yet; add one with: easytocloud tenant create",
+	header: "ID\tNAME\tACCOUNT\tMFA\tREGIONS",
+	row: func(w io.Writer, t tenants.Tenant) {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.AccountID(), t.MFA.Kind, regionsText(t.Regions))
+	},
 }
 
 func printTenant(w io.Writer, t tenants.Tenant) {

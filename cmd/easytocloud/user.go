@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -135,23 +134,10 @@ func runUserAdd(ctx context.Context, env *cliEnv, u tenants.User, fromStdin bool
 	return nil
 }
 
-// userListing is how user list prints the users of a tenant.
-var userListing = listing[tenants.User, userJSON]{
-	view:   userView,
-	header: "ID\tEMAIL\tPHONE\tVERSION\tCREATED",
-	row: func(w io.Writer, u tenants.User) {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", u.ID, u.Email, phoneText(u.Phone), u.Version, u.CreatedAt.UTC().Format(time.RFC3339))
-	},
-}
-
 func runUserList(ctx context.Context, env *cliEnv, tenantID string, out *jsonOutput) error {
-	s, _, err := openStore(ctx, env, false)
+	_, users, err := listUsers(ctx, env, tenantID)
 	if err != nil {
 		return err
-	}
-	users, err := s.ListUsers(ctx, tenantID)
-	if err != nil {
-		return notFoundHint(err, "tenant list")
 	}
 	sort.Slice(users, func(i, j int) bool { return strings.ToLower(users[i].Email) < strings.ToLower(users[j].Email) })
 	l := userListing
