@@ -54,6 +54,7 @@ var userListCommand = command{
 	},
 }
 
+// userShowCommand shows a user.
 var userShowCommand = onUser("show", "Show a user",
 	"  easytocloud user show ann@example.com\n  easytocloud user show --tenant t-6dqbkpz4rxm2wj7a u-3hq7zcwkd2mv5tna --json", nil,
 	func(env *cliEnv, fs *pflag.FlagSet) userAction {
@@ -63,6 +64,7 @@ var userShowCommand = onUser("show", "Show a user",
 		}
 	})
 
+// userSetPhoneCommand sets the phone number SMS codes go to.
 var userSetPhoneCommand = onUser("set-phone", "Set the phone number SMS codes go to (+E164, or none)",
 	"  easytocloud user set-phone ann@example.com +31612345678\n"+
 		"  easytocloud user set-phone --tenant t-6dqbkpz4rxm2wj7a u-3hq7zcwkd2mv5tna none", []string{"PHONE"},
@@ -72,6 +74,7 @@ var userSetPhoneCommand = onUser("set-phone", "Set the phone number SMS codes go
 		}
 	})
 
+// userSetPasswordCommand sets a user's password.
 var userSetPasswordCommand = onUser("set-password", "Set a user's password and revoke their account links",
 	"  easytocloud user set-password ann@example.com\n"+
 		"  pass show easytocloud/ann | easytocloud user set-password ann@example.com --password-stdin", nil,
@@ -82,6 +85,7 @@ var userSetPasswordCommand = onUser("set-password", "Set a user's password and r
 		}
 	})
 
+// userDeleteCommand deletes a user.
 var userDeleteCommand = onUser("delete", "Delete a user and revoke their account links",
 	"  easytocloud user delete ann@example.com\n  easytocloud user delete --tenant t-6dqbkpz4rxm2wj7a u-3hq7zcwkd2mv5tna", nil,
 	func(env *cliEnv, _ *pflag.FlagSet) userAction {
