@@ -17,7 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/easytocloud/easytocloud/interactionmodel"
 	"github.com/easytocloud/easytocloud/internal/emulator"
@@ -29,27 +29,26 @@ type demoOptions struct {
 	script, dir, addr, locale string
 }
 
-func newDemoCmd(env *cliEnv) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "demo",
-		Short: "The whole product on this machine: emulator, demo world, local stack and a dialog",
-		Long: "Start the AWS emulator, seed a demo world (tenants, users, instances, streams), start the local\n" +
-			"stack, link acme's user through the sign-in and consent pages, and hold the dialog, showing the\n" +
-			"SMS messages the emulator receives. Everything stops when the dialog ends. make demo runs it.",
-		Example: "  easytocloud demo\n" +
-			"  easytocloud demo --script demo/conversation.txt\n" +
-			"  easytocloud demo --locale de-DE",
-		Args: noArgs("demo"),
-	}
-	var opt demoOptions
-	fs := cmd.Flags()
-	fs.StringVar(&opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments, {sms} for the code of the newest SMS to the user's phone) and exit; non-zero when a line fails")
-	fs.StringVar(&opt.dir, "dir", ".demo", "directory for the local stack's keys, the local Alexa identity and the logs")
-	fs.StringVar(&opt.addr, "addr", "127.0.0.1:0", "listen address of the local stack (loopback)")
-	fs.StringVar(&opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
-	completeLocale(cmd)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), env, opt) }
-	return cmd
+// demoCommand runs the whole product on this machine.
+var demoCommand = command{
+	use:   "demo",
+	short: "The whole product on this machine: emulator, demo world, local stack and a dialog",
+	long: "Start the AWS emulator, seed a demo world (tenants, users, instances, streams), start the local\n" +
+		"stack, link acme's user through the sign-in and consent pages, and hold the dialog, showing the\n" +
+		"SMS messages the emulator receives. Everything stops when the dialog ends. make demo runs it.",
+	example: "  easytocloud demo\n" +
+		"  easytocloud demo --script demo/conversation.txt\n" +
+		"  easytocloud demo --locale de-DE",
+	args:     noArgs("demo"),
+	complete: localeCompletion,
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		var opt demoOptions
+		fs.StringVar(&opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments, {sms} for the code of the newest SMS to the user's phone) and exit; non-zero when a line fails")
+		fs.StringVar(&opt.dir, "dir", ".demo", "directory for the local stack's keys, the local Alexa identity and the logs")
+		fs.StringVar(&opt.addr, "addr", "127.0.0.1:0", "listen address of the local stack (loopback)")
+		fs.StringVar(&opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
+		return func(ctx context.Context, _ []string) error { return runDemo(ctx, env, opt) }
+	},
 }
 
 // runDemo starts the emulator, seeds the demo world, starts the local stack, links

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/interactionmodel"
@@ -79,40 +79,39 @@ type dialogFlags struct {
 	link                                     linkConfig
 }
 
-func newDialogCmd(env *cliEnv) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "dialog",
-		Short: "Talk to the skill like an Echo: link the account, then type what you would say",
-		Long: "Link an Alexa account through the sign-in and consent pages (with --authorize-url), then send\n" +
-			"each line typed, or each line of --script, to the skill as the Alexa request the interaction\n" +
-			"model makes of it, signed as Alexa signs it, and print the answer and its card.",
-		Example: "  easytocloud dialog --endpoint http://127.0.0.1:8080/alexa --alexa-identity alexa/ \\\n" +
-			"    --authorize-url http://127.0.0.1:8080/oauth/authorize --token-url http://127.0.0.1:8080/oauth/token \\\n" +
-			"    --client-id n4vq2xk7dmc3wbzt5e6hpfja --email ann@example.com\n" +
-			"  easytocloud dialog --endpoint http://127.0.0.1:8080/alexa --alexa-identity alexa/ --script demo/conversation.txt",
-		Args: unexpectedArgs,
-	}
-	var f dialogFlags
-	fs := cmd.Flags()
-	fs.StringVar(&f.endpoint, "endpoint", "", "URL of the skill's HTTPS endpoint (POST /alexa of the local stack)")
-	fs.StringVar(&f.identity, "alexa-identity", env.getenv(app.EnvAlexaIdentity), "directory of the local Alexa signing identity to sign --endpoint requests with, created if missing: the one the server trusts (default $"+app.EnvAlexaIdentity+")")
-	fs.StringVar(&f.opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
-	fs.StringVar(&f.opt.skillID, "skill-id", firstNonEmpty(env.getenv(app.EnvSkillID), "amzn1.ask.skill.easytocloud-dialog"), "skill ID the requests carry (default $"+app.EnvSkillID+")")
-	fs.StringVar(&f.opt.userID, "user-id", "amzn1.ask.account.easytocloud-dialog", "Alexa user ID the requests carry")
-	fs.StringVar(&f.opt.deviceID, "device-id", "amzn1.ask.device.easytocloud-dialog", "device ID the requests carry")
-	fs.StringVar(&f.opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments) and exit non-zero on a line no intent matches")
-	fs.BoolVar(&f.opt.verbose, "verbose", false, "print each request and response envelope on stderr (access token redacted)")
-	fs.StringVar(&f.link.AuthorizeURL, "authorize-url", env.getenv(app.EnvAuthorizeURL), "authorization URI to link the account with (default $"+app.EnvAuthorizeURL+"); unset: no linking")
-	fs.StringVar(&f.link.TokenURL, "token-url", env.getenv(app.EnvTokenURL), "access token URI (default $"+app.EnvTokenURL+")")
-	fs.StringVar(&f.link.ClientID, "client-id", env.getenv(app.EnvClientID), "OAuth client ID (default $"+app.EnvClientID+")")
-	fs.StringVar(&f.link.Email, "email", env.getenv(app.EnvEmail), "email to sign in with (default $"+app.EnvEmail+")")
-	fs.IntVar(&f.link.RedirectPort, "redirect-port", 0, "port of the loopback redirect URI http://127.0.0.1:PORT/callback (0: any free port)")
-	fs.StringVar(&f.clientSecret, "client-secret", "", "OAuth client secret (prefer $"+app.EnvClientSecret+": flags show in ps)")
-	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default $"+app.EnvPassword+")")
-	fs.StringVar(&f.scopes, "scopes", "easytocloud", "comma-separated scopes to request")
-	completeLocale(cmd)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runDialog(cmd.Context(), env, &f) }
-	return cmd
+// dialogCommand talks to the skill like an Echo.
+var dialogCommand = command{
+	use:   "dialog",
+	short: "Talk to the skill like an Echo: link the account, then type what you would say",
+	long: "Link an Alexa account through the sign-in and consent pages (with --authorize-url), then send\n" +
+		"each line typed, or each line of --script, to the skill as the Alexa request the interaction\n" +
+		"model makes of it, signed as Alexa signs it, and print the answer and its card.",
+	example: "  easytocloud dialog --endpoint http://127.0.0.1:8080/alexa --alexa-identity alexa/ \\\n" +
+		"    --authorize-url http://127.0.0.1:8080/oauth/authorize --token-url http://127.0.0.1:8080/oauth/token \\\n" +
+		"    --client-id n4vq2xk7dmc3wbzt5e6hpfja --email ann@example.com\n" +
+		"  easytocloud dialog --endpoint http://127.0.0.1:8080/alexa --alexa-identity alexa/ --script demo/conversation.txt",
+	args:     unexpectedArgs,
+	complete: localeCompletion,
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		var f dialogFlags
+		fs.StringVar(&f.endpoint, "endpoint", "", "URL of the skill's HTTPS endpoint (POST /alexa of the local stack)")
+		fs.StringVar(&f.identity, "alexa-identity", env.getenv(app.EnvAlexaIdentity), "directory of the local Alexa signing identity to sign --endpoint requests with, created if missing: the one the server trusts (default $"+app.EnvAlexaIdentity+")")
+		fs.StringVar(&f.opt.locale, "locale", "en-US", "locale of the device: "+strings.Join(interactionmodel.Locales(), ", "))
+		fs.StringVar(&f.opt.skillID, "skill-id", firstNonEmpty(env.getenv(app.EnvSkillID), "amzn1.ask.skill.easytocloud-dialog"), "skill ID the requests carry (default $"+app.EnvSkillID+")")
+		fs.StringVar(&f.opt.userID, "user-id", "amzn1.ask.account.easytocloud-dialog", "Alexa user ID the requests carry")
+		fs.StringVar(&f.opt.deviceID, "device-id", "amzn1.ask.device.easytocloud-dialog", "device ID the requests carry")
+		fs.StringVar(&f.opt.script, "script", "", "run the conversation in FILE (one utterance a line, # comments) and exit non-zero on a line no intent matches")
+		fs.BoolVar(&f.opt.verbose, "verbose", false, "print each request and response envelope on stderr (access token redacted)")
+		fs.StringVar(&f.link.AuthorizeURL, "authorize-url", env.getenv(app.EnvAuthorizeURL), "authorization URI to link the account with (default $"+app.EnvAuthorizeURL+"); unset: no linking")
+		fs.StringVar(&f.link.TokenURL, "token-url", env.getenv(app.EnvTokenURL), "access token URI (default $"+app.EnvTokenURL+")")
+		fs.StringVar(&f.link.ClientID, "client-id", env.getenv(app.EnvClientID), "OAuth client ID (default $"+app.EnvClientID+")")
+		fs.StringVar(&f.link.Email, "email", env.getenv(app.EnvEmail), "email to sign in with (default $"+app.EnvEmail+")")
+		fs.IntVar(&f.link.RedirectPort, "redirect-port", 0, "port of the loopback redirect URI http://127.0.0.1:PORT/callback (0: any free port)")
+		fs.StringVar(&f.clientSecret, "client-secret", "", "OAuth client secret (prefer $"+app.EnvClientSecret+": flags show in ps)")
+		fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (default $"+app.EnvPassword+")")
+		fs.StringVar(&f.scopes, "scopes", "easytocloud", "comma-separated scopes to request")
+		return func(ctx context.Context, _ []string) error { return runDialog(ctx, env, &f) }
+	},
 }
 
 func runDialog(ctx context.Context, env *cliEnv, f *dialogFlags) error {

@@ -47,16 +47,9 @@ func newRootCmd(env *cliEnv) *cobra.Command {
 	root.SetOut(env.stdout)
 	root.SetErr(env.stderr)
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(
-		newTenantCmd(env),
-		newUserCmd(env),
-		newOAuthClientCmd(env),
-		newTableCmd(env),
-		newSkillPackageCmd(env),
-		newServeCmd(env),
-		newDemoCmd(env),
-		newDialogCmd(env),
-	)
+	for _, c := range commands {
+		root.AddCommand(c.build(env))
+	}
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
@@ -68,21 +61,6 @@ func newRootCmd(env *cliEnv) *cobra.Command {
 	}
 	usageArgs(root)
 	return root
-}
-
-// newGroupCmd returns a command that only groups subs, such as "tenant".
-func newGroupCmd(use, short, example string, subs ...*cobra.Command) *cobra.Command {
-	group := &cobra.Command{
-		Use:     use,
-		Short:   short,
-		Example: example,
-		Args:    cobra.ArbitraryArgs,
-		RunE:    runGroup,
-		// It runs only to refuse a call without a subcommand: its usage shows none.
-		DisableFlagsInUseLine: true,
-	}
-	group.AddCommand(subs...)
-	return group
 }
 
 // runGroup is what a group command does when no subcommand of it is named: "help"
@@ -172,7 +150,11 @@ func unexpectedArgs(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-// completeLocale offers the interaction model's locales as the values of cmd's --locale.
-func completeLocale(cmd *cobra.Command) {
-	_ = cmd.RegisterFlagCompletionFunc("locale", cobra.FixedCompletions(interactionmodel.Locales(), cobra.ShellCompDirectiveNoFileComp))
-}
+// oneTenantID is the argument check of a command that takes one tenant ID.
+var oneTenantID = oneID("tenant ID", "tenant list")
+
+// oneClientID is the argument check of a command that takes one client ID.
+var oneClientID = oneID("client ID", "oauth-client list")
+
+// localeCompletion offers the interaction model's locales as the values of --locale.
+var localeCompletion = map[string][]string{"locale": interactionmodel.Locales()}

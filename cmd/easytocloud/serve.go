@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/alexa/sigverify"
@@ -75,29 +75,28 @@ type localStack struct {
 	stopErr  error
 }
 
-func newServeCmd(env *cliEnv) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Run the local stack in one process: sign-in, tokens, /alexa and the MFA API",
-		Long: "Serve the OAuth sign-in and token endpoints, the skill's /alexa endpoint and the MFA API in one\n" +
-			"process, on the table and KMS key the Lambdas use. It logs JSON lines on stdout and says what it\n" +
-			"serves on stderr; Ctrl-C stops it after the requests in flight.",
-		Example: "  easytocloud serve --signing-key-file key.pem --alexa-identity alexa/\n" +
-			"  easytocloud serve --addr 127.0.0.1:0   # any free port",
-		Args: noArgs("serve"),
-	}
-	var cfg serveConfig
-	fs := cmd.Flags()
-	fs.StringVar(&cfg.Addr, "addr", firstNonEmpty(env.getenv(app.EnvAddr), defaultServeAddr), "listen address host:port (default $"+app.EnvAddr+" or "+defaultServeAddr+"); port 0 picks a free one")
-	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a listen address other than loopback (the MFA API then answers the network without IAM authorization)")
-	fs.StringVar(&cfg.Table, "table", env.getenv(envTable), "DynamoDB table (default $"+envTable+")")
-	fs.StringVar(&cfg.SecretsKeyID, "secrets-key-id", env.getenv(envSecretsKey), "symmetric KMS key of MAC keys and sealed secrets (default $"+envSecretsKey+")")
-	fs.StringVar(&cfg.SigningKeyFile, "signing-key-file", env.getenv(envSigningKeyFile), "P-256 PEM file that signs access tokens, created if missing (default $"+envSigningKeyFile+")")
-	fs.StringVar(&cfg.Issuer, "issuer", env.getenv(app.EnvIssuer), "base URL clients reach this server at (default $"+app.EnvIssuer+", else http://ADDR)")
-	fs.StringVar(&cfg.SkillID, "skill-id", firstNonEmpty(env.getenv(app.EnvSkillID), localSkillID), "skill ID /alexa accepts and tokens are issued for (default $"+app.EnvSkillID+")")
-	fs.StringVar(&cfg.AlexaIdentity, "alexa-identity", "", "directory of a local Alexa signing identity whose requests /alexa accepts (created if missing); unset: only Amazon's real Alexa signatures")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), env, cfg) }
-	return cmd
+// serveCommand runs the local stack.
+var serveCommand = command{
+	use:   "serve",
+	short: "Run the local stack in one process: sign-in, tokens, /alexa and the MFA API",
+	long: "Serve the OAuth sign-in and token endpoints, the skill's /alexa endpoint and the MFA API in one\n" +
+		"process, on the table and KMS key the Lambdas use. It logs JSON lines on stdout and says what it\n" +
+		"serves on stderr; Ctrl-C stops it after the requests in flight.",
+	example: "  easytocloud serve --signing-key-file key.pem --alexa-identity alexa/\n" +
+		"  easytocloud serve --addr 127.0.0.1:0   # any free port",
+	args: noArgs("serve"),
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		var cfg serveConfig
+		fs.StringVar(&cfg.Addr, "addr", firstNonEmpty(env.getenv(app.EnvAddr), defaultServeAddr), "listen address host:port (default $"+app.EnvAddr+" or "+defaultServeAddr+"); port 0 picks a free one")
+		fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a listen address other than loopback (the MFA API then answers the network without IAM authorization)")
+		fs.StringVar(&cfg.Table, "table", env.getenv(envTable), "DynamoDB table (default $"+envTable+")")
+		fs.StringVar(&cfg.SecretsKeyID, "secrets-key-id", env.getenv(envSecretsKey), "symmetric KMS key of MAC keys and sealed secrets (default $"+envSecretsKey+")")
+		fs.StringVar(&cfg.SigningKeyFile, "signing-key-file", env.getenv(envSigningKeyFile), "P-256 PEM file that signs access tokens, created if missing (default $"+envSigningKeyFile+")")
+		fs.StringVar(&cfg.Issuer, "issuer", env.getenv(app.EnvIssuer), "base URL clients reach this server at (default $"+app.EnvIssuer+", else http://ADDR)")
+		fs.StringVar(&cfg.SkillID, "skill-id", firstNonEmpty(env.getenv(app.EnvSkillID), localSkillID), "skill ID /alexa accepts and tokens are issued for (default $"+app.EnvSkillID+")")
+		fs.StringVar(&cfg.AlexaIdentity, "alexa-identity", "", "directory of a local Alexa signing identity whose requests /alexa accepts (created if missing); unset: only Amazon's real Alexa signatures")
+		return func(ctx context.Context, _ []string) error { return runServe(ctx, env, cfg) }
+	},
 }
 
 func runServe(ctx context.Context, env *cliEnv, cfg serveConfig) error {

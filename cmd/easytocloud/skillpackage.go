@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/easytocloud/easytocloud/internal/app"
@@ -45,37 +45,36 @@ type skillPackageFlags struct {
 	cfg         skillPackageConfig
 }
 
-func newSkillPackageCmd(env *cliEnv) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "skill-package",
-		Short: "Write the skill's ASK CLI project (manifest, models, account linking) for ask deploy",
-		Long: "Write an ASK CLI project into --out: ask-resources.json, skill-package/ (the manifest and the\n" +
-			"interaction models of every locale) and account-linking.json (without the client secret, which\n" +
-			"is never written to disk). With --skill-id it also writes .ask/ask-states.json, so that\n" +
-			"ask deploy updates that skill; without, ask deploy creates a new one.",
-		Example: "  terraform -chdir=terraform output -json |\n" +
-			"    easytocloud skill-package --from-terraform --client-id CLIENT_ID --skill-id \"$SKILL_ID\" --out build/alexa\n" +
-			"  easytocloud skill-package --out build/alexa --lambda-arn arn:aws:lambda:eu-west-1:123456789012:function:easytocloud-skill \\\n" +
-			"    --authorize-url https://alexa.example.com/oauth/authorize --token-url https://alexa.example.com/oauth/token --client-id CLIENT_ID",
-		Args: unexpectedArgs,
-	}
-	var f skillPackageFlags
-	fs := cmd.Flags()
-	fs.StringVar(&f.out, "out", "", "directory to write the ASK CLI project into (required)")
-	fs.BoolVar(&f.fromTF, "from-terraform", false, "read skill_function_arn, authorize_url and token_url from `terraform output -json` on stdin; flags override")
-	fs.StringVar(&f.cfg.LambdaARN, "lambda-arn", "", "ARN of the skill Lambda function")
-	fs.StringVar(&f.cfg.AuthorizeURL, "authorize-url", "", "account-linking authorization URI (HTTPS)")
-	fs.StringVar(&f.cfg.TokenURL, "token-url", "", "account-linking access token URI (HTTPS)")
-	fs.StringVar(&f.cfg.ClientID, "client-id", "", "OAuth client ID registered for Alexa")
-	fs.StringVar(&f.cfg.PrivacyURL, "privacy-url", "", "privacy policy URL (optional)")
-	fs.StringVar(&f.cfg.SkillID, "skill-id", "", "ID of the skill ask deploy updates (amzn1.ask.skill.…), written to .ask/ask-states.json (optional)")
-	fs.StringVar(&f.scopes, "scopes", "easytocloud", "comma-separated OAuth scopes Alexa requests")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		given := map[string]bool{}
-		cmd.Flags().Visit(func(fl *pflag.Flag) { given[fl.Name] = true })
-		return runSkillPackage(env, &f, given)
-	}
-	return cmd
+// skillPackageCommand writes the skill's ASK CLI project.
+var skillPackageCommand = command{
+	use:   "skill-package",
+	short: "Write the skill's ASK CLI project (manifest, models, account linking) for ask deploy",
+	long: "Write an ASK CLI project into --out: ask-resources.json, skill-package/ (the manifest and the\n" +
+		"interaction models of every locale) and account-linking.json (without the client secret, which\n" +
+		"is never written to disk). With --skill-id it also writes .ask/ask-states.json, so that\n" +
+		"ask deploy updates that skill; without, ask deploy creates a new one.",
+	example: "  terraform -chdir=terraform output -json |\n" +
+		"    easytocloud skill-package --from-terraform --client-id CLIENT_ID --skill-id \"$SKILL_ID\" --out build/alexa\n" +
+		"  easytocloud skill-package --out build/alexa --lambda-arn arn:aws:lambda:eu-west-1:123456789012:function:easytocloud-skill \\\n" +
+		"    --authorize-url https://alexa.example.com/oauth/authorize --token-url https://alexa.example.com/oauth/token --client-id CLIENT_ID",
+	args: unexpectedArgs,
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		var f skillPackageFlags
+		fs.StringVar(&f.out, "out", "", "directory to write the ASK CLI project into (required)")
+		fs.BoolVar(&f.fromTF, "from-terraform", false, "read skill_function_arn, authorize_url and token_url from `terraform output -json` on stdin; flags override")
+		fs.StringVar(&f.cfg.LambdaARN, "lambda-arn", "", "ARN of the skill Lambda function")
+		fs.StringVar(&f.cfg.AuthorizeURL, "authorize-url", "", "account-linking authorization URI (HTTPS)")
+		fs.StringVar(&f.cfg.TokenURL, "token-url", "", "account-linking access token URI (HTTPS)")
+		fs.StringVar(&f.cfg.ClientID, "client-id", "", "OAuth client ID registered for Alexa")
+		fs.StringVar(&f.cfg.PrivacyURL, "privacy-url", "", "privacy policy URL (optional)")
+		fs.StringVar(&f.cfg.SkillID, "skill-id", "", "ID of the skill ask deploy updates (amzn1.ask.skill.…), written to .ask/ask-states.json (optional)")
+		fs.StringVar(&f.scopes, "scopes", "easytocloud", "comma-separated OAuth scopes Alexa requests")
+		return func(_ context.Context, _ []string) error {
+			given := map[string]bool{}
+			fs.Visit(func(fl *pflag.Flag) { given[fl.Name] = true })
+			return runSkillPackage(env, &f, given)
+		}
+	},
 }
 
 // runSkillPackage writes the project; given names the flags set on the command

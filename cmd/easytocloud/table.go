@@ -5,23 +5,29 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/easytocloud/easytocloud/internal/table"
 )
 
-func newTableCmd(env *cliEnv) *cobra.Command {
-	create := &cobra.Command{
-		Use:   "create",
-		Short: "Create the DynamoDB table from the schema (local stack, sandboxes)",
-		Long: "Create the single DynamoDB table easytocloud keeps its state in, with its keys, index and TTL.\n" +
-			"Production creates it with Terraform; this is for the local stack and sandboxes.",
-		Example: "  easytocloud table create --table easytocloud-dev",
-		Args:    noArgs("table create"),
-	}
-	name := create.Flags().String("table", env.getenv(envTable), "table name (default $"+envTable+")")
-	create.RunE = func(cmd *cobra.Command, _ []string) error { return runTableCreate(cmd.Context(), env, *name) }
-	return newGroupCmd("table", "The DynamoDB table: create", create.Example, create)
+// tableCommand is the table commands.
+var tableCommand = command{
+	use: "table", short: "The DynamoDB table", example: tableCreateCommand.example,
+	subs: []command{tableCreateCommand},
+}
+
+// tableCreateCommand creates the table.
+var tableCreateCommand = command{
+	use:   "create",
+	short: "Create the DynamoDB table from the schema (local stack, sandboxes)",
+	long: "Create the single DynamoDB table easytocloud keeps its state in, with its keys, index and TTL.\n" +
+		"Production creates it with Terraform; this is for the local stack and sandboxes.",
+	example: "  easytocloud table create --table easytocloud-dev",
+	args:    noArgs("table create"),
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		name := fs.String("table", env.getenv(envTable), "table name (default $"+envTable+")")
+		return func(ctx context.Context, _ []string) error { return runTableCreate(ctx, env, *name) }
+	},
 }
 
 func runTableCreate(ctx context.Context, env *cliEnv, name string) error {

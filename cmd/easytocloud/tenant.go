@@ -4,107 +4,145 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
+	"io"
 
-	"github.com/spf13/cobra"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/tenants"
+	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
-func newTenantCmd(env *cliEnv) *cobra.Command {
-	return newGroupCmd("tenant", "Tenants: create, list, show, update, verify-role, delete",
-		"  easytocloud tenant create --name Acme --role-arn arn:aws:iam::123456789012:role/easytocloud --mfa sms\n"+
-			"  easytocloud tenant list\n"+
-			"  easytocloud tenant verify-role t-6dqbkpz4rxm2wj7a",
-		newTenantCreateCmd(env),
-		newTenantListCmd(env),
-		newTenantShowCmd(env),
-		newTenantUpdateCmd(env),
-		newTenantVerifyRoleCmd(env),
-		newTenantDeleteCmd(env),
-	)
+// tenantCommand is the tenant commands.
+var tenantCommand = command{
+	use: "tenant", short: "Tenants",
+	example: "  easytocloud tenant create --name Acme --role-arn arn:aws:iam::123456789012:role/easytocloud --mfa sms\n" +
+		"  easytocloud tenant list\n" +
+		"  easytocloud tenant verify-role t-6dqbkpz4rxm2wj7a",
+	subs: []command{tenantCreateCommand, tenantListCommand, tenantShowCommand, tenantUpdateCommand, tenantVerifyRoleCommand, tenantDeleteCommand},
 }
 
-// oneTenantID is the argument check of a command that takes one tenant ID.
-var oneTenantID = oneID("tenant ID", "tenant list")
-
-// tenantFlags are the operator's fields of a tenant, shared by create and update.
-type tenantFlags struct {
-	name, roleARN, regions, controlTag, mfa, serial, keyID string
-	elevation                                              time.Duration
-	secretStdin                                            bool
+// tenantCreateCommand adds a tenant.
+var tenantCreateCommand = command{
+	use:   "create",
+	short: "Add a tenant: an AWS account easytocloud acts in through a role",
+	long: "Add a tenant and print the ExternalId to put in the trust policy of its role; then run\n" +
+		"easytocloud tenant verify-role. A tenant with --mfa token needs the MFA device's serial and\n" +
+		"a zero-permission verifier IAM user, whose secret is read from stdin and sealed with KMS.",
+	example: "  easytocloud tenant create --name Acme --role-arn arn:aws:iam::123456789012:role/easytocloud --mfa sms\n" +
+		"  easytocloud tenant create --name Globex --role-arn arn:aws:iam::222222222222:role/easytocloud \\\n" +
+		"    --regions eu-west-1 --control-tag easytocloud=voice --mfa token --mfa-serial GAHT12345678 \\\n" +
+		"    --verifier-key-id AKIA... --verifier-secret-stdin < verifier-secret.txt",
+	args: noArgs("tenant create"), complete: mfaCompletion,
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		var f tenantFlags
+		f.register(fs)
+		out := jsonFlag(fs, "the tenant")
+		return func(ctx context.Context, _ []string) error { return runTenantCreate(ctx, env, &f, out) }
+	},
 }
 
-func (f *tenantFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.name, "name", "", "the tenant's name")
-	fs.StringVar(&f.roleARN, "role-arn", "", "ARN of the role easytocloud assumes in the tenant's account")
-	fs.StringVar(&f.regions, "regions", "", "comma-separated region codes to look in (default: all enabled in the account; \"all\" on update)")
-	fs.StringVar(&f.controlTag, "control-tag", "", "key=value tag marking the instances that may be changed by voice (\"none\" on update)")
-	fs.StringVar(&f.mfa, "mfa", "", "second factor: sms or token")
-	fs.DurationVar(&f.elevation, "elevation", tenants.DefaultElevation, "how long a second factor allows changes (1m to 60m)")
-	fs.StringVar(&f.serial, "mfa-serial", "", "token: the MFA device's serial number or ARN")
-	fs.StringVar(&f.keyID, "verifier-key-id", "", "token: access key ID of the zero-permission verifier IAM user")
-	fs.BoolVar(&f.secretStdin, "verifier-secret-stdin", false, "token: read the verifier's secret access key from stdin (prompted without echo on a terminal)")
+// tenantListCommand lists the tenants.
+var tenantListCommand = command{
+	use: "list", short: "List the tenants", args: noArgs("tenant list"),
+	example: "  easytocloud tenant list\n  easytocloud tenant list --json | jq -r '.[].id'",
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		out := jsonFlag(fs, "the tenants")
+		return func(ctx context.Context, _ []string) error { return runTenantList(ctx, env, out) }
+	},
 }
 
-// completeMFA offers the second factors as the values of cmd's --mfa.
-func completeMFA(cmd *cobra.Command) {
-	_ = cmd.RegisterFlagCompletionFunc("mfa", cobra.FixedCompletions(
-		[]string{string(tenants.MFASMS), string(tenants.MFAToken)}, cobra.ShellCompDirectiveNoFileComp))
-}
-
-// apply sets on t the fields whose flags were given (all of them when set is nil).
-func (f *tenantFlags) apply(t *tenants.Tenant, set map[string]bool) error {
-	given := func(name string) bool { return set == nil || set[name] }
-	if given("name") {
-		t.Name = f.name
-	}
-	if given("role-arn") {
-		t.RoleARN = f.roleARN
-	}
-	if given("regions") {
-		t.Regions = nil
-		if r := strings.TrimSpace(f.regions); r != "" && r != "all" {
-			for _, code := range strings.Split(r, ",") {
-				t.Regions = append(t.Regions, strings.TrimSpace(code))
+// tenantShowCommand shows a tenant.
+var tenantShowCommand = command{
+	use: "show ID", short: "Show a tenant", args: oneTenantID,
+	example: "  easytocloud tenant show t-6dqbkpz4rxm2wj7a\n  easytocloud tenant show t-6dqbkpz4rxm2wj7a --json",
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		out := jsonFlag(fs, "the tenant")
+		return func(ctx context.Context, args []string) error {
+			_, _, t, err := findTenant(ctx, env, args[0])
+			if err != nil {
+				return err
 			}
+			return out.print(env.stdout, tenantView(t), func(w io.Writer) error { printTenant(w, t); return nil })
 		}
-	}
-	if given("control-tag") {
-		t.ControlTag = nil
-		if f.controlTag != "" && f.controlTag != "none" {
-			k, v, ok := strings.Cut(f.controlTag, "=")
-			if !ok {
-				return usagef("--control-tag %q: give it as key=value", f.controlTag)
-			}
-			t.ControlTag = &tenants.Tag{Key: k, Value: v}
-		}
-	}
-	if given("mfa") {
-		t.MFA.Kind = tenants.MFAKind(f.mfa)
-		if t.MFA.Kind == tenants.MFASMS {
-			t.MFA.Serial, t.MFA.VerifierKeyID = "", ""
-		}
-	}
-	if given("elevation") {
-		t.MFA.Elevation = f.elevation
-	}
-	if given("mfa-serial") {
-		t.MFA.Serial = f.serial
-	}
-	if given("verifier-key-id") {
-		t.MFA.VerifierKeyID = f.keyID
-	}
-	return nil
+	},
 }
 
-func (f *tenantFlags) secret(env *cliEnv) (string, error) {
-	if !f.secretStdin {
-		return "", nil
+// tenantVerifyRoleCommand checks the tenant's role.
+var tenantVerifyRoleCommand = command{
+	use:   "verify-role ID",
+	short: "Check that easytocloud can assume the tenant's role, and only with the ExternalId",
+	long: "Assume the tenant's role with its ExternalId and check the account it acts in; then check\n" +
+		"that the role refuses callers without the ExternalId (not against an emulator, which ignores it).",
+	example: "  easytocloud tenant verify-role t-6dqbkpz4rxm2wj7a",
+	args:    oneTenantID,
+	setup: func(env *cliEnv, _ *pflag.FlagSet) action {
+		return func(ctx context.Context, args []string) error { return runTenantVerifyRole(ctx, env, args[0]) }
+	},
+}
+
+// tenantDeleteCommand deletes a tenant.
+var tenantDeleteCommand = command{
+	use:   "delete ID",
+	short: "Delete a tenant (refused while it has users, unless --force)",
+	example: "  easytocloud tenant delete t-6dqbkpz4rxm2wj7a\n" +
+		"  easytocloud tenant delete t-6dqbkpz4rxm2wj7a --force   # its users too, and their account links",
+	args: oneTenantID,
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		force := fs.Bool("force", false, "also delete the tenant's users (and revoke their account links)")
+		return func(ctx context.Context, args []string) error { return runTenantDelete(ctx, env, args[0], *force) }
+	},
+}
+
+// tenantUpdateCommand changes the fields its flags name.
+var tenantUpdateCommand = command{
+	use:   "update ID",
+	short: "Change a tenant's fields: only the flags given change",
+	long: "Change the fields of a tenant that its flags name; the others keep their values.\n" +
+		"--regions all looks in every region enabled in the account again, --control-tag none lets\n" +
+		"any instance be changed by voice, and --mfa sms drops the token's serial and verifier.",
+	example: "  easytocloud tenant update t-6dqbkpz4rxm2wj7a --regions eu-west-1,eu-central-1\n" +
+		"  easytocloud tenant update t-6dqbkpz4rxm2wj7a --mfa token --mfa-serial GAHT12345678 \\\n" +
+		"    --verifier-key-id AKIA... --verifier-secret-stdin < verifier-secret.txt",
+	args: oneTenantID, complete: mfaCompletion,
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		var f tenantFlags
+		f.register(fs)
+		return func(ctx context.Context, args []string) error {
+			set := map[string]bool{}
+			fs.Visit(func(fl *pflag.Flag) { set[fl.Name] = true })
+			return runTenantUpdate(ctx, env, args[0], &f, set)
+		}
+	},
+}
+
+// findTenant opens the store and reads the tenant id names, and returns the AWS
+// configuration the store uses.
+func findTenant(ctx context.Context, env *cliEnv, id string) (*dynamo.Store, aws.Config, tenants.Tenant, error) {
+	s, cfg, err := openStore(ctx, env, false)
+	if err != nil {
+		return nil, aws.Config{}, tenants.Tenant{}, err
 	}
-	return readSecret(env, "Verifier secret access key", false)
+	t, err := s.GetTenant(ctx, id)
+	if err != nil {
+		return nil, aws.Config{}, tenants.Tenant{}, notFoundHint(err, "tenant list")
+	}
+	return s, cfg, t, nil
+}
+
+// listUsers opens the store and lists the users of the tenant id names.
+func listUsers(ctx context.Context, env *cliEnv, id string) (*dynamo.Store, []tenants.User, error) {
+	s, _, err := openStore(ctx, env, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	users, err := s.ListUsers(ctx, id)
+	if err != nil {
+		return nil, nil, notFoundHint(err, "tenant list")
+	}
+	return s, users, nil
 }
 
 // notFoundHint adds where to look up IDs to a not-found error.
@@ -115,38 +153,50 @@ func notFoundHint(err error, list string) error {
 	return cliError(err)
 }
 
-func newTenantUpdateCmd(env *cliEnv) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "update ID",
-		Short: "Change a tenant's fields: only the flags given change",
-		Long: "Change the fields of a tenant that its flags name; the others keep their values.\n" +
-			"--regions all looks in every region enabled in the account again, --control-tag none lets\n" +
-			"any instance be changed by voice, and --mfa sms drops the token's serial and verifier.",
-		Example: "  easytocloud tenant update t-6dqbkpz4rxm2wj7a --regions eu-west-1,eu-central-1\n" +
-			"  easytocloud tenant update t-6dqbkpz4rxm2wj7a --mfa token --mfa-serial GAHT12345678 \\\n" +
-			"    --verifier-key-id AKIA... --verifier-secret-stdin < verifier-secret.txt",
-		Args: oneTenantID,
+func runTenantCreate(ctx context.Context, env *cliEnv, f *tenantFlags, out *jsonOutput) error {
+	switch {
+	case f.name == "" || f.roleARN == "" || f.mfa == "":
+		return usagef("tenant create needs --name, --role-arn and --mfa (sms or token)")
+	case f.mfa == string(tenants.MFAToken) && !f.secretStdin:
+		return usagef("--mfa token needs --mfa-serial, --verifier-key-id and --verifier-secret-stdin (the secret is read from stdin)")
 	}
-	var f tenantFlags
-	f.register(cmd.Flags())
-	completeMFA(cmd)
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		set := map[string]bool{}
-		cmd.Flags().Visit(func(fl *pflag.Flag) { set[fl.Name] = true })
-		return runTenantUpdate(cmd.Context(), env, args[0], &f, set)
+	var t tenants.Tenant
+	if err := f.apply(&t, nil); err != nil {
+		return err
 	}
-	return cmd
+	s, secret, err := f.openStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	t, err = s.CreateTenant(ctx, t, secret)
+	if err != nil {
+		return cliError(err)
+	}
+	return out.print(env.stdout, tenantView(t), func(w io.Writer) error {
+		fmt.Fprintf(w, "Created tenant %s (%s).\n", t.ID, t.Name)
+		fmt.Fprintf(w, "ExternalId: %s\n\n", t.ExternalID)
+		fmt.Fprintf(w, "Put the ExternalId in the trust policy of %s\n(Condition StringEquals sts:ExternalId), then run: easytocloud tenant verify-role %s\n", t.RoleARN, t.ID)
+		return nil
+	})
+}
+
+func runTenantList(ctx context.Context, env *cliEnv, out *jsonOutput) error {
+	s, _, err := openStore(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	list, err := s.ListTenants(ctx)
+	if err != nil {
+		return cliError(err)
+	}
+	return tenantListing.print(env.stdout, out, list)
 }
 
 func runTenantUpdate(ctx context.Context, env *cliEnv, id string, f *tenantFlags, set map[string]bool) error {
 	if len(set) == 0 {
 		return usagef("tenant update: nothing to change; give at least one flag (see easytocloud tenant update --help)")
 	}
-	secret, err := f.secret(env)
-	if err != nil {
-		return err
-	}
-	s, _, err := openStore(ctx, env, secret != "")
+	s, secret, err := f.openStore(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -163,6 +213,49 @@ func runTenantUpdate(ctx context.Context, env *cliEnv, id string, f *tenantFlags
 	fmt.Fprintf(env.stdout, "Updated tenant %s (%s), now at version %d.\n", t.ID, t.Name, t.Version)
 	if cur.RoleARN != t.RoleARN || cur.ExternalID != t.ExternalID {
 		fmt.Fprintf(env.stdout, "The role changed: run easytocloud tenant verify-role %s\n", t.ID)
+	}
+	return nil
+}
+
+func runTenantVerifyRole(ctx context.Context, env *cliEnv, id string) error {
+	_, cfg, t, err := findTenant(ctx, env, id)
+	if err != nil {
+		return err
+	}
+	access := account.NewAccess(sts.NewFromConfig(cfg))
+	// An emulator ignores ExternalId, so the probe without it would always "succeed".
+	emulated := cfg.BaseEndpoint != nil
+	access.SkipExternalIDProbe = emulated
+	if err := access.VerifyRole(ctx, t); err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(env.stdout, "Verified %s: easytocloud can assume it with the ExternalId and acts in account %s.\n", t.RoleARN, t.AccountID())
+	if emulated {
+		fmt.Fprintln(env.stdout, "Not checked that it refuses callers without the ExternalId: AWS_ENDPOINT_URL points at an emulator, which ignores ExternalId.")
+	} else {
+		fmt.Fprintln(env.stdout, "It refuses callers without the ExternalId.")
+	}
+	return nil
+}
+
+func runTenantDelete(ctx context.Context, env *cliEnv, id string, force bool) error {
+	s, users, err := listUsers(ctx, env, id)
+	if err != nil {
+		return err
+	}
+	if err := s.DeleteTenant(ctx, id, force); err != nil {
+		if errors.Is(err, tenants.ErrHasUsers) {
+			return fmt.Errorf("tenant %s has %d users: delete them first (easytocloud user list --tenant %s) or add --force", id, len(users), id)
+		}
+		return notFoundHint(err, "tenant list")
+	}
+	if err := revokeTokens(ctx, env, users...); err != nil {
+		return fmt.Errorf("deleted tenant %s, but %w", id, err)
+	}
+	if len(users) > 0 {
+		fmt.Fprintf(env.stdout, "Deleted tenant %s and its %d users, and revoked their account links.\n", id, len(users))
+	} else {
+		fmt.Fprintf(env.stdout, "Deleted tenant %s.\n", id)
 	}
 	return nil
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/easytocloud/easytocloud/tenants"
@@ -26,9 +24,7 @@ type tenantJSON struct {
 	MFASerial         string       `json:"mfa_serial,omitempty"`
 	VerifierKeyID     string       `json:"verifier_key_id,omitempty"`
 	VerifierSecretSet bool         `json:"verifier_secret_set"`
-	Version           int64        `json:"version"`
-	CreatedAt         time.Time    `json:"created_at"`
-	UpdatedAt         time.Time    `json:"updated_at"`
+	stampsJSON
 }
 
 func tenantView(t tenants.Tenant) tenantJSON {
@@ -40,39 +36,39 @@ func tenantView(t tenants.Tenant) tenantJSON {
 		ID: t.ID, Name: t.Name, RoleARN: t.RoleARN, AccountID: t.AccountID(), ExternalID: t.ExternalID,
 		Regions: regions, ControlTag: t.ControlTag, MFA: string(t.MFA.Kind), Elevation: durationText(t.MFA.ElevationWindow()),
 		MFASerial: t.MFA.Serial, VerifierKeyID: t.MFA.VerifierKeyID, VerifierSecretSet: len(t.MFA.VerifierSecret) > 0,
-		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		stampsJSON: stampsJSON{Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt},
 	}
 }
 
+// tenantListing is how tenant list prints the tenants.
+var tenantListing = listing[tenants.Tenant, tenantJSON]{
+	view:   tenantView,
+	empty:  "No tenants yet; add one with: easytocloud tenant create",
+	header: "ID\tNAME\tACCOUNT\tMFA\tREGIONS",
+	row: func(w io.Writer, t tenants.Tenant) {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.AccountID(), t.MFA.Kind, regionsText(t.Regions))
+	},
+}
+
 func printTenant(w io.Writer, t tenants.Tenant) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
-	row("ID", t.ID)
-	row("Name", t.Name)
-	row("Role ARN", t.RoleARN)
-	row("Account", t.AccountID())
-	row("ExternalId", t.ExternalID)
-	row("Regions", regionsText(t.Regions))
 	tag := "none (any instance may be changed by voice)"
 	if t.ControlTag != nil {
 		tag = t.ControlTag.String()
 	}
-	row("Control tag", tag)
-	row("MFA", string(t.MFA.Kind))
-	row("Elevation", durationText(t.MFA.ElevationWindow()))
+	fields := [][2]string{
+		{"ID", t.ID}, {"Name", t.Name}, {"Role ARN", t.RoleARN}, {"Account", t.AccountID()}, {"ExternalId", t.ExternalID},
+		{"Regions", regionsText(t.Regions)}, {"Control tag", tag}, {"MFA", string(t.MFA.Kind)},
+		{"Elevation", durationText(t.MFA.ElevationWindow())},
+	}
 	if t.MFA.Kind == tenants.MFAToken {
-		row("MFA serial", t.MFA.Serial)
-		row("Verifier key ID", t.MFA.VerifierKeyID)
 		secret := "missing"
 		if len(t.MFA.VerifierSecret) > 0 {
 			secret = "stored, encrypted with KMS"
 		}
-		row("Verifier secret", secret)
+		fields = append(fields, [2]string{"MFA serial", t.MFA.Serial}, [2]string{"Verifier key ID", t.MFA.VerifierKeyID}, [2]string{"Verifier secret", secret})
 	}
-	row("Version", fmt.Sprint(t.Version))
-	row("Created", t.CreatedAt.UTC().Format(time.RFC3339))
-	row("Updated", t.UpdatedAt.UTC().Format(time.RFC3339))
-	_ = tw.Flush()
+	writeFields(w, append(fields, [2]string{"Version", fmt.Sprint(t.Version)},
+		[2]string{"Created", t.CreatedAt.UTC().Format(time.RFC3339)}, [2]string{"Updated", t.UpdatedAt.UTC().Format(time.RFC3339)}))
 }
 
 func regionsText(regions []string) string {
@@ -88,10 +84,4 @@ func durationText(d time.Duration) string {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return d.String()
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
