@@ -56,7 +56,7 @@ type demoStream struct {
 }
 
 // demoTenants are acme (SMS codes) and globex (an MFA token): the conversation of
-// DESIGN.md is acme's. globex has one instance of its own, which acme never sees.
+// docs/ARCHITECTURE.md is acme's. globex has one instance of its own, which acme never sees.
 var demoTenants = []demoTenant{
 	{
 		name: "acme", account: "222222222222", mfa: tenants.MFASMS,

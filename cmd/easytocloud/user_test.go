@@ -244,7 +244,7 @@ func TestTenantUserExitCodes(t *testing.T) {
 }
 
 // TestAccountLinksRevoked: a password change, deleting a user and deleting a tenant
-// with --force revoke the affected users' OAuth tokens (DESIGN.md), so that Alexa's
+// with --force revoke the affected users' OAuth tokens (docs/ARCHITECTURE.md), so that Alexa's
 // refresh token stops working; other users keep theirs.
 func TestAccountLinksRevoked(t *testing.T) {
 	for _, tc := range []struct {

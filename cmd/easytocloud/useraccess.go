@@ -97,7 +97,7 @@ func openMFA(ctx context.Context, env *cliEnv) (*mfa.Service, error) {
 }
 
 // revokeTokens revokes every OAuth refresh token and pending code of users, as
-// DESIGN.md asks on a password change and when a user goes: Alexa then stops acting
+// docs/ARCHITECTURE.md asks on a password change and when a user goes: Alexa then stops acting
 // for them (their access tokens expire within the hour). It tries every user and
 // returns the failures joined.
 func revokeTokens(ctx context.Context, env *cliEnv, users ...tenants.User) error {
