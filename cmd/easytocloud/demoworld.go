@@ -20,6 +20,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/internal/emulator"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -241,7 +242,7 @@ func seedDemoAccount(ctx context.Context, cfg aws.Config, dt demoTenant) (err er
 	}
 	if dt.warm {
 		warmed := make(chan error, 1)
-		go func() { warmed <- warmRegions(ctx, acct) }()
+		go func() { warmed <- emulator.WarmRegions(ctx, acct) }()
 		defer func() { err = errors.Join(err, <-warmed) }()
 	}
 	for _, in := range dt.instances {
@@ -312,28 +313,4 @@ func seedDemoStream(ctx context.Context, client *kinesis.Client, s demoStream) e
 		return fmt.Errorf("wait for stream %s: %w", s.name, err)
 	}
 	return nil
-}
-
-// warmRegions calls EC2 and Kinesis once in every region the account reports.
-func warmRegions(ctx context.Context, acct aws.Config) error {
-	out, err := ec2.NewFromConfig(acct).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-	if err != nil {
-		return fmt.Errorf("describe regions: %w", err)
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(out.Regions))
-	for i, r := range out.Regions {
-		region := aws.ToString(r.RegionName)
-		wg.Go(func() {
-			_, err := ec2.NewFromConfig(acct, func(o *ec2.Options) { o.Region = region }).DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
-			if err == nil {
-				_, err = kinesis.NewFromConfig(acct, func(o *kinesis.Options) { o.Region = region }).ListStreams(ctx, &kinesis.ListStreamsInput{})
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("warm region %s: %w", region, err)
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }

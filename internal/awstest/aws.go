@@ -2,6 +2,7 @@ package awstest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -220,32 +221,13 @@ func WarmRegions(tb testing.TB, cfgs ...aws.Config) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	errs := make([]error, len(cfgs))
 	var wg sync.WaitGroup
-	errs := make(chan error, 1)
-	for _, cfg := range cfgs {
-		out, err := ec2.NewFromConfig(cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-		if err != nil {
-			tb.Fatalf("warm regions: %v", err)
-		}
-		for _, r := range out.Regions {
-			region := aws.ToString(r.RegionName)
-			wg.Go(func() {
-				_, err := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = region }).DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
-				if err == nil {
-					_, err = kinesis.NewFromConfig(cfg, func(o *kinesis.Options) { o.Region = region }).ListStreams(ctx, &kinesis.ListStreamsInput{})
-				}
-				if err != nil {
-					select {
-					case errs <- fmt.Errorf("warm %s: %w", region, err):
-					default:
-					}
-				}
-			})
-		}
+	for i, cfg := range cfgs {
+		wg.Go(func() { errs[i] = emulator.WarmRegions(ctx, cfg) })
 	}
 	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		tb.Fatal(err)
+	if err := errors.Join(errs...); err != nil {
+		tb.Fatalf("warm regions: %v", err)
 	}
 }
