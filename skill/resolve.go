@@ -54,9 +54,10 @@ func rawTokens(s string) []string {
 	return raw
 }
 
-// joinNumbers turns the number words of raw into digits.
+// joinNumbers turns the number words of raw into digits, in place: it returns raw
+// shortened, so a name costs one slice (rawTokens') whatever its words.
 func joinNumbers(raw []string) []string {
-	out := make([]string, 0, len(raw))
+	out := raw[:0]
 	for i := 0; i < len(raw); i++ {
 		t := raw[i]
 		d, ok := numberTokens[t]

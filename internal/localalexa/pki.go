@@ -7,7 +7,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	_ "crypto/sha1" // SignBody's crypto.SHA1
+	"crypto/sha256"
 	_ "crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -130,12 +132,18 @@ func ChainPEM(certs ...*x509.Certificate) []byte {
 // Signature), as Alexa puts it in a header. It fails only when h is not available or
 // key cannot sign.
 func SignBody(key *rsa.PrivateKey, h crypto.Hash, body []byte) (string, error) {
-	if !h.Available() {
-		return "", fmt.Errorf("localalexa: sign: hash %v not available", h)
+	var digest []byte
+	switch h {
+	case crypto.SHA256:
+		d := sha256.Sum256(body)
+		digest = d[:]
+	case crypto.SHA1:
+		d := sha1.Sum(body)
+		digest = d[:]
+	default:
+		return "", fmt.Errorf("localalexa: sign: hash %v is not one Alexa signs with", h)
 	}
-	d := h.New()
-	d.Write(body)
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, h, d.Sum(nil))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, h, digest)
 	if err != nil {
 		return "", fmt.Errorf("localalexa: sign: %w", err)
 	}
