@@ -100,7 +100,7 @@ data "aws_iam_policy_document" "signing_key" {
 # --- Secrets key: two kinds of secret, told apart by their encryption context.
 #   {"tenant": <id>}   a tenant's MFA-verifier secret key: operators seal it (easytocloud
 #                      tenant create), only the mfa function opens it.
-#   {"purpose": <p>}   a Keyring MAC key (tenants.Keyring): 32 random bytes encrypted and
+#   {"purpose": <p>}   a Keyring MAC key (dynamo.Keyring): 32 random bytes encrypted and
 #                      stored in the table by the first function that needs it, decrypted
 #                      once per cold start. A function may only use its own purposes, named
 #                      "<function>-…" ("oauth-token", "mfa-otp"; terraform_test.go checks

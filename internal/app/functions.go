@@ -12,10 +12,10 @@ type Function struct {
 	// FromEnv checks them.
 	Env []string
 	// IAMActions are the actions of its role, sorted. Not listed: what the skill calls
-	// in tenants' accounts with their roles' credentials (skill.TenantIAMActions), and
+	// in tenants' accounts with their roles' credentials (account.TenantIAMActions), and
 	// sts:GetSessionToken, which mfa signs with a tenant's verifier keys.
 	IAMActions []string
-	// KeyPurposes are the tenants.Keyring purposes its MAC keys are made for.
+	// KeyPurposes are the dynamo.Keyring purposes its MAC keys are made for.
 	KeyPurposes []string
 	// Routes are the net/http.ServeMux patterns it serves behind API Gateway; none for
 	// the skill, which Alexa invokes directly.
@@ -42,7 +42,7 @@ var Skill = Function{
 
 // OAuth is the authorization server's function (cmd/oauth). Its role:
 //
-//   - Users (tenants.Store): GetItem. MAC keys (tenants.Keyring): GetItem, kms:Decrypt;
+//   - Users (dynamo.Store): GetItem. MAC keys (dynamo.Keyring): GetItem, kms:Decrypt;
 //     PutItem and kms:Encrypt when the key is made on first use.
 //   - Clients, codes, refresh tokens, pending consents, revocation marks, sign-in
 //     failure counters: GetItem, PutItem, UpdateItem, DeleteItem. (oauth.Tokens.RevokeUser
@@ -74,7 +74,7 @@ var OAuth = Function{
 	},
 }
 
-// MFA is the second factor's function (cmd/mfa). Its role, through tenants: GetItem
+// MFA is the second factor's function (cmd/mfa). Its role, through tenants/dynamo: GetItem
 // for tenants and users, kms:Decrypt for verifier secrets and the MAC key, GetItem,
 // PutItem and kms:Encrypt when the MAC key is made on first use. Its own records:
 // GetItem, PutItem, UpdateItem, DeleteItem; SMS: sns:Publish.
