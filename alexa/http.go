@@ -99,8 +99,12 @@ func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reject("read body", err)
 		return
 	}
-	if s.Verifier == nil || s.Replays == nil {
-		reject("no request verifier or replay guard configured", nil)
+	if s.Verifier == nil {
+		reject("no request verifier configured", nil)
+		return
+	}
+	if s.Replays == nil {
+		reject("no replay guard configured", nil)
 		return
 	}
 	if err := s.Verifier.Verify(r.Context(), r.Header, body); err != nil {

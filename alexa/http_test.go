@@ -237,7 +237,7 @@ func TestReplayGuardFailsClosed(t *testing.T) {
 		log   string
 	}{
 		"GuardFails": {failingGuard{}, http.StatusInternalServerError, "table unreachable"},
-		"NoGuard":    {nil, http.StatusBadRequest, "no request verifier or replay guard"},
+		"NoGuard":    {nil, http.StatusBadRequest, "no replay guard configured"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var logs bytes.Buffer
