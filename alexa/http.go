@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -32,70 +31,53 @@ var ErrWrongApplication = errors.New("skill: request is for another application 
 // MaxRequestBytes bounds the body read from the network.
 const MaxRequestBytes = 256 << 10
 
-// NewHTTPHandler serves a skill as an HTTPS web service (POST /alexa): the request
-// is verified by v (signature, certificate chain, timestamp) before it is decoded,
-// must not be a replay of a verified request (the same body within the timestamp
-// window), then s answers it (refusing it with ErrWrongApplication when it is for
-// another skill ID). Any failure before the handler
-// is HTTP 400 with a generic body; the reason is logged, the body never is. A nil v
-// refuses every request rather than skipping verification. Replays are recognised
-// within one process (the local stack, or one server behind the endpoint). Rejections
-// are logged to log (slog.Default() when nil).
+// NewHTTPHandler serves a skill as an HTTPS web service (POST /alexa), as
+// HTTPHandler describes, with a MemoryReplayGuard of its own: replays are recognised
+// within this process only. A fleet of servers behind one endpoint needs an
+// HTTPHandler whose Replays they share (internal/replay). Rejections are logged to
+// log (slog.Default() when nil).
 func NewHTTPHandler(s Skill, v RequestVerifier, log *slog.Logger) http.Handler {
-	return &httpHandler{s: s, v: v, log: log}
+	return &HTTPHandler{Skill: s, Verifier: v, Replays: &MemoryReplayGuard{}, Log: log}
 }
 
-type httpHandler struct {
-	s    Skill
-	v    RequestVerifier
-	log  *slog.Logger
-	seen seenBodies
+// HTTPHandler serves a skill as an HTTPS web service (POST /alexa): the request is
+// verified by Verifier (signature, certificate chain, timestamp) before it is
+// decoded, must not be a replay of a verified request (the same body, recorded in
+// Replays until ReplayWindow after its arrival or its timestamp, whichever is
+// later), then Skill answers it (refusing it with ErrWrongApplication when it is for
+// another skill ID). Any refusal is HTTP 400 with a generic body; the reason is
+// logged, the body never is. When Replays cannot tell whether a request is a replay
+// (the table cannot be reached), the answer is HTTP 500: a request is never served
+// unguarded. A nil Verifier or Replays refuses every request rather than skipping
+// the check. Set the fields before the first request; it is safe for concurrent use.
+type HTTPHandler struct {
+	Skill    Skill
+	Verifier RequestVerifier
+	Replays  ReplayGuard
+	// Now is the clock of the replay window; nil means time.Now. Give it the
+	// verifier's clock.
+	Now func() time.Time
+	// Log receives the rejections; nil means slog.Default().
+	Log *slog.Logger
 }
 
-// replayWindow is how long a verified body is remembered. A verifier accepts a
-// timestamp up to 150 seconds either side of its clock, so a body can pass for at
-// most five minutes; a minute more covers a clock that moves in between.
-const replayWindow = 6 * time.Minute
-
-// maxSeenBodies bounds the memory of seenBodies (about 5 MB); past it the oldest are
-// forgotten first. Only requests that passed verification are remembered.
-const maxSeenBodies = 100_000
-
-// seenBodies remembers the SHA-256 of the verified bodies of the last replayWindow.
-type seenBodies struct {
-	mu    sync.Mutex
-	at    map[[sha256.Size]byte]time.Time
-	order []seenBody // oldest first
-}
-
-type seenBody struct {
-	sum [sha256.Size]byte
-	at  time.Time
-}
-
-// first reports whether body was not seen within replayWindow before now, and
-// remembers it.
-func (s *seenBodies) first(body []byte, now time.Time) bool {
-	sum := sha256.Sum256(body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(s.order) > 0 && (now.Sub(s.order[0].at) > replayWindow || len(s.order) >= maxSeenBodies) {
-		delete(s.at, s.order[0].sum)
-		s.order = s.order[1:]
+// replayExpiry is when a request that arrived at now, with the timestamp it carries
+// (zero when it carries none), can no longer pass a verifier: ReplayWindow after its
+// timestamp, or after now when the timestamp is older. A timestamp later than a
+// verifier accepts counts as the latest it does.
+func replayExpiry(now, timestamp time.Time) time.Time {
+	t := now
+	if timestamp.After(t) {
+		t = timestamp
 	}
-	if _, ok := s.at[sum]; ok {
-		return false
+	if latest := now.Add(ReplayWindow); t.After(latest) {
+		t = latest
 	}
-	if s.at == nil {
-		s.at = map[[sha256.Size]byte]time.Time{}
-	}
-	s.at[sum] = now
-	s.order = append(s.order, seenBody{sum, now})
-	return true
+	return t.Add(ReplayWindow)
 }
 
-func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	log := s.log
+func (s *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	log := s.Log
 	if log == nil {
 		log = slog.Default()
 	}
@@ -117,16 +99,16 @@ func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reject("read body", err)
 		return
 	}
-	if s.v == nil {
+	if s.Verifier == nil {
 		reject("no request verifier configured", nil)
 		return
 	}
-	if err := s.v.Verify(r.Context(), r.Header, body); err != nil {
-		reject("signature verification", err)
+	if s.Replays == nil {
+		reject("no replay guard configured", nil)
 		return
 	}
-	if !s.seen.first(body, time.Now()) {
-		reject("replayed request", nil)
+	if err := s.Verifier.Verify(r.Context(), r.Header, body); err != nil {
+		reject("signature verification", err)
 		return
 	}
 	var env RequestEnvelope
@@ -134,7 +116,24 @@ func (s *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reject("decode request", err)
 		return
 	}
-	resp, err := s.s.Handle(r.Context(), &env)
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
+	}
+	ts, _ := env.Request.Time() // the verifier checked it; none means now
+	replayed, err := s.Replays.Seen(r.Context(), sha256.Sum256(body), replayExpiry(now, ts))
+	if err != nil {
+		// Fail closed: a request whose freshness cannot be checked is not served.
+		log.ErrorContext(r.Context(), "alexa request refused: replay guard unavailable",
+			slog.String("remote", r.RemoteAddr), slog.String("error", err.Error()))
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	if replayed {
+		reject("replayed request", nil)
+		return
+	}
+	resp, err := s.Skill.Handle(r.Context(), &env)
 	if errors.Is(err, ErrWrongApplication) {
 		reject("wrong application ID", nil)
 		return

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -192,10 +193,15 @@ func startLocalStack(ctx context.Context, cfg serveConfig, awsCfg aws.Config) (*
 		ln.Close()
 		return nil, err
 	}
+	hosts, err := newOwnHosts(ln.Addr(), cfg.Issuer)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	s := &localStack{
 		URL: base, Issuer: cfg.Issuer, SkillID: cfg.SkillID, AlexaTrust: trust,
 		srv: &http.Server{
-			Handler:           handler,
+			Handler:           onlyOwnHosts(hosts, handler, cfg.Logger),
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,
@@ -207,6 +213,74 @@ func startLocalStack(ctx context.Context, cfg serveConfig, awsCfg aws.Config) (*
 	}
 	go func() { s.served <- s.srv.Serve(ln) }()
 	return s, nil
+}
+
+// ownHosts are the host names the local stack answers to: the loopback names
+// (127.0.0.1, localhost, ::1), the address it listens on unless that is every
+// address (0.0.0.0, ::), and the issuer's host; a port in the Host header must be
+// the listen port or the issuer's. A browser puts the name it looked up in Host, so
+// a page whose own name an attacker has pointed at 127.0.0.1 (DNS rebinding), or a
+// page calling http://0.0.0.0:PORT, is refused before any route reads its request.
+type ownHosts struct {
+	names, ports map[string]bool
+}
+
+// newOwnHosts returns the host names of a stack listening on listen for issuer.
+func newOwnHosts(listen net.Addr, issuer string) (ownHosts, error) {
+	h := ownHosts{names: map[string]bool{"127.0.0.1": true, "localhost": true, "::1": true}, ports: map[string]bool{}}
+	host, port, err := net.SplitHostPort(listen.String())
+	if err != nil {
+		return h, fmt.Errorf("listen address %s: %w", listen, err)
+	}
+	if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+		h.names[ip.String()] = true
+	}
+	h.ports[port] = true
+	u, err := url.Parse(issuer)
+	if err != nil || u.Hostname() == "" {
+		return h, usagef("--issuer %q is not a URL with a host", issuer)
+	}
+	h.names[strings.ToLower(u.Hostname())] = true
+	switch {
+	case u.Port() != "":
+		h.ports[u.Port()] = true
+	case u.Scheme == "https":
+		h.ports["443"] = true
+	default:
+		h.ports["80"] = true
+	}
+	return h, nil
+}
+
+// allows reports whether a request with this Host header is for the stack.
+func (h ownHosts) allows(hostHeader string) bool {
+	name, port, err := net.SplitHostPort(hostHeader)
+	if err != nil { // no port
+		name, port = strings.TrimSuffix(strings.TrimPrefix(hostHeader, "["), "]"), ""
+	}
+	return h.names[strings.ToLower(name)] && (port == "" || h.ports[port])
+}
+
+// onlyOwnHosts answers a request for a host name not in hosts with 421 and a short
+// body, and passes the others to next.
+func onlyOwnHosts(hosts ownHosts, next http.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hosts.allows(r.Host) {
+			host := r.Host
+			if len(host) > 255 {
+				host = host[:255]
+			}
+			logger.WarnContext(r.Context(), "request for another host refused",
+				slog.String("host", host), slog.String("remote", r.RemoteAddr), slog.String("path", r.URL.Path))
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.WriteHeader(http.StatusMisdirectedRequest)
+			_, _ = io.WriteString(w, "easytocloud serve answers only to its own host names (127.0.0.1, localhost, the issuer's)\n")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // alexaVerifier returns the verifier of /alexa's request signatures and says whose it
@@ -242,7 +316,7 @@ func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.Fil
 	mux := http.NewServeMux()
 	mux.Handle("/oauth/", auth)
 	mux.Handle("/.well-known/", auth)
-	mux.Handle("/alexa", alexa.NewHTTPHandler(h, verifier, h.Log))
+	mux.Handle("/alexa", skillapp.NewHTTPHandler(c, clients, h, verifier))
 	mux.Handle("/mfa/v1/", mfaapp.NewHandler(second))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -211,6 +211,172 @@ func TestServe(t *testing.T) {
 	}
 }
 
+// TestServeRefusesOtherHosts: a request whose Host is not the stack's own (a page of
+// evil.example whose name was rebound to 127.0.0.1, or one calling 0.0.0.0) is
+// answered 421 before any route, on every route; the loopback names of the listen
+// port and the issuer's host are served.
+func TestServeRefusesOtherHosts(t *testing.T) {
+	c := newAWSCLI(t)
+	dir := t.TempDir()
+	s := startServe(t, c, "--addr", "127.0.0.1:0", "--signing-key-file", filepath.Join(dir, "signing.pem"),
+		"--issuer", "https://stack.example.test")
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(method, path, host string) (int, string) {
+		t.Helper()
+		var body io.Reader
+		if method == http.MethodPost {
+			body = strings.NewReader(`{}`)
+		}
+		req, err := http.NewRequest(method, s.url+path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, host := range []string{"evil.example", "evil.example:" + port, "EVIL.example:" + port, "0.0.0.0:" + port,
+		"127.0.0.1.evil.example:" + port, "localhost.evil.example", "stack.example.test.evil.example", "127.0.0.1:1"} {
+		for _, route := range [][2]string{{"GET", "/healthz"}, {"GET", "/oauth/authorize"}, {"POST", "/mfa/v1/challenges"}, {"POST", "/alexa"}} {
+			if code, body := send(route[0], route[1], host); code != http.StatusMisdirectedRequest || len(body) > 200 {
+				t.Errorf("Host %s, %s %s: %d with %d bytes, want 421 with a short body", host, route[0], route[1], code, len(body))
+			}
+		}
+	}
+	for _, host := range []string{"127.0.0.1:" + port, "localhost:" + port, "LOCALHOST:" + port, "stack.example.test", "stack.example.test:443"} {
+		if code, body := send(http.MethodGet, "/healthz", host); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
+			t.Errorf("Host %s: /healthz %d %.80q, want 200", host, code, body)
+		}
+	}
+	if !strings.Contains(s.stdout.String(), "request for another host refused") {
+		t.Errorf("the log does not say why it refused: %s", s.stdout.String())
+	}
+}
+
+func TestOwnHosts(t *testing.T) {
+	for name, tc := range map[string]struct {
+		listen, issuer string
+		ok, refused    []string
+	}{
+		"Loopback": {"127.0.0.1:8080", "http://127.0.0.1:8080",
+			[]string{"127.0.0.1:8080", "localhost:8080", "[::1]:8080", "127.0.0.1", "localhost"},
+			[]string{"evil.example:8080", "evil.example", "0.0.0.0:8080", "127.0.0.1:9090", "[::]:8080", "", "localhost.:8080", "[::1]:8081"}},
+		"IPv6": {"[::1]:8080", "http://[::1]:8080",
+			[]string{"[::1]:8080", "[::1]", "localhost:8080"}, []string{"[::2]:8080", "evil.example:8080"}},
+		"RemoteWithIssuer": {"0.0.0.0:8443", "https://stack.example.test",
+			[]string{"stack.example.test", "Stack.Example.Test:443", "stack.example.test:8443", "127.0.0.1:8443"},
+			[]string{"0.0.0.0:8443", "192.168.1.10:8443", "evil.example", "stack.example.test:444"}},
+		"SpecificAddress": {"192.168.1.10:8080", "https://stack.example.test:8443",
+			[]string{"192.168.1.10:8080", "stack.example.test:8443", "stack.example.test"},
+			[]string{"stack.example.test:443", "192.168.1.11:8080"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			addr, err := net.ResolveTCPAddr("tcp", tc.listen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := newOwnHosts(addr, tc.issuer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, host := range tc.ok {
+				if !h.allows(host) {
+					t.Errorf("refuses its own host %q", host)
+				}
+			}
+			for _, host := range tc.refused {
+				if h.allows(host) {
+					t.Errorf("allows %q", host)
+				}
+			}
+		})
+	}
+}
+
+// signedLaunch is a LaunchRequest for skillID with its own request ID, signed by signer.
+func signedLaunch(t *testing.T, skillID, requestID string, signer *localalexa.Signer) ([]byte, http.Header) {
+	t.Helper()
+	env := alexa.RequestEnvelope{
+		Version: "1.0",
+		Session: alexa.Session{New: true, SessionID: "amzn1.echo-api.session.serve-test", Application: alexa.Application{ApplicationID: skillID},
+			User: alexa.User{UserID: "amzn1.ask.account.serve-test"}},
+		Context: alexa.Context{System: alexa.System{Application: alexa.Application{ApplicationID: skillID},
+			User: alexa.User{UserID: "amzn1.ask.account.serve-test"}, Device: alexa.Device{DeviceID: "amzn1.ask.device.serve-test"}}},
+		Request: alexa.Request{Type: alexa.LaunchRequestType, RequestID: requestID,
+			Timestamp: time.Now().UTC().Format(time.RFC3339), Locale: "en-US"},
+	}
+	body, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	if err := signer.SignHeader(h, body); err != nil {
+		t.Fatal(err)
+	}
+	return body, h
+}
+
+func postAlexa(t *testing.T, url string, body []byte, h http.Header) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+"/alexa", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = h.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestServeRefusesReplayAcrossInstances: two local stacks on one table are two
+// instances of one endpoint; a signed request the first accepted is refused by the
+// second, and different requests are accepted by either.
+func TestServeRefusesReplayAcrossInstances(t *testing.T) {
+	c := newAWSCLI(t)
+	dir := t.TempDir()
+	idDir := filepath.Join(dir, "alexa")
+	const skillID = "amzn1.ask.skill.serve-test"
+	args := func(key string) []string {
+		return []string{"--addr", "127.0.0.1:0", "--signing-key-file", filepath.Join(dir, key), "--alexa-identity", idDir, "--skill-id", skillID}
+	}
+	first := startServe(t, c, args("first.pem")...)
+	second := startServe(t, c, args("second.pem")...)
+	id, err := localalexa.Load(idDir, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ah := signedLaunch(t, skillID, "amzn1.echo-api.request.replay-a", id.Signer())
+	b, bh := signedLaunch(t, skillID, "amzn1.echo-api.request.replay-b", id.Signer())
+	for _, step := range []struct {
+		name string
+		url  string
+		body []byte
+		h    http.Header
+		want int
+	}{
+		{"A on the first", first.url, a, ah, http.StatusOK},
+		{"A replayed on the second", second.url, a, ah, http.StatusBadRequest},
+		{"A replayed on the first", first.url, a, ah, http.StatusBadRequest},
+		{"B on the second", second.url, b, bh, http.StatusOK},
+		{"B replayed on the first", first.url, b, bh, http.StatusBadRequest},
+	} {
+		if got := postAlexa(t, step.url, step.body, step.h); got != step.want {
+			t.Errorf("%s: %d, want %d", step.name, got, step.want)
+		}
+	}
+}
+
 // TestAlexaVerifier: with --alexa-identity, /alexa accepts that identity's signatures
 // and no other's, without touching the network; without it, the verifier is the one
 // for real Alexa (system roots, Amazon's chain downloaded), which this test does not

@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -342,6 +343,36 @@ func TestFileSignerKeepsItsKey(t *testing.T) {
 	}
 	if _, err := accesstoken.NewFileSigner(path); err == nil {
 		t.Error("a file that holds no key was accepted")
+	}
+}
+
+// TestFileSignerRefusesOpenKeyFile: a key file group or others may read or write is
+// refused, with the chmod that fixes it; once chmod 600, it loads.
+func TestFileSignerRefusesOpenKeyFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix mode bits")
+	}
+	path := filepath.Join(t.TempDir(), "k.pem")
+	want, err := accesstoken.NewFileSigner(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []os.FileMode{0o644, 0o640, 0o604, 0o660, 0o620, 0o602, 0o610, 0o601} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := accesstoken.NewFileSigner(path)
+		if err == nil || !strings.Contains(err.Error(), "chmod 600 "+path) {
+			t.Errorf("mode %04o: NewFileSigner = %v, want a refusal naming chmod 600 %s", mode, err, path)
+		}
+	}
+	for _, mode := range []os.FileMode{0o600, 0o400} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := accesstoken.NewFileSigner(path); err != nil || s.KeyID() != want.KeyID() {
+			t.Errorf("mode %04o: NewFileSigner = %v, want the key", mode, err)
+		}
 	}
 }
 

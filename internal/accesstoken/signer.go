@@ -11,9 +11,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"os"
+	"runtime"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -118,9 +120,11 @@ type FileSigner struct {
 
 // NewFileSigner loads the P-256 private key in path (PKCS#8 or SEC 1 PEM), creating a
 // new one with mode 0600 when the file does not exist. It fails when the file holds
-// something else or cannot be read or written.
+// something else or cannot be read or written, and when its mode lets group or
+// others read or write it (the error names the chmod to run): whoever can read the
+// key can mint access tokens for any user.
 func NewFileSigner(path string) (*FileSigner, error) {
-	data, err := os.ReadFile(path)
+	data, err := readKeyFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		data, err = createKeyFile(path)
 	}
@@ -152,7 +156,7 @@ func createKeyFile(path string) ([]byte, error) {
 	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return os.ReadFile(path)
+		return readKeyFile(path)
 	}
 	if err != nil {
 		return nil, err
@@ -165,6 +169,24 @@ func createKeyFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	return data, nil
+}
+
+// readKeyFile reads the key file at path after checking, on the open file, that
+// only its owner may read or write it. Windows has no such mode bits to check.
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
+		return nil, fmt.Errorf("mode %04o lets others than its owner use the key; run: chmod 600 %s", perm, path)
+	}
+	return io.ReadAll(f)
 }
 
 func parsePrivateKey(data []byte) (*ecdsa.PrivateKey, error) {

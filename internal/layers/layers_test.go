@@ -107,6 +107,7 @@ func TestDirectionErrorsCatchWrongImports(t *testing.T) {
 		{"LibraryImportsCommand", map[string][]string{"internal/table": {"cmd/oauth"}}},
 		{"AlexaImportsDomain", map[string][]string{"alexa": {"tenants"}}},
 		{"AccountImportsSkill", map[string][]string{"account": {"skill"}}},
+		{"ReplayImportsAlexa", map[string][]string{"internal/replay": {"internal/table", "alexa"}}},
 		{"SkillImportsWiring", map[string][]string{"skill": {"internal/app"}}},
 		{"DomainReachesWiring", map[string][]string{"mfa": {"internal/app/mfaapp"}}},
 		{"WiringImportsCommand", map[string][]string{"internal/app": {"cmd/easytocloud"}}},
@@ -135,7 +136,7 @@ func TestDirectionErrorsCatchWrongImports(t *testing.T) {
 // of no layer is test support (internal/awstest, internal/e2e, …) or a tool.
 var layers = [][]string{
 	{"internal/table", "alexa", "internal/lambdahttp", "tenants"},
-	{"tenants/dynamo", "account", "internal/accesstoken"},
+	{"tenants/dynamo", "account", "internal/accesstoken", "internal/replay"},
 	{"mfa"},
 	{"oauth", "skill", "interactionmodel"},
 	{"internal/app"},
@@ -158,9 +159,10 @@ func layerOf(pkg string) int {
 // directionErrors checks graph against the package direction: each package imports
 // only packages of lower layers; internal/table, alexa and tenants reach no project
 // package; tenants/dynamo and account only the domain and the table; mfa and
-// internal/accesstoken only the domain and the table; oauth and skill never reach
-// each other, nor the store (they take interfaces; internal/app wires tenants/dynamo
-// in), and skill never interactionmodel; no library package imports a command.
+// internal/accesstoken only the domain and the table; internal/replay only the
+// table; oauth and skill never reach each other, nor the store (they take
+// interfaces; internal/app wires tenants/dynamo in), and skill never
+// interactionmodel; no library package imports a command.
 func directionErrors(graph map[string][]string) []string {
 	var errs []string
 	for pkg, deps := range graph {
@@ -183,6 +185,7 @@ func directionErrors(graph map[string][]string) []string {
 		"account":              {"tenants", "internal/table"},
 		"skill":                {"alexa", "account", "tenants", "mfa", "internal/table", "internal/accesstoken"},
 		"internal/accesstoken": {"tenants"},
+		"internal/replay":      {"internal/table"},
 		"mfa":                  {"tenants", "internal/table"},
 	}
 	for pkg, allowed := range allowedOnly {

@@ -15,6 +15,9 @@
 //     cmd/skill wires it, counted by a recording HTTP transport against the emulator.
 //   - BenchmarkToken: the token endpoint's own work per refresh exchange (AWS time
 //     taken out) and access-token verification per request.
+//   - BenchmarkReplayGuard: the shared replay guard of the HTTPS endpoint per request
+//     (the body's SHA-256, one conditional PutItem): our own work against a table
+//     that answers at once, and the SDK client's round trip to the emulator.
 //   - BenchmarkColdStart: the real bootstrap binaries run under a stand-in for the
 //     Lambda Runtime API served by the benchmark: time to the first response, size.
 //

@@ -15,6 +15,7 @@ import (
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/app"
+	"github.com/easytocloud/easytocloud/internal/replay"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
@@ -62,4 +63,11 @@ func NewHandler(c app.Config, a app.AWS, p Parts, logger *slog.Logger) *skill.Ha
 		AWS:       a.Config,
 		Log:       logger,
 	}
+}
+
+// NewHTTPHandler serves h as an HTTPS web service (POST /alexa), its requests
+// verified by v and its replays refused across every instance that serves the
+// endpoint: the seen requests are kept in c.Table (internal/replay). It does no I/O.
+func NewHTTPHandler(c app.Config, a app.AWS, h *skill.Handler, v alexa.RequestVerifier) http.Handler {
+	return &alexa.HTTPHandler{Skill: h, Verifier: v, Replays: replay.New(app.NewTable(c, a)), Log: h.Log}
 }

@@ -149,6 +149,14 @@ var sections = []section{
 		{"real mfa binary, warm elevation check: table reads", "ColdStart/mfa", fig("ColdStart/mfa", "ddb-2nd", 1), count, "≤ 1", atMost(1)},
 		{"  … KMS calls", "ColdStart/mfa", fig("ColdStart/mfa", "kms-2nd", 1), count, "0", atMost(0)},
 	}},
+	{"6. Shared replay guard of the HTTPS endpoint — body SHA-256 and one conditional PutItem per request (internal/replay)", []row{
+		{"own work per request (table answering at once)", "ReplayGuard/OwnWork", fig("ReplayGuard/OwnWork", "ns/op", 1e-6), ms, "< 2 ms", below(2)},
+		{"  … allocations", "ReplayGuard/OwnWork", fig("ReplayGuard/OwnWork", "allocs/op", 1), count, "", nil},
+		{"  … table writes per request", "ReplayGuard/OwnWork", fig("ReplayGuard/OwnWork", "table-writes/op", 1), count, "1", atMost(1)},
+		{"with the emulator's round trip", "ReplayGuard/Emulator", fig("ReplayGuard/Emulator", "ns/op", 1e-6), ms, "", nil},
+		{"  … own work and the SDK's (round trip excluded)", "ReplayGuard/Emulator", fig("ReplayGuard/Emulator", "own-ms/op", 1), ms, "< 2 ms", below(2)},
+		{"  … DynamoDB calls per request", "ReplayGuard/Emulator", fig("ReplayGuard/Emulator", "ddb-calls/op", 1), count, "1", atMost(1)},
+	}},
 }
 
 // render prints the table and reports whether a row's benchmark failed or (when
