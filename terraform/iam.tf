@@ -7,17 +7,17 @@
 # actions it calls on each (app.<Function>.Table; tablekeys_test.go checks the two agree
 # and oauth's, mfa's and the skill's tests record every key their flows reach): one
 # statement per set of actions, reads apart from writes, each on the prefixes
-# "dynamodb:LeadingKeys" may take. That key holds the partition key values a request
-# names: an item's pk for GetItem, PutItem, UpdateItem and DeleteItem; for a Query the
-# partition key value of its key condition, which on an index is the index's own
-# partition key (gsi1pk) - the only one such a request carries - so the index's
-# statement lists gsi1pk prefixes. A TransactWriteItems is authorized item by item, as
-# the PutItem, UpdateItem or DeleteItem (ConditionCheckItem for a check) of each item,
-# so every item's pk must match. AWS requires ForAllValues with this key because a
-# request may name several (BatchGetItem, BatchWriteItem; the code calls neither), and
+# "dynamodb:LeadingKeys" may take. AWS documents that key as the partition key values
+# a request names: an item's pk for GetItem, PutItem, UpdateItem and DeleteItem, the
+# key condition's for a Query. A Query on an index names only the index's own partition
+# key (gsi1pk), and AWS's examples put the same condition on an index's ARN, so the
+# index's statement lists gsi1pk prefixes. A TransactWriteItems is authorized item by
+# item, as the PutItem, UpdateItem or DeleteItem (ConditionCheckItem for a check) of
+# each, so every item's pk must match. AWS requires ForAllValues with this key (a
+# BatchGetItem or BatchWriteItem names several; the code calls neither), and
 # ForAllValues also holds when a request names no key at all, so every statement also
-# requires the key to be present (Null is false). Scan is granted to no function: it
-# names no key, and reads every item.
+# requires the key to be present (Null is false). No function is granted Scan: it names
+# no key and reads every item.
 
 # Lambda assumes each role. The skill's role may also be assumed by the principals in
 # var.skill_role_trusted_arns: tenants' roles trust only this role, so this is how an
