@@ -35,6 +35,7 @@ var notYetCalled = []awstest.KeyGrant{
 	{Action: "dynamodb:PutItem", Prefix: "ALEXAREQ#"},
 	{Action: "dynamodb:GetItem", Prefix: "ALEXALINK#"},
 	{Action: "dynamodb:PutItem", Prefix: "ALEXALINK#"},
+	{Action: "dynamodb:UpdateItem", Prefix: "ALEXALINK#"},
 }
 
 // TestSkillReachesOnlyItsOwnKeys runs the skill as its Lambda function is wired

@@ -137,6 +137,25 @@ data "aws_iam_policy_document" "skill" {
     }
   }
 
+  # The Alexa accounts linked to a user, seen again.
+  statement {
+    sid       = "UpdateAlexaLinks"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["ALEXALINK#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
   # On SkillDisabled: the user's refresh tokens, found on the index, are deleted.
   statement {
     sid       = "DeleteRevokedTokens"

@@ -78,8 +78,8 @@ const (
 // tenants and users; kms:GetPublicKey for the access-token key; sts:AssumeRole into
 // tenants' roles; execute-api:Invoke for the mfa API; on SkillDisabled, PutItem (the
 // revocation mark), Query (the user's tokens, on the GSI) and DeleteItem (the
-// tokens); PutItem of the Alexa replay guard (ALEXAREQ#); GetItem and PutItem of the
-// Alexa accounts linked to a user (ALEXALINK#). It never writes a tenant or a user,
+// tokens); PutItem of the Alexa replay guard (ALEXAREQ#); GetItem, PutItem and
+// UpdateItem of the Alexa accounts linked to a user (ALEXALINK#). It never writes a tenant or a user,
 // nor an elevation (MFA# is the mfa function's, reached through its API).
 var Skill = Function{
 	Name: "skill",
@@ -89,12 +89,13 @@ var Skill = Function{
 		"dynamodb:GetItem",
 		"dynamodb:PutItem",
 		"dynamodb:Query",
+		"dynamodb:UpdateItem",
 		"execute-api:Invoke",
 		"kms:GetPublicKey",
 		"sts:AssumeRole",
 	},
 	Table: []TableAccess{
-		{Prefix: "ALEXALINK#", Actions: []string{getItem, putItem}},
+		{Prefix: "ALEXALINK#", Actions: []string{getItem, putItem, updateItem}},
 		{Prefix: "ALEXAREQ#", Actions: []string{putItem}},
 		{Prefix: "OAUTHREFRESH#", Actions: []string{deleteItem}},
 		{Prefix: "OAUTHUSER#", Actions: []string{putItem}},
