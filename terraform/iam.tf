@@ -2,6 +2,22 @@
 # grants exactly the actions internal/app lists for it (app.Skill, app.OAuth, app.MFA:
 # IAMActions), which the code calls; the runtime policy grants what the Lambda platform
 # itself needs (logs and traces). policy_test.go checks both.
+#
+# In the table a function reaches only the items of its own key prefixes, with only the
+# actions it calls on each (app.<Function>.Table; tablekeys_test.go checks the two agree
+# and oauth's, mfa's and the skill's tests record every key their flows reach): one
+# statement per set of actions, reads apart from writes, each on the prefixes
+# "dynamodb:LeadingKeys" may take. AWS documents that key as the partition key values
+# a request names: an item's pk for GetItem, PutItem, UpdateItem and DeleteItem, the
+# key condition's for a Query. A Query on an index names only the index's own partition
+# key (gsi1pk), and AWS's examples put the same condition on an index's ARN, so the
+# index's statement lists gsi1pk prefixes. A TransactWriteItems is authorized item by
+# item, as the PutItem, UpdateItem or DeleteItem (ConditionCheckItem for a check) of
+# each, so every item's pk must match. AWS requires ForAllValues with this key (a
+# BatchGetItem or BatchWriteItem names several; the code calls neither), and
+# ForAllValues also holds when a request names no key at all, so every statement also
+# requires the key to be present (Null is false). No function is granted Scan: it names
+# no key and reads every item.
 
 # Lambda assumes each role. The skill's role may also be assumed by the principals in
 # var.skill_role_trusted_arns: tenants' roles trust only this role, so this is how an
@@ -81,18 +97,102 @@ resource "aws_iam_role_policy" "runtime" {
 # calls the MFA API.
 
 data "aws_iam_policy_document" "skill" {
-  # Tenants and users (GetItem); on SkillDisabled, oauth's RevokeUser: a revocation mark
-  # (PutItem), the user's refresh tokens (Query on the index) and their deletion.
+  # Tenants and users, and the Alexa accounts linked to a user: read by key.
   statement {
-    sid       = "Table"
-    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+    sid       = "ReadTenantsAndAlexaLinks"
+    actions   = ["dynamodb:GetItem"]
     resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["ALEXALINK#*", "TENANT#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
   }
 
+  # The Alexa replay guard (a conditional put of each request's signature), the Alexa
+  # accounts linked to a user and, on SkillDisabled, oauth's RevokeUser: the user's
+  # revocation mark.
+  statement {
+    sid       = "ReplayGuardLinksAndRevocationMarks"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["ALEXALINK#*", "ALEXAREQ#*", "OAUTHUSER#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # The Alexa accounts linked to a user, seen again.
+  statement {
+    sid       = "UpdateAlexaLinks"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["ALEXALINK#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # On SkillDisabled: the user's refresh tokens, found on the index, are deleted.
+  statement {
+    sid       = "DeleteRevokedTokens"
+    actions   = ["dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["OAUTHREFRESH#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # On SkillDisabled: the user's refresh tokens, listed on the index by their gsi1pk,
+  # OAUTHUSER#<tenant>#<user>.
   statement {
     sid       = "TokensOfAUser"
     actions   = ["dynamodb:Query"]
     resources = ["${aws_dynamodb_table.main.arn}/index/gsi1"]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["OAUTHUSER#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
   }
 
   statement {
@@ -130,22 +230,11 @@ resource "aws_iam_role_policy" "skill" {
   policy = data.aws_iam_policy_document.skill.json
 }
 
-# --- oauth and mfa both use the table by key and their own Keyring MAC keys (the
-# purposes local.mac_key_purposes grants each) under the secrets key.
+# --- oauth and mfa both make and open their own Keyring MAC keys (the purposes
+# local.mac_key_purposes grants each) under the secrets key.
 
-data "aws_iam_policy_document" "table_and_mac_keys" {
+data "aws_iam_policy_document" "mac_keys" {
   for_each = local.mac_key_purposes
-
-  statement {
-    sid = "Table"
-    actions = [
-      "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]
-    resources = [aws_dynamodb_table.main.arn]
-  }
 
   statement {
     sid       = "MACKeys"
@@ -164,10 +253,106 @@ data "aws_iam_policy_document" "table_and_mac_keys" {
 # Keyring MAC keys (keyed hashes of codes and tokens) under the secrets key.
 
 data "aws_iam_policy_document" "oauth" {
-  # In the table: users, MAC keys, clients, codes, refresh tokens, revocation marks and
-  # sign-in failure counters, all by key (redeeming a code is a transaction of an update
-  # and a put, which IAM authorizes as UpdateItem and PutItem).
-  source_policy_documents = [data.aws_iam_policy_document.table_and_mac_keys["oauth"].json]
+  source_policy_documents = [data.aws_iam_policy_document.mac_keys["oauth"].json]
+
+  # Read by key: users (tenants/dynamo's Authenticate: the e-mail claim, then the user),
+  # its MAC keys, clients, codes, refresh tokens, revocation marks and sign-in failure
+  # counters. It writes no tenant, user, client or revocation mark, and reaches no
+  # elevation.
+  statement {
+    sid       = "ReadByKey"
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["EMAIL#*", "KEY#oauth-*", "LOGINFAIL#*", "OAUTHCLIENT#*", "OAUTHCODE#*", "OAUTHREFRESH#*", "OAUTHUSER#*", "TENANT#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Its MAC key, made on first use (only those of its own purposes, local.mac_key_purposes).
+  statement {
+    sid       = "MakeMACKeys"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["KEY#oauth-*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Authorization codes: issued, then consumed (redeeming is a transaction of this update
+  # and the refresh token's put) or marked replayed.
+  statement {
+    sid       = "Codes"
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["OAUTHCODE#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Pending consents: stored at sign-in, consumed by a conditional delete.
+  statement {
+    sid       = "Consents"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["OAUTHCONSENT#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Refresh tokens (issued, used, revoked) and sign-in failure counters (counted, reset).
+  statement {
+    sid       = "TokensAndSignInFailures"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["LOGINFAIL#*", "OAUTHREFRESH#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
 
   statement {
     sid       = "SignAccessTokens"
@@ -187,9 +372,64 @@ resource "aws_iam_role_policy" "oauth" {
 # needs no STS permission) and its Keyring MAC key (keyed hashes of SMS codes).
 
 data "aws_iam_policy_document" "mfa" {
-  # In the table: tenants, users and the MAC key by key; challenges, elevations, send
-  # and failure windows.
-  source_policy_documents = [data.aws_iam_policy_document.table_and_mac_keys["mfa"].json]
+  source_policy_documents = [data.aws_iam_policy_document.mac_keys["mfa"].json]
+
+  # Read by key: tenants and users, its MAC key, and its own records.
+  statement {
+    sid       = "ReadByKey"
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["KEY#mfa-*", "MFA#*", "TENANT#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Its MAC key, made on first use (only those of its own purposes, local.mac_key_purposes).
+  statement {
+    sid       = "MakeMACKeys"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["KEY#mfa-*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Its own records: challenges, elevations, send and failure windows.
+  statement {
+    sid       = "SecondFactorState"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["MFA#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
 
   statement {
     sid     = "SendSMS"

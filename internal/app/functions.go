@@ -1,10 +1,19 @@
 package app
 
+import (
+	"slices"
+
+	"github.com/easytocloud/easytocloud/internal/table"
+)
+
 // Function describes one Lambda function as the Terraform stack must deploy it: the
 // variables its main reads, the AWS actions its role calls (the stack grants exactly
-// these), the Keyring purposes it uses and the HTTP routes it serves. Slices are
-// shared: do not modify them. The purposes and routes are literals, checked against
-// oauth's and mfa's own by this package's tests, so that reading them links neither.
+// these), the items of the table it reaches and how, the Keyring purposes it uses and
+// the HTTP routes it serves. Slices are shared: do not modify them. The purposes and
+// routes are literals, checked against oauth's and mfa's own by this package's tests,
+// so that reading them links neither; the table's key prefixes are literals too,
+// checked by recording every key the function's own flows reach (the tablekeys tests
+// of oauth, mfa and skill).
 type Function struct {
 	// Name is the function's key in the stack (local.functions) and its cmd/ directory.
 	Name string
@@ -15,6 +24,11 @@ type Function struct {
 	// in tenants' accounts with their roles' credentials (account.TenantIAMActions), and
 	// sts:GetSessionToken, which mfa signs with a tenant's verifier keys.
 	IAMActions []string
+	// Table is what the role may do in the table, by partition key prefix: the stack
+	// grants each entry's actions only on items whose partition key (for an index, the
+	// index's partition key) starts with its prefix (dynamodb:LeadingKeys). Its
+	// actions are those of IAMActions that are DynamoDB's. Sorted by Index, then Prefix.
+	Table []TableAccess
 	// KeyPurposes are the dynamo.Keyring purposes its MAC keys are made for.
 	KeyPurposes []string
 	// Routes are the net/http.ServeMux patterns it serves behind API Gateway; none for
@@ -22,10 +36,51 @@ type Function struct {
 	Routes []string
 }
 
+// TableAccess is what a function may do to the items of the table (or, with Index, of
+// one of its indexes) whose partition key value starts with Prefix.
+type TableAccess struct {
+	// Prefix begins the partition key values: of pk for the table, of the index's own
+	// partition key (gsi1pk) for an index. It is a type of item ("TENANT#"), ending in
+	// #, or for MAC keys the family of the function's own Keyring purposes ("KEY#mfa-").
+	Prefix string
+	// Index is the index queried, "" for the table's own items.
+	Index string
+	// Actions are the dynamodb: actions, sorted.
+	Actions []string
+}
+
+// readActions are the DynamoDB actions that change nothing.
+var readActions = []string{"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"}
+
+// IsReadAction reports whether the DynamoDB action action only reads.
+func IsReadAction(action string) bool { return slices.Contains(readActions, action) }
+
+// ReadOnly reports whether a grants only reads.
+func (a TableAccess) ReadOnly() bool {
+	for _, act := range a.Actions {
+		if !IsReadAction(act) {
+			return false
+		}
+	}
+	return true
+}
+
+// The DynamoDB actions of Table, for short.
+const (
+	getItem    = "dynamodb:GetItem"
+	putItem    = "dynamodb:PutItem"
+	updateItem = "dynamodb:UpdateItem"
+	deleteItem = "dynamodb:DeleteItem"
+	query      = "dynamodb:Query"
+)
+
 // Skill is the Alexa skill's function (cmd/skill). Its role: dynamodb:GetItem for
 // tenants and users; kms:GetPublicKey for the access-token key; sts:AssumeRole into
-// tenants' roles; execute-api:Invoke for the mfa API; and, on SkillDisabled, PutItem
-// (the revocation mark), Query (the user's tokens, on the GSI) and DeleteItem.
+// tenants' roles; execute-api:Invoke for the mfa API; on SkillDisabled, PutItem (the
+// revocation mark), Query (the user's tokens, on the GSI) and DeleteItem (the
+// tokens); PutItem of the Alexa replay guard (ALEXAREQ#); GetItem, PutItem and
+// UpdateItem of the Alexa accounts linked to a user (ALEXALINK#). It never writes a tenant or a user,
+// nor an elevation (MFA# is the mfa function's, reached through its API).
 var Skill = Function{
 	Name: "skill",
 	Env:  []string{EnvTable, EnvSkillID, EnvIssuer, EnvSigningKeyID, EnvMFAURL},
@@ -34,9 +89,18 @@ var Skill = Function{
 		"dynamodb:GetItem",
 		"dynamodb:PutItem",
 		"dynamodb:Query",
+		"dynamodb:UpdateItem",
 		"execute-api:Invoke",
 		"kms:GetPublicKey",
 		"sts:AssumeRole",
+	},
+	Table: []TableAccess{
+		{Prefix: "ALEXALINK#", Actions: []string{getItem, putItem, updateItem}},
+		{Prefix: "ALEXAREQ#", Actions: []string{putItem}},
+		{Prefix: "OAUTHREFRESH#", Actions: []string{deleteItem}},
+		{Prefix: "OAUTHUSER#", Actions: []string{putItem}},
+		{Prefix: "TENANT#", Actions: []string{getItem}},
+		{Prefix: "OAUTHUSER#", Index: table.GSIName, Actions: []string{query}},
 	},
 }
 
@@ -50,6 +114,10 @@ var Skill = Function{
 //     Redeeming a code is a TransactWriteItems of an Update and a Put, which IAM
 //     authorizes as dynamodb:UpdateItem and dynamodb:PutItem.
 //   - Access tokens: kms:Sign (RAW, ECDSA_SHA_256) and kms:GetPublicKey (kid, JWKS).
+//
+// In the table it only reads tenants, users, e-mail claims, clients and revocation
+// marks (registering clients and revoking a user's tokens are the CLI's and the
+// skill's), and never reaches an elevation (MFA#) or a tenant's record for writing.
 var OAuth = Function{
 	Name: "oauth",
 	Env:  []string{EnvTable, EnvSecretsKeyID, EnvSigningKeyID, EnvIssuer, EnvSkillID},
@@ -62,6 +130,17 @@ var OAuth = Function{
 		"kms:Encrypt",
 		"kms:GetPublicKey",
 		"kms:Sign",
+	},
+	Table: []TableAccess{
+		{Prefix: "EMAIL#", Actions: []string{getItem}},
+		{Prefix: "KEY#oauth-", Actions: []string{getItem, putItem}},
+		{Prefix: "LOGINFAIL#", Actions: []string{deleteItem, getItem, putItem, updateItem}},
+		{Prefix: "OAUTHCLIENT#", Actions: []string{getItem}},
+		{Prefix: "OAUTHCODE#", Actions: []string{getItem, putItem, updateItem}},
+		{Prefix: "OAUTHCONSENT#", Actions: []string{deleteItem, putItem}},
+		{Prefix: "OAUTHREFRESH#", Actions: []string{deleteItem, getItem, putItem, updateItem}},
+		{Prefix: "OAUTHUSER#", Actions: []string{getItem}},
+		{Prefix: "TENANT#", Actions: []string{getItem}},
 	},
 	KeyPurposes: []string{"oauth-token"},
 	Routes: []string{
@@ -77,7 +156,7 @@ var OAuth = Function{
 // MFA is the second factor's function (cmd/mfa). Its role, through tenants/dynamo: GetItem
 // for tenants and users, kms:Decrypt for verifier secrets and the MAC key, GetItem,
 // PutItem and kms:Encrypt when the MAC key is made on first use. Its own records:
-// GetItem, PutItem, UpdateItem, DeleteItem; SMS: sns:Publish.
+// GetItem, PutItem, UpdateItem, DeleteItem (all under MFA#); SMS: sns:Publish.
 var MFA = Function{
 	Name: "mfa",
 	Env:  []string{EnvTable, EnvSecretsKeyID},
@@ -89,6 +168,11 @@ var MFA = Function{
 		"kms:Decrypt",
 		"kms:Encrypt",
 		"sns:Publish",
+	},
+	Table: []TableAccess{
+		{Prefix: "KEY#mfa-", Actions: []string{getItem, putItem}},
+		{Prefix: "MFA#", Actions: []string{deleteItem, getItem, putItem, updateItem}},
+		{Prefix: "TENANT#", Actions: []string{getItem}},
 	},
 	KeyPurposes: []string{"mfa-otp"},
 	Routes: []string{
