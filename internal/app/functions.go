@@ -77,7 +77,9 @@ var OAuth = Function{
 // MFA is the second factor's function (cmd/mfa). Its role, through tenants/dynamo: GetItem
 // for tenants and users, kms:Decrypt for verifier secrets and the MAC key, GetItem,
 // PutItem and kms:Encrypt when the MAC key is made on first use. Its own records:
-// GetItem, PutItem, UpdateItem, DeleteItem; SMS: sns:Publish.
+// GetItem, PutItem, UpdateItem, DeleteItem, and Query (on the table, within a user's
+// MFA# partition) to find a user's elevations from every origin when they lock; SMS:
+// sns:Publish.
 var MFA = Function{
 	Name: "mfa",
 	Env:  []string{EnvTable, EnvSecretsKeyID},
@@ -85,6 +87,7 @@ var MFA = Function{
 		"dynamodb:DeleteItem",
 		"dynamodb:GetItem",
 		"dynamodb:PutItem",
+		"dynamodb:Query",
 		"dynamodb:UpdateItem",
 		"kms:Decrypt",
 		"kms:Encrypt",
