@@ -81,6 +81,7 @@ func TestElevationIsBoundToItsOrigin(t *testing.T) {
 		t.Run(tg.name, func(t *testing.T) {
 			ctx := context.Background()
 			e := newEnv(t)
+			e.remember(alice, mallory, kitchen, study, pat, sam) // no Alexa ID is logged or answered
 			api := tg.api(t, e)
 			a := e.token
 			el, err := api.Verify(ctx, a.tenant.ID, a.user.ID, onA, "123456") // the emulator's STS accepts it
@@ -105,6 +106,12 @@ func TestElevationIsBoundToItsOrigin(t *testing.T) {
 			t.Logf("elevated on A: %d of %d other origins elevated too", elevated, len(elsewhereList))
 			if _, err := api.Elevation(ctx, a.tenant.ID, a.user.ID, Origin{}); !errors.Is(err, ErrNoOrigin) {
 				t.Errorf("Elevation without an origin: %v, want ErrNoOrigin", err)
+			}
+
+			for _, l := range e.auditLines(t) {
+				if l["audit"] == auditSuccess && l["origin"] != onA.String()[:16] {
+					t.Errorf("audit line of the success names origin %v, want %s", l["origin"], onA.String()[:16])
+				}
 			}
 
 			wantElevatedAt(t, api, a, onB, "234567")
