@@ -28,7 +28,7 @@ func campaign(t *testing.T, e *env, api API, a account, d time.Duration, perRoun
 	var slowest time.Duration
 	for end := e.clock.Now().Add(d); e.clock.Now().Before(end); e.clock.Advance(campaignStep) {
 		if challenge {
-			_, err := api.Challenge(ctx, a.tenant.ID, a.user.ID)
+			_, err := api.Challenge(ctx, a.tenant.ID, a.user.ID, here)
 			switch {
 			case err == nil:
 				sends++
@@ -40,7 +40,7 @@ func campaign(t *testing.T, e *env, api API, a account, d time.Duration, perRoun
 		for i := range perRound {
 			code := fmt.Sprintf("%06d", (guesses*7919+i*104729+13)%1_000_000)
 			start := time.Now()
-			_, err := api.Verify(ctx, a.tenant.ID, a.user.ID, code)
+			_, err := api.Verify(ctx, a.tenant.ID, a.user.ID, here, code)
 			slowest = max(slowest, time.Since(start))
 			guesses++
 			switch {
@@ -98,7 +98,7 @@ func TestTokenCodeCampaignOverHTTP(t *testing.T) {
 	// A lockout holds, even for the right code, until it ends.
 	ctx := context.Background()
 	for i := 0; ; i++ {
-		_, err := api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, fmt.Sprintf("%06d", 500000+i))
+		_, err := api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, fmt.Sprintf("%06d", 500000+i))
 		if errors.Is(err, ErrLocked) {
 			break
 		}
@@ -108,12 +108,12 @@ func TestTokenCodeCampaignOverHTTP(t *testing.T) {
 	}
 	for _, wait := range []time.Duration{0, Lockout / 2, Lockout/2 - time.Second} {
 		e.clock.Advance(wait)
-		if _, err := api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, "918273"); !errors.Is(err, ErrLocked) {
+		if _, err := api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, "918273"); !errors.Is(err, ErrLocked) {
 			t.Errorf("the right code %v into the lockout: %v, want ErrLocked", wait, err)
 		}
 	}
 	e.clock.Advance(time.Second)
-	if _, err := api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, "918273"); err != nil {
+	if _, err := api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, "918273"); err != nil {
 		t.Errorf("the right code once the lockout ended: %v", err)
 	}
 }

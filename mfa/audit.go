@@ -28,6 +28,7 @@ const (
 type event struct {
 	who    subject
 	method tenants.MFAKind
+	origin Origin // where the second factor is given (zero: not about one origin)
 	phone  string // last two digits at most
 }
 
@@ -38,8 +39,9 @@ func (s *Service) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// audit writes one audit line: the event, tenant, user, method, outcome and, when
-// triesLeft >= 0, the tries left before the lockout (or before an SMS code is spent).
+// audit writes one audit line: the event, tenant, user, method, origin (the start of
+// its key), outcome and, when triesLeft >= 0, the tries left before the lockout (or
+// before an SMS code is spent).
 // Codes, secrets and phone numbers never reach it; ev.phone is the last two digits.
 func (s *Service) audit(ctx context.Context, kind string, ev event, outcome string, triesLeft int, extra ...any) {
 	attrs := []any{
@@ -49,6 +51,9 @@ func (s *Service) audit(ctx context.Context, kind string, ev event, outcome stri
 	}
 	if ev.method != "" {
 		attrs = append(attrs, slog.String("method", string(ev.method)))
+	}
+	if !ev.origin.IsZero() {
+		attrs = append(attrs, slog.String("origin", ev.origin.short()))
 	}
 	attrs = append(attrs, slog.String("outcome", outcome))
 	if triesLeft >= 0 {

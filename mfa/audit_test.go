@@ -26,12 +26,12 @@ func TestAuditLines(t *testing.T) {
 	}
 	e.sts.SetFn(denyAll)
 	for range MaxFailures {
-		_, _ = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, "123456")
+		_, _ = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, "123456")
 	}
-	_, _ = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, "123456")
+	_, _ = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, "123456")
 	e.sts.SetFn(throttleAll)
 	e.clock.Advance(Lockout)
-	_, _ = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, "123456")
+	_, _ = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, "123456")
 
 	type line struct {
 		Audit, Tenant, User, Method, Outcome, PhoneLast2 string

@@ -51,36 +51,47 @@ func NewClient(baseURL string, httpClient *http.Client, creds aws.CredentialsPro
 	}
 }
 
-// Challenge asks the service to start a second factor; see Service.Challenge.
-func (c *Client) Challenge(ctx context.Context, tenantID, userID string) (Challenge, error) {
+// Challenge asks the service to start a second factor at an origin; see
+// Service.Challenge. The zero Origin is refused (ErrNoOrigin) without a request.
+func (c *Client) Challenge(ctx context.Context, tenantID, userID string, from Origin) (Challenge, error) {
 	var out Challenge
-	err := c.do(ctx, http.MethodPost, "/mfa/v1/challenges", challengeRequest{Tenant: tenantID, User: userID}, &out)
+	if from.IsZero() {
+		return out, ErrNoOrigin
+	}
+	err := c.do(ctx, http.MethodPost, "/mfa/v1/challenges", challengeRequest{Tenant: tenantID, User: userID, Origin: from.String()}, &out)
 	return out, err
 }
 
-// Verify checks a code; see Service.Verify. A malformed code is refused without a
-// request.
-func (c *Client) Verify(ctx context.Context, tenantID, userID, code string) (Elevation, error) {
+// Verify checks a code given at an origin; see Service.Verify. A malformed code or
+// the zero Origin is refused without a request.
+func (c *Client) Verify(ctx context.Context, tenantID, userID string, from Origin, code string) (Elevation, error) {
 	var out Elevation
 	if _, err := NormalizeCode(code); err != nil {
 		return out, err
 	}
-	err := c.do(ctx, http.MethodPost, "/mfa/v1/verifications", verifyRequest{Tenant: tenantID, User: userID, Code: code}, &out)
+	if from.IsZero() {
+		return out, ErrNoOrigin
+	}
+	err := c.do(ctx, http.MethodPost, "/mfa/v1/verifications", verifyRequest{Tenant: tenantID, User: userID, Origin: from.String(), Code: code}, &out)
 	return out, err
 }
 
-// Elevation returns until when the user is elevated, or ErrNotElevated.
-func (c *Client) Elevation(ctx context.Context, tenantID, userID string) (Elevation, error) {
+// Elevation returns the user's elevation at an origin, or ErrNotElevated; see
+// Service.Elevation. The zero Origin is refused without a request.
+func (c *Client) Elevation(ctx context.Context, tenantID, userID string, from Origin) (Elevation, error) {
 	var out Elevation
 	path, err := elevationPath(tenantID, userID)
 	if err != nil {
 		return out, err
 	}
-	err = c.do(ctx, http.MethodGet, path, nil, &out)
+	if from.IsZero() {
+		return out, ErrNoOrigin
+	}
+	err = c.do(ctx, http.MethodGet, path+"?origin="+from.String(), nil, &out)
 	return out, err
 }
 
-// Lock ends the user's elevation at once.
+// Lock ends the user's elevations from every origin at once.
 func (c *Client) Lock(ctx context.Context, tenantID, userID string) error {
 	path, err := elevationPath(tenantID, userID)
 	if err != nil {

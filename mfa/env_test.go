@@ -27,6 +27,10 @@ import (
 
 func TestMain(m *testing.M) { awstest.Main(m) }
 
+// here is the Origin the tests' second factors come from, unless a test says otherwise:
+// an Alexa account on one Echo, no voice profile.
+var here = NewOrigin("amzn1.ask.account.TEST", "amzn1.ask.device.TEST", "")
+
 // t0 is where every test's clock starts: a whole second, like the stored times.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 

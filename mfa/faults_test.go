@@ -50,9 +50,9 @@ func TestVerifyUnderFaults(t *testing.T) {
 			mustChallenge(t, e.svc, a)
 			code, _ := e.lastCode(t, a)
 			ft.Add(tc.rule)
-			_, err := svc.Verify(ctx, a.tenant.ID, a.user.ID, code)
+			_, err := svc.Verify(ctx, a.tenant.ID, a.user.ID, here, code)
 			ft.Clear()
-			_, elevErr := e.svc.Elevation(ctx, a.tenant.ID, a.user.ID)
+			_, elevErr := e.svc.Elevation(ctx, a.tenant.ID, a.user.ID, here)
 			elevated := elevErr == nil
 			t.Logf("Verify: %v; elevated %v", err, elevated)
 			if (err == nil) != elevated {
@@ -99,7 +99,7 @@ func TestFailedSendsDoNotCount(t *testing.T) {
 			failed := 0
 			for range MaxSends + 1 {
 				ft.Add(tc.rule)
-				_, err := svc.Challenge(ctx, a.tenant.ID, a.user.ID)
+				_, err := svc.Challenge(ctx, a.tenant.ID, a.user.ID, here)
 				ft.Clear()
 				if err == nil || errors.Is(err, ErrRateLimited) {
 					t.Fatalf("challenge %d with %v: %v, want a failure to send", failed+1, tc.rule.Kind, err)
@@ -116,7 +116,7 @@ func TestFailedSendsDoNotCount(t *testing.T) {
 					t.Errorf("%d SMS after %d good challenges", n, i+1)
 				}
 			}
-			_, err := svc.Challenge(ctx, a.tenant.ID, a.user.ID)
+			_, err := svc.Challenge(ctx, a.tenant.ID, a.user.ID, here)
 			var re *RetryError
 			if !errors.As(err, &re) || !errors.Is(err, ErrRateLimited) {
 				t.Errorf("challenge %d: %v, want ErrRateLimited", MaxSends+1, err)

@@ -37,7 +37,7 @@ func TestClientReadsTheGatewaysOwnAnswers(t *testing.T) {
 			}))
 			defer srv.Close()
 			c := NewClient(srv.URL, srv.Client(), credentials.NewStaticCredentialsProvider("AKID", "secret", ""), "eu-west-1")
-			_, err := c.Verify(context.Background(), "t-1", "u-1", "123456")
+			_, err := c.Verify(context.Background(), "t-1", "u-1", here, "123456")
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -46,7 +46,7 @@ func verifyAll(tb testing.TB, api API, a account, codes []string, workers int) *
 	for range workers {
 		wg.Go(func() {
 			for code := range ch {
-				_, err := api.Verify(context.Background(), a.tenant.ID, a.user.ID, code)
+				_, err := api.Verify(context.Background(), a.tenant.ID, a.user.ID, here, code)
 				o.add(tb, err)
 			}
 		})
@@ -102,7 +102,7 @@ func TestTenThousandGuessesOverHTTP(t *testing.T) {
 		t.Errorf("10,000 guesses took %v, more than %v", elapsed, limit)
 	}
 	// The sent code is spent and the user locked: even it fails now.
-	_, err := api.Verify(context.Background(), e.sms.tenant.ID, e.sms.user.ID, code)
+	_, err := api.Verify(context.Background(), e.sms.tenant.ID, e.sms.user.ID, here, code)
 	wantRetry(t, err, ErrLocked, Lockout)
 }
 

@@ -16,18 +16,26 @@ const maxBodyBytes = 4 << 10
 
 // NewHandler returns the HTTP API of api:
 //
-//	POST   /mfa/v1/challenges                   {"tenant","user"}         → 200 Challenge
-//	POST   /mfa/v1/verifications                {"tenant","user","code"}  → 200 Elevation
-//	GET    /mfa/v1/elevations/{tenant}/{user}                             → 200 Elevation
-//	DELETE /mfa/v1/elevations/{tenant}/{user}                             → 204
+//	POST   /mfa/v1/challenges                  {"tenant","user","origin"}         → 200 Challenge
+//	POST   /mfa/v1/verifications               {"tenant","user","origin","code"}  → 200 Elevation
+//	GET    /mfa/v1/elevations/{tenant}/{user}?origin=…                            → 200 Elevation
+//	DELETE /mfa/v1/elevations/{tenant}/{user}                                     → 204
+//
+// origin is an Origin's key (Origin.String). A request without a valid one, such as
+// an older client's, is refused with 400 no_origin: an elevation is never granted or
+// reported unbound. DELETE ends the user's elevations from every origin. A POST's
+// body must be declared JSON (Content-Type application/json, parameters such as
+// charset allowed): any other type, or none, is answered 415 unsupported_media_type
+// and changes nothing, so that no web page can post to the API as a plain form.
 //
 // Errors are JSON {"error": code, "message": text, "tries_left", "retry_after"} with a
 // stable code per sentinel error: 400 for malformed input (unknown fields, a body over
-// 4 KiB, a code that is not six digits), 403 invalid_code, 404 not_elevated or
-// not_found, 409 no_challenge or no_phone, 423 locked_out (without Retry-After: only an
-// operator unlocks it), 429 locked or rate_limited with Retry-After, 503 throttled. No
-// answer ever holds a code. It does not authenticate callers: API Gateway does, with
-// IAM authorization, in front of it. Unlock is not served: it is an operator's action.
+// 4 KiB, a code that is not six digits, no origin), 403 invalid_code, 404
+// not_elevated or not_found, 409 no_challenge or no_phone, 415 for a body not declared
+// JSON, 423 locked_out (without Retry-After: only an operator unlocks it), 429 locked
+// or rate_limited with Retry-After, 503 throttled. No answer ever holds a code. It
+// does not authenticate callers: API Gateway does, with IAM authorization, in front of
+// it. Unlock is not served: it is an operator's action.
 //
 // An error it does not know (a 500) is logged with its detail through api's logger
 // when api is a *Service (its Log, read at each request), and slog.Default()
@@ -76,12 +84,14 @@ func (h *handler) logger() *slog.Logger {
 type challengeRequest struct {
 	Tenant string `json:"tenant"`
 	User   string `json:"user"`
+	Origin string `json:"origin"`
 }
 
 // verifyRequest is the body of POST /mfa/v1/verifications.
 type verifyRequest struct {
 	Tenant string `json:"tenant"`
 	User   string `json:"user"`
+	Origin string `json:"origin"`
 	Code   string `json:"code"`
 }
 
@@ -90,7 +100,12 @@ func (h *handler) challenge(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &in) {
 		return
 	}
-	c, err := h.api.Challenge(r.Context(), in.Tenant, in.User)
+	from, err := ParseOrigin(in.Origin)
+	if err != nil {
+		h.reply(w, r, nil, err)
+		return
+	}
+	c, err := h.api.Challenge(r.Context(), in.Tenant, in.User, from)
 	h.reply(w, r, c, err)
 }
 
@@ -99,12 +114,22 @@ func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &in) {
 		return
 	}
-	e, err := h.api.Verify(r.Context(), in.Tenant, in.User, in.Code)
+	from, err := ParseOrigin(in.Origin)
+	if err != nil {
+		h.reply(w, r, nil, err)
+		return
+	}
+	e, err := h.api.Verify(r.Context(), in.Tenant, in.User, from, in.Code)
 	h.reply(w, r, e, err)
 }
 
 func (h *handler) elevation(w http.ResponseWriter, r *http.Request) {
-	e, err := h.api.Elevation(r.Context(), r.PathValue("tenant"), r.PathValue("user"))
+	from, err := ParseOrigin(r.URL.Query().Get("origin"))
+	if err != nil {
+		h.reply(w, r, nil, err)
+		return
+	}
+	e, err := h.api.Elevation(r.Context(), r.PathValue("tenant"), r.PathValue("user"), from)
 	h.reply(w, r, e, err)
 }
 
@@ -117,14 +142,15 @@ func (h *handler) lock(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// decode reads the JSON body into v, answering 400 and returning false when it is
-// not exactly one JSON object of v's fields, at most maxBodyBytes long.
+// decode reads the JSON body into v, answering 415 and returning false when the
+// request does not declare it JSON (what a web page's form or no-cors fetch cannot
+// do), and 400 when it is not exactly one JSON object of v's fields, at most
+// maxBodyBytes long.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			badRequest(w, "the body must be JSON (Content-Type: application/json)")
-			return false
-		}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Error: codeUnsupportedMedia,
+			Message: "the body must be JSON, sent with Content-Type: application/json"})
+		return false
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()

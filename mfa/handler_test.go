@@ -35,21 +35,21 @@ func (f *fakeAPI) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func (f *fakeAPI) Challenge(_ context.Context, tenantID, userID string) (Challenge, error) {
+func (f *fakeAPI) Challenge(_ context.Context, tenantID, userID string, _ Origin) (Challenge, error) {
 	if f.ChallengeFn == nil {
 		f.t.Fatalf("unexpected Challenge(%s, %s)", tenantID, userID)
 	}
 	return f.ChallengeFn(tenantID, userID)
 }
 
-func (f *fakeAPI) Verify(_ context.Context, tenantID, userID, code string) (Elevation, error) {
+func (f *fakeAPI) Verify(_ context.Context, tenantID, userID string, _ Origin, code string) (Elevation, error) {
 	if f.VerifyFn == nil {
 		f.t.Fatalf("unexpected Verify(%s, %s)", tenantID, userID)
 	}
 	return f.VerifyFn(tenantID, userID, code)
 }
 
-func (f *fakeAPI) Elevation(context.Context, string, string) (Elevation, error) {
+func (f *fakeAPI) Elevation(context.Context, string, string, Origin) (Elevation, error) {
 	f.t.Fatal("unexpected Elevation")
 	return Elevation{}, nil
 }
@@ -57,6 +57,13 @@ func (f *fakeAPI) Elevation(context.Context, string, string) (Elevation, error) 
 func (f *fakeAPI) Lock(context.Context, string, string) error {
 	f.t.Fatal("unexpected Lock")
 	return nil
+}
+
+// jsonPost is a POST of body to path, declared JSON as the Client sends it.
+func jsonPost(path, body string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
 }
 
 func TestHandlerRefusesMalformedBodies(t *testing.T) {
@@ -71,7 +78,6 @@ func TestHandlerRefusesMalformedBodies(t *testing.T) {
 		{"Array", "application/json", `["t-1"]`, "the body must be a JSON object"},
 		{"TwoObjects", "application/json", `{"tenant":"t-1"}{"tenant":"t-2"}`, "the body must hold one JSON object and nothing after it"},
 		{"TooLarge", "application/json", `{"tenant":"` + strings.Repeat("t", 5000) + `"}`, "the body is larger than 4096 bytes"},
-		{"FormEncoded", "application/x-www-form-urlencoded", `{"tenant":"t-1"}`, "the body must be JSON (Content-Type: application/json)"},
 	}
 	h := NewHandler(&fakeAPI{t: t})
 	for _, tc := range tests {
@@ -114,7 +120,7 @@ func TestHandlerMapsErrors(t *testing.T) {
 			logs := &leakcheck.Buffer{}
 			h := NewHandler(&fakeAPI{t: t, VerifyFn: func(string, string, string) (Elevation, error) { return Elevation{}, tc.err },
 				Log: slog.New(slog.NewJSONHandler(logs, nil))})
-			req := httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(`{"tenant":"t-1","user":"u-1","code":"514309"}`))
+			req := jsonPost("/mfa/v1/verifications", `{"tenant":"t-1","user":"u-1","origin":"`+here.String()+`","code":"514309"}`)
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			var got errorBody
@@ -150,8 +156,8 @@ func TestHandlerLogsThroughTheServicesLogger(t *testing.T) {
 	h := NewHandler(svc)
 	svc.Log, svc.Now = e.svc.Log, e.clock.Now
 	rec := httptest.NewRecorder()
-	body := `{"tenant":"` + e.token.tenant.ID + `","user":"` + e.token.user.ID + `","code":"123456"}`
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(body)))
+	body := `{"tenant":"` + e.token.tenant.ID + `","user":"` + e.token.user.ID + `","origin":"` + here.String() + `","code":"123456"}`
+	h.ServeHTTP(rec, jsonPost("/mfa/v1/verifications", body))
 	if rec.Code != http.StatusInternalServerError {
 		t.Fatalf("status %d, want 500: %s", rec.Code, rec.Body)
 	}
@@ -178,11 +184,11 @@ func TestHandlerLockoutAnswers429WithRetryAfter(t *testing.T) {
 	e := newEnv(t)
 	e.sts.SetFn(denyAll)
 	h := NewHandler(e.svc)
-	body := `{"tenant":"` + e.token.tenant.ID + `","user":"` + e.token.user.ID + `","code":"123456"}`
+	body := `{"tenant":"` + e.token.tenant.ID + `","user":"` + e.token.user.ID + `","origin":"` + here.String() + `","code":"123456"}`
 	var rec *httptest.ResponseRecorder
 	for range MaxFailures {
 		rec = httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(body)))
+		h.ServeHTTP(rec, jsonPost("/mfa/v1/verifications", body))
 	}
 	var got errorBody
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
@@ -193,8 +199,58 @@ func TestHandlerLockoutAnswers429WithRetryAfter(t *testing.T) {
 	}
 	e.clock.Advance(time.Minute)
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(body)))
+	h.ServeHTTP(rec, jsonPost("/mfa/v1/verifications", body))
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "840" {
 		t.Errorf("a minute later: %d Retry-After %q, want 429 and 840", rec.Code, rec.Header().Get("Retry-After"))
+	}
+}
+
+// TestHandlerRequiresJSONContentType: a POST whose body is not declared JSON — what a
+// web page can send without CORS (a form, or fetch in no-cors mode: text/plain,
+// form types, or no type) — is answered 415 and changes nothing: no SMS goes out and
+// no attempt is counted. Declared JSON, with or without a charset, it is served.
+func TestHandlerRequiresJSONContentType(t *testing.T) {
+	e := newEnv(t)
+	h := NewHandler(e.svc)
+	sms, tok := e.sms, e.token
+	challenge := `{"tenant":"` + sms.tenant.ID + `","user":"` + sms.user.ID + `","origin":"` + here.String() + `"}`
+	verify := `{"tenant":"` + tok.tenant.ID + `","user":"` + tok.user.ID + `","origin":"` + here.String() + `","code":"123456"}`
+	e.sts.SetFn(denyAll)
+	refused := 0
+	for _, ct := range []string{"", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
+		"multipart/form-data; boundary=x", "application/jsonp", "application/json-seq", "json", ";"} {
+		for path, body := range map[string]string{"/mfa/v1/challenges": challenge, "/mfa/v1/verifications": verify} {
+			req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+			if ct != "" {
+				req.Header.Set("Content-Type", ct)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var got errorBody
+			_ = json.Unmarshal(rec.Body.Bytes(), &got)
+			if rec.Code != http.StatusUnsupportedMediaType || got.Error != codeUnsupportedMedia {
+				t.Errorf("POST %s with Content-Type %q: %d %s, want 415 %s", path, ct, rec.Code, rec.Body, codeUnsupportedMedia)
+				continue
+			}
+			refused++
+		}
+	}
+	if n := len(awstest.SMSTo(t, sms.user.Phone)); n != 0 {
+		t.Errorf("%d SMS sent by requests not declared JSON", n)
+	}
+	if n := len(e.sts.Calls()); n != 0 {
+		t.Errorf("STS checked %d codes of requests not declared JSON", n)
+	}
+	t.Logf("%d POSTs not declared JSON refused with 415; nothing sent, nothing checked", refused)
+	for i, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"} {
+		req := httptest.NewRequest(http.MethodPost, "/mfa/v1/verifications", strings.NewReader(verify))
+		req.Header.Set("Content-Type", ct)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var got errorBody
+		_ = json.Unmarshal(rec.Body.Bytes(), &got)
+		if rec.Code != http.StatusForbidden || got.TriesLeft == nil || *got.TriesLeft != MaxFailures-1-i {
+			t.Errorf("Content-Type %q: %d %s, want 403 invalid_code with %d tries left", ct, rec.Code, rec.Body, MaxFailures-1-i)
+		}
 	}
 }

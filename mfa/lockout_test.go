@@ -38,7 +38,7 @@ func failSpread(t *testing.T, e *env, api API, a account, n int, gap time.Durati
 	t.Helper()
 	errs := make([]error, n)
 	for i := range n {
-		_, errs[i] = api.Verify(context.Background(), a.tenant.ID, a.user.ID, wrongToken(i))
+		_, errs[i] = api.Verify(context.Background(), a.tenant.ID, a.user.ID, here, wrongToken(i))
 		e.clock.Advance(gap)
 	}
 	return errs
@@ -95,7 +95,7 @@ func TestConsecutiveFailuresLockForGood(t *testing.T) {
 					if guesses > 10*MaxConsecutiveFailures {
 						t.Fatalf("not locked out after %d guesses (%d checked)", guesses, len(e.sts.Calls()))
 					}
-					_, err = api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, wrongToken(guesses))
+					_, err = api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, wrongToken(guesses))
 					guesses++
 					var re *RetryError
 					switch {
@@ -127,7 +127,7 @@ func checkLockedForGood(t *testing.T, e *env, api API) {
 	checked := len(e.sts.Calls())
 	for _, wait := range []time.Duration{0, Lockout, FailureWindow, 3 * 24 * time.Hour} {
 		e.clock.Advance(wait)
-		_, err := api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, rightToken)
+		_, err := api.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, rightToken)
 		wantLockedOut(t, fmt.Sprintf("the right code %v later", wait), err)
 	}
 	if n := len(e.sts.Calls()); n != checked {
@@ -210,9 +210,9 @@ func TestUnlock(t *testing.T) {
 		e := newEnv(t)
 		e.sts.SetFn(onlyRightToken)
 		for i := range MaxFailures {
-			_, _ = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, wrongToken(i))
+			_, _ = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, wrongToken(i))
 		}
-		_, err := e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, rightToken)
+		_, err := e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, rightToken)
 		wantRetry(t, err, ErrLocked, Lockout)
 		if err := e.svc.Unlock(ctx, e.token.tenant.ID, e.token.user.ID); err != nil {
 			t.Fatal(err)
@@ -230,7 +230,7 @@ func TestUnlock(t *testing.T) {
 				wantLockedOut(t, "the 100th guess", err)
 			}
 		}
-		_, err := e.svc.Challenge(ctx, e.sms.tenant.ID, e.sms.user.ID)
+		_, err := e.svc.Challenge(ctx, e.sms.tenant.ID, e.sms.user.ID, here)
 		wantLockedOut(t, "a challenge while locked out", err)
 		if n := len(awstest.SMSTo(t, e.sms.user.Phone)); n != 0 {
 			t.Errorf("%d SMS sent to a locked-out user", n)
@@ -247,7 +247,7 @@ func TestUnlock(t *testing.T) {
 		e := newEnv(t)
 		e.sts.SetFn(onlyRightToken)
 		failSpread(t, e, e.svc, e.token, MaxConsecutiveFailures-1, 20*time.Minute)
-		_, err := e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, wrongToken(MaxConsecutiveFailures))
+		_, err := e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, wrongToken(MaxConsecutiveFailures))
 		wantLockedOut(t, "the 100th failure", err)
 		// The operator's CLI: another Service on the same table.
 		tableName, keyID := sharedTable(t)
@@ -259,7 +259,7 @@ func TestUnlock(t *testing.T) {
 			t.Fatal(err)
 		}
 		// e.svc set the lock and remembers it a minute at most.
-		_, err = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, rightToken)
+		_, err = e.svc.Verify(ctx, e.token.tenant.ID, e.token.user.ID, here, rightToken)
 		wantLockedOut(t, "at once, in the process that set the lock", err)
 		e.clock.Advance(lockCacheTTL)
 		wantElevated(t, e.svc, e.token, rightToken, e.clock.Now().Add(7*time.Minute))

@@ -109,19 +109,23 @@ func (s *Service) lookup(ctx context.Context, who subject) (tenants.Tenant, tena
 	return t, u, nil
 }
 
-// Challenge starts a second factor for the user. For an SMS tenant it sends a new
-// code (replacing any earlier one) and returns where it went and until when it is
-// valid; for a token tenant there is nothing to send and it returns Method MFAToken.
-// Errors: ErrNoPhone; *RetryError wrapping ErrRateLimited (MaxSends within SendWindow)
-// or ErrLocked; ErrLockedOut; errors wrapping tenants.ErrNotFound for an unknown
-// tenant or user.
-func (s *Service) Challenge(ctx context.Context, tenantID, userID string) (Challenge, error) {
+// Challenge starts a second factor for the user at origin from. For an SMS tenant it
+// sends a new code (replacing any earlier one, from any origin), which only a Verify
+// from the same origin can use, and returns where it went and until when it is valid;
+// for a token tenant there is nothing to send and it returns Method MFAToken.
+// Errors: ErrNoOrigin; ErrNoPhone; *RetryError wrapping ErrRateLimited (MaxSends
+// within SendWindow, counted per user whatever the origin) or ErrLocked; ErrLockedOut;
+// errors wrapping tenants.ErrNotFound for an unknown tenant or user.
+func (s *Service) Challenge(ctx context.Context, tenantID, userID string, from Origin) (Challenge, error) {
 	who := subject{tenantID, userID}
+	if from.IsZero() {
+		return Challenge{}, ErrNoOrigin
+	}
 	t, u, err := s.lookup(ctx, who)
 	if err != nil {
 		return Challenge{}, err
 	}
-	ev := event{who: who, method: t.MFA.Kind}
+	ev := event{who: who, method: t.MFA.Kind, origin: from}
 	if t.MFA.Kind != tenants.MFASMS {
 		s.audit(ctx, auditChallenge, ev, "nothing_to_send", -1)
 		return Challenge{Method: t.MFA.Kind}, nil
@@ -166,7 +170,7 @@ func (s *Service) Challenge(ctx context.Context, tenantID, userID string) (Chall
 		return Challenge{}, err
 	}
 	expires := wholeSeconds(now.Add(CodeTTL))
-	if err := s.st.putChallenge(ctx, who, codeMAC(key, tenantID, userID, code), expires); err != nil {
+	if err := s.st.putChallenge(ctx, who, from, codeMAC(key, tenantID, userID, code), expires); err != nil {
 		return Challenge{}, err
 	}
 	_, err = s.sms.Publish(ctx, &sns.PublishInput{
@@ -230,32 +234,39 @@ func (s *Service) releaseSend(ctx context.Context, who subject, now time.Time) {
 	}
 }
 
-// Elevation returns until when the user is elevated, or ErrNotElevated.
-func (s *Service) Elevation(ctx context.Context, tenantID, userID string) (Elevation, error) {
+// Elevation returns the user's elevation at origin from (until when, and when it was
+// granted), or ErrNotElevated: an elevation granted at another origin does not count.
+// Errors: ErrInvalidID, ErrNoOrigin.
+func (s *Service) Elevation(ctx context.Context, tenantID, userID string, from Origin) (Elevation, error) {
 	who := subject{tenantID, userID}
 	if !validID(tenantID) || !validID(userID) {
 		return Elevation{}, ErrInvalidID
 	}
-	u, err := s.st.elevation(ctx, who, s.now())
+	if from.IsZero() {
+		return Elevation{}, ErrNoOrigin
+	}
+	el, err := s.st.elevation(ctx, who, from, s.now())
 	if errors.Is(err, errNoItem) {
 		return Elevation{}, ErrNotElevated
 	}
 	if err != nil {
 		return Elevation{}, err
 	}
-	return Elevation{Until: u.UTC()}, nil
+	return el, nil
 }
 
-// Lock ends the user's elevation at once. It succeeds when there is none.
+// Lock ends every elevation of the user at once, from every origin. It succeeds when
+// there is none. Errors: ErrInvalidID.
 func (s *Service) Lock(ctx context.Context, tenantID, userID string) error {
 	who := subject{tenantID, userID}
 	if !validID(tenantID) || !validID(userID) {
 		return ErrInvalidID
 	}
-	if err := s.st.deleteElevation(ctx, who); err != nil {
+	n, err := s.st.deleteElevations(ctx, who)
+	if err != nil {
 		return err
 	}
-	s.audit(ctx, auditLock, event{who: who}, "ended", -1)
+	s.audit(ctx, auditLock, event{who: who}, "ended", -1, "elevations", n)
 	return nil
 }
 

@@ -36,7 +36,7 @@ var apiCases = []struct {
 			t.Errorf("published %d messages; want one, of SMSType Transactional", len(in))
 		}
 		wantElevated(t, api, e.sms, code, t0.Add(tenants.DefaultElevation))
-		if el, err := api.Elevation(context.Background(), e.sms.tenant.ID, e.sms.user.ID); err != nil || !el.Until.Equal(t0.Add(tenants.DefaultElevation)) {
+		if el, err := api.Elevation(context.Background(), e.sms.tenant.ID, e.sms.user.ID, here); err != nil || !el.Until.Equal(t0.Add(tenants.DefaultElevation)) {
 			t.Errorf("Elevation = %v, %v; want until %v", el.Until, err, t0.Add(tenants.DefaultElevation))
 		}
 		wantVerifyErr(t, api, e.sms, code, ErrNoChallenge)
@@ -70,7 +70,7 @@ var apiCases = []struct {
 			}
 			e.clock.Advance(time.Minute)
 		}
-		_, err := api.Challenge(context.Background(), e.sms.tenant.ID, e.sms.user.ID)
+		_, err := api.Challenge(context.Background(), e.sms.tenant.ID, e.sms.user.ID, here)
 		wantRetry(t, err, ErrRateLimited, 12*time.Minute) // the first send leaves the window at t0+15m
 		if _, n := e.lastCode(t, e.sms); n != MaxSends {
 			t.Errorf("%d SMS sent, want %d", n, MaxSends)
@@ -135,11 +135,11 @@ var apiCases = []struct {
 			wantCodeError(t, api, e.token, "123456", MaxFailures-i)
 			e.clock.Advance(time.Second)
 		}
-		_, err := api.Verify(context.Background(), e.token.tenant.ID, e.token.user.ID, "123456")
+		_, err := api.Verify(context.Background(), e.token.tenant.ID, e.token.user.ID, here, "123456")
 		wantRetry(t, err, ErrLocked, Lockout)
 		e.sts.SetFn(nil) // the right code: still locked, and not even checked
 		e.clock.Advance(5 * time.Minute)
-		_, err = api.Verify(context.Background(), e.token.tenant.ID, e.token.user.ID, "654321")
+		_, err = api.Verify(context.Background(), e.token.tenant.ID, e.token.user.ID, here, "654321")
 		wantRetry(t, err, ErrLocked, 10*time.Minute)
 		if n := len(e.sts.Calls()); n != MaxFailures {
 			t.Errorf("STS was asked %d times, want %d", n, MaxFailures)
@@ -151,12 +151,12 @@ var apiCases = []struct {
 		for i := 1; i < MaxFailures; i++ {
 			wantVerifyErr(t, api, e.sms, "123456", ErrNoChallenge) // a guess with no code sent counts
 		}
-		_, err := api.Verify(context.Background(), e.sms.tenant.ID, e.sms.user.ID, "123456")
+		_, err := api.Verify(context.Background(), e.sms.tenant.ID, e.sms.user.ID, here, "123456")
 		wantRetry(t, err, ErrLocked, Lockout)
-		_, err = api.Challenge(context.Background(), e.sms.tenant.ID, e.sms.user.ID)
+		_, err = api.Challenge(context.Background(), e.sms.tenant.ID, e.sms.user.ID, here)
 		wantRetry(t, err, ErrLocked, Lockout) // no SMS for a locked user
 		e.clock.Advance(Lockout)
-		_, err = api.Verify(context.Background(), e.sms.tenant.ID, e.sms.user.ID, "123456")
+		_, err = api.Verify(context.Background(), e.sms.tenant.ID, e.sms.user.ID, here, "123456")
 		wantRetry(t, err, ErrLocked, Lockout)
 		e.clock.Advance(FailureWindow)
 		wantVerifyErr(t, api, e.sms, "123456", ErrNoChallenge)
@@ -164,16 +164,16 @@ var apiCases = []struct {
 	{"ElevationLastsExactlyTheWindow", func(t *testing.T, e *env, api API) {
 		wantElevated(t, api, e.token, "123456", t0.Add(7*time.Minute))
 		e.clock.Advance(7*time.Minute - time.Second)
-		if el, err := api.Elevation(context.Background(), e.token.tenant.ID, e.token.user.ID); err != nil || !el.Until.Equal(t0.Add(7*time.Minute)) {
+		if el, err := api.Elevation(context.Background(), e.token.tenant.ID, e.token.user.ID, here); err != nil || !el.Until.Equal(t0.Add(7*time.Minute)) {
 			t.Errorf("a second before the end: Elevation = %v, %v", el.Until, err)
 		}
 		e.clock.Advance(time.Second)
-		if _, err := api.Elevation(context.Background(), e.token.tenant.ID, e.token.user.ID); !errors.Is(err, ErrNotElevated) {
+		if _, err := api.Elevation(context.Background(), e.token.tenant.ID, e.token.user.ID, here); !errors.Is(err, ErrNotElevated) {
 			t.Errorf("at the end: Elevation error = %v, want ErrNotElevated", err)
 		}
 	}},
 	{"LockEndsTheElevation", func(t *testing.T, e *env, api API) {
-		if _, err := api.Elevation(context.Background(), e.token.tenant.ID, e.token.user.ID); !errors.Is(err, ErrNotElevated) {
+		if _, err := api.Elevation(context.Background(), e.token.tenant.ID, e.token.user.ID, here); !errors.Is(err, ErrNotElevated) {
 			t.Errorf("before any code: Elevation error = %v, want ErrNotElevated", err)
 		}
 		wantElevated(t, api, e.token, "123456", t0.Add(7*time.Minute))
@@ -181,7 +181,7 @@ var apiCases = []struct {
 			if err := api.Lock(context.Background(), e.token.tenant.ID, e.token.user.ID); err != nil {
 				t.Fatalf("Lock: %v", err)
 			}
-			if _, err := api.Elevation(context.Background(), e.token.tenant.ID, e.token.user.ID); !errors.Is(err, ErrNotElevated) {
+			if _, err := api.Elevation(context.Background(), e.token.tenant.ID, e.token.user.ID, here); !errors.Is(err, ErrNotElevated) {
 				t.Errorf("after Lock: Elevation error = %v, want ErrNotElevated", err)
 			}
 		}
@@ -195,19 +195,19 @@ var apiCases = []struct {
 	}},
 	{"UnknownTenantOrUser", func(t *testing.T, e *env, api API) {
 		ctx := context.Background()
-		if _, err := api.Challenge(ctx, "t-nosuchtenant", e.sms.user.ID); !errors.Is(err, tenants.ErrNotFound) {
+		if _, err := api.Challenge(ctx, "t-nosuchtenant", e.sms.user.ID, here); !errors.Is(err, tenants.ErrNotFound) {
 			t.Errorf("Challenge of an unknown tenant: %v, want ErrNotFound", err)
 		}
-		if _, err := api.Verify(ctx, e.sms.tenant.ID, e.token.user.ID, "123456"); !errors.Is(err, tenants.ErrNotFound) {
+		if _, err := api.Verify(ctx, e.sms.tenant.ID, e.token.user.ID, here, "123456"); !errors.Is(err, tenants.ErrNotFound) {
 			t.Errorf("Verify of another tenant's user: %v, want ErrNotFound", err)
 		}
 	}},
 	{"InvalidID", func(t *testing.T, e *env, api API) {
 		ctx := context.Background()
-		if _, err := api.Verify(ctx, "t#1", e.sms.user.ID, "123456"); !errors.Is(err, ErrInvalidID) {
+		if _, err := api.Verify(ctx, "t#1", e.sms.user.ID, here, "123456"); !errors.Is(err, ErrInvalidID) {
 			t.Errorf("Verify: %v, want ErrInvalidID", err)
 		}
-		if _, err := api.Elevation(ctx, e.sms.tenant.ID, "u/../x"); !errors.Is(err, ErrInvalidID) {
+		if _, err := api.Elevation(ctx, e.sms.tenant.ID, "u/../x", here); !errors.Is(err, ErrInvalidID) {
 			t.Errorf("Elevation: %v, want ErrInvalidID", err)
 		}
 		if err := api.Lock(ctx, "", e.sms.user.ID); !errors.Is(err, ErrInvalidID) {
@@ -216,7 +216,7 @@ var apiCases = []struct {
 	}},
 	{"NoPhone", func(t *testing.T, e *env, api API) {
 		a := e.noPhoneAccount(t)
-		if _, err := api.Challenge(context.Background(), a.tenant.ID, a.user.ID); !errors.Is(err, ErrNoPhone) {
+		if _, err := api.Challenge(context.Background(), a.tenant.ID, a.user.ID, here); !errors.Is(err, ErrNoPhone) {
 			t.Errorf("Challenge without a phone: %v, want ErrNoPhone", err)
 		}
 	}},
@@ -258,7 +258,7 @@ func (e *env) noPhoneAccount(tb testing.TB) account {
 
 func mustChallenge(tb testing.TB, api API, a account) Challenge {
 	tb.Helper()
-	c, err := api.Challenge(context.Background(), a.tenant.ID, a.user.ID)
+	c, err := api.Challenge(context.Background(), a.tenant.ID, a.user.ID, here)
 	if err != nil {
 		tb.Fatalf("Challenge: %v", err)
 	}
@@ -267,7 +267,7 @@ func mustChallenge(tb testing.TB, api API, a account) Challenge {
 
 func wantElevated(tb testing.TB, api API, a account, code string, until time.Time) {
 	tb.Helper()
-	el, err := api.Verify(context.Background(), a.tenant.ID, a.user.ID, code)
+	el, err := api.Verify(context.Background(), a.tenant.ID, a.user.ID, here, code)
 	if err != nil {
 		tb.Fatalf("Verify(%s) = %v, want success", code, err)
 	}
@@ -278,14 +278,14 @@ func wantElevated(tb testing.TB, api API, a account, code string, until time.Tim
 
 func wantVerifyErr(tb testing.TB, api API, a account, code string, want error) {
 	tb.Helper()
-	if _, err := api.Verify(context.Background(), a.tenant.ID, a.user.ID, code); !errors.Is(err, want) {
+	if _, err := api.Verify(context.Background(), a.tenant.ID, a.user.ID, here, code); !errors.Is(err, want) {
 		tb.Errorf("Verify(%q) error = %v, want %v", code, err, want)
 	}
 }
 
 func wantCodeError(tb testing.TB, api API, a account, code string, triesLeft int) {
 	tb.Helper()
-	_, err := api.Verify(context.Background(), a.tenant.ID, a.user.ID, code)
+	_, err := api.Verify(context.Background(), a.tenant.ID, a.user.ID, here, code)
 	var ce *CodeError
 	if !errors.As(err, &ce) || !errors.Is(err, ErrInvalidCode) || ce.TriesLeft != triesLeft {
 		tb.Errorf("Verify(%q) error = %v, want a CodeError with %d tries left", code, err, triesLeft)
@@ -310,7 +310,7 @@ func (failingSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sn
 func TestChallengeWhenSNSRefuses(t *testing.T) {
 	e := newEnv(t)
 	e.svc.sms = failingSNS{}
-	_, err := e.svc.Challenge(context.Background(), e.sms.tenant.ID, e.sms.user.ID)
+	_, err := e.svc.Challenge(context.Background(), e.sms.tenant.ID, e.sms.user.ID, here)
 	if err == nil || strings.Contains(err.Error(), e.sms.user.Phone) || !strings.Contains(err.Error(), "InvalidParameter") {
 		t.Errorf("Challenge error = %v; want SNS's error code without the phone number", err)
 	}

@@ -2,6 +2,8 @@ package mfa
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,9 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// Sort keys of the items under MFA#<tenant>#<user>.
+// Sort keys of the items under MFA#<tenant>#<user>. An elevation's is
+// skElevation + "#" + its Origin's key, one item per origin; the failures of a
+// tenant's MFA device are skFailures under the device's subject (deviceOf).
 const (
 	skChallenge = "CHALLENGE"
 	skElevation = "ELEVATION"
@@ -30,10 +35,19 @@ const maxWriteRetries = 8
 // errNoItem is the store's answer when a conditional write finds no usable item.
 var errNoItem = errors.New("no such item")
 
-// subject is the user an MFA record belongs to.
+// subject is the user an MFA record belongs to, or a tenant's MFA device (deviceOf).
 type subject struct{ tenantID, userID string }
 
 func (s subject) pk() string { return "MFA#" + s.tenantID + "#" + s.userID }
+
+// deviceOf is the subject of the failures counted against the tenant's MFA device,
+// whichever user guessed: MFA#<tenant>#DEVICE#<hex SHA-256 of the serial>. No user
+// ID contains '#' (validID), so it never names a user's records; a new device starts
+// with a count of its own.
+func deviceOf(t tenants.Tenant) subject {
+	sum := sha256.Sum256([]byte(t.MFA.Serial))
+	return subject{t.ID, "DEVICE#" + hex.EncodeToString(sum[:])}
+}
 
 func (s subject) key(sk string) map[string]types.AttributeValue { return table.Key(s.pk(), sk) }
 
@@ -55,10 +69,12 @@ func validID(id string) bool {
 // store keeps the MFA records (challenge, elevation, send and failure windows) in the table.
 type store struct{ table *table.Table }
 
-// putChallenge stores a new SMS challenge for who, replacing any earlier one.
-func (st *store) putChallenge(ctx context.Context, who subject, mac []byte, expires time.Time) error {
+// putChallenge stores a new SMS challenge for who, to be answered from origin,
+// replacing any earlier one (from any origin).
+func (st *store) putChallenge(ctx context.Context, who subject, from Origin, mac []byte, expires time.Time) error {
 	item := who.key(skChallenge)
 	item["mac"] = &types.AttributeValueMemberB{Value: mac}
+	item["origin"] = table.S(from.String())
 	item["tries"] = table.N(0)
 	item[table.TTLAttribute] = table.N(expires.Unix())
 	_, err := st.table.Put(ctx, &dynamodb.PutItemInput{Item: item})
@@ -71,17 +87,19 @@ func (st *store) putChallenge(ctx context.Context, who subject, mac []byte, expi
 // tryChallenge counts one try on who's challenge and returns its stored MAC and the
 // number of tries made, this one included. The count is a conditional write, so
 // concurrent tries each get their own number and none is lost. errNoItem means there
-// is no challenge, it has expired, or its maxTries are spent.
-func (st *store) tryChallenge(ctx context.Context, who subject, now time.Time, maxTries int) (mac []byte, tries int, err error) {
+// is no challenge, it has expired, its maxTries are spent, or it was sent for
+// another origin than from (a try from there spends none of its tries).
+func (st *store) tryChallenge(ctx context.Context, who subject, from Origin, now time.Time, maxTries int) (mac []byte, tries int, err error) {
 	out, err := st.table.Update(ctx, &dynamodb.UpdateItemInput{
 		Key:                 who.key(skChallenge),
 		UpdateExpression:    aws.String("SET tries = tries + :one"),
-		ConditionExpression: aws.String("attribute_exists(mac) AND #exp > :now AND tries < :max"),
+		ConditionExpression: aws.String("attribute_exists(mac) AND #exp > :now AND tries < :max AND origin = :origin"),
 		ExpressionAttributeNames: map[string]string{
 			"#exp": table.TTLAttribute,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":one": table.N(1), ":now": table.N(now.Unix()), ":max": table.N(int64(maxTries)),
+			":origin": table.S(from.String()),
 		},
 		ReturnValues: types.ReturnValueAllNew,
 	})
@@ -119,9 +137,16 @@ func (st *store) consumeChallenge(ctx context.Context, who subject, mac []byte) 
 	return nil
 }
 
-// putElevation grants who an elevation until until (whole seconds).
-func (st *store) putElevation(ctx context.Context, who subject, until time.Time) error {
-	item := who.key(skElevation)
+// elevationKey is the key of who's elevation from origin.
+func elevationKey(who subject, from Origin) map[string]types.AttributeValue {
+	return who.key(skElevation + "#" + from.String())
+}
+
+// putElevation grants who an elevation from origin, granted at granted, until until
+// (both whole seconds), replacing an earlier one from there.
+func (st *store) putElevation(ctx context.Context, who subject, from Origin, granted, until time.Time) error {
+	item := elevationKey(who, from)
+	item["granted_at"] = table.N(granted.Unix())
 	item[table.TTLAttribute] = table.N(until.Unix())
 	_, err := st.table.Put(ctx, &dynamodb.PutItemInput{Item: item})
 	if err != nil {
@@ -130,33 +155,49 @@ func (st *store) putElevation(ctx context.Context, who subject, until time.Time)
 	return nil
 }
 
-// elevation returns until when who is elevated; errNoItem when not at now. DynamoDB
-// removes expired items days late (the emulator never), so expiry is checked here.
-func (st *store) elevation(ctx context.Context, who subject, now time.Time) (time.Time, error) {
+// elevation returns who's elevation from origin; errNoItem when there is none at now.
+// DynamoDB removes expired items days late (the emulator never), so expiry is checked
+// here.
+func (st *store) elevation(ctx context.Context, who subject, from Origin, now time.Time) (Elevation, error) {
 	var got struct {
+		GrantedAt int64 `dynamodbav:"granted_at"`
 		ExpiresAt int64 `dynamodbav:"expires_at"`
 	}
-	err := st.table.Get(ctx, who.key(skElevation), &got)
+	err := st.table.Get(ctx, elevationKey(who, from), &got)
 	if errors.Is(err, table.ErrNoItem) {
-		return time.Time{}, errNoItem
+		return Elevation{}, errNoItem
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("get elevation: %w", err)
+		return Elevation{}, fmt.Errorf("get elevation: %w", err)
 	}
-	until := time.Unix(got.ExpiresAt, 0)
+	until := time.Unix(got.ExpiresAt, 0).UTC()
 	if !now.Before(until) {
-		return time.Time{}, errNoItem
+		return Elevation{}, errNoItem
 	}
-	return until, nil
+	return Elevation{Until: until, Granted: time.Unix(got.GrantedAt, 0).UTC()}, nil
 }
 
-// deleteElevation ends who's elevation (if any).
-func (st *store) deleteElevation(ctx context.Context, who subject) error {
-	_, err := st.table.Delete(ctx, &dynamodb.DeleteItemInput{Key: who.key(skElevation)})
+// deleteElevations ends every elevation of who, from every origin (and the one item
+// an earlier version kept per user, sk skElevation alone), and returns how many it
+// ended. The query is strongly consistent, so it finds each elevation granted before
+// it began.
+func (st *store) deleteElevations(ctx context.Context, who subject) (int, error) {
+	items, err := st.table.QueryAll(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :sk)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": table.PartitionKey, "#sk": table.SortKey},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": table.S(who.pk()), ":sk": table.S(skElevation)},
+		ProjectionExpression:      aws.String("#pk, #sk"),
+		ConsistentRead:            aws.Bool(true),
+	})
 	if err != nil {
-		return fmt.Errorf("delete elevation: %w", err)
+		return 0, fmt.Errorf("find elevations: %w", err)
 	}
-	return nil
+	for _, key := range items {
+		if _, err := st.table.Delete(ctx, &dynamodb.DeleteItemInput{Key: key}); err != nil {
+			return 0, fmt.Errorf("delete elevation: %w", err)
+		}
+	}
+	return len(items), nil
 }
 
 // window is a sliding-window record (sent codes, failed attempts): the times of the

@@ -40,6 +40,9 @@ const sessionSeconds = 900
 // checkToken asks STS whether code is the current code of the tenant's MFA device:
 // sts:GetSessionToken with the device's serial, signed with the verifier user's keys.
 // AccessDenied means a wrong or reused code (errWrongCode); throttling is ErrThrottled.
+// Any other answer of STS wraps errSTSAnswer, which counts as a failure: were STS ever
+// to refuse a wrong code in other words, guesses must not go uncounted. An error with
+// no answer from STS (the request did not get through) wraps neither.
 func (s *Service) checkToken(ctx context.Context, t tenants.Tenant, code string) error {
 	if t.MFA.Serial == "" || t.MFA.VerifierKeyID == "" {
 		return fmt.Errorf("tenant %s: token MFA without a device serial or verifier key", t.ID)
@@ -72,6 +75,6 @@ func (s *Service) checkToken(ctx context.Context, t tenants.Tenant, code string)
 	case throttled:
 		return fmt.Errorf("check token of tenant %s: %w", t.ID, ErrThrottled)
 	default:
-		return fmt.Errorf("check token of tenant %s: %w", t.ID, err)
+		return fmt.Errorf("check token of tenant %s: %w: %w", t.ID, errSTSAnswer, err)
 	}
 }

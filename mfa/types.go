@@ -42,6 +42,10 @@ var (
 	// ErrInvalidID means a tenant or user ID is not 1 to 128 letters, digits, '-',
 	// '_' or '.'.
 	ErrInvalidID = errors.New("a tenant or user ID is 1 to 128 letters, digits, '-', '_' or '.'")
+	// ErrNoOrigin means a request names no Origin (the zero Origin, or an HTTP request
+	// without a valid origin key): a second factor and its elevation are bound to the
+	// Alexa account and device they come from, and cannot be asked for without them.
+	ErrNoOrigin = errors.New("the request names no origin (the Alexa account and device the second factor comes from)")
 )
 
 // Challenge is the result of asking for a code.
@@ -57,9 +61,15 @@ type Challenge struct {
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
-// Elevation is a user's permission to change resources, granted by a second factor.
+// Elevation is a user's permission to change resources from one Origin, granted by a
+// second factor given there.
 type Elevation struct {
+	// Until is when the elevation ends.
 	Until time.Time `json:"until"`
+	// Granted is when the code that granted it was verified, rounded down to the
+	// second like every stored time; a revocation at a moment ends the elevations
+	// whose Granted is not after it.
+	Granted time.Time `json:"granted,omitzero"`
 }
 
 // CodeError is ErrInvalidCode with the number of tries left before the lockout (or,

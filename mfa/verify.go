@@ -14,20 +14,31 @@ import (
 // errWrongCode is a checker's answer for a code that did not verify.
 var errWrongCode = errors.New("wrong code")
 
-// Verify checks code, a code from the user's token or the SMS sent by Challenge. Codes
-// are six digits; a shorter string of digits is left-padded with zeros (Alexa's number
-// slot drops them). On success the user is elevated for the tenant's window and the
-// Elevation says until when; an SMS code is then used up.
+// errSTSAnswer is a checker's answer when STS answered a token check with an error
+// that is neither a wrong code nor throttling. The code may have been checked (STS
+// might one day refuse a wrong code in other words), so the try counts.
+var errSTSAnswer = errors.New("STS answered the token check with an unexpected error")
+
+// Verify checks code, a code from the user's token or the SMS sent by Challenge, given
+// at origin from. Codes are six digits; a shorter string of digits is left-padded
+// with zeros (Alexa's number slot drops them). On success the user is elevated at
+// from, and nowhere else, for the tenant's window, and the Elevation says until when;
+// an SMS code is then used up. An SMS code sent for another origin is no code here.
 //
-// Errors: ErrMalformedCode (not counted as a failure); *CodeError (ErrInvalidCode) with
-// the tries left; ErrNoChallenge for SMS when no code is outstanding (it counts as a
-// failure too: it is a guess all the same); *RetryError
-// wrapping ErrLocked once MaxFailures failed within FailureWindow (the failure that
-// locks answers so too); ErrLockedOut once MaxConsecutiveFailures failed without a
-// success, until an operator unlocks (Unlock); ErrThrottled when AWS throttled the
-// token check (not counted); ErrInvalidID; errors wrapping tenants.ErrNotFound for an
-// unknown tenant or user.
-func (s *Service) Verify(ctx context.Context, tenantID, userID, code string) (Elevation, error) {
+// Failures are counted per user and, for a token tenant, per MFA device as well: the
+// device's count takes every user's failures, so that the users of one tenant
+// together get no more guesses at its device than one user would.
+//
+// Errors: ErrMalformedCode (not counted as a failure); ErrNoOrigin; *CodeError
+// (ErrInvalidCode) with the tries left; ErrNoChallenge for SMS when no code is
+// outstanding for this origin (it counts as a failure too: it is a guess all the
+// same); *RetryError wrapping ErrLocked once MaxFailures failed within FailureWindow
+// (the failure that locks answers so too); ErrLockedOut once MaxConsecutiveFailures
+// failed without a success, until an operator unlocks (Unlock); ErrThrottled when AWS
+// throttled the token check (not counted); an error that counts as a failure when STS
+// answered the token check otherwise than with a wrong code or throttling;
+// ErrInvalidID; errors wrapping tenants.ErrNotFound for an unknown tenant or user.
+func (s *Service) Verify(ctx context.Context, tenantID, userID string, from Origin, code string) (Elevation, error) {
 	who := subject{tenantID, userID}
 	code, err := NormalizeCode(code)
 	if err != nil {
@@ -36,31 +47,30 @@ func (s *Service) Verify(ctx context.Context, tenantID, userID, code string) (El
 	if !validID(tenantID) || !validID(userID) {
 		return Elevation{}, ErrInvalidID
 	}
+	if from.IsZero() {
+		return Elevation{}, ErrNoOrigin
+	}
 	now := s.now()
 	// A lock this process set or saw a moment ago refuses a flood of guesses at a
 	// locked user here, without a round trip.
 	if l, ok := s.locks.get(who, now); ok {
-		s.audit(ctx, auditFailure, event{who: who, method: l.method}, l.outcome(), 0)
+		s.audit(ctx, auditFailure, event{who: who, method: l.method, origin: from}, l.outcome(), 0)
 		return Elevation{}, l.err(now)
 	}
 	t, _, err := s.lookup(ctx, who)
 	if err != nil {
 		return Elevation{}, err
 	}
-	ev := event{who: who, method: t.MFA.Kind}
-	att, err := s.reserve(ctx, who, now)
+	ev := event{who: who, method: t.MFA.Kind, origin: from}
+	res, err := s.reserveAll(ctx, ev, t, now)
 	if err != nil {
-		if errors.Is(err, ErrLocked) {
-			s.locks.put(who, lockOf(err, now, ev.method), now)
-			s.audit(ctx, auditFailure, ev, lockOutcome(err), 0)
-		}
 		return Elevation{}, err
 	}
 
 	smsLeft := -1
 	switch t.MFA.Kind {
 	case tenants.MFASMS:
-		smsLeft, err = s.checkSMS(ctx, who, code, now)
+		smsLeft, err = s.checkSMS(ctx, who, from, code, now)
 	case tenants.MFAToken:
 		err = s.checkToken(ctx, t, code)
 	default:
@@ -68,52 +78,152 @@ func (s *Service) Verify(ctx context.Context, tenantID, userID, code string) (El
 	}
 	switch {
 	case err == nil:
-		return s.elevate(ctx, ev, t, att, now)
-	case errors.Is(err, errWrongCode), errors.Is(err, ErrNoChallenge):
-		return Elevation{}, s.fail(ctx, ev, att, err, smsLeft)
+		return s.elevate(ctx, ev, t, res, now)
+	case errors.Is(err, errWrongCode), errors.Is(err, ErrNoChallenge), errors.Is(err, errSTSAnswer):
+		return Elevation{}, s.fail(ctx, ev, res, err, smsLeft)
 	default:
-		// Not the user's failure (AWS throttled or broke): the try does not count.
-		s.release(ctx, who, att)
+		// Not the user's failure (AWS throttled or broke before a code was checked):
+		// the try does not count.
+		s.releaseAll(ctx, res, false)
 		if errors.Is(err, ErrThrottled) {
-			s.audit(ctx, auditFailure, ev, "throttled", att.triesLeft()+1)
+			s.audit(ctx, auditFailure, ev, "throttled", res.triesLeft()+1)
 		}
 		return Elevation{}, err
 	}
 }
 
-// elevate grants the elevation after a verified code and forgets the user's failures.
-func (s *Service) elevate(ctx context.Context, ev event, t tenants.Tenant, att attempt, now time.Time) (Elevation, error) {
+// reservation is one verification's attempts, reserved before the code is checked:
+// the user's, and for a token tenant the device's (onDevice).
+type reservation struct {
+	user     attempt
+	device   attempt
+	onDevice bool
+	who, dev subject
+}
+
+// triesLeft is how many more failures the user has before the next lockout: the
+// fewer of the user's and the device's.
+func (r reservation) triesLeft() int {
+	if !r.onDevice {
+		return r.user.triesLeft()
+	}
+	return min(r.user.triesLeft(), r.device.triesLeft())
+}
+
+// reserveAll reserves the attempt of the user and, for a token tenant, of its device,
+// or returns the lock that refuses it (ErrLockedOut, or a *RetryError wrapping
+// ErrLocked), caching it and writing its audit line. A lock on the device gives the
+// user's attempt back: nothing was checked.
+func (s *Service) reserveAll(ctx context.Context, ev event, t tenants.Tenant, now time.Time) (reservation, error) {
+	res := reservation{who: ev.who}
+	refused := func(sub subject, err error, scope string) error {
+		if errors.Is(err, ErrLocked) {
+			s.locks.put(sub, lockOf(err, now, ev.method), now)
+			s.audit(ctx, auditFailure, ev, lockOutcome(err), 0, "scope", scope)
+		}
+		return err
+	}
+	var err error
+	if res.user, err = s.reserve(ctx, ev.who, now); err != nil {
+		return res, refused(ev.who, err, scopeUser)
+	}
+	if t.MFA.Kind != tenants.MFAToken {
+		return res, nil
+	}
+	res.dev = deviceOf(t)
+	if l, ok := s.locks.get(res.dev, now); ok {
+		s.release(ctx, ev.who, res.user, false)
+		s.audit(ctx, auditFailure, ev, l.outcome(), 0, "scope", scopeDevice)
+		return res, l.err(now)
+	}
+	if res.device, err = s.reserve(ctx, res.dev, now); err != nil {
+		s.release(ctx, ev.who, res.user, false)
+		return res, refused(res.dev, err, scopeDevice)
+	}
+	res.onDevice = true
+	return res, nil
+}
+
+// releaseAll gives back the attempts of res (see release).
+func (s *Service) releaseAll(ctx context.Context, res reservation, success bool) {
+	s.release(ctx, res.who, res.user, success)
+	if res.onDevice {
+		s.release(ctx, res.dev, res.device, success)
+	}
+}
+
+// Scopes of a lock in audit lines: the user's own failures, the device's (every
+// user's of the tenant), or both.
+const (
+	scopeUser   = "user"
+	scopeDevice = "device"
+	scopeBoth   = "user_and_device"
+)
+
+// lockScope is the scope of a lock set on the user, the device, or both.
+func lockScope(user, device bool) string {
+	switch {
+	case user && device:
+		return scopeBoth
+	case device:
+		return scopeDevice
+	}
+	return scopeUser
+}
+
+// elevate grants the elevation at the origin after a verified code and forgets the
+// user's failures; the device's count of consecutive failures starts again too, but
+// its recent failures stay in its window.
+func (s *Service) elevate(ctx context.Context, ev event, t tenants.Tenant, res reservation, now time.Time) (Elevation, error) {
+	granted := wholeSeconds(now)
 	until := wholeSeconds(now.Add(t.MFA.ElevationWindow()))
-	if err := s.st.putElevation(ctx, ev.who, until); err != nil {
-		s.release(ctx, ev.who, att)
+	if err := s.st.putElevation(ctx, ev.who, ev.origin, granted, until); err != nil {
+		s.releaseAll(ctx, res, false)
 		return Elevation{}, err
 	}
 	// Failures are limited while consecutive: a success starts the counts again.
 	if _, err := s.st.deleteWindow(ctx, ev.who, skFailures); err != nil {
 		s.logger().ErrorContext(ctx, "mfa: reset failures", "tenant", ev.who.tenantID, "user", ev.who.userID, "error", err)
 	}
+	if res.onDevice {
+		s.release(ctx, res.dev, res.device, true)
+	}
 	s.audit(ctx, auditSuccess, ev, "elevated", MaxFailures, "until", until.Format(time.RFC3339))
-	return Elevation{Until: until}, nil
+	return Elevation{Until: until, Granted: granted}, nil
 }
 
-// fail reports a counted failure: a lockout when this failure locked the user (for
-// good when it was the MaxConsecutiveFailures-th), ErrNoChallenge, or a *CodeError
-// with the tries left.
-func (s *Service) fail(ctx context.Context, ev event, att attempt, err error, smsLeft int) error {
-	if att.locksOut {
-		s.locks.put(ev.who, lockEntry{out: true, method: ev.method}, time.Unix(att.at, 0))
-		s.audit(ctx, AuditLockout, ev, outcomeLockedOut, 0, "consecutive_failures", att.consecutive)
-		return ErrLockedOut
+// fail reports a counted failure: a lockout when this failure locked the user or the
+// device (for good when it was the MaxConsecutiveFailures-th), ErrNoChallenge, STS's
+// unexpected answer, or a *CodeError with the tries left.
+func (s *Service) fail(ctx context.Context, ev event, res reservation, err error, smsLeft int) error {
+	at := time.Unix(res.user.at, 0)
+	userLocked, devLocked := res.user.locked(), res.onDevice && res.device.locked()
+	if userLocked {
+		s.locks.put(ev.who, res.user.lock(ev.method), at)
 	}
-	if att.locks {
-		s.locks.put(ev.who, lockEntry{until: att.lockedUntil, method: ev.method}, time.Unix(att.at, 0))
-		s.audit(ctx, AuditLockout, ev, outcomeLocked, 0, "locked_seconds", int(Lockout/time.Second))
+	if devLocked {
+		s.locks.put(res.dev, res.device.lock(ev.method), at)
+	}
+	if errors.Is(err, errSTSAnswer) {
+		s.logger().ErrorContext(ctx, "mfa: token check failed; the try counts", "tenant", ev.who.tenantID, "user", ev.who.userID, "error", err)
+	}
+	scope := lockScope(userLocked, devLocked)
+	switch {
+	case res.user.locksOut || devLocked && res.device.locksOut:
+		s.audit(ctx, AuditLockout, ev, outcomeLockedOut, 0, "consecutive_failures", max(res.user.consecutive, res.device.consecutive), "scope", scope)
+		return ErrLockedOut
+	case userLocked || devLocked:
+		s.audit(ctx, AuditLockout, ev, outcomeLocked, 0, "locked_seconds", int(Lockout/time.Second), "scope", scope)
 		return &RetryError{Err: ErrLocked, RetryAfter: Lockout}
 	}
-	left := att.triesLeft()
-	if errors.Is(err, ErrNoChallenge) {
+	left := res.triesLeft()
+	switch {
+	case errors.Is(err, ErrNoChallenge):
 		s.audit(ctx, auditFailure, ev, "no_challenge", left)
 		return ErrNoChallenge
+	case errors.Is(err, errSTSAnswer):
+		s.audit(ctx, auditFailure, ev, "sts_error", left)
+		return err
 	}
 	if smsLeft >= 0 {
 		left = min(left, smsLeft)
@@ -122,14 +232,15 @@ func (s *Service) fail(ctx context.Context, ev event, att attempt, err error, sm
 	return &CodeError{TriesLeft: left}
 }
 
-// checkSMS counts a try on the user's outstanding SMS code and compares the code in
-// constant time, using it up on success. It returns the tries left on the code.
-func (s *Service) checkSMS(ctx context.Context, who subject, code string, now time.Time) (int, error) {
+// checkSMS counts a try on the user's outstanding SMS code, if it was sent for origin
+// from, and compares the code in constant time, using it up on success. It returns
+// the tries left on the code.
+func (s *Service) checkSMS(ctx context.Context, who subject, from Origin, code string, now time.Time) (int, error) {
 	key, err := s.keys.Key(ctx, KeyPurpose)
 	if err != nil {
 		return 0, fmt.Errorf("mac key: %w", err)
 	}
-	mac, tries, err := s.st.tryChallenge(ctx, who, now, CodeTries)
+	mac, tries, err := s.st.tryChallenge(ctx, who, from, now, CodeTries)
 	if errors.Is(err, errNoItem) {
 		return 0, ErrNoChallenge
 	}
@@ -147,8 +258,9 @@ func (s *Service) checkSMS(ctx context.Context, who subject, code string, now ti
 	return 0, nil
 }
 
-// attempt is one verification reserved in the user's failure window before the code
-// is checked: it counts as a failure unless released or followed by a success.
+// attempt is one verification reserved in a failure window (the user's or the
+// device's) before the code is checked: it counts as a failure unless released or
+// followed by a success.
 type attempt struct {
 	at          int64 // epoch second it was recorded at
 	failures    int   // failures in the window, this one included
@@ -158,16 +270,24 @@ type attempt struct {
 	locksOut    bool // this attempt locked verification for good (the MaxConsecutiveFailures-th)
 }
 
-// triesLeft is how many more failures the user has before the next lockout.
+// triesLeft is how many more failures the window allows before the next lockout.
 func (a attempt) triesLeft() int {
 	return max(0, min(MaxFailures-a.failures, MaxConsecutiveFailures-a.consecutive))
 }
 
-// reserve records an attempt for who before the code is checked, so that concurrent
-// guesses cannot all slip in before the lockout: the one that reaches MaxFailures (or
-// MaxConsecutiveFailures) sets the lock at once, and any other is refused while it is
-// checked. It returns ErrLockedOut, or a *RetryError wrapping ErrLocked, while the
-// user is locked.
+// locked reports whether this attempt, once it failed, locked its window.
+func (a attempt) locked() bool { return a.locks || a.locksOut }
+
+// lock is the lock this attempt set, for the lock cache.
+func (a attempt) lock(method tenants.MFAKind) lockEntry {
+	return lockEntry{out: a.locksOut, until: a.lockedUntil, method: method}
+}
+
+// reserve records an attempt in who's failure window before the code is checked, so
+// that concurrent guesses cannot all slip in before the lockout: the one that reaches
+// MaxFailures (or MaxConsecutiveFailures) sets the lock at once, and any other is
+// refused while it is checked. It returns ErrLockedOut, or a *RetryError wrapping
+// ErrLocked, while who (a user, or a device) is locked.
 func (s *Service) reserve(ctx context.Context, who subject, now time.Time) (attempt, error) {
 	sec := now.Unix()
 	var a attempt
@@ -195,9 +315,11 @@ func (s *Service) reserve(ctx context.Context, who subject, now time.Time) (atte
 	return a, err
 }
 
-// release takes back an attempt that must not count (AWS throttled or failed). It
-// runs even when ctx was cancelled: a cancelled request is no failure of the user.
-func (s *Service) release(ctx context.Context, who subject, a attempt) {
+// release takes back an attempt that must not count (AWS throttled or failed), or,
+// when success, one whose code verified: then the consecutive failures before it are
+// forgotten as well. Either way a lock the attempt itself set is lifted. It runs even
+// when ctx was cancelled: a cancelled request is no failure of the user.
+func (s *Service) release(ctx context.Context, who subject, a attempt, success bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_, err := s.st.updateWindow(ctx, who, skFailures, func(w *window) error {
@@ -210,7 +332,10 @@ func (s *Service) release(ctx context.Context, who subject, a attempt) {
 		if a.locks && w.LockedUntil == a.lockedUntil {
 			w.LockedUntil = 0
 		}
-		if w.Consecutive > 0 {
+		switch {
+		case success:
+			w.Consecutive = 0
+		case w.Consecutive > 0:
 			w.Consecutive--
 		}
 		if a.locksOut && w.Consecutive < MaxConsecutiveFailures {

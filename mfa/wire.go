@@ -11,11 +11,12 @@ import (
 )
 
 // API is the second factor's four operations. *Service runs them in process and
-// *Client over HTTP; NewHandler serves any API.
+// *Client over HTTP; NewHandler serves any API. Challenge, Verify and Elevation are
+// about one Origin; Lock ends the user's elevations from every origin.
 type API interface {
-	Challenge(ctx context.Context, tenantID, userID string) (Challenge, error)
-	Verify(ctx context.Context, tenantID, userID, code string) (Elevation, error)
-	Elevation(ctx context.Context, tenantID, userID string) (Elevation, error)
+	Challenge(ctx context.Context, tenantID, userID string, from Origin) (Challenge, error)
+	Verify(ctx context.Context, tenantID, userID string, from Origin, code string) (Elevation, error)
+	Elevation(ctx context.Context, tenantID, userID string, from Origin) (Elevation, error)
 	Lock(ctx context.Context, tenantID, userID string) error
 }
 
@@ -35,9 +36,10 @@ type errorBody struct {
 
 // Stable error codes of the HTTP API beyond the sentinels' own (see wireErrors).
 const (
-	codeBadRequest = "bad_request"
-	codeNotFound   = "not_found"
-	codeInternal   = "internal"
+	codeBadRequest       = "bad_request"
+	codeUnsupportedMedia = "unsupported_media_type"
+	codeNotFound         = "not_found"
+	codeInternal         = "internal"
 )
 
 // wireErrors maps each sentinel to its error code and HTTP status. The Handler writes
@@ -49,6 +51,7 @@ var wireErrors = []struct {
 }{
 	{"malformed_code", http.StatusBadRequest, ErrMalformedCode},
 	{"invalid_id", http.StatusBadRequest, ErrInvalidID},
+	{"no_origin", http.StatusBadRequest, ErrNoOrigin},
 	{"invalid_code", http.StatusForbidden, ErrInvalidCode},
 	{"no_challenge", http.StatusConflict, ErrNoChallenge},
 	{"no_phone", http.StatusConflict, ErrNoPhone},

@@ -25,7 +25,7 @@ func (t authenticating) authenticate(ctx context.Context) reply {
 		if digits == "" {
 			return ask(msg.malformedCode, msg.authHow)
 		}
-		_, err := t.h.MFA.Verify(ctx, t.who.TenantID, t.who.UserID, digits)
+		_, err := t.h.MFA.Verify(ctx, t.who.TenantID, t.who.UserID, t.origin(), digits)
 		if err != nil {
 			return t.mfaFailed(ctx, "verify code", err)
 		}
@@ -33,7 +33,7 @@ func (t authenticating) authenticate(ctx context.Context) reply {
 		return t.granted()
 	}
 	if _, ok := t.env.Slot("method"); ok {
-		ch, err := t.h.MFA.Challenge(ctx, t.who.TenantID, t.who.UserID)
+		ch, err := t.h.MFA.Challenge(ctx, t.who.TenantID, t.who.UserID, t.origin())
 		if err != nil {
 			return t.mfaFailed(ctx, "challenge", err)
 		}
@@ -87,12 +87,33 @@ func (t authenticating) mfaFailed(ctx context.Context, op string, err error) rep
 		return t.answer(msg.noPhone)
 	case errors.Is(err, mfa.ErrThrottled):
 		return ask(msg.checkBusy, msg.authHow)
+	case errors.Is(err, mfa.ErrNoOrigin):
+		t.log.WarnContext(ctx, "mfa "+op+" refused: the request names no Alexa account or device")
+		return t.answer(msg.mfaDown)
 	}
 	t.log.ErrorContext(ctx, "mfa "+op+" failed", slog.String("error", err.Error()))
 	return t.answer(msg.mfaDown)
 }
 
-// lock answers LockIntent: the elevation ends now.
+// origin is where the request comes from, to which a second factor given in it and
+// the elevation it grants are bound: the Alexa account (context.System.user, else the
+// session's user), the device that heard it, and the voice profile's person when Alexa
+// recognised one. A request that names no account or device has the zero Origin,
+// which the second factor refuses (mfa.ErrNoOrigin).
+func (t *turn) origin() mfa.Origin {
+	sys := t.env.Context.System
+	user := sys.User.UserID
+	if user == "" {
+		user = t.env.Session.User.UserID
+	}
+	person := ""
+	if sys.Person != nil {
+		person = sys.Person.PersonID
+	}
+	return mfa.NewOrigin(user, sys.Device.DeviceID, person)
+}
+
+// lock answers LockIntent: the user's elevations end now, on every device.
 func (t authenticating) lock(ctx context.Context) reply {
 	if err := t.h.MFA.Lock(ctx, t.who.TenantID, t.who.UserID); err != nil {
 		t.log.ErrorContext(ctx, "mfa lock failed", slog.String("error", err.Error()))

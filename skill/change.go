@@ -232,11 +232,13 @@ func (c *changing) audit(ctx context.Context) {
 	c.h.log().LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
 }
 
-// requireElevation checks that the user is elevated. ok false comes with the reply:
-// the request to authenticate, or the failure to check.
+// requireElevation checks that the user is elevated where this request comes from
+// (turn.origin): an elevation granted on another device, for another Alexa account
+// or for another person does not count. ok false comes with the reply: the request to
+// authenticate, or the failure to check.
 func (c *changing) requireElevation(ctx context.Context) (reply, bool) {
 	t, a := c.turn, &c.a
-	el, err := t.h.MFA.Elevation(ctx, t.who.TenantID, t.who.UserID)
+	el, err := t.h.MFA.Elevation(ctx, t.who.TenantID, t.who.UserID, t.origin())
 	switch {
 	case err == nil && el.Until.After(t.h.now()):
 		return reply{}, true

@@ -265,7 +265,8 @@ func TestFaults(t *testing.T) {
 			say: step{intent: "AuthenticateIntent", slots: map[string]string{"code": "123456"}}, want: []string{checkBusy, mfaDown}},
 		{name: "DynamoDBFailureWindowWriteLost", rules: []faults.Rule{rule("dynamodb", "PutItem", faults.LostResponse, 1)},
 			say: step{intent: "AuthenticateIntent", slots: map[string]string{"code": "123456"}}, want: []string{granted}},
-		{name: "DynamoDBElevationWriteLost", rules: []faults.Rule{{Service: "dynamodb", Action: "PutItem", Kind: faults.LostResponse, Skip: 1, Times: 1}},
+		// The third write: after the user's and the device's failure windows.
+		{name: "DynamoDBElevationWriteLost", rules: []faults.Rule{{Service: "dynamodb", Action: "PutItem", Kind: faults.LostResponse, Skip: 2, Times: 1}},
 			say: step{intent: "AuthenticateIntent", slots: map[string]string{"code": "123456"}}, want: []string{granted, mfaDown}},
 		{name: "SNSThrottled", sms: true, rules: []faults.Rule{rule("sns", "Publish", faults.Throttle, 0)},
 			say: step{intent: "AuthenticateIntent", slots: map[string]string{"method": "text"}}, want: []string{mfaDown, checkBusy}},
@@ -286,18 +287,18 @@ func TestFaults(t *testing.T) {
 			if err := pre.svc.Lock(ctx, who.TenantID, who.UserID); err != nil {
 				t.Fatal(err)
 			}
-			if tt.elevate {
-				if _, err := pre.svc.Verify(ctx, who.TenantID, who.UserID, "123456"); err != nil {
-					t.Fatalf("elevate: %v", err)
-				}
-			}
 			// The case's stack starts cold (no cached keys, tenant, credentials), so
 			// that the faulted service is really asked.
 			fs := w.stack(t)
+			d := newDevice(t, fs.h, token)
+			if tt.elevate {
+				if _, err := pre.svc.Verify(ctx, who.TenantID, who.UserID, d.origin(), "123456"); err != nil {
+					t.Fatalf("elevate: %v", err)
+				}
+			}
 			for _, r := range tt.rules {
 				fs.ft.Add(r)
 			}
-			d := newDevice(t, fs.h, token)
 			d.sessionID = "amzn1.echo-api.session.faults" // within a session: the answer keeps it open
 			resp := d.intentStatus(tt.say.intent, tt.say.slots, tt.say.status)
 			got := speech(resp)
@@ -321,7 +322,7 @@ func TestFaults(t *testing.T) {
 			case got == stopped && jenkins != "stopped" && jenkins != "stopping":
 				t.Errorf("said %q, but jenkins is %s", got, jenkins)
 			case strings.HasPrefix(got, granted):
-				if _, err := fs.svc.Elevation(ctx, who.TenantID, who.UserID); err != nil && !hasRule(tt.rules, "dynamodb") {
+				if _, err := fs.svc.Elevation(ctx, who.TenantID, who.UserID, d.origin()); err != nil && !hasRule(tt.rules, "dynamodb") {
 					t.Errorf("said %q, but the user is not elevated: %v", got, err)
 				}
 			}

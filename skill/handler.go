@@ -37,11 +37,13 @@ type AccountAccess interface {
 }
 
 // SecondFactor is the second factor: challenges, verification, elevations and
-// locking (mfa.Service and mfa.Client fit). Errors are those of package mfa.
+// locking (mfa.Service and mfa.Client fit). Errors are those of package mfa. The
+// origin is the request's Alexa account, device and person (see turn.origin): an
+// elevation holds only where it was granted; Lock ends it everywhere.
 type SecondFactor interface {
-	Challenge(ctx context.Context, tenantID, userID string) (mfa.Challenge, error)
-	Verify(ctx context.Context, tenantID, userID, code string) (mfa.Elevation, error)
-	Elevation(ctx context.Context, tenantID, userID string) (mfa.Elevation, error)
+	Challenge(ctx context.Context, tenantID, userID string, from mfa.Origin) (mfa.Challenge, error)
+	Verify(ctx context.Context, tenantID, userID string, from mfa.Origin, code string) (mfa.Elevation, error)
+	Elevation(ctx context.Context, tenantID, userID string, from mfa.Origin) (mfa.Elevation, error)
 	Lock(ctx context.Context, tenantID, userID string) error
 }
 

@@ -310,7 +310,7 @@ func TestLockEndsElevation(t *testing.T) {
 	if got := speech(d.intent("LockIntent", nil)); got != "Done. Any change now needs a new code." {
 		t.Errorf("speech = %q", got)
 	}
-	if _, err := m.Elevation(context.Background(), alice.TenantID, alice.UserID); !errors.Is(err, mfa.ErrNotElevated) {
+	if _, err := m.Elevation(context.Background(), alice.TenantID, alice.UserID, mfa.Origin{}); !errors.Is(err, mfa.ErrNotElevated) {
 		t.Errorf("still elevated after lock: %v", err)
 	}
 }

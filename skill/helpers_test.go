@@ -56,8 +56,9 @@ func (f *fakeDirectory) GetUser(_ context.Context, tenantID, userID string) (ten
 }
 
 // fakeMFA is a second factor for tests of the skill's behaviour (the real one is
-// tested in package mfa): valid codes elevate for ten minutes, "authenticate text"
-// adds the code 514309. The XFn fields, when set, replace a method.
+// tested in package mfa, and with the skill in elevation_test.go): valid codes
+// elevate for ten minutes, whatever the origin, "authenticate text" adds the code
+// 514309. The XFn fields, when set, replace a method.
 type fakeMFA struct {
 	Now         func() time.Time
 	ChallengeFn func(tenantID, userID string) (mfa.Challenge, error)
@@ -78,7 +79,7 @@ func newFakeMFA(codes ...string) *fakeMFA {
 	return f
 }
 
-func (f *fakeMFA) Challenge(_ context.Context, tenantID, userID string) (mfa.Challenge, error) {
+func (f *fakeMFA) Challenge(_ context.Context, tenantID, userID string, _ mfa.Origin) (mfa.Challenge, error) {
 	if f.ChallengeFn != nil {
 		return f.ChallengeFn(tenantID, userID)
 	}
@@ -88,7 +89,7 @@ func (f *fakeMFA) Challenge(_ context.Context, tenantID, userID string) (mfa.Cha
 	return mfa.Challenge{Method: tenants.MFASMS, Sent: true, PhoneHint: "78", ExpiresAt: f.Now().Add(mfa.CodeTTL)}, nil
 }
 
-func (f *fakeMFA) Verify(_ context.Context, tenantID, userID, code string) (mfa.Elevation, error) {
+func (f *fakeMFA) Verify(_ context.Context, tenantID, userID string, _ mfa.Origin, code string) (mfa.Elevation, error) {
 	if f.VerifyFn != nil {
 		return f.VerifyFn(tenantID, userID, code)
 	}
@@ -102,7 +103,7 @@ func (f *fakeMFA) Verify(_ context.Context, tenantID, userID, code string) (mfa.
 	return mfa.Elevation{Until: until}, nil
 }
 
-func (f *fakeMFA) Elevation(_ context.Context, tenantID, userID string) (mfa.Elevation, error) {
+func (f *fakeMFA) Elevation(_ context.Context, tenantID, userID string, _ mfa.Origin) (mfa.Elevation, error) {
 	if f.ElevationFn != nil {
 		return f.ElevationFn(tenantID, userID)
 	}
@@ -180,14 +181,22 @@ type device struct {
 	endpoint string
 	apiToken string
 
+	// alexaUserID, deviceID and personID are who speaks, on which Echo (personID ""
+	// when no voice profile is recognised).
+	alexaUserID, deviceID, personID string
+
 	sessionID string
 	attrs     map[string]any
 	n         int
 }
 
 func newDevice(tb testing.TB, h *Handler, token string) *device {
-	return &device{tb: tb, h: h, locale: "en-GB", token: token, endpoint: "https://api.eu.amazonalexa.com", apiToken: "api-token"}
+	return &device{tb: tb, h: h, locale: "en-GB", token: token, endpoint: "https://api.eu.amazonalexa.com", apiToken: "api-token",
+		alexaUserID: "amzn1.ask.account.TEST", deviceID: "amzn1.ask.device.TEST"}
 }
+
+// origin is the mfa.Origin of the device's requests.
+func (d *device) origin() mfa.Origin { return mfa.NewOrigin(d.alexaUserID, d.deviceID, d.personID) }
 
 func (d *device) envelope(req alexa.Request) *alexa.RequestEnvelope {
 	d.n++
@@ -199,12 +208,16 @@ func (d *device) envelope(req alexa.Request) *alexa.RequestEnvelope {
 	req.Timestamp = time.Now().UTC().Format(time.RFC3339)
 	req.Locale = d.locale
 	app := alexa.Application{ApplicationID: testSkillID}
-	user := alexa.User{UserID: "amzn1.ask.account.TEST", AccessToken: d.token}
+	user := alexa.User{UserID: d.alexaUserID, AccessToken: d.token}
+	var person *alexa.Person
+	if d.personID != "" {
+		person = &alexa.Person{PersonID: d.personID}
+	}
 	return &alexa.RequestEnvelope{
 		Version: "1.0",
 		Session: alexa.Session{New: isNew, SessionID: d.sessionID, Application: app, Attributes: maps.Clone(d.attrs), User: user},
-		Context: alexa.Context{System: alexa.System{Application: app, User: user, APIEndpoint: d.endpoint, APIAccessToken: d.apiToken,
-			Device: alexa.Device{DeviceID: "amzn1.ask.device.TEST", SupportedInterfaces: map[string]any{}}}},
+		Context: alexa.Context{System: alexa.System{Application: app, User: user, Person: person, APIEndpoint: d.endpoint, APIAccessToken: d.apiToken,
+			Device: alexa.Device{DeviceID: d.deviceID, SupportedInterfaces: map[string]any{}}}},
 		Request: req,
 	}
 }

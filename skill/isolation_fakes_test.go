@@ -101,19 +101,19 @@ type lookingMFA struct {
 	l *lookups
 }
 
-func (m lookingMFA) Challenge(ctx context.Context, tenantID, userID string) (mfa.Challenge, error) {
+func (m lookingMFA) Challenge(ctx context.Context, tenantID, userID string, from mfa.Origin) (mfa.Challenge, error) {
 	m.l.add("mfa", tenantID, userID)
-	return m.SecondFactor.Challenge(ctx, tenantID, userID)
+	return m.SecondFactor.Challenge(ctx, tenantID, userID, from)
 }
 
-func (m lookingMFA) Verify(ctx context.Context, tenantID, userID, code string) (mfa.Elevation, error) {
+func (m lookingMFA) Verify(ctx context.Context, tenantID, userID string, from mfa.Origin, code string) (mfa.Elevation, error) {
 	m.l.add("mfa", tenantID, userID)
-	return m.SecondFactor.Verify(ctx, tenantID, userID, code)
+	return m.SecondFactor.Verify(ctx, tenantID, userID, from, code)
 }
 
-func (m lookingMFA) Elevation(ctx context.Context, tenantID, userID string) (mfa.Elevation, error) {
+func (m lookingMFA) Elevation(ctx context.Context, tenantID, userID string, from mfa.Origin) (mfa.Elevation, error) {
 	m.l.add("mfa", tenantID, userID)
-	return m.SecondFactor.Elevation(ctx, tenantID, userID)
+	return m.SecondFactor.Elevation(ctx, tenantID, userID, from)
 }
 
 func (m lookingMFA) Lock(ctx context.Context, tenantID, userID string) error {

@@ -412,6 +412,26 @@ data "aws_iam_policy_document" "mfa" {
     }
   }
 
+  # Lock finds a user's elevations from every origin with a Query of the user's
+  # own MFA# partition.
+  statement {
+    sid       = "FindElevations"
+    actions   = ["dynamodb:Query"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["MFA#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
   # Its own records: challenges, elevations, send and failure windows.
   statement {
     sid       = "SecondFactorState"

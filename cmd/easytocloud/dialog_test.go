@@ -329,14 +329,14 @@ func newDialogMFA(codes ...string) *dialogMFA {
 	return f
 }
 
-func (f *dialogMFA) Challenge(context.Context, string, string) (mfa.Challenge, error) {
+func (f *dialogMFA) Challenge(context.Context, string, string, mfa.Origin) (mfa.Challenge, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.codes["514309"] = true
 	return mfa.Challenge{Method: tenants.MFASMS, Sent: true, PhoneHint: "78", ExpiresAt: time.Now().Add(mfa.CodeTTL)}, nil
 }
 
-func (f *dialogMFA) Verify(_ context.Context, tenantID, userID, code string) (mfa.Elevation, error) {
+func (f *dialogMFA) Verify(_ context.Context, tenantID, userID string, _ mfa.Origin, code string) (mfa.Elevation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.codes[code] {
@@ -347,7 +347,7 @@ func (f *dialogMFA) Verify(_ context.Context, tenantID, userID, code string) (mf
 	return mfa.Elevation{Until: until}, nil
 }
 
-func (f *dialogMFA) Elevation(_ context.Context, tenantID, userID string) (mfa.Elevation, error) {
+func (f *dialogMFA) Elevation(_ context.Context, tenantID, userID string, _ mfa.Origin) (mfa.Elevation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	until, ok := f.elevated[tenantID+"/"+userID]

@@ -42,9 +42,10 @@ func TestUserUnlockMFA(t *testing.T) {
 	logs.Phone(phone)
 	svc.Log = logs.Logger()
 
+	origin := mfa.NewOrigin("amzn1.ask.account.CLITEST", "amzn1.ask.device.CLITEST", "")
 	var verr error
 	for range mfa.MaxConsecutiveFailures {
-		_, verr = svc.Verify(ctx(t), tid, u.ID, "123456")
+		_, verr = svc.Verify(ctx(t), tid, u.ID, origin, "123456")
 		now = now.Add(20 * time.Minute)
 	}
 	if !errors.Is(verr, mfa.ErrLockedOut) {
@@ -57,7 +58,7 @@ func TestUserUnlockMFA(t *testing.T) {
 	}
 	// The last guess was 20 minutes ago: the function's memory of the lock (a
 	// minute) has run out, so it reads the table the CLI changed.
-	if _, err := svc.Challenge(ctx(t), tid, u.ID); err != nil {
+	if _, err := svc.Challenge(ctx(t), tid, u.ID, origin); err != nil {
 		t.Fatalf("Challenge after unlock-mfa: %v", err)
 	}
 	msgs := awstest.SMSTo(t, phone)
@@ -70,7 +71,7 @@ func TestUserUnlockMFA(t *testing.T) {
 	}
 	code := m[1]
 	logs.Secret("otp", code)
-	if _, err := svc.Verify(ctx(t), tid, u.ID, code); err != nil {
+	if _, err := svc.Verify(ctx(t), tid, u.ID, origin, code); err != nil {
 		t.Errorf("the sent code after unlock-mfa: %v", err)
 	}
 	// Unlocking what is not locked is fine.

@@ -13,6 +13,7 @@ import (
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
@@ -55,8 +56,9 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	cfg := base.Copy()
 	cfg.HTTPClient = rec.Client()
 	svc := newService(app.Config{Table: tableName, SecretsKeyID: keyID}, cfg, slog.New(slog.DiscardHandler))
+	origin := mfa.NewOrigin("amzn1.ask.account.IAMTEST", "amzn1.ask.device.IAMTEST", "")
 
-	if _, err := svc.Challenge(ctx, smsTenant.ID, smsUser.ID); err != nil {
+	if _, err := svc.Challenge(ctx, smsTenant.ID, smsUser.ID, origin); err != nil {
 		t.Fatalf("challenge: %v", err)
 	}
 	msgs := awstest.SMSTo(t, phone)
@@ -68,22 +70,22 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	if code == wrong {
 		wrong = "111111"
 	}
-	if _, err := svc.Verify(ctx, smsTenant.ID, smsUser.ID, wrong); err == nil {
+	if _, err := svc.Verify(ctx, smsTenant.ID, smsUser.ID, origin, wrong); err == nil {
 		t.Fatal("a wrong code verified")
 	}
-	if _, err := svc.Verify(ctx, smsTenant.ID, smsUser.ID, code); err != nil {
+	if _, err := svc.Verify(ctx, smsTenant.ID, smsUser.ID, origin, code); err != nil {
 		t.Fatalf("verify the sent code: %v", err)
 	}
-	if _, err := svc.Elevation(ctx, smsTenant.ID, smsUser.ID); err != nil {
+	if _, err := svc.Elevation(ctx, smsTenant.ID, smsUser.ID, origin); err != nil {
 		t.Fatalf("elevation: %v", err)
 	}
 	if err := svc.Lock(ctx, smsTenant.ID, smsUser.ID); err != nil {
 		t.Fatalf("lock: %v", err)
 	}
-	if _, err := svc.Challenge(ctx, tokTenant.ID, tokUser.ID); err != nil {
+	if _, err := svc.Challenge(ctx, tokTenant.ID, tokUser.ID, origin); err != nil {
 		t.Fatalf("token challenge: %v", err)
 	}
-	if _, err := svc.Verify(ctx, tokTenant.ID, tokUser.ID, "123456"); err != nil {
+	if _, err := svc.Verify(ctx, tokTenant.ID, tokUser.ID, origin, "123456"); err != nil {
 		t.Fatalf("token verify: %v", err)
 	}
 

@@ -156,7 +156,9 @@ var OAuth = Function{
 // MFA is the second factor's function (cmd/mfa). Its role, through tenants/dynamo: GetItem
 // for tenants and users, kms:Decrypt for verifier secrets and the MAC key, GetItem,
 // PutItem and kms:Encrypt when the MAC key is made on first use. Its own records:
-// GetItem, PutItem, UpdateItem, DeleteItem (all under MFA#); SMS: sns:Publish.
+// GetItem, PutItem, UpdateItem, DeleteItem, and Query (on the table, within a user's
+// MFA# partition; all under MFA#) to find a user's elevations from every origin when they lock; SMS:
+// sns:Publish.
 var MFA = Function{
 	Name: "mfa",
 	Env:  []string{EnvTable, EnvSecretsKeyID},
@@ -164,6 +166,7 @@ var MFA = Function{
 		"dynamodb:DeleteItem",
 		"dynamodb:GetItem",
 		"dynamodb:PutItem",
+		"dynamodb:Query",
 		"dynamodb:UpdateItem",
 		"kms:Decrypt",
 		"kms:Encrypt",
@@ -171,7 +174,7 @@ var MFA = Function{
 	},
 	Table: []TableAccess{
 		{Prefix: "KEY#mfa-", Actions: []string{getItem, putItem}},
-		{Prefix: "MFA#", Actions: []string{deleteItem, getItem, putItem, updateItem}},
+		{Prefix: "MFA#", Actions: []string{deleteItem, getItem, putItem, query, updateItem}},
 		{Prefix: "TENANT#", Actions: []string{getItem}},
 	},
 	KeyPurposes: []string{"mfa-otp"},

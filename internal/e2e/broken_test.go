@@ -33,7 +33,7 @@ func (r *recorder) Errorf(format string, args ...any) {
 // alwaysElevated is a broken second factor: everyone is elevated, no code needed.
 type alwaysElevated struct{ skill.SecondFactor }
 
-func (alwaysElevated) Elevation(context.Context, string, string) (mfa.Elevation, error) {
+func (alwaysElevated) Elevation(context.Context, string, string, mfa.Origin) (mfa.Elevation, error) {
 	return mfa.Elevation{Until: time.Now().Add(time.Hour)}, nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
@@ -174,7 +175,7 @@ func newColdFixture(tb testing.TB) *coldFixture {
 		},
 		"mfa": {
 			env:   env("EASYTOCLOUD_SECRETS_KEY_ID=" + secretsKey),
-			event: apiEvent(http.MethodGet, "/mfa/v1/elevations/"+tn.ID+"/"+u.ID, ""),
+			event: apiEvent(http.MethodGet, "/mfa/v1/elevations/"+tn.ID+"/"+u.ID, "origin="+mfa.NewOrigin("amzn1.ask.account.PERF", "amzn1.ask.device.PERF", "").String()),
 			check: apiStatus(http.StatusNotFound), // not elevated
 		},
 	}}

@@ -106,13 +106,13 @@ type noMFA struct{}
 
 var errNoMFA = errors.New("noMFA: a read request asked for the second factor")
 
-func (noMFA) Challenge(context.Context, string, string) (mfa.Challenge, error) {
+func (noMFA) Challenge(context.Context, string, string, mfa.Origin) (mfa.Challenge, error) {
 	return mfa.Challenge{}, errNoMFA
 }
-func (noMFA) Verify(context.Context, string, string, string) (mfa.Elevation, error) {
+func (noMFA) Verify(context.Context, string, string, mfa.Origin, string) (mfa.Elevation, error) {
 	return mfa.Elevation{}, errNoMFA
 }
-func (noMFA) Elevation(context.Context, string, string) (mfa.Elevation, error) {
+func (noMFA) Elevation(context.Context, string, string, mfa.Origin) (mfa.Elevation, error) {
 	return mfa.Elevation{}, errNoMFA
 }
 func (noMFA) Lock(context.Context, string, string) error { return errNoMFA }
