@@ -63,8 +63,9 @@ func TestMFAReachesOnlyItsOwnKeys(t *testing.T) {
 	api := httptest.NewServer(mfaapp.NewHandler(mfaapp.NewService(app.Config{Table: tableName, SecretsKeyID: keyID}, a, slog.New(slog.DiscardHandler))))
 	t.Cleanup(api.Close)
 	c := mfa.NewClient(api.URL, http.DefaultClient, cfg.Credentials, cfg.Region)
+	origin := mfa.NewOrigin("amzn1.ask.account.TABLEKEYS", "amzn1.ask.device.TABLEKEYS", "")
 
-	if _, err := c.Challenge(ctx, smsTenant.ID, smsUser.ID); err != nil {
+	if _, err := c.Challenge(ctx, smsTenant.ID, smsUser.ID, origin); err != nil {
 		t.Fatalf("challenge: %v", err)
 	}
 	msgs := awstest.SMSTo(t, phone)
@@ -77,25 +78,25 @@ func TestMFAReachesOnlyItsOwnKeys(t *testing.T) {
 		wrong = "111111"
 	}
 	var codeErr *mfa.CodeError
-	if _, err := c.Verify(ctx, smsTenant.ID, smsUser.ID, wrong); !errors.As(err, &codeErr) {
+	if _, err := c.Verify(ctx, smsTenant.ID, smsUser.ID, origin, wrong); !errors.As(err, &codeErr) {
 		t.Fatalf("a wrong code: %v, want a CodeError", err)
 	}
-	if _, err := c.Verify(ctx, smsTenant.ID, smsUser.ID, code); err != nil {
+	if _, err := c.Verify(ctx, smsTenant.ID, smsUser.ID, origin, code); err != nil {
 		t.Fatalf("verify the sent code: %v", err)
 	}
-	if _, err := c.Elevation(ctx, smsTenant.ID, smsUser.ID); err != nil {
+	if _, err := c.Elevation(ctx, smsTenant.ID, smsUser.ID, origin); err != nil {
 		t.Fatalf("elevation: %v", err)
 	}
 	if err := c.Lock(ctx, smsTenant.ID, smsUser.ID); err != nil {
 		t.Fatalf("lock: %v", err)
 	}
-	if _, err := c.Elevation(ctx, smsTenant.ID, smsUser.ID); !errors.Is(err, mfa.ErrNotElevated) {
+	if _, err := c.Elevation(ctx, smsTenant.ID, smsUser.ID, origin); !errors.Is(err, mfa.ErrNotElevated) {
 		t.Fatalf("elevation after lock: %v, want ErrNotElevated", err)
 	}
-	if _, err := c.Challenge(ctx, tokTenant.ID, tokUser.ID); err != nil {
+	if _, err := c.Challenge(ctx, tokTenant.ID, tokUser.ID, origin); err != nil {
 		t.Fatalf("token challenge: %v", err)
 	}
-	if _, err := c.Verify(ctx, tokTenant.ID, tokUser.ID, "123456"); err != nil {
+	if _, err := c.Verify(ctx, tokTenant.ID, tokUser.ID, origin, "123456"); err != nil {
 		t.Fatalf("token verify: %v", err)
 	}
 

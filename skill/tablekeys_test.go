@@ -101,7 +101,8 @@ func TestSkillReachesOnlyItsOwnKeys(t *testing.T) {
 		user := alexa.User{UserID: "amzn1.ask.account.KEYS", AccessToken: token}
 		env := &alexa.RequestEnvelope{Version: "1.0",
 			Session: alexa.Session{SessionID: "s", Attributes: session, Application: alexa.Application{ApplicationID: skillID}, User: user},
-			Context: alexa.Context{System: alexa.System{Application: alexa.Application{ApplicationID: skillID}, User: user}},
+			Context: alexa.Context{System: alexa.System{Application: alexa.Application{ApplicationID: skillID}, User: user,
+				Device: alexa.Device{DeviceID: "amzn1.ask.device.KEYS"}}},
 			Request: alexa.Request{Type: typ, RequestID: "r-" + intent, Locale: "en-US", Timestamp: time.Now().UTC().Format(time.RFC3339)},
 		}
 		if typ == alexa.IntentRequestType {
