@@ -1,8 +1,8 @@
 // Package dynamo stores the tenants domain in the project's single DynamoDB table:
 // tenants, users, the email addresses they reserve and the Alexa accounts that have
-// spoken for them (Store), with the tenants'
-// secrets sealed by KMS under an encryption context naming the tenant, and the
-// per-purpose MAC keys the other packages hash secrets with (Keyring).
+// spoken for them (Store), with the tenants' secrets sealed by KMS under an
+// encryption context naming the tenant, and the per-purpose MAC keys the other
+// packages hash secrets with (Keyring).
 package dynamo
 
 import (
