@@ -91,8 +91,20 @@ func TestRevokeUser(t *testing.T) {
 	// Revoked without the HTTP server, as the skill does on SkillDisabled.
 	revoker := oauth.NewTokens(table.New(e.db, e.table), nil)
 	revoker.Now = e.clock.Now
-	if err := revoker.RevokeUser(ctx, tenants.Principal{TenantID: e.tenant.ID, UserID: e.user.ID}); err != nil {
+	alice, bobP := tenants.Principal{TenantID: e.tenant.ID, UserID: e.user.ID}, tenants.Principal{TenantID: bob.TenantID, UserID: bob.ID}
+	if at, err := revoker.RevokedAt(ctx, alice); err != nil || !at.IsZero() {
+		t.Errorf("RevokedAt before any revocation = %v, %v; want the zero time", at, err)
+	}
+	revokedAt := e.clock.Now()
+	if err := revoker.RevokeUser(ctx, alice); err != nil {
 		t.Fatal(err)
+	}
+	// The skill reads the mark to refuse older access tokens.
+	if at, err := revoker.RevokedAt(ctx, alice); err != nil || !at.Equal(revokedAt) {
+		t.Errorf("RevokedAt = %v, %v; want %v", at, err, revokedAt)
+	}
+	if at, err := revoker.RevokedAt(ctx, bobP); err != nil || !at.IsZero() {
+		t.Errorf("RevokedAt of another user = %v, %v; want the zero time", at, err)
 	}
 	for i, tok := range []*oauth2.Token{first, second} {
 		if _, err := e.refresh(cfg, tok.RefreshToken); oauthErrorCode(err) != "invalid_grant" {

@@ -171,6 +171,11 @@ func (s *Server) RevokeUser(ctx context.Context, p tenants.Principal) error {
 	return s.tokens.RevokeUser(ctx, p)
 }
 
+// RevokedAt returns when p's tokens were last revoked (see Tokens.RevokedAt).
+func (s *Server) RevokedAt(ctx context.Context, p tenants.Principal) (time.Time, error) {
+	return s.tokens.RevokedAt(ctx, p)
+}
+
 // Clients returns the server's client registry.
 func (s *Server) Clients() *Clients { return s.clients }
 

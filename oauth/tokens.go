@@ -299,11 +299,23 @@ func (t *Tokens) revokedAt(ctx context.Context, p tenants.Principal) (int64, err
 	return it.RevokedNS, nil
 }
 
+// RevokedAt returns when all of p's tokens were last revoked (RevokeUser), the zero
+// time if never (or so long ago that nothing issued before is still valid). The skill
+// refuses access tokens issued before it. It returns the AWS error when the mark
+// could not be read.
+func (t *Tokens) RevokedAt(ctx context.Context, p tenants.Principal) (time.Time, error) {
+	ns, err := t.revokedAt(ctx, p)
+	if err != nil || ns == 0 {
+		return time.Time{}, err
+	}
+	return time.Unix(0, ns).UTC(), nil
+}
+
 // RevokeUser revokes every refresh token and unredeemed authorization code of user p:
-// afterwards none of them yields an access token. Access tokens already issued stay
-// valid until they expire (at most AccessLifetime). Call it when the skill is
-// disabled, the account unlinked or the password changed. It returns the AWS error
-// when the revocation could not be recorded.
+// afterwards none of them yields an access token. Access tokens already issued are
+// not changed, but the mark it writes (RevokedAt) makes the skill refuse them at once.
+// Call it when the skill is disabled, the account unlinked or the password changed. It
+// returns the AWS error when the revocation could not be recorded.
 func (t *Tokens) RevokeUser(ctx context.Context, p tenants.Principal) error {
 	if p.TenantID == "" || p.UserID == "" || strings.Contains(p.TenantID, "#") || strings.Contains(p.UserID, "#") {
 		return fmt.Errorf("revoke tokens: invalid principal %q/%q", p.TenantID, p.UserID)

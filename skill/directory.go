@@ -25,37 +25,69 @@ func (h *Handler) tenantTTL() time.Duration {
 	return orDefault(h.TenantTTL, DefaultTenantTTL)
 }
 
-// lookup reads who is speaking: the user's record on every request, so that a
-// removed user loses access at once, and the tenant's record from the cache when it
-// was read less than TenantTTL ago, so that a warm request makes one table read.
-// When the tenant is not cached both are read at once. The error is the tenant's
-// lookup's, else the user's (wrapping tenants.ErrNotFound for a missing record).
-func (h *Handler) lookup(ctx context.Context, who tenants.Principal) (tenants.Tenant, error) {
+// speaker is who an access token names, as the table has them.
+type speaker struct {
+	tenant tenants.Tenant
+	user   tenants.User
+	// revoked is when the user's tokens were last revoked (zero: never, or no Revoker).
+	revoked time.Time
+}
+
+// lookup reads who is speaking: the user's record and their revocation mark on every
+// request, so that a removed user or a revoked token loses access at once, and the
+// tenant's record from the cache when it was read less than TenantTTL ago, so that a
+// warm request makes two table reads. They are all read at once. The error is the
+// tenant's lookup's, else the user's (wrapping tenants.ErrNotFound for a missing
+// record), else the mark's.
+func (h *Handler) lookup(ctx context.Context, who tenants.Principal) (speaker, error) {
 	timeout := h.callTimeout()
-	getUser := func() error {
+	var (
+		sp               speaker
+		userErr, markErr error
+		wg               sync.WaitGroup
+	)
+	wg.Go(func() {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		_, err := h.Directory.GetUser(ctx, who.TenantID, who.UserID)
-		return err
+		sp.user, userErr = h.Directory.GetUser(ctx, who.TenantID, who.UserID)
+	})
+	if h.Revoker != nil {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			sp.revoked, markErr = h.Revoker.RevokedAt(ctx, who)
+		})
 	}
+	tenant, err := h.tenant(ctx, who.TenantID, timeout)
+	wg.Wait()
+	if err != nil {
+		return speaker{}, err
+	}
+	if userErr != nil {
+		return speaker{}, userErr
+	}
+	if markErr != nil {
+		return speaker{}, markErr
+	}
+	sp.tenant = tenant
+	return sp, nil
+}
+
+// tenant returns the tenant's record from the cache, or reads it (within timeout) and
+// caches it for TenantTTL.
+func (h *Handler) tenant(ctx context.Context, id string, timeout time.Duration) (tenants.Tenant, error) {
 	now, ttl := h.now(), h.tenantTTL()
 	if ttl > 0 {
 		h.mu.Lock()
-		e, cached := h.tenantCache[who.TenantID]
+		e, cached := h.tenantCache[id]
 		h.mu.Unlock()
 		if cached && now.Before(e.until) {
-			return e.tenant, getUser()
+			return e.tenant, nil
 		}
 	}
-	var (
-		userErr error
-		wg      sync.WaitGroup
-	)
-	wg.Go(func() { userErr = getUser() })
-	tctx, cancel := context.WithTimeout(ctx, timeout)
-	tenant, err := h.Directory.GetTenant(tctx, who.TenantID)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	tenant, err := h.Directory.GetTenant(ctx, id)
 	cancel()
-	wg.Wait()
 	if err != nil {
 		return tenants.Tenant{}, err
 	}
@@ -69,8 +101,8 @@ func (h *Handler) lookup(ctx context.Context, who tenants.Principal) (tenants.Te
 				delete(h.tenantCache, id)
 			}
 		}
-		h.tenantCache[who.TenantID] = tenantEntry{tenant: tenant, until: now.Add(ttl)}
+		h.tenantCache[id] = tenantEntry{tenant: tenant, until: now.Add(ttl)}
 		h.mu.Unlock()
 	}
-	return tenant, userErr
+	return tenant, nil
 }

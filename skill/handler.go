@@ -22,6 +22,14 @@ type TokenVerifier interface {
 	Verify(ctx context.Context, token string) (tenants.Principal, error)
 }
 
+// IssuedTokenVerifier is a TokenVerifier that also says when a token was issued
+// (accesstoken.Verifier fits). The skill refuses a token issued before the user's
+// tokens were revoked: when Tokens is not one, every token counts as issued at the
+// zero time, which any revocation refuses.
+type IssuedTokenVerifier interface {
+	VerifyIssued(ctx context.Context, token string) (tenants.Principal, time.Time, error)
+}
+
 // Directory finds the speaker's tenant and user (dynamo.Store of tenants/dynamo fits). Both return an
 // error wrapping tenants.ErrNotFound when the record does not exist.
 type Directory interface {
@@ -59,10 +67,21 @@ type ExpiredTokenVerifier interface {
 // which there is nothing left to revoke.
 const disabledTokenGrace = 180 * 24 * time.Hour
 
-// TokenRevoker revokes every token of a user (the oauth package's revoker fits). The
-// skill calls it when a user disables the skill.
+// TokenRevoker revokes every token of a user and says when that last happened
+// (oauth.Tokens and oauth.Server fit). The skill revokes when a user disables the
+// skill, and reads the time on every request: an access token issued before it is
+// refused, an elevation granted before it has ended. RevokedAt returns the zero time
+// when p's tokens were never revoked.
 type TokenRevoker interface {
 	RevokeUser(ctx context.Context, p tenants.Principal) error
+	RevokedAt(ctx context.Context, p tenants.Principal) (time.Time, error)
+}
+
+// AlexaLinks records the Alexa accounts that speak for each user (dynamo.Store of
+// tenants/dynamo fits). TouchAlexaLink reports whether alexaUserID had never spoken
+// for the user before; it writes at most once per tenants.AlexaLinkUseInterval.
+type AlexaLinks interface {
+	TouchAlexaLink(ctx context.Context, tenantID, userID, alexaUserID string) (bool, error)
 }
 
 // Defaults of the Handler's time limits.
@@ -92,8 +111,15 @@ type Handler struct {
 	Directory Directory
 	Access    AccountAccess
 	MFA       SecondFactor
-	// Revoker revokes a user's tokens on SkillDisabled; nil only logs the event.
+	// Revoker revokes a user's tokens on SkillDisabled (and the MFA service ends
+	// their elevation), and tells every request when the user's tokens were last
+	// revoked. nil only logs SkillDisabled and refuses no token for a revocation.
 	Revoker TokenRevoker
+	// Links records which Alexa accounts speak for each user; nil records none.
+	Links AlexaLinks
+	// SNS texts a user, at the phone on their record, when an Alexa account that
+	// never spoke for them does (Links tells); nil sends nothing.
+	SNS mfa.SNS
 	// Progress sends progressive responses; nil sends none.
 	Progress alexa.ProgressSender
 	// AWS is the base configuration for clients in tenants' accounts (endpoint,
@@ -122,6 +148,7 @@ type Handler struct {
 	mu          sync.Mutex
 	regions     map[string]regionsEntry // by tenant ID and role ARN
 	tenantCache map[string]tenantEntry  // by tenant ID
+	linksSeen   map[string]time.Time    // by principal and Alexa userId: when to record its use again
 }
 
 func (h *Handler) now() time.Time {
@@ -269,10 +296,17 @@ func (h *Handler) skillDisabled(ctx context.Context, env *alexa.RequestEnvelope,
 		log.ErrorContext(ctx, "skill disabled; revoking the user's tokens failed", slog.String("error", err.Error()))
 		return
 	}
-	log.InfoContext(ctx, "skill disabled; the user's tokens are revoked")
+	// The revocation refuses the elevation already (it was granted before); ending
+	// it also stops it for anything that reads elevations without the revocation.
+	if err := h.MFA.Lock(ctx, who.TenantID, who.UserID); err != nil {
+		log.ErrorContext(ctx, "skill disabled; the user's tokens are revoked, ending their elevation failed", slog.String("error", err.Error()))
+		return
+	}
+	log.InfoContext(ctx, "skill disabled; the user's tokens are revoked", slog.Bool("elevation_ended", true))
 }
 
-// accountLinked records that a user linked their account.
+// accountLinked records that a user linked their account, and the Alexa account they
+// linked from: the user is texted when it is one that never spoke for them.
 func (h *Handler) accountLinked(ctx context.Context, env *alexa.RequestEnvelope, log *slog.Logger) {
 	token := ""
 	if env.Request.Body != nil {
@@ -281,10 +315,21 @@ func (h *Handler) accountLinked(ctx context.Context, env *alexa.RequestEnvelope,
 	if token == "" {
 		token = env.AccessToken()
 	}
-	who, err := h.Tokens.Verify(ctx, token)
+	who, issued, err := h.verify(ctx, token)
 	if err != nil {
 		log.WarnContext(ctx, "account linked with a token that does not verify", slog.String("reason", err.Error()))
 		return
 	}
-	log.InfoContext(ctx, "account linked", slog.String("tenant", who.TenantID), slog.String("user", who.UserID))
+	log = log.With(slog.String("tenant", who.TenantID), slog.String("user", who.UserID))
+	sp, err := h.lookup(ctx, who)
+	if err != nil {
+		log.ErrorContext(ctx, "account linked; reading the user failed", slog.String("error", err.Error()))
+		return
+	}
+	if revokedToken(issued, sp.revoked) {
+		log.WarnContext(ctx, "account linked with a token issued before the user's tokens were revoked")
+		return
+	}
+	log.InfoContext(ctx, "account linked")
+	h.seeAlexaAccount(ctx, env, who, sp.user, log)
 }

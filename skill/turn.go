@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
@@ -18,7 +19,10 @@ type turn struct {
 	who    tenants.Principal
 	tenant tenants.Tenant
 	acct   account.Account // the tenant's account, acting as the user
-	log    *slog.Logger
+	// revoked is when the user's tokens were last revoked (zero: never): an
+	// elevation granted before it has ended (elevationRevoked).
+	revoked time.Time
+	log     *slog.Logger
 	// attrs are the session attributes for the next turn.
 	attrs session
 	// oneShot is an intent that opened the session ("ask easy to cloud to …"): the
@@ -27,7 +31,9 @@ type turn struct {
 }
 
 // newTurn identifies the speaker: the access token names the principal, whose
-// tenant and user must exist. ok false comes with the reply to give instead.
+// tenant and user must exist, and must have been issued after the user's tokens were
+// last revoked. The Alexa account speaking is recorded for the user, who is texted
+// when it is new to them. ok false comes with the reply to give instead.
 func (h *Handler) newTurn(ctx context.Context, env *alexa.RequestEnvelope, msg *catalog, log *slog.Logger) (*turn, reply, bool) {
 	link := tell(msg.linkAccount)
 	link.card = &alexa.Card{Type: alexa.CardLinkAccount}
@@ -35,7 +41,7 @@ func (h *Handler) newTurn(ctx context.Context, env *alexa.RequestEnvelope, msg *
 	if token == "" {
 		return nil, link, false
 	}
-	who, err := h.Tokens.Verify(ctx, token)
+	who, issued, err := h.verify(ctx, token)
 	if err != nil {
 		if isKeysUnavailable(err) {
 			log.ErrorContext(ctx, "access token keys unavailable", slog.String("error", err.Error()))
@@ -45,7 +51,7 @@ func (h *Handler) newTurn(ctx context.Context, env *alexa.RequestEnvelope, msg *
 		return nil, link, false
 	}
 	log = log.With(slog.String("tenant", who.TenantID), slog.String("user", who.UserID))
-	tenant, err := h.lookup(ctx, who)
+	sp, err := h.lookup(ctx, who)
 	switch {
 	case err == nil:
 	case errors.Is(err, tenants.ErrNotFound):
@@ -55,13 +61,19 @@ func (h *Handler) newTurn(ctx context.Context, env *alexa.RequestEnvelope, msg *
 		log.ErrorContext(ctx, "directory lookup failed", slog.String("error", err.Error()))
 		return nil, tell(msg.keysDown), false
 	}
+	if revokedToken(issued, sp.revoked) {
+		log.WarnContext(ctx, "access token issued before the user's tokens were revoked",
+			slog.Time("issued", issued), slog.Time("revoked", sp.revoked))
+		return nil, link, false
+	}
+	h.seeAlexaAccount(ctx, env, who, sp.user, log)
 	attrs := session{}
 	for k, v := range env.Session.Attributes {
 		attrs[k] = v
 	}
 	return &turn{
-		h: h, env: env, msg: msg, who: who, tenant: tenant, log: log, attrs: attrs,
-		acct:    h.Clients.Open(h.Access.Config(h.AWS, tenant, who.UserID), tenant),
+		h: h, env: env, msg: msg, who: who, tenant: sp.tenant, revoked: sp.revoked, log: log, attrs: attrs,
+		acct:    h.Clients.Open(h.Access.Config(h.AWS, sp.tenant, who.UserID), sp.tenant),
 		oneShot: env.Session.New && env.Request.Type == alexa.IntentRequestType,
 	}, reply{}, true
 }

@@ -97,9 +97,10 @@ func openMFA(ctx context.Context, env *cliEnv) (*mfa.Service, error) {
 }
 
 // revokeTokens revokes every OAuth refresh token and pending code of users, as
-// docs/ARCHITECTURE.md asks on a password change and when a user goes: Alexa then stops acting
-// for them (their access tokens expire within the hour). It tries every user and
-// returns the failures joined.
+// docs/ARCHITECTURE.md asks on a password change and when a user goes, and ends their
+// elevations: Alexa then stops acting for them, and the skill refuses their access
+// tokens from now on (it reads the revocation mark on every request). It tries every
+// user and returns the failures joined.
 func revokeTokens(ctx context.Context, env *cliEnv, users ...tenants.User) error {
 	if len(users) == 0 {
 		return nil
@@ -108,15 +109,21 @@ func revokeTokens(ctx context.Context, env *cliEnv, users ...tenants.User) error
 	if err != nil {
 		return err
 	}
-	tokens := oauth.NewTokens(app.NewTable(c, app.NewAWS(cfg)), nil)
+	clients := app.NewAWS(cfg)
+	tokens := oauth.NewTokens(app.NewTable(c, clients), nil)
+	second := mfaapp.NewService(c, clients, slog.New(slog.DiscardHandler))
 	var errs []error
 	for _, u := range users {
-		if err := tokens.RevokeUser(ctx, tenants.Principal{TenantID: u.TenantID, UserID: u.ID}); err != nil {
+		err := tokens.RevokeUser(ctx, tenants.Principal{TenantID: u.TenantID, UserID: u.ID})
+		if err == nil {
+			err = second.Lock(ctx, u.TenantID, u.ID)
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("could not revoke the account links (OAuth tokens) of %d of %d users: %w", len(errs), len(users), err)
+		return fmt.Errorf("could not revoke the account links (OAuth tokens) and end the elevations of %d of %d users: %w", len(errs), len(users), err)
 	}
 	return nil
 }

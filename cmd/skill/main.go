@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/easytocloud/easytocloud/internal/app"
@@ -34,8 +35,9 @@ func main() {
 const mfaTimeout = 3 * time.Second
 
 // newHandler wires the skill as the Lambda function runs it, with the clients it
-// calls (no SNS: SMS codes are the mfa API's), calling the mfa API through mfaHTTP.
+// calls (SNS only to tell a user of a new Alexa account: SMS codes are the mfa
+// API's), calling the mfa API through mfaHTTP.
 func newHandler(c app.Config, cfg aws.Config, mfaHTTP *http.Client, logger *slog.Logger) *skill.Handler {
-	a := app.AWS{Config: cfg, DB: dynamodb.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg)}
+	a := app.AWS{Config: cfg, DB: dynamodb.NewFromConfig(cfg), KMS: kms.NewFromConfig(cfg), SNS: sns.NewFromConfig(cfg), STS: sts.NewFromConfig(cfg)}
 	return skillapp.NewHandler(c, a, skillapp.LambdaParts(c, a, mfaHTTP), logger)
 }

@@ -33,6 +33,14 @@ var ErrKeysUnavailable = errors.New("access token keys unavailable")
 // ErrInvalidToken when the token is refused, and one wrapping ErrKeysUnavailable when
 // the keys could not be fetched at all.
 func (v *Verifier) Verify(ctx context.Context, token string) (tenants.Principal, error) {
+	p, _, err := v.verify(ctx, token, 0)
+	return p, err
+}
+
+// VerifyIssued checks token as Verify does and also returns when it was issued (its
+// iat, to the second; the zero time when it has none), so that a token issued before
+// the user's tokens were revoked can be refused. Errors are Verify's.
+func (v *Verifier) VerifyIssued(ctx context.Context, token string) (tenants.Principal, time.Time, error) {
 	return v.verify(ctx, token, 0)
 }
 
@@ -44,13 +52,15 @@ func (v *Verifier) VerifyExpired(ctx context.Context, token string, grace time.D
 	if grace <= 0 {
 		return tenants.Principal{}, fmt.Errorf("%w: grace %v is not positive", ErrInvalidToken, grace)
 	}
-	return v.verify(ctx, token, grace)
+	p, _, err := v.verify(ctx, token, grace)
+	return p, err
 }
 
-// verify is Verify with exp checked grace before now (0: exactly).
-func (v *Verifier) verify(ctx context.Context, token string, grace time.Duration) (tenants.Principal, error) {
+// verify is VerifyIssued with exp checked grace before now (0: exactly).
+func (v *Verifier) verify(ctx context.Context, token string, grace time.Duration) (tenants.Principal, time.Time, error) {
+	var none time.Time
 	if v.Issuer == "" || v.Audience == "" || v.Keys == nil {
-		return tenants.Principal{}, fmt.Errorf("%w: verifier has no issuer, audience or keys", ErrInvalidToken)
+		return tenants.Principal{}, none, fmt.Errorf("%w: verifier has no issuer, audience or keys", ErrInvalidToken)
 	}
 	now := v.Now
 	if now == nil {
@@ -91,17 +101,21 @@ func (v *Verifier) verify(ctx context.Context, token string, grace time.Duration
 	var claims jwtClaims
 	if _, err := p.ParseWithClaims(token, &claims, keyfunc); err != nil {
 		if keysErr != nil && !errors.Is(keysErr, errUnknownKID) {
-			return tenants.Principal{}, fmt.Errorf("%w: %v", ErrKeysUnavailable, keysErr)
+			return tenants.Principal{}, none, fmt.Errorf("%w: %v", ErrKeysUnavailable, keysErr)
 		}
-		return tenants.Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return tenants.Principal{}, none, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	if claims.Subject == "" || claims.TenantID == "" {
-		return tenants.Principal{}, fmt.Errorf("%w: sub or tid missing", ErrInvalidToken)
+		return tenants.Principal{}, none, fmt.Errorf("%w: sub or tid missing", ErrInvalidToken)
 	}
 	if grace > 0 && claims.IssuedAt != nil && claims.IssuedAt.After(now().Add(leeway)) {
-		return tenants.Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, jwt.ErrTokenUsedBeforeIssued)
+		return tenants.Principal{}, none, fmt.Errorf("%w: %v", ErrInvalidToken, jwt.ErrTokenUsedBeforeIssued)
 	}
-	return tenants.Principal{TenantID: claims.TenantID, UserID: claims.Subject}, nil
+	issued := none
+	if claims.IssuedAt != nil {
+		issued = claims.IssuedAt.UTC()
+	}
+	return tenants.Principal{TenantID: claims.TenantID, UserID: claims.Subject}, issued, nil
 }
 
 var errUnknownKID = errors.New("unknown kid")

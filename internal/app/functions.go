@@ -75,12 +75,14 @@ const (
 )
 
 // Skill is the Alexa skill's function (cmd/skill). Its role: dynamodb:GetItem for
-// tenants and users; kms:GetPublicKey for the access-token key; sts:AssumeRole into
-// tenants' roles; execute-api:Invoke for the mfa API; on SkillDisabled, PutItem (the
-// revocation mark), Query (the user's tokens, on the GSI) and DeleteItem (the
-// tokens); PutItem of the Alexa replay guard (ALEXAREQ#); GetItem, PutItem and
-// UpdateItem of the Alexa accounts linked to a user (ALEXALINK#). It never writes a tenant or a user,
-// nor an elevation (MFA# is the mfa function's, reached through its API).
+// tenants, users and the users' revocation marks (OAUTHUSER#, read on every request
+// to refuse older access tokens); kms:GetPublicKey for the access-token key;
+// sts:AssumeRole into tenants' roles; execute-api:Invoke for the mfa API; on
+// SkillDisabled, PutItem (the revocation mark), Query (the user's tokens, on the GSI)
+// and DeleteItem (the tokens); PutItem of the Alexa replay guard (ALEXAREQ#);
+// UpdateItem of the Alexa accounts that speak for a user (ALEXALINK#), and
+// sns:Publish to text the user when a new one does. It never writes a tenant or a
+// user, nor an elevation (MFA# is the mfa function's, reached through its API).
 var Skill = Function{
 	Name: "skill",
 	Env:  []string{EnvTable, EnvSkillID, EnvIssuer, EnvSigningKeyID, EnvMFAURL},
@@ -92,13 +94,14 @@ var Skill = Function{
 		"dynamodb:UpdateItem",
 		"execute-api:Invoke",
 		"kms:GetPublicKey",
+		"sns:Publish",
 		"sts:AssumeRole",
 	},
 	Table: []TableAccess{
-		{Prefix: "ALEXALINK#", Actions: []string{getItem, putItem, updateItem}},
+		{Prefix: "ALEXALINK#", Actions: []string{updateItem}},
 		{Prefix: "ALEXAREQ#", Actions: []string{putItem}},
 		{Prefix: "OAUTHREFRESH#", Actions: []string{deleteItem}},
-		{Prefix: "OAUTHUSER#", Actions: []string{putItem}},
+		{Prefix: "OAUTHUSER#", Actions: []string{getItem, putItem}},
 		{Prefix: "TENANT#", Actions: []string{getItem}},
 		{Prefix: "OAUTHUSER#", Index: table.GSIName, Actions: []string{query}},
 	},

@@ -1,7 +1,8 @@
 // Package dynamo stores the tenants domain in the project's single DynamoDB table:
-// tenants, users and the email addresses they reserve (Store), with the tenants'
-// secrets sealed by KMS under an encryption context naming the tenant, and the
-// per-purpose MAC keys the other packages hash secrets with (Keyring).
+// tenants, users, the email addresses they reserve and the Alexa accounts that have
+// spoken for them (Store), with the tenants' secrets sealed by KMS under an
+// encryption context naming the tenant, and the per-purpose MAC keys the other
+// packages hash secrets with (Keyring).
 package dynamo
 
 import (

@@ -29,7 +29,8 @@ type Parts struct {
 	Keys accesstoken.KeySource
 	// MFA is the second factor: the mfa API, or a Service in process.
 	MFA skill.SecondFactor
-	// Revoker revokes a user's tokens on SkillDisabled.
+	// Revoker revokes a user's tokens on SkillDisabled, and tells every request
+	// when they were last revoked.
 	Revoker skill.TokenRevoker
 	// Progress sends progressive responses; nil sends none.
 	Progress alexa.ProgressSender
@@ -49,16 +50,21 @@ func LambdaParts(c app.Config, a app.AWS, mfaHTTP *http.Client) Parts {
 
 // NewHandler returns the skill for c.SkillID, accepting access tokens of
 // c.Issuer: tenants and users from c.Table (it only reads them, and never opens
-// their secrets), tenants' accounts through their roles (a.STS, then clients made
-// like a.Config), and the parts p. It logs to logger.
+// their secrets; it records the Alexa accounts that speak for each user beside
+// them), tenants' accounts through their roles (a.STS, then clients made like
+// a.Config), texts about new Alexa accounts through a.SNS (none when nil), and the
+// parts p. It logs to logger.
 func NewHandler(c app.Config, a app.AWS, p Parts, logger *slog.Logger) *skill.Handler {
+	store := dynamo.NewStore(app.NewTable(c, a), a.KMS, "")
 	return &skill.Handler{
 		SkillID:   c.SkillID,
 		Tokens:    &accesstoken.Verifier{Issuer: c.Issuer, Audience: c.SkillID, Keys: p.Keys},
-		Directory: dynamo.NewStore(app.NewTable(c, a), a.KMS, ""),
+		Directory: store,
 		Access:    account.NewAccess(a.STS),
 		MFA:       p.MFA,
 		Revoker:   p.Revoker,
+		Links:     store,
+		SNS:       a.SNS,
 		Progress:  p.Progress,
 		AWS:       a.Config,
 		Log:       logger,

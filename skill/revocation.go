@@ -1,0 +1,40 @@
+package skill
+
+import (
+	"context"
+	"time"
+
+	"github.com/easytocloud/easytocloud/mfa"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// verify checks an access token and says when it was issued: the zero time when
+// Tokens cannot tell (it is not an IssuedTokenVerifier), which any revocation refuses.
+func (h *Handler) verify(ctx context.Context, token string) (tenants.Principal, time.Time, error) {
+	if v, ok := h.Tokens.(IssuedTokenVerifier); ok {
+		return v.VerifyIssued(ctx, token)
+	}
+	p, err := h.Tokens.Verify(ctx, token)
+	return p, time.Time{}, err
+}
+
+// revokedToken reports whether a token issued at issued was revoked at revoked (zero:
+// never). iat has whole seconds, so a token issued in the second of the revocation,
+// even just after it, is refused too: never one issued before.
+func revokedToken(issued, revoked time.Time) bool {
+	return !revoked.IsZero() && issued.Before(revoked)
+}
+
+// elevationRevoked reports whether el was granted before the user's tokens were
+// revoked, so that it counts as absent: a password change or SkillDisabled ends the
+// elevations of whoever held the old tokens at once. An Elevation does not say when
+// it was granted: it is taken as Until less the tenant's elevation window, which is
+// exact unless the window changed since (Until is rounded down, so an elevation
+// granted in the second of the revocation counts as before it).
+func (t *turn) elevationRevoked(el mfa.Elevation) bool {
+	if t.revoked.IsZero() {
+		return false
+	}
+	granted := el.Until.Add(-t.tenant.MFA.ElevationWindow())
+	return granted.Before(t.revoked)
+}

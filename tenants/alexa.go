@@ -1,0 +1,29 @@
+package tenants
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// AlexaLink is an Alexa account that has spoken for a user: a user who did not link
+// it is told when it first appears.
+type AlexaLink struct {
+	// ID is AlexaLinkID of the Alexa account's userId; the userId itself is not kept.
+	ID string `json:"id"`
+	// LinkedAt is when the account first spoke for the user.
+	LinkedAt time.Time `json:"linked_at"`
+	// LastUsedAt is its latest request, recorded at most once per AlexaLinkUseInterval.
+	LastUsedAt time.Time `json:"last_used_at"`
+}
+
+// AlexaLinkUseInterval is how often an Alexa account's last use is written at most:
+// its LastUsedAt may be this much behind.
+const AlexaLinkUseInterval = time.Hour
+
+// AlexaLinkID returns the ID of the Alexa account with this userId: the hex SHA-256
+// of it.
+func AlexaLinkID(alexaUserID string) string {
+	sum := sha256.Sum256([]byte(alexaUserID))
+	return hex.EncodeToString(sum[:])
+}
