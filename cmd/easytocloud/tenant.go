@@ -223,18 +223,11 @@ func runTenantVerifyRole(ctx context.Context, env *cliEnv, id string) error {
 		return err
 	}
 	access := account.NewAccess(sts.NewFromConfig(cfg))
-	// An emulator ignores ExternalId, so the probe without it would always "succeed".
-	emulated := cfg.BaseEndpoint != nil
-	access.SkipExternalIDProbe = emulated
 	if err := access.VerifyRole(ctx, t); err != nil {
 		return cliError(err)
 	}
 	fmt.Fprintf(env.stdout, "Verified %s: easytocloud can assume it with the ExternalId and acts in account %s.\n", t.RoleARN, t.AccountID())
-	if emulated {
-		fmt.Fprintln(env.stdout, "Not checked that it refuses callers without the ExternalId: AWS_ENDPOINT_URL points at an emulator, which ignores ExternalId.")
-	} else {
-		fmt.Fprintln(env.stdout, "It refuses callers without the ExternalId.")
-	}
+	fmt.Fprintln(env.stdout, "It refuses a wrong ExternalId.")
 	return nil
 }
 
