@@ -101,28 +101,3 @@ func released(oldRoleARN, newRoleARN string) []string {
 	}
 	return out
 }
-
-// ClaimRole makes tenant t the holder of its role ARN and AWS account, as CreateTenant
-// and ReplaceTenant do; a tenant stored before claims existed gets them here (the
-// CLI's tenant verify-role calls it once the role is verified). It is idempotent, and
-// conditional on the stored tenant still having t.RoleARN. It returns an error
-// wrapping tenants.ErrAccountTaken (another tenant holds the role or the account; it
-// never says which), tenants.ErrConflict (the tenant is gone or its role changed: read
-// it again), tenants.ErrNotFound or the AWS error.
-func (s *Store) ClaimRole(ctx context.Context, t tenants.Tenant) error {
-	if !tenants.ValidID(t.ID) {
-		return fmt.Errorf("claim role of tenant %q: %w", t.ID, tenants.ErrNotFound)
-	}
-	if _, err := tenants.ValidateRoleARN(t.RoleARN); err != nil {
-		return fmt.Errorf("claim role of tenant %s: %w", t.ID, err)
-	}
-	err := s.table.Transact(ctx, append([]types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
-		Key:                       table.Key(tenantPK(t.ID), tenantSK),
-		ConditionExpression:       aws.String("role_arn = :role"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":role": table.S(t.RoleARN)},
-	}}}, putClaims(t)...))
-	if err != nil {
-		return fmt.Errorf("claim role %s for tenant %s: %w", t.RoleARN, t.ID, classify(err, tenants.ErrConflict, tenants.ErrAccountTaken, tenants.ErrAccountTaken))
-	}
-	return nil
-}

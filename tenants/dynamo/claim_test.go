@@ -205,8 +205,8 @@ func dropClaims(t *testing.T, e *env, tn tenants.Tenant) {
 }
 
 // TestClaimsOfTenantsStoredBefore: a tenant stored without claims gets them from its
-// next update or from ClaimRole; one whose account another tenant took meanwhile is
-// refused there, and moving it away leaves the other tenant's claims alone.
+// next update; one whose account another tenant took meanwhile is refused there, and
+// moving it away leaves the other tenant's claims alone.
 func TestClaimsOfTenantsStoredBefore(t *testing.T) {
 	e := newEnv(t)
 	acct := awstest.NewAccountID(t)
@@ -228,23 +228,6 @@ func TestClaimsOfTenantsStoredBefore(t *testing.T) {
 		}
 	})
 
-	t.Run("ClaimRole", func(t *testing.T) {
-		dropClaims(t, e, old)
-		for range 2 { // idempotent
-			if err := e.store.ClaimRole(ctx(t), old); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if claimHolder(t, e, "ACCOUNTCLAIM#"+acct) != old.ID {
-			t.Error("ClaimRole did not claim the account")
-		}
-		stale := old
-		stale.RoleARN = roleIn(acct, "not-its-role")
-		if err := e.store.ClaimRole(ctx(t), stale); !errors.Is(err, tenants.ErrConflict) {
-			t.Errorf("ClaimRole of a role the tenant does not have: %v, want ErrConflict", err)
-		}
-	})
-
 	t.Run("TakenMeanwhile", func(t *testing.T) {
 		dropClaims(t, e, old)
 		// With the account unclaimed, another tenant connects it.
@@ -255,7 +238,6 @@ func TestClaimsOfTenantsStoredBefore(t *testing.T) {
 		in.Name = "Renamed again"
 		_, err := e.store.ReplaceTenant(ctx(t), in, "")
 		checkTaken(t, err, newer)
-		checkTaken(t, e.store.ClaimRole(ctx(t), old), newer)
 		// Moving the older tenant elsewhere releases nothing of the newer one's.
 		in.RoleARN = roleIn(awstest.NewAccountID(t), "easytocloud")
 		if _, err := e.store.ReplaceTenant(ctx(t), in, ""); err != nil {

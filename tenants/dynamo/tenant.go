@@ -165,9 +165,9 @@ func (s *Store) ListTenants(ctx context.Context) ([]tenants.Tenant, error) {
 // ReplaceTenant stores the operator's fields of t (name, role ARN, regions, control
 // tag, MFA policy) over the tenant t.ID, if it is still at t.Version, together with
 // the claims of its role ARN and account (see CreateTenant): written every time, so
-// that a tenant stored before claims existed gets them on its next update, and moved
-// when the role changes (the old role's and account's claims are released, when this
-// tenant held them). verifierSecret
+// that a tenant stored before claims existed gets them on its next update (such as
+// tenant update ID --role-arn <its role>), and moved when the role changes (the old
+// role's and account's claims are released, when this tenant held them). verifierSecret
 // replaces the stored secret; "" keeps it (a token policy needs one, given now or
 // before). The ID, ExternalID and creation time never change, and t.MFA.VerifierSecret
 // is ignored. It returns the stored tenant with Version+1, or an error wrapping
