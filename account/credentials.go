@@ -45,10 +45,6 @@ const (
 type Access struct {
 	// Now returns the current time; tests replace it. Default time.Now.
 	Now func() time.Time
-	// SkipExternalIDProbe makes VerifyRole skip the check that the role refuses a
-	// caller without the ExternalId. Set it only against an emulator that ignores
-	// ExternalId (moto), never against AWS.
-	SkipExternalIDProbe bool
 
 	sts   AssumeRoleAPI
 	group singleflight.Group
@@ -162,7 +158,7 @@ func (a *Access) assumeAndCache(ctx context.Context, k string, t tenants.Tenant,
 
 // assume calls AssumeRole for t and userID and caches the result under k.
 func (a *Access) assume(ctx context.Context, k string, t tenants.Tenant, userID string) (aws.Credentials, error) {
-	creds, err := a.assumeRole(ctx, t, sessionName(userID), true)
+	creds, err := a.assumeRole(ctx, t, sessionName(userID))
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -178,12 +174,12 @@ func (a *Access) assume(ctx context.Context, k string, t tenants.Tenant, userID 
 	return creds, nil
 }
 
-func (a *Access) assumeRole(ctx context.Context, t tenants.Tenant, session string, withExternalID bool) (aws.Credentials, error) {
-	in := &sts.AssumeRoleInput{RoleArn: aws.String(t.RoleARN), RoleSessionName: aws.String(session)}
-	if withExternalID {
-		in.ExternalId = aws.String(t.ExternalID)
-	}
-	out, err := a.sts.AssumeRole(ctx, in)
+// assumeRole assumes t's role with t's ExternalId. A refusal wraps
+// tenants.ErrAccessDenied and the AWS error.
+func (a *Access) assumeRole(ctx context.Context, t tenants.Tenant, session string) (aws.Credentials, error) {
+	out, err := a.sts.AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String(t.RoleARN), RoleSessionName: aws.String(session), ExternalId: aws.String(t.ExternalID),
+	})
 	if err != nil {
 		if isAccessDenied(err) {
 			return aws.Credentials{}, fmt.Errorf("assume role %s: %w (%w)", t.RoleARN, tenants.ErrAccessDenied, err)
@@ -243,11 +239,32 @@ type credentialsFunc func(ctx context.Context) (aws.Credentials, error)
 
 func (f credentialsFunc) Retrieve(ctx context.Context) (aws.Credentials, error) { return f(ctx) }
 
-// VerifyRole checks a tenant's role for onboarding: easytocloud can assume it with
-// the ExternalId, the credentials act in the account the role ARN names, and (unless
-// SkipExternalIDProbe) assuming it without the ExternalId is refused. It returns nil
-// when all holds, or an error wrapping tenants.ErrInvalid (malformed role ARN),
-// tenants.ErrAccessDenied, tenants.ErrExternalIDNotRequired or the AWS error.
+// ErrNotChecked means VerifyRole reached no verdict: STS answered a probe with
+// neither credentials nor AccessDenied (throttling, a network error, a timeout, or
+// an error that says nothing about the role's trust policy). Try again; the wrapped
+// error says what happened, and Classify sorts it.
+var ErrNotChecked = errors.New("the role could not be checked: AWS gave no answer about it; try again")
+
+// Session names of VerifyRole's probes, as they appear in the tenant's CloudTrail.
+const (
+	verifySession      = "easytocloud-verify-role"
+	verifyWrongSession = "easytocloud-verify-role-wrong-id"
+)
+
+// VerifyRole checks a tenant's role for onboarding with two AssumeRole probes and a
+// GetCallerIdentity. Assuming it with a wrong ExternalId (a fresh random one) must be
+// refused with AccessDenied: otherwise the trust policy lacks the sts:ExternalId
+// condition and any easytocloud tenant naming the role could act in its account (the
+// confused deputy). Assuming it with the tenant's ExternalId must succeed, with
+// credentials that act in the account the role ARN names. The wrong ExternalId is
+// what makes the first probe mean something: the skill's own IAM policy refuses any
+// AssumeRole without an ExternalId, whatever the tenant's trust policy says.
+//
+// It returns nil when all holds, or an error wrapping tenants.ErrInvalid (malformed
+// role ARN, no ExternalId), tenants.ErrExternalIDNotRequired (the wrong ExternalId
+// was accepted), tenants.ErrRoleNotAssumable (the right one was refused, or the
+// credentials act in another account), or ErrNotChecked (no verdict: retry) wrapping
+// the AWS error, which Classify sorts.
 func (a *Access) VerifyRole(ctx context.Context, t tenants.Tenant) error {
 	account, err := tenants.ValidateRoleARN(t.RoleARN)
 	if err != nil {
@@ -256,30 +273,32 @@ func (a *Access) VerifyRole(ctx context.Context, t tenants.Tenant) error {
 	if t.ExternalID == "" {
 		return fmt.Errorf("verify role of tenant %s: %w", t.ID, tenants.Invalidf("ExternalId: the tenant has none"))
 	}
-	const session = "easytocloud-verify-role"
-	creds, err := a.assumeRole(ctx, t, session, true)
-	if err != nil {
-		return fmt.Errorf("verify role of tenant %s: %w", t.ID, err)
+	wrong := t
+	wrong.ExternalID = tenants.NewExternalID()
+	_, err = a.assumeRole(ctx, wrong, verifyWrongSession)
+	switch {
+	case err == nil:
+		return fmt.Errorf("verify role %s of tenant %s: %w", t.RoleARN, t.ID, tenants.ErrExternalIDNotRequired)
+	case !errors.Is(err, tenants.ErrAccessDenied):
+		return fmt.Errorf("verify role %s of tenant %s: assume it with a wrong ExternalId: %w: %w", t.RoleARN, t.ID, ErrNotChecked, err)
+	}
+	creds, err := a.assumeRole(ctx, t, verifySession)
+	switch {
+	case errors.Is(err, tenants.ErrAccessDenied):
+		var ae smithy.APIError
+		errors.As(err, &ae)
+		return fmt.Errorf("verify role %s of tenant %s: %w (AWS: %w)", t.RoleARN, t.ID, tenants.ErrRoleNotAssumable, ae)
+	case err != nil:
+		return fmt.Errorf("verify role %s of tenant %s: assume it with its ExternalId: %w: %w", t.RoleARN, t.ID, ErrNotChecked, err)
 	}
 	id, err := a.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) {
 		o.Credentials = credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)
 	})
 	if err != nil {
-		return fmt.Errorf("verify role of tenant %s: get caller identity: %w", t.ID, err)
+		return fmt.Errorf("verify role %s of tenant %s: get caller identity: %w: %w", t.RoleARN, t.ID, ErrNotChecked, err)
 	}
 	if got := aws.ToString(id.Account); got != account {
-		return fmt.Errorf("verify role of tenant %s: the role's credentials act in account %s, not %s: %w", t.ID, got, account, tenants.ErrAccessDenied)
+		return fmt.Errorf("verify role %s of tenant %s: its credentials act in account %s, not %s: %w", t.RoleARN, t.ID, got, account, tenants.ErrRoleNotAssumable)
 	}
-	if a.SkipExternalIDProbe {
-		return nil
-	}
-	_, err = a.assumeRole(ctx, t, session, false)
-	switch {
-	case err == nil:
-		return fmt.Errorf("verify role of tenant %s (%s): %w", t.ID, t.RoleARN, tenants.ErrExternalIDNotRequired)
-	case errors.Is(err, tenants.ErrAccessDenied):
-		return nil
-	default:
-		return fmt.Errorf("verify role of tenant %s: try without the ExternalId: %w", t.ID, err)
-	}
+	return nil
 }

@@ -23,6 +23,17 @@ var (
 	// ErrAccessDenied means easytocloud could not assume the tenant's role.
 	ErrAccessDenied = errors.New("easytocloud can't reach your AWS account; check the role and its ExternalId")
 	// ErrExternalIDNotRequired means Access.VerifyRole could assume the tenant's role
-	// without the ExternalId, so its trust policy would let others use it too.
-	ErrExternalIDNotRequired = errors.New("the role can be assumed without its ExternalId; add the condition StringEquals sts:ExternalId to its trust policy")
+	// with a wrong ExternalId: its trust policy lacks the sts:ExternalId condition, so
+	// any easytocloud tenant that names the role could act in its account.
+	ErrExternalIDNotRequired = errors.New("the role's trust policy lacks the sts:ExternalId condition: easytocloud could assume it with a wrong ExternalId, " +
+		"so any easytocloud tenant that names this role could act in its account. Add the condition StringEquals sts:ExternalId " +
+		"with this tenant's ExternalId to the role's trust policy (the terraform/tenant module sets it), then verify the role again")
+	// ErrRoleNotAssumable means Access.VerifyRole could not assume the tenant's role
+	// with its own ExternalId (or the credentials acted in another account).
+	ErrRoleNotAssumable = errors.New("easytocloud cannot assume the role: check that the role ARN is right and that the role's trust policy " +
+		"names the skill's role as principal and requires this tenant's ExternalId (StringEquals sts:ExternalId)")
+	// ErrAccountTaken means another tenant already holds the role ARN or the AWS
+	// account: easytocloud connects each AWS account to one tenant only. It never says
+	// which tenant.
+	ErrAccountTaken = errors.New("that AWS account is already connected to another easytocloud tenant")
 )

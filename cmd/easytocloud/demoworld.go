@@ -14,12 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	kinesistypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/internal/emulator"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
@@ -111,7 +113,7 @@ func seedDemoWorld(ctx context.Context, cfg aws.Config) (demoSeed, error) {
 	}
 	var tableErr error
 	for _, dt := range demoTenants {
-		u, err := seedDemoTenant(ctx, store, existing, dt)
+		u, err := seedDemoTenant(ctx, cfg, store, existing, dt)
 		if err != nil {
 			tableErr = err
 			break
@@ -149,9 +151,9 @@ func demoSecretsKey(ctx context.Context, keys *kms.Client) (string, error) {
 	return id, nil
 }
 
-// seedDemoTenant creates the tenant (unless one of that name exists) and its user,
-// and sets the user's password to the demo password.
-func seedDemoTenant(ctx context.Context, store *dynamo.Store, existing []tenants.Tenant, dt demoTenant) (tenants.User, error) {
+// seedDemoTenant creates the tenant (unless one of that name exists), its role and its
+// user, and sets the user's password to the demo password.
+func seedDemoTenant(ctx context.Context, cfg aws.Config, store *dynamo.Store, existing []tenants.Tenant, dt demoTenant) (tenants.User, error) {
 	i := slices.IndexFunc(existing, func(t tenants.Tenant) bool { return t.Name == dt.name })
 	var t tenants.Tenant
 	if i >= 0 {
@@ -175,6 +177,9 @@ func seedDemoTenant(ctx context.Context, store *dynamo.Store, existing []tenants
 			return tenants.User{}, fmt.Errorf("create tenant %s: %w", dt.name, err)
 		}
 	}
+	if err := seedDemoRole(ctx, cfg, t); err != nil {
+		return tenants.User{}, fmt.Errorf("tenant %s: %w", dt.name, err)
+	}
 	u, err := store.UserByEmail(ctx, dt.email)
 	switch {
 	case errors.Is(err, tenants.ErrNotFound):
@@ -190,6 +195,28 @@ func seedDemoTenant(ctx context.Context, store *dynamo.Store, existing []tenants
 		return tenants.User{}, fmt.Errorf("reset password of %s: %w", dt.email, err)
 	}
 	return u, nil
+}
+
+// seedDemoRole creates t's role in the emulator's IAM, or puts its trust policy back,
+// with the trust policy the terraform/tenant module writes (only the operator, and
+// only with t's ExternalId), and verifies it as easytocloud tenant verify-role does,
+// through the local stack's STS, which plays that trust policy.
+func seedDemoRole(ctx context.Context, cfg aws.Config, t tenants.Tenant) error {
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("who am I: %w", err)
+	}
+	acct, err := demoAccountConfig(ctx, cfg, t.AccountID())
+	if err != nil {
+		return err
+	}
+	if err := putLocalRole(ctx, iam.NewFromConfig(acct), t.RoleARN, tenantTrustPolicy("arn:aws:iam::"+aws.ToString(id.Account)+":root", t.ExternalID)); err != nil {
+		return err
+	}
+	if err := account.NewAccess(newLocalSTS(cfg)).VerifyRole(ctx, t); err != nil {
+		return fmt.Errorf("the seeded role fails verification: %w", err)
+	}
+	return nil
 }
 
 // seedDemoClient registers the dialog's OAuth client, or gives the existing one a

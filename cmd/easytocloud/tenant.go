@@ -74,8 +74,10 @@ var tenantShowCommand = command{
 var tenantVerifyRoleCommand = command{
 	use:   "verify-role ID",
 	short: "Check that easytocloud can assume the tenant's role, and only with the ExternalId",
-	long: "Assume the tenant's role with its ExternalId and check the account it acts in; then check\n" +
-		"that the role refuses callers without the ExternalId (not against an emulator, which ignores it).",
+	long: "Assume the tenant's role with a wrong ExternalId, which must be refused (else its trust policy lacks\n" +
+		"the sts:ExternalId condition), then with the tenant's own, which must work in the role's account.\n" +
+		"Against a local emulator (AWS_ENDPOINT_URL on this machine) the roles' trust policies are read from\n" +
+		"the emulator's IAM and played by easytocloud.",
 	example: "  easytocloud tenant verify-role t-6dqbkpz4rxm2wj7a",
 	args:    oneTenantID,
 	setup: func(env *cliEnv, _ *pflag.FlagSet) action {
@@ -222,18 +224,24 @@ func runTenantVerifyRole(ctx context.Context, env *cliEnv, id string) error {
 	if err != nil {
 		return err
 	}
-	access := account.NewAccess(sts.NewFromConfig(cfg))
-	// An emulator ignores ExternalId, so the probe without it would always "succeed".
-	emulated := cfg.BaseEndpoint != nil
-	access.SkipExternalIDProbe = emulated
-	if err := access.VerifyRole(ctx, t); err != nil {
+	// The emulator lets anyone assume any role; on this machine the local stack's STS
+	// plays the roles' trust policies from the emulator's IAM. It only adds refusals,
+	// so it cannot make a role pass that AWS would fail.
+	var client account.AssumeRoleAPI = sts.NewFromConfig(cfg)
+	local := isLoopbackEndpoint(cfg)
+	if local {
+		client = newLocalSTS(cfg)
+	}
+	if err := account.NewAccess(client).VerifyRole(ctx, t); err != nil {
+		if errors.Is(err, tenants.ErrExternalIDNotRequired) || errors.Is(err, tenants.ErrRoleNotAssumable) {
+			return fmt.Errorf("%w\nThe tenant's ExternalId: %s", err, t.ExternalID)
+		}
 		return cliError(err)
 	}
-	fmt.Fprintf(env.stdout, "Verified %s: easytocloud can assume it with the ExternalId and acts in account %s.\n", t.RoleARN, t.AccountID())
-	if emulated {
-		fmt.Fprintln(env.stdout, "Not checked that it refuses callers without the ExternalId: AWS_ENDPOINT_URL points at an emulator, which ignores ExternalId.")
-	} else {
-		fmt.Fprintln(env.stdout, "It refuses callers without the ExternalId.")
+	fmt.Fprintf(env.stdout, "Verified %s: easytocloud can assume it with the tenant's ExternalId and acts in account %s;\n", t.RoleARN, t.AccountID())
+	fmt.Fprintln(env.stdout, "a wrong ExternalId is refused.")
+	if local {
+		fmt.Fprintln(env.stdout, "(Against the local emulator, which ignores trust policies: the local stack's STS played the role's trust policy from the emulator's IAM.)")
 	}
 	return nil
 }

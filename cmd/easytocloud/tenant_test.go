@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -62,8 +65,9 @@ func TestTenantCommands(t *testing.T) {
 		t.Errorf("changing the role does not ask for verify-role: %q", out)
 	}
 
+	mustPutRole(t, "arn:aws:iam::222222222222:role/other", ext)
 	out = c.ok("", "tenant", "verify-role", id)
-	if !strings.Contains(out, "acts in account 222222222222") || !strings.Contains(out, "emulator") {
+	if !strings.Contains(out, "acts in account 222222222222") || !strings.Contains(out, "a wrong ExternalId is refused") || !strings.Contains(out, "emulator") {
 		t.Errorf("verify-role printed %q", out)
 	}
 
@@ -103,4 +107,79 @@ func TestTableCreate(t *testing.T) {
 	if _, err := c.store().GetTenant(ctx(t), id); err != nil {
 		t.Errorf("tenant in the created table: %v", err)
 	}
+}
+
+// mustPutRole creates roleARN in the emulator's IAM with the trust policy
+// terraform/tenant writes: the test's credentials may assume it with externalID
+// ("": a trust policy without the ExternalId condition).
+func mustPutRole(t *testing.T, roleARN, externalID string) {
+	t.Helper()
+	doc := tenantTrustPolicy("arn:aws:iam::"+awstest.DefaultAccountID+":root", externalID)
+	if externalID == "" {
+		doc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + awstest.DefaultAccountID + `:root"},"Action":"sts:AssumeRole"}]}`
+	}
+	acct := awstest.AccountConfig(t, tenants.Tenant{RoleARN: roleARN}.AccountID())
+	if err := putLocalRole(ctx(t), iam.NewFromConfig(acct), roleARN, doc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTenantVerifyRole runs tenant verify-role against the emulator, whose roles'
+// trust policies the local stack's STS plays: a role requiring the tenant's
+// ExternalId passes and is claimed; one without the condition, one for another
+// ExternalId and a missing role are refused with the words the operator needs; a
+// second tenant in a claimed account is refused.
+func TestTenantVerifyRole(t *testing.T) {
+	c := newAWSCLI(t)
+	newTenant := func() (id, ext, role string) {
+		role = "arn:aws:iam::" + awstest.NewAccountID(t) + ":role/easytocloud"
+		id, ext = c.createTenant("", "--name", "Acme", "--role-arn", role, "--mfa", "sms")
+		return id, ext, role
+	}
+	for _, tc := range []struct {
+		name   string
+		trust  func(ext string) string // the ExternalId the role requires; nil: no role
+		code   int
+		stderr []string
+	}{
+		{name: "ExternalIDCondition", trust: func(ext string) string { return ext }},
+		{name: "NoExternalIDCondition", trust: func(string) string { return "" }, code: 1, stderr: []string{
+			"the role's trust policy lacks the sts:ExternalId condition", "the terraform/tenant module sets it", "The tenant's ExternalId: easytocloud-"}},
+		{name: "OtherExternalID", trust: func(string) string { return "easytocloud-someone-else" }, code: 1, stderr: []string{
+			"easytocloud cannot assume the role: check that the role ARN is right", "played the role's trust policy"}},
+		{name: "NoSuchRole", code: 1, stderr: []string{"easytocloud cannot assume the role", "the emulator's IAM has no such role"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, ext, role := newTenant()
+			if tc.trust != nil {
+				mustPutRole(t, role, tc.trust(ext))
+			}
+			code, stdout, stderr := c.run("", "tenant", "verify-role", id)
+			if code != tc.code {
+				t.Fatalf("verify-role: exit %d, want %d; stdout %q, stderr %q", code, tc.code, stdout, stderr)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("verify-role stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+		})
+	}
+
+	t.Run("AccountTaken", func(t *testing.T) {
+		id, _, role := newTenant()
+		for _, other := range []string{role, strings.Replace(role, "role/easytocloud", "role/another", 1)} {
+			code, _, stderr := c.run("", "tenant", "create", "--name", "Rogue", "--role-arn", other, "--mfa", "sms")
+			if code != 1 || !strings.Contains(stderr, "that AWS account is already connected to another easytocloud tenant") || strings.Contains(stderr, id) {
+				t.Errorf("second tenant with %s: exit %d, %q; want 1 and the plain refusal, not naming %s", other, code, stderr, id)
+			}
+		}
+		otherID, _, _ := newTenant()
+		code, _, stderr := c.run("", "tenant", "update", otherID, "--role-arn", role)
+		if code != 1 || !strings.Contains(stderr, "that AWS account is already connected to another easytocloud tenant") || strings.Contains(stderr, id) {
+			t.Errorf("update to a held role: exit %d, %q", code, stderr)
+		}
+		c.ok("", "tenant", "delete", id)
+		c.ok("", "tenant", "update", otherID, "--role-arn", role)
+	})
 }

@@ -53,7 +53,7 @@ func TestConcurrentCreatesSameEmail(t *testing.T) {
 	e := newEnv(t)
 	e.store = isolatedStore(e)
 	a := mustCreateTenant(t, e.store, smsTenant(), "")
-	b := mustCreateTenant(t, e.store, smsTenant(), "")
+	b := mustCreateTenant(t, e.store, inNewAccount(t, smsTenant()), "")
 	const n = 20
 	errs := make([]error, n)
 	var wg sync.WaitGroup

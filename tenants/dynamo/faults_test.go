@@ -42,7 +42,7 @@ func TestWritesUnderFaults(t *testing.T) {
 		t.Run(k.String(), func(t *testing.T) {
 			before := ft.Injected("dynamodb", "")
 			fault(k)
-			tn, err := s.CreateTenant(ctx(t), smsTenant(), "")
+			tn, err := s.CreateTenant(ctx(t), inNewAccount(t, smsTenant()), "")
 			if err != nil {
 				t.Fatalf("create tenant: %v", err)
 			}
@@ -86,7 +86,7 @@ func TestWritesUnderFaults(t *testing.T) {
 
 	t.Run("ConcurrentUpdates", func(t *testing.T) {
 		ft.Clear()
-		tn := smsTenant()
+		tn := inNewAccount(t, smsTenant())
 		tn.Name = "0"
 		tn, err := s.CreateTenant(ctx(t), tn, "")
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,16 @@ func tokenTenant() tenants.Tenant {
 		ControlTag: &tenants.Tag{Key: "easytocloud", Value: "voice"},
 		MFA:        tenants.MFAPolicy{Kind: tenants.MFAToken, Elevation: 15 * time.Minute, Serial: testSerial, VerifierKeyID: testKeyID},
 	}
+}
+
+// inNewAccount returns tn with its role (and an MFA device ARN) in a fresh account:
+// each AWS account belongs to one tenant, so tenants that share a table need their own.
+func inNewAccount(t *testing.T, tn tenants.Tenant) tenants.Tenant {
+	t.Helper()
+	acct := awstest.NewAccountID(t)
+	tn.RoleARN = strings.Replace(tn.RoleARN, "::222222222222:", "::"+acct+":", 1)
+	tn.MFA.Serial = strings.Replace(tn.MFA.Serial, "::222222222222:", "::"+acct+":", 1)
+	return tn
 }
 
 func mustCreateTenant(t *testing.T, s *dynamo.Store, tn tenants.Tenant, secret string) tenants.Tenant {

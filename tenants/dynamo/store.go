@@ -1,8 +1,8 @@
 // Package dynamo stores the tenants domain in the project's single DynamoDB table:
-// tenants, users, the email addresses they reserve and the Alexa accounts that have
-// spoken for them (Store), with the tenants' secrets sealed by KMS under an
-// encryption context naming the tenant, and the per-purpose MAC keys the other
-// packages hash secrets with (Keyring).
+// tenants with the claims on their role and AWS account, users, the email addresses
+// they reserve and the Alexa accounts that have spoken for them (Store), with the
+// tenants' secrets sealed by KMS under an encryption context naming the tenant, and
+// the per-purpose MAC keys the other packages hash secrets with (Keyring).
 package dynamo
 
 import (
@@ -27,8 +27,8 @@ type KMS interface {
 
 // Store keeps tenants and users in the single table. Its methods are safe for
 // concurrent use. Errors wrap the sentinels of package tenants (ErrNotFound,
-// ErrConflict, ErrEmailTaken, ErrHasUsers, ErrInvalid, ErrInvalidCredentials) or, for
-// anything else, the AWS error.
+// ErrConflict, ErrEmailTaken, ErrAccountTaken, ErrHasUsers, ErrInvalid,
+// ErrInvalidCredentials) or, for anything else, the AWS error.
 type Store struct {
 	// Now returns the current time; tests replace it. Default time.Now.
 	Now func() time.Time

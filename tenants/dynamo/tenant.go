@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,9 +73,13 @@ func (it tenantItem) tenant() tenants.Tenant {
 
 // CreateTenant validates t, generates its ID and ExternalID, encrypts verifierSecret
 // (required for tenants.MFAToken, empty for tenants.MFASMS) under the new tenant's encryption
-// context, and stores it with Version 1. t.ID and t.ExternalID must be empty (both are
-// generated, never chosen) and t.MFA.VerifierSecret is ignored. It returns the stored
-// tenant, or an error wrapping tenants.ErrInvalid (nothing is written) or the AWS error.
+// context, and stores it with Version 1, in one transaction with the claims of its
+// role ARN and its AWS account (pk ROLECLAIM#<role ARN> and ACCOUNTCLAIM#<account>,
+// sk #CLAIM): one tenant per role and per account. t.ID and t.ExternalID must be
+// empty (both are generated, never chosen) and t.MFA.VerifierSecret is ignored. It
+// returns the stored tenant, or an error wrapping tenants.ErrInvalid,
+// tenants.ErrAccountTaken (another tenant holds the role or its account; the error
+// never says which) or the AWS error; on an error nothing is written.
 func (s *Store) CreateTenant(ctx context.Context, t tenants.Tenant, verifierSecret string) (tenants.Tenant, error) {
 	if t.ID != "" {
 		return tenants.Tenant{}, fmt.Errorf("create tenant: %w", tenants.Invalidf("ID: leave it empty; easytocloud generates it"))
@@ -99,18 +104,16 @@ func (s *Store) CreateTenant(ctx context.Context, t tenants.Tenant, verifierSecr
 	t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
 	it := toTenantItem(t)
 	it.WriteID = table.NewWriteID()
-	_, err := s.table.Put(ctx, &dynamodb.PutItemInput{
+	err := s.table.Transact(ctx, append([]types.TransactWriteItem{{Put: &types.Put{
 		Item:                table.Marshal(it),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
-	if table.ConditionFailed(err) {
-		if s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
-			return t, nil
-		}
-		err = tenants.ErrConflict // 80 random bits collided: practically never
+	}}}, putClaims(t)...))
+	if table.CancelReasons(err) != nil && s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
+		return t, nil
 	}
 	if err != nil {
-		return tenants.Tenant{}, fmt.Errorf("create tenant %s: %w", t.ID, err)
+		// A taken ID means 80 random bits collided: practically never.
+		return tenants.Tenant{}, fmt.Errorf("create tenant with role %s: %w", t.RoleARN, classify(err, tenants.ErrConflict, tenants.ErrAccountTaken, tenants.ErrAccountTaken))
 	}
 	return t, nil
 }
@@ -160,13 +163,18 @@ func (s *Store) ListTenants(ctx context.Context) ([]tenants.Tenant, error) {
 }
 
 // ReplaceTenant stores the operator's fields of t (name, role ARN, regions, control
-// tag, MFA policy) over the tenant t.ID, if it is still at t.Version. verifierSecret
+// tag, MFA policy) over the tenant t.ID, if it is still at t.Version, together with
+// the claims of its role ARN and account (see CreateTenant): written every time, so
+// that a tenant stored before claims existed gets them on its next update (such as
+// tenant update ID --role-arn <its role>), and moved when the role changes (the old
+// role's and account's claims are released, when this tenant held them). verifierSecret
 // replaces the stored secret; "" keeps it (a token policy needs one, given now or
 // before). The ID, ExternalID and creation time never change, and t.MFA.VerifierSecret
 // is ignored. It returns the stored tenant with Version+1, or an error wrapping
 // tenants.ErrNotFound, tenants.ErrConflict (someone else updated it first: read it
-// again and retry, as UpdateTenant does), tenants.ErrInvalid (nothing is written) or
-// the AWS error.
+// again and retry, as UpdateTenant does), tenants.ErrInvalid (nothing is written),
+// tenants.ErrAccountTaken (another tenant holds the role or its account) or the AWS
+// error.
 func (s *Store) ReplaceTenant(ctx context.Context, t tenants.Tenant, verifierSecret string) (tenants.Tenant, error) {
 	cur, err := s.getTenant(ctx, t.ID)
 	if err != nil {
@@ -193,31 +201,40 @@ func (s *Store) ReplaceTenant(ctx context.Context, t tenants.Tenant, verifierSec
 	}
 	t.ExternalID, t.CreatedAt = cur.ExternalID, cur.CreatedAt
 	t.Version, t.UpdatedAt = cur.Version+1, s.now()
+	release, err := s.heldClaims(ctx, t.ID, released(cur.RoleARN, t.RoleARN))
+	if err != nil {
+		return tenants.Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
+	}
 	it := toTenantItem(t)
 	it.WriteID = table.NewWriteID()
-	_, err = s.table.Put(ctx, &dynamodb.PutItemInput{
+	items := append([]types.TransactWriteItem{{Put: &types.Put{
 		Item:                      table.Marshal(it),
 		ConditionExpression:       aws.String("version = :v"),
 		ExpressionAttributeValues: versionIs(cur.Version),
-	})
-	if table.ConditionFailed(err) {
-		if s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
-			return t, nil
-		}
-		err = tenants.ErrConflict
+	}}}, putClaims(t)...)
+	items = append(items, deleteClaims(t.ID, release)...)
+	err = s.table.Transact(ctx, items)
+	if table.CancelReasons(err) != nil && s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
+		return t, nil
 	}
 	if err != nil {
-		return tenants.Tenant{}, fmt.Errorf("update tenant %s: %w", t.ID, err)
+		// A released claim that is no longer ours means someone else moved the role
+		// meanwhile: a conflict, as is a changed version.
+		byItem := []error{tenants.ErrConflict, tenants.ErrAccountTaken, tenants.ErrAccountTaken, tenants.ErrConflict, tenants.ErrConflict}
+		return tenants.Tenant{}, fmt.Errorf("update tenant %s (role %s): %w", t.ID, t.RoleARN, classify(err, byItem...))
 	}
 	return t, nil
 }
 
-// DeleteTenant deletes the tenant id. A tenant that still has users is refused with
-// tenants.ErrHasUsers unless force is set; then its users (and their email addresses) are
-// deleted first. Users added while the tenant is being deleted are removed after it.
-// It returns an error wrapping tenants.ErrNotFound, tenants.ErrHasUsers or the AWS error.
+// DeleteTenant deletes the tenant id and releases the claims of its role and account
+// that it holds. A tenant that still has users is refused with tenants.ErrHasUsers
+// unless force is set; then its users (and their email addresses) are deleted first.
+// Users added while the tenant is being deleted are removed after it. It returns an
+// error wrapping tenants.ErrNotFound, tenants.ErrHasUsers, tenants.ErrConflict (the
+// tenant kept changing meanwhile) or the AWS error.
 func (s *Store) DeleteTenant(ctx context.Context, id string, force bool) error {
-	if _, err := s.getTenant(ctx, id); err != nil {
+	cur, err := s.getTenant(ctx, id)
+	if err != nil {
 		return fmt.Errorf("delete tenant %q: %w", id, err)
 	}
 	users, err := s.ListUsers(ctx, id)
@@ -230,14 +247,7 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, force bool) error {
 	if err := s.deleteUsers(ctx, users); err != nil {
 		return fmt.Errorf("delete tenant %s: %w", id, err)
 	}
-	err = s.table.Transact(ctx, []types.TransactWriteItem{{Delete: &types.Delete{
-		Key:                 table.Key(tenantPK(id), tenantSK),
-		ConditionExpression: aws.String("attribute_exists(pk)"),
-	}}})
-	// A cancellation means the item is gone: deleted meanwhile by someone else, or by
-	// this very call when the SDK retried it after a lost response. Either way the
-	// tenant is deleted; go on to remove late users.
-	if err != nil && table.CancelReasons(err) == nil {
+	if err := s.deleteTenantItem(ctx, cur); err != nil {
 		return fmt.Errorf("delete tenant %s: %w", id, err)
 	}
 	// CreateUser checks in its transaction that the tenant exists, so no user can be
@@ -250,6 +260,38 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, force bool) error {
 		return fmt.Errorf("delete tenant %s: remove users added meanwhile: %w", id, err)
 	}
 	return nil
+}
+
+// deleteTenantItem deletes the tenant item cur, at its version, with the claims it
+// holds, in one transaction; when the tenant changed in between (its role may have
+// moved its claims) it reads it again and retries, up to updateAttempts rounds.
+func (s *Store) deleteTenantItem(ctx context.Context, cur tenants.Tenant) error {
+	for round := 1; ; round++ {
+		held, err := s.heldClaims(ctx, cur.ID, claimPKs(cur.RoleARN))
+		if err != nil {
+			return err
+		}
+		err = s.table.Transact(ctx, append([]types.TransactWriteItem{{Delete: &types.Delete{
+			Key:                       table.Key(tenantPK(cur.ID), tenantSK),
+			ConditionExpression:       aws.String("version = :v"),
+			ExpressionAttributeValues: versionIs(cur.Version),
+		}}}, deleteClaims(cur.ID, held)...))
+		if table.CancelReasons(err) == nil {
+			return err
+		}
+		// Cancelled. A tenant that is gone was deleted, with its claims: by someone
+		// else, or by this very call when the SDK retried it after a lost response.
+		next, err := s.getTenant(ctx, cur.ID)
+		switch {
+		case errors.Is(err, tenants.ErrNotFound):
+			return nil
+		case err != nil:
+			return err
+		case round == updateAttempts:
+			return tenants.ErrConflict
+		}
+		cur = next
+	}
 }
 
 // seal encrypts a tenant's verifier secret under the encryption context naming it.

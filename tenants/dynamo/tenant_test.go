@@ -45,7 +45,7 @@ func TestTenantRoundTrip(t *testing.T) {
 		t.Errorf("read back (-created +read):\n%s", diff)
 	}
 
-	sms := mustCreateTenant(t, e.store, smsTenant(), "")
+	sms := mustCreateTenant(t, e.store, inNewAccount(t, smsTenant()), "")
 	if sms.MFA.Elevation != tenants.DefaultElevation || sms.Regions != nil || sms.ControlTag != nil {
 		t.Errorf("sms tenant defaults: elevation %s, regions %v, tag %v; want 10m, nil, nil", sms.MFA.Elevation, sms.Regions, sms.ControlTag)
 	}
@@ -106,7 +106,7 @@ func TestExternalIDGenerated(t *testing.T) {
 	e := newEnv(t)
 	seen := map[string]bool{}
 	for range 5 {
-		tn := mustCreateTenant(t, e.store, smsTenant(), "")
+		tn := mustCreateTenant(t, e.store, inNewAccount(t, smsTenant()), "")
 		if !externalIDPattern.MatchString(tn.ExternalID) {
 			t.Errorf("ExternalId %q: want 32 or more of [\\w+=,.@:/-]", tn.ExternalID)
 		}
@@ -158,7 +158,7 @@ func TestUpdateTenantConflict(t *testing.T) {
 func TestVerifierSecret(t *testing.T) {
 	e := newEnv(t)
 	tn := mustCreateTenant(t, e.store, tokenTenant(), testSecret)
-	other := mustCreateTenant(t, e.store, tokenTenant(), testSecret)
+	other := mustCreateTenant(t, e.store, inNewAccount(t, tokenTenant()), testSecret)
 
 	got, err := e.store.VerifierSecret(ctx(t), tn)
 	if err != nil || got != testSecret {
@@ -214,7 +214,7 @@ func TestVerifierSecret(t *testing.T) {
 	})
 
 	t.Run("SMSTenantHasNone", func(t *testing.T) {
-		sms := mustCreateTenant(t, e.store, smsTenant(), "")
+		sms := mustCreateTenant(t, e.store, inNewAccount(t, smsTenant()), "")
 		if _, err := e.store.VerifierSecret(ctx(t), sms); !errors.Is(err, tenants.ErrNotFound) {
 			t.Errorf("VerifierSecret of an sms tenant: %v, want ErrNotFound", err)
 		}
@@ -232,7 +232,7 @@ func TestVerifierSecret(t *testing.T) {
 func TestDeleteTenantWithUsers(t *testing.T) {
 	e := newEnv(t)
 	tn := mustCreateTenant(t, e.store, smsTenant(), "")
-	keep := mustCreateTenant(t, e.store, smsTenant(), "")
+	keep := mustCreateTenant(t, e.store, inNewAccount(t, smsTenant()), "")
 	kept := mustCreateUser(t, e.store, keep.ID, "kept@example.com", testPhone)
 	var emails []string
 	for _, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {

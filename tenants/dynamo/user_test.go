@@ -123,8 +123,8 @@ func TestUserNotFound(t *testing.T) {
 			t.Errorf("%s: %v, want ErrNotFound", name, err)
 		}
 	}
-	if n := len(scan(t, e)); n != 1 {
-		t.Errorf("%d items in the table, want only the tenant", n)
+	if n := len(scan(t, e)); n != 3 {
+		t.Errorf("%d items in the table, want only the tenant and its two claims", n)
 	}
 	if users, err := e.store.ListUsers(ctx(t), tn.ID); err != nil || users == nil || len(users) != 0 {
 		t.Errorf("ListUsers of a tenant without users = %#v, %v; want an empty list", users, err)

@@ -89,7 +89,7 @@ func TestUpdateTenantInvalid(t *testing.T) {
 		})
 	}
 	t.Run("TokenWithoutStoredSecret", func(t *testing.T) {
-		sms := mustCreateTenant(t, e.store, smsTenant(), "")
+		sms := mustCreateTenant(t, e.store, inNewAccount(t, smsTenant()), "")
 		before := scan(t, e)
 		in := sms
 		in.MFA = tokenTenant().MFA
@@ -100,7 +100,7 @@ func TestUpdateTenantInvalid(t *testing.T) {
 		}
 	})
 	after, _ := e.store.GetTenant(ctx(t), stored.ID)
-	if after.Version != 1 || len(scan(t, e)) != len(before)+1 {
+	if after.Version != 1 || len(scan(t, e)) != len(before)+3 { // the sms tenant and its two claims
 		t.Errorf("malformed updates wrote: version %d", after.Version)
 	}
 }
@@ -200,7 +200,7 @@ func TestValidExamples(t *testing.T) {
 		"arn:aws:iam::222222222222:role/" + strings.Repeat("r", 64),
 	} {
 		tn := smsTenant()
-		tn.RoleARN = arn
+		tn.RoleARN = inNewAccount(t, tenants.Tenant{RoleARN: arn}).RoleARN
 		if _, err := e.store.CreateTenant(ctx(t), tn, ""); err != nil {
 			t.Errorf("role ARN %s: %v", arn, err)
 		}
@@ -208,13 +208,14 @@ func TestValidExamples(t *testing.T) {
 	for _, serial := range []string{"GAHT12345678", "arn:aws:iam::222222222222:mfa/verifier", "arn:aws:iam::222222222222:mfa/path/dev-1"} {
 		tn := tokenTenant()
 		tn.MFA.Serial = serial
+		tn = inNewAccount(t, tn)
 		tn.Regions = tenants.RegionCodes()
 		tn.MFA.Elevation = time.Minute
 		if _, err := e.store.CreateTenant(ctx(t), tn, testSecret); err != nil {
 			t.Errorf("serial %s: %v", serial, err)
 		}
 	}
-	tn := mustCreateTenant(t, e.store, tokenTenant(), testSecret)
+	tn := mustCreateTenant(t, e.store, inNewAccount(t, tokenTenant()), testSecret)
 	for i, email := range []string{"a.b+tag@sub.example.co.uk", "o'brien@example.ie", "x_y@example-1.com"} {
 		phone := []string{"+12025550123", "+353861234567", ""}[i]
 		if _, err := e.store.CreateUser(ctx(t), tenants.User{TenantID: tn.ID, Email: email, Phone: phone}, strings.Repeat("é", 12)); err != nil {
