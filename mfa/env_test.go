@@ -104,9 +104,11 @@ func newEnv(tb testing.TB) *env {
 	e.sms = e.newAccount(tb, tenants.Tenant{Name: "sms tenant", RoleARN: "arn:aws:iam::" + accountID + ":role/easytocloud",
 		MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}}, "", newPhone())
 	e.tokenSecret = "wJalrXUtnFEMIK7MDENGbPxRfiCY" + strings.ToUpper(fmt.Sprintf("%012x", phones.Add(1)))
-	e.token = e.newAccount(tb, tenants.Tenant{Name: "token tenant", RoleARN: "arn:aws:iam::" + accountID + ":role/easytocloud",
+	// One tenant per AWS account: the token tenant has an account of its own.
+	tokenAccountID := awstest.NewAccountID(tb)
+	e.token = e.newAccount(tb, tenants.Tenant{Name: "token tenant", RoleARN: "arn:aws:iam::" + tokenAccountID + ":role/easytocloud",
 		MFA: tenants.MFAPolicy{Kind: tenants.MFAToken, Elevation: 7 * time.Minute,
-			Serial: "arn:aws:iam::" + accountID + ":mfa/easytocloud-verifier", VerifierKeyID: "AKIAMFATEST" + accountID[7:]}},
+			Serial: "arn:aws:iam::" + tokenAccountID + ":mfa/easytocloud-verifier", VerifierKeyID: "AKIAMFATEST" + tokenAccountID[7:]}},
 		e.tokenSecret, newPhone())
 	e.remember(e.tokenSecret, e.sms.user.Phone, e.token.user.Phone)
 	tb.Cleanup(func() { e.checkNoSecrets(tb) })

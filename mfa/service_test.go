@@ -240,8 +240,9 @@ func TestAPI(t *testing.T) {
 func (e *env) noPhoneAccount(tb testing.TB) account {
 	tb.Helper()
 	ctx := context.Background()
-	t, err := e.store.CreateTenant(ctx, tenants.Tenant{Name: "no phone", RoleARN: e.sms.tenant.RoleARN,
-		MFA: tenants.MFAPolicy{Kind: tenants.MFAToken, Serial: e.token.tenant.MFA.Serial, VerifierKeyID: e.token.tenant.MFA.VerifierKeyID}}, e.tokenSecret)
+	acct := awstest.NewAccountID(tb) // one tenant per AWS account
+	t, err := e.store.CreateTenant(ctx, tenants.Tenant{Name: "no phone", RoleARN: "arn:aws:iam::" + acct + ":role/easytocloud",
+		MFA: tenants.MFAPolicy{Kind: tenants.MFAToken, Serial: "arn:aws:iam::" + acct + ":mfa/easytocloud-verifier", VerifierKeyID: e.token.tenant.MFA.VerifierKeyID}}, e.tokenSecret)
 	if err != nil {
 		tb.Fatalf("create tenant: %v", err)
 	}

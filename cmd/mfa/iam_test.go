@@ -42,8 +42,9 @@ func TestIAMActionsAreWhatTheCodeCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokTenant, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "token", RoleARN: "arn:aws:iam::" + account + ":role/easytocloud",
-		MFA: tenants.MFAPolicy{Kind: tenants.MFAToken, Serial: "arn:aws:iam::" + account + ":mfa/verifier", VerifierKeyID: verifierKey}}, verifierSecret)
+	tokAccount := awstest.NewAccountID(t) // one tenant per AWS account
+	tokTenant, err := admin.CreateTenant(ctx, tenants.Tenant{Name: "token", RoleARN: "arn:aws:iam::" + tokAccount + ":role/easytocloud",
+		MFA: tenants.MFAPolicy{Kind: tenants.MFAToken, Serial: "arn:aws:iam::" + tokAccount + ":mfa/verifier", VerifierKeyID: verifierKey}}, verifierSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
