@@ -32,6 +32,7 @@ const testIssuer = "https://auth.easytocloud.test"
 type stack struct {
 	h      *Handler
 	store  *dynamo.Store
+	table  *table.Table // the store's table, for records written as older code wrote them
 	mfa    *fakeMFA
 	api    *alexaAPI
 	logs   *logBuffer
@@ -49,10 +50,11 @@ func newStack(t *testing.T) *stack {
 	t.Helper()
 	cfg := awstest.Config(t)
 	kmsClient := kms.NewFromConfig(cfg)
-	store := dynamo.NewStore(table.New(dynamodb.NewFromConfig(cfg), awstest.Table(t)), kmsClient, awstest.SecretsKey(t))
+	tbl := table.New(dynamodb.NewFromConfig(cfg), awstest.Table(t))
+	store := dynamo.NewStore(tbl, kmsClient, awstest.SecretsKey(t))
 	store.Password = tenants.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 	signingKey := awstest.SigningKey(t)
-	s := &stack{store: store, mfa: newFakeMFA("123456"), api: newAlexaAPI(t), logs: &logBuffer{}, leak: leakcheck.New(t),
+	s := &stack{store: store, table: tbl, mfa: newFakeMFA("123456"), api: newAlexaAPI(t), logs: &logBuffer{}, leak: leakcheck.New(t),
 		signer: accesstoken.NewKMSSigner(kmsClient, signingKey)}
 	s.leak.Secret("password", stackPassword)
 	s.leak.Phone(stackPhone)

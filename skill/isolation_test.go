@@ -10,12 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -100,9 +105,21 @@ func TestIsolationMatrix(t *testing.T) {
 	bravo := mkTenant("bravo", awstest.NewAccountID(t), "")
 	charlie := mkTenant("charlie", awstest.NewAccountID(t), "")
 	all := []*isoTenant{alpha, bravo, charlie}
-	// The rogue tenant names alpha's account in its role ARN; its account holds nothing of its own.
-	rogue := mkTenant("rogue", "", alpha.account)
+	// The rogue tenant names alpha's role; its account holds nothing of its own. The
+	// store no longer lets a second tenant name a claimed role or account
+	// (tenants/dynamo claims), so the rogue is a record written before the claims
+	// existed: made with a role of its own, then its role_arn set to alpha's directly.
+	rogue := mkTenant("rogue", "", awstest.NewAccountID(t))
 	rogue.secrets = nil
+	rogue.tenant.RoleARN = alpha.tenant.RoleARN
+	if _, err := s.table.Update(ctx, &dynamodb.UpdateItemInput{
+		Key:                       table.Key("TENANT#"+rogue.tenant.ID, "#TENANT"),
+		UpdateExpression:          aws.String("SET role_arn = :arn"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":arn": table.S(alpha.tenant.RoleARN)},
+	}); err != nil {
+		t.Fatalf("give the rogue alpha's role: %v", err)
+	}
 	tenantsUnderTest := append(slices.Clone(all), rogue)
 
 	// expected instance states; only the speaker's own tenant's may change.
