@@ -234,13 +234,14 @@ func (c *changing) audit(ctx context.Context) {
 
 // requireElevation checks that the user is elevated where this request comes from
 // (turn.origin): an elevation granted on another device, for another Alexa account
-// or for another person does not count. ok false comes with the reply: the request to
+// or for another person does not count, nor does one granted before the user's tokens
+// were revoked (turn.elevationRevoked). ok false comes with the reply: the request to
 // authenticate, or the failure to check.
 func (c *changing) requireElevation(ctx context.Context) (reply, bool) {
 	t, a := c.turn, &c.a
 	el, err := t.h.MFA.Elevation(ctx, t.who.TenantID, t.who.UserID, t.origin())
 	switch {
-	case err == nil && el.Until.After(t.h.now()):
+	case err == nil && el.Until.After(t.h.now()) && !t.elevationRevoked(el):
 		return reply{}, true
 	case err == nil, errors.Is(err, mfa.ErrNotElevated):
 		a.outcome = outcomeNotElevated

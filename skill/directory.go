@@ -25,8 +25,8 @@ func (h *Handler) tenantTTL() time.Duration {
 	return orDefault(h.TenantTTL, DefaultTenantTTL)
 }
 
-// speaker is who an access token names, as the table has them.
-type speaker struct {
+// lookupResult is who an access token names, as the table has them.
+type lookupResult struct {
 	tenant tenants.Tenant
 	user   tenants.User
 	// revoked is when the user's tokens were last revoked (zero: never, or no Revoker).
@@ -39,10 +39,10 @@ type speaker struct {
 // warm request makes two table reads. They are all read at once. The error is the
 // tenant's lookup's, else the user's (wrapping tenants.ErrNotFound for a missing
 // record), else the mark's.
-func (h *Handler) lookup(ctx context.Context, who tenants.Principal) (speaker, error) {
+func (h *Handler) lookup(ctx context.Context, who tenants.Principal) (lookupResult, error) {
 	timeout := h.callTimeout()
 	var (
-		sp               speaker
+		sp               lookupResult
 		userErr, markErr error
 		wg               sync.WaitGroup
 	)
@@ -61,13 +61,13 @@ func (h *Handler) lookup(ctx context.Context, who tenants.Principal) (speaker, e
 	tenant, err := h.tenant(ctx, who.TenantID, timeout)
 	wg.Wait()
 	if err != nil {
-		return speaker{}, err
+		return lookupResult{}, err
 	}
 	if userErr != nil {
-		return speaker{}, userErr
+		return lookupResult{}, userErr
 	}
 	if markErr != nil {
-		return speaker{}, markErr
+		return lookupResult{}, markErr
 	}
 	sp.tenant = tenant
 	return sp, nil

@@ -27,14 +27,17 @@ func revokedToken(issued, revoked time.Time) bool {
 
 // elevationRevoked reports whether el was granted before the user's tokens were
 // revoked, so that it counts as absent: a password change or SkillDisabled ends the
-// elevations of whoever held the old tokens at once. An Elevation does not say when
-// it was granted: it is taken as Until less the tenant's elevation window, which is
-// exact unless the window changed since (Until is rounded down, so an elevation
-// granted in the second of the revocation counts as before it).
+// elevations of whoever held the old tokens at once. Granted is rounded down to the
+// second, so an elevation granted in the second of the revocation counts as before
+// it. An Elevation without Granted (from an mfa API older than the field) is taken
+// as granted at Until less the tenant's elevation window.
 func (t *turn) elevationRevoked(el mfa.Elevation) bool {
 	if t.revoked.IsZero() {
 		return false
 	}
-	granted := el.Until.Add(-t.tenant.MFA.ElevationWindow())
-	return granted.Before(t.revoked)
+	granted := el.Granted
+	if granted.IsZero() {
+		granted = el.Until.Add(-t.tenant.MFA.ElevationWindow())
+	}
+	return !granted.After(t.revoked)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/testclock"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -136,7 +137,7 @@ func TestSkillDisabledRefusesTheOldTokenAtOnce(t *testing.T) {
 	if r := newDevice(t, s.h, tok).launch(); !refused(r) {
 		t.Errorf("the token after SkillDisabled: %q, want the LinkAccount answer", speech(r))
 	}
-	if _, err := s.mfa.Elevation(context.Background(), alice.TenantID, alice.UserID); err != mfa.ErrNotElevated {
+	if _, err := s.mfa.Elevation(context.Background(), alice.TenantID, alice.UserID, mfa.Origin{}); err != mfa.ErrNotElevated {
 		t.Errorf("the elevation after SkillDisabled: %v, want ErrNotElevated", err)
 	}
 	if s.mfa.locks != 1 {
@@ -162,26 +163,74 @@ func TestTokenWithoutIssueTimeRefusedAfterRevocation(t *testing.T) {
 }
 
 // TestElevationRevoked: an elevation granted before the user's tokens were revoked
-// counts as absent; one granted after, or with no revocation, stands.
+// counts as absent; one granted after, or with no revocation, stands. Without
+// Granted (an older mfa API) it is taken from Until and the tenant's window.
 func TestElevationRevoked(t *testing.T) {
 	revoked := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	window := 10 * time.Minute
 	for _, tc := range []struct {
-		name    string
-		revoked time.Time
-		granted time.Time
-		want    bool
+		name     string
+		revoked  time.Time
+		granted  time.Time
+		untilced bool // Granted left out: only Until says when
+		want     bool
 	}{
-		{"NeverRevoked", time.Time{}, revoked, false},
-		{"GrantedAMinuteBefore", revoked, revoked.Add(-time.Minute), true},
-		{"GrantedInTheSameSecond", revoked.Add(300 * time.Millisecond), revoked, true},
-		{"GrantedAfter", revoked, revoked.Add(time.Second), false},
+		{"NeverRevoked", time.Time{}, revoked, false, false},
+		{"GrantedAMinuteBefore", revoked, revoked.Add(-time.Minute), false, true},
+		{"GrantedInTheSameSecond", revoked.Add(300 * time.Millisecond), revoked, false, true},
+		{"GrantedAfter", revoked, revoked.Add(time.Second), false, false},
+		{"UntilOnlyGrantedBefore", revoked, revoked.Add(-time.Minute), true, true},
+		{"UntilOnlyGrantedAfter", revoked, revoked.Add(time.Second), true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tn := &turn{revoked: tc.revoked, tenant: tenants.Tenant{MFA: tenants.MFAPolicy{Kind: tenants.MFASMS, Elevation: window}}}
-			if got := tn.elevationRevoked(mfa.Elevation{Until: tc.granted.Add(window)}); got != tc.want {
+			el := mfa.Elevation{Until: tc.granted.Add(window), Granted: tc.granted}
+			if tc.untilced {
+				el.Granted = time.Time{}
+			}
+			if got := tn.elevationRevoked(el); got != tc.want {
 				t.Errorf("elevationRevoked = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestElevationGrantedBeforeRevocationDoesNotCount: an elevation the mfa service still
+// holds, granted before the user's tokens were revoked, does not allow a change asked
+// with a token issued after the revocation; it did before. Against the emulator's
+// EC2.
+func TestElevationGrantedBeforeRevocationDoesNotCount(t *testing.T) {
+	s := newStack(t)
+	rev := &markRevoker{now: time.Now}
+	s.h.Revoker = rev
+	account := awstest.NewAccountID(t)
+	acct := awstest.AccountConfig(t, account)
+	awstest.SeedInstance(t, acct, "eu-west-1", "splunk", "stopped")
+	jenkins := awstest.SeedInstance(t, acct, "eu-west-1", "jenkins", "stopped")
+	awstest.WarmRegions(t, acct)
+	p, token := s.newUser(t, account, func(tn *tenants.Tenant) { tn.Regions = []string{"eu-west-1"} })
+	granted := time.Now().Add(-time.Minute).Truncate(time.Second)
+	s.mfa.ElevationFn = func(tenantID, userID string) (mfa.Elevation, error) {
+		return mfa.Elevation{Until: granted.Add(10 * time.Minute), Granted: granted}, nil
+	}
+	if got := speech(s.device(t, token).intent("StartInstanceIntent", map[string]string{"instance": "splunk"})); got != "I have started splunk." {
+		t.Fatalf("before the revocation: %q", got)
+	}
+	if err := rev.RevokeUser(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	// A token issued after the revocation (iat has whole seconds: the next one).
+	iat := time.Now().Truncate(time.Second).Add(time.Second)
+	fresh, err := accesstoken.Mint(context.Background(), s.signer, accesstoken.Claims{Issuer: testIssuer, Audience: testSkillID,
+		Subject: p.UserID, TenantID: p.TenantID, IssuedAt: iat, ExpiresAt: iat.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.leak.Secret("access token", fresh)
+	if got := speech(s.device(t, fresh).intent("StartInstanceIntent", map[string]string{"instance": "jenkins"})); !strings.HasPrefix(got, "You need to authenticate.") {
+		t.Errorf("after the revocation, with a new token: %q, want the request to authenticate", got)
+	}
+	if got := awstest.InstanceState(t, acct, "eu-west-1", jenkins); got != "stopped" {
+		t.Errorf("jenkins is %s, want stopped", got)
 	}
 }

@@ -93,20 +93,22 @@ resource "aws_iam_role_policy" "runtime" {
   policy = data.aws_iam_policy_document.runtime[each.key].json
 }
 
-# --- skill: reads tenants and users, assumes tenant roles, verifies access tokens,
-# calls the MFA API.
+# --- skill: reads tenants, users and their revocation marks, records the Alexa
+# accounts that speak for users and texts them of new ones, assumes tenant roles,
+# verifies access tokens, calls the MFA API.
 
 data "aws_iam_policy_document" "skill" {
-  # Tenants and users, and the Alexa accounts linked to a user: read by key.
+  # Tenants and users, and the user's revocation mark (every request: an access token
+  # issued before it is refused): read by key.
   statement {
-    sid       = "ReadTenantsAndAlexaLinks"
+    sid       = "ReadTenantsAndRevocationMarks"
     actions   = ["dynamodb:GetItem"]
     resources = [aws_dynamodb_table.main.arn]
 
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["ALEXALINK#*", "TENANT#*"]
+      values   = ["OAUTHUSER#*", "TENANT#*"]
     }
 
     condition {
@@ -116,18 +118,17 @@ data "aws_iam_policy_document" "skill" {
     }
   }
 
-  # The Alexa replay guard (a conditional put of each request's signature), the Alexa
-  # accounts linked to a user and, on SkillDisabled, oauth's RevokeUser: the user's
-  # revocation mark.
+  # The Alexa replay guard (a conditional put of each request's signature) and, on
+  # SkillDisabled, oauth's RevokeUser: the user's revocation mark.
   statement {
-    sid       = "ReplayGuardLinksAndRevocationMarks"
+    sid       = "ReplayGuardAndRevocationMarks"
     actions   = ["dynamodb:PutItem"]
     resources = [aws_dynamodb_table.main.arn]
 
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["ALEXALINK#*", "ALEXAREQ#*", "OAUTHUSER#*"]
+      values   = ["ALEXAREQ#*", "OAUTHUSER#*"]
     }
 
     condition {
@@ -137,7 +138,8 @@ data "aws_iam_policy_document" "skill" {
     }
   }
 
-  # The Alexa accounts linked to a user, seen again.
+  # The Alexa accounts that speak for a user: one conditional update records a new one
+  # or its use (at most hourly).
   statement {
     sid       = "UpdateAlexaLinks"
     actions   = ["dynamodb:UpdateItem"]
@@ -214,6 +216,14 @@ data "aws_iam_policy_document" "skill" {
     sid       = "VerifyAccessTokens"
     actions   = ["kms:GetPublicKey"]
     resources = [aws_kms_key.signing.arn]
+  }
+
+  statement {
+    sid     = "TellOfNewAlexaAccounts"
+    actions = ["sns:Publish"]
+    # A text message is published straight to a phone number, which has no ARN:
+    # "*" is the only resource AWS accepts for it.
+    resources = ["*"] #tfsec:ignore:aws-iam-no-policy-wildcards SMS to a phone number has no ARN
   }
 
   statement {

@@ -65,13 +65,14 @@ func TestPasswordChangeEndsAccessAtOnce(t *testing.T) {
 	if r := launch(); linkCard(r) {
 		t.Fatalf("before the password change the linked token is refused: %+v", r.Response)
 	}
-	if _, err := second.Challenge(ctx(t), tid, ada.ID); err != nil {
+	echo := mfa.NewOrigin("amzn1.ask.account.ADA", "amzn1.ask.device.KITCHEN", "")
+	if _, err := second.Challenge(ctx(t), tid, ada.ID, echo); err != nil {
 		t.Fatal(err)
 	}
 	msgs := awstest.SMSTo(t, phone)
 	code := regexp.MustCompile(`\b\d{6}\b`).FindString(msgs[len(msgs)-1].Text)
 	l.leak.Secret("otp", code)
-	if _, err := second.Verify(ctx(t), tid, ada.ID, code); err != nil {
+	if _, err := second.Verify(ctx(t), tid, ada.ID, echo, code); err != nil {
 		t.Fatalf("elevate: %v", err)
 	}
 
@@ -79,7 +80,7 @@ func TestPasswordChangeEndsAccessAtOnce(t *testing.T) {
 	if r := launch(); !linkCard(r) {
 		t.Errorf("after the password change the old access token still works: %+v", r.Response.OutputSpeech)
 	}
-	if el, err := second.Elevation(ctx(t), tid, ada.ID); !errors.Is(err, mfa.ErrNotElevated) {
+	if el, err := second.Elevation(ctx(t), tid, ada.ID, echo); !errors.Is(err, mfa.ErrNotElevated) {
 		t.Errorf("after the password change the elevation is %+v, %v; want ErrNotElevated", el, err)
 	}
 }

@@ -122,7 +122,7 @@ func (w *wired) envelope(t *testing.T, file, alexaUser string) *alexa.RequestEnv
 	user := alexa.User{UserID: alexaUser, AccessToken: w.token}
 	env := &alexa.RequestEnvelope{Version: "1.0",
 		Session: alexa.Session{New: true, SessionID: "s", Application: app, User: user},
-		Context: alexa.Context{System: alexa.System{Application: app, User: user}},
+		Context: alexa.Context{System: alexa.System{Application: app, User: user, Device: alexa.Device{DeviceID: "amzn1.ask.device.KITCHEN"}}},
 		Request: alexa.Request{Type: alexa.LaunchRequestType, RequestID: "r", Locale: "en-US", Timestamp: time.Now().UTC().Format(time.RFC3339)}}
 	if file != "" {
 		b, err := os.ReadFile(filepath.Join("..", "..", "..", "alexa", "testdata", file))
@@ -160,12 +160,14 @@ func TestSkillDisabledEndsAccessAtOnce(t *testing.T) {
 	if r := w.handle(t, w.h, w.envelope(t, "", "amzn1.ask.account.A")); linkCard(r) {
 		t.Fatalf("before SkillDisabled the token is refused: %+v", r.Response)
 	}
-	if _, err := w.mfa.Challenge(ctx, w.user.TenantID, w.user.ID); err != nil {
+	// Elevated on the Echo the requests come from.
+	echo := mfa.NewOrigin("amzn1.ask.account.A", "amzn1.ask.device.KITCHEN", "")
+	if _, err := w.mfa.Challenge(ctx, w.user.TenantID, w.user.ID, echo); err != nil {
 		t.Fatal(err)
 	}
 	msgs := awstest.SMSTo(t, w.phone)
 	code := regexp.MustCompile(`\b\d{6}\b`).FindString(msgs[len(msgs)-1].Text)
-	if _, err := w.mfa.Verify(ctx, w.user.TenantID, w.user.ID, code); err != nil {
+	if _, err := w.mfa.Verify(ctx, w.user.TenantID, w.user.ID, echo, code); err != nil {
 		t.Fatalf("elevate: %v", err)
 	}
 	// Another instance gets the event: revocation is not a cache of one instance.
@@ -173,7 +175,7 @@ func TestSkillDisabledEndsAccessAtOnce(t *testing.T) {
 	if r := w.handle(t, w.h, w.envelope(t, "", "amzn1.ask.account.A")); !linkCard(r) {
 		t.Errorf("after SkillDisabled the token still works: %+v", r.Response.OutputSpeech)
 	}
-	if el, err := w.mfa.Elevation(ctx, w.user.TenantID, w.user.ID); !errors.Is(err, mfa.ErrNotElevated) {
+	if el, err := w.mfa.Elevation(ctx, w.user.TenantID, w.user.ID, echo); !errors.Is(err, mfa.ErrNotElevated) {
 		t.Errorf("after SkillDisabled the elevation is %+v, %v; want ErrNotElevated", el, err)
 	}
 }
