@@ -58,12 +58,12 @@ const (
 	msgExpired        = "This sign-in page has expired. Please sign in again."
 )
 
-// handleAuthorize is the authorization endpoint. GET shows the login page; the login
-// form's POST signs in and shows the consent page (which account, which client); the
-// consent form's POST answers 303 to the redirect URI, with code and state on Link or
-// error=access_denied and state on Cancel. A request whose client or redirect URI is
-// not registered gets an error page and is never redirected; any other bad parameter
-// is reported to the (verified) redirect URI.
+// handleAuthorize is the authorization endpoint. GET (and HEAD) shows the login
+// page; the login form's POST signs in and shows the consent page (which account,
+// which client); the consent form's POST answers 303 to the redirect URI, with code
+// and state on Link or error=access_denied and state on Cancel. A request whose
+// client or redirect URI is not registered gets an error page and is never
+// redirected; any other bad parameter is reported to the (verified) redirect URI.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	if r.Method == http.MethodPost {
@@ -100,7 +100,9 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.redirectError(w, r, req, err)
 		return
 	}
-	if r.Method == http.MethodGet {
+	// Only the login form's POST signs in. The mux serves HEAD with the GET pattern's
+	// handler (net/http drops the body): it gets the login page's status and headers.
+	if r.Method != http.MethodPost {
 		s.showLogin(w, r, c, req, http.StatusOK, "", "")
 		return
 	}
