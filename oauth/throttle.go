@@ -144,8 +144,9 @@ func (t *throttle) reserve(ctx context.Context, email, source string) (attempt, 
 
 // take counts one attempt in counter c. Where there is no count, or a live window
 // below the limit, one UpdateItem adds the attempt (creating the item) and moves the
-// window's end; where the last window has lapsed, one conditional PutItem starts a
-// new one with the attempt counted. DynamoDB checks each condition with its write,
+// window's end; where the last window has lapsed, a second conditional UpdateItem
+// starts a new one with the attempt counted (UpdateItem only: the function needs no
+// other action on these keys). DynamoDB checks each condition with its write,
 // so concurrent attempts never read a count and act on it later. A live window at
 // the limit refuses with errLoginLocked. Only the restart of a lapsed window can race
 // (two attempts both see it lapsed), and the loser then counts in the winner's
@@ -183,10 +184,12 @@ func (t *throttle) take(ctx context.Context, c counter) (slot, error) {
 		if !table.Expired(old.ExpiresAt, now) {
 			return slot{}, errLoginLocked
 		}
-		_, err = t.table.Put(ctx, &dynamodb.PutItemInput{
-			Item:                      table.Marshal(failItem{PK: c.pk, SK: loginFailSK, Failures: 1, Window: window, ExpiresAt: exp}),
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR expires_at <= :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": table.N(now.Unix())},
+		_, err = t.table.Update(ctx, &dynamodb.UpdateItemInput{
+			Key:                 key,
+			UpdateExpression:    aws.String("SET failures = :one, expires_at = :exp, window_id = :w"),
+			ConditionExpression: aws.String("attribute_not_exists(pk) OR expires_at <= :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": table.N(1), ":exp": table.N(exp), ":w": table.S(window),
+				":now": table.N(now.Unix())},
 		})
 		if err == nil {
 			return slot{pk: c.pk, window: window, failures: 1, limit: c.limit}, nil
