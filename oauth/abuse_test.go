@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -47,25 +46,8 @@ func (c *countingUsers) counts() (checks, success int) {
 // that the address can be any), and returns the answer to the login form's POST.
 func (e *env) signInFrom(tb testing.TB, authURL, ip, email, pw string) *httptest.ResponseRecorder {
 	tb.Helper()
-	u, _ := url.Parse(authURL)
-	get := httptest.NewRequest(http.MethodGet, "/oauth/authorize?"+u.RawQuery, nil)
-	get.RemoteAddr = ip + ":40000"
-	page := httptest.NewRecorder()
-	e.srv.ServeHTTP(page, get)
-	if page.Code != http.StatusOK {
-		tb.Fatalf("GET authorize: %d", page.Code)
-	}
-	form := formFields(tb, page.Body.String())
-	form.Set("email", email)
-	form.Set("password", pw)
-	post := httptest.NewRequest(http.MethodPost, "/oauth/authorize", strings.NewReader(form.Encode()))
-	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	post.RemoteAddr = ip + ":40001"
-	for _, c := range page.Result().Cookies() {
-		post.AddCookie(c)
-	}
 	rec := httptest.NewRecorder()
-	e.srv.ServeHTTP(rec, post)
+	e.srv.ServeHTTP(rec, e.loginPost(tb, authURL, ip, email, pw))
 	return rec
 }
 

@@ -11,6 +11,8 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 )
@@ -186,6 +188,47 @@ func TestPKCEVerifier(t *testing.T) {
 		loc, _ := url.Parse(r.header.Get("Location"))
 		if r.status != http.StatusSeeOther || loc.Query().Get("error") != "invalid_request" {
 			t.Fatalf("no PKCE for a client requiring it: %d %s", r.status, r.header.Get("Location"))
+		}
+	})
+	// A client record that does not say (written by hand, or by a version before the
+	// field) requires PKCE: the safe reading of a missing field.
+	t.Run("RecordWithoutTheField", func(t *testing.T) {
+		clients := oauth.NewClients(table.New(e.db, e.table))
+		old, secret, err := clients.Create(context.Background(), oauth.Client{Name: "old", VendorID: vendorID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.remember(secret)
+		if _, err := e.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+			TableName: aws.String(e.table), Key: table.Key("OAUTHCLIENT#"+old.ID, "#CLIENT"),
+			UpdateExpression: aws.String("REMOVE require_pkce"),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for name, read := range map[string]func() (oauth.Client, error){
+			"Get": func() (oauth.Client, error) { return clients.Get(context.Background(), old.ID) },
+			"List": func() (oauth.Client, error) {
+				all, err := clients.List(context.Background())
+				for _, c := range all {
+					if c.ID == old.ID {
+						return c, err
+					}
+				}
+				return oauth.Client{}, err
+			},
+		} {
+			if c, err := read(); err != nil || !c.RequirePKCE {
+				t.Errorf("%s of a record without require_pkce: RequirePKCE %v, %v; want true", name, c.RequirePKCE, err)
+			}
+		}
+		q := validQuery(e)
+		q.Set("client_id", old.ID)
+		q.Del("code_challenge")
+		q.Del("code_challenge_method")
+		r := get(t, e.browser(), authorizeURL(e, q))
+		loc, _ := url.Parse(r.header.Get("Location"))
+		if r.status != http.StatusSeeOther || loc.Query().Get("error") != "invalid_request" {
+			t.Fatalf("no PKCE for a client whose record does not say: %d %s", r.status, r.header.Get("Location"))
 		}
 	})
 }

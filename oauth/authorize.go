@@ -58,12 +58,12 @@ const (
 	msgExpired        = "This sign-in page has expired. Please sign in again."
 )
 
-// handleAuthorize is the authorization endpoint. GET shows the login page; the login
-// form's POST signs in and shows the consent page (which account, which client); the
-// consent form's POST answers 303 to the redirect URI, with code and state on Link or
-// error=access_denied and state on Cancel. A request whose client or redirect URI is
-// not registered gets an error page and is never redirected; any other bad parameter
-// is reported to the (verified) redirect URI.
+// handleAuthorize is the authorization endpoint. GET (and HEAD) shows the login
+// page; the login form's POST signs in and shows the consent page (which account,
+// which client); the consent form's POST answers 303 to the redirect URI, with code
+// and state on Link or error=access_denied and state on Cancel. A request whose
+// client or redirect URI is not registered gets an error page and is never
+// redirected; any other bad parameter is reported to the (verified) redirect URI.
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	if r.Method == http.MethodPost {
@@ -100,7 +100,9 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.redirectError(w, r, req, err)
 		return
 	}
-	if r.Method == http.MethodGet {
+	// Only the login form's POST signs in. The mux serves HEAD with the GET pattern's
+	// handler (net/http drops the body): it gets the login page's status and headers.
+	if r.Method != http.MethodPost {
 		s.showLogin(w, r, c, req, http.StatusOK, "", "")
 		return
 	}
@@ -200,8 +202,9 @@ func origin(uri string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// signIn checks the CSRF token, the failure limits and the password, then shows the
-// consent page.
+// signIn checks the CSRF token, counts the attempt against the failure limits (or
+// refuses it, unchecked, at a limit), checks the password, then shows the consent
+// page.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, c *Client, req authzRequest) {
 	ctx := r.Context()
 	email, password := r.PostForm.Get("email"), r.PostForm.Get("password")
@@ -215,16 +218,18 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, c *Client, req a
 		return
 	}
 	source := sourceAddress(r)
-	locked, err := s.throttle.locked(ctx, email, source)
-	if err != nil {
-		s.signInFailed(w, r, err)
-		return
-	}
-	if locked {
+	att, err := s.throttle.reserve(ctx, email, source)
+	if errors.Is(err, errLoginLocked) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "sign-in refused: locked", slog.String("client_id", c.ID), slog.String("source", source))
 		s.showLogin(w, r, c, req, http.StatusTooManyRequests, msgLocked, email)
 		return
 	}
+	if err != nil {
+		s.signInFailed(w, r, err)
+		return
+	}
+	// From here the attempt counts as a failure unless the password is right: an
+	// error while checking it, or a request cut short, is no free guess.
 	var u tenants.User
 	if len(email) > 254 || len(password) > 1024 {
 		err = tenants.ErrInvalidCredentials
@@ -232,11 +237,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, c *Client, req a
 		u, err = s.mgr.users.Authenticate(ctx, email, password)
 	}
 	if errors.Is(err, tenants.ErrInvalidCredentials) {
-		nowLocked, ferr := s.throttle.fail(ctx, email, source)
-		if ferr != nil {
-			s.signInFailed(w, r, ferr)
-			return
-		}
+		nowLocked := att.locks()
 		s.log.LogAttrs(ctx, slog.LevelWarn, "sign-in failed", slog.String("client_id", c.ID), slog.String("source", source),
 			slog.Bool("locked", nowLocked))
 		if nowLocked {
@@ -250,9 +251,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, c *Client, req a
 		s.signInFailed(w, r, err)
 		return
 	}
-	if err := s.throttle.reset(ctx, email); err != nil {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "reset login failures", slog.String("detail", err.Error()))
-	}
+	// The right password gives its attempt back to the account and the source; the
+	// failures before it stay counted until their window lapses.
+	s.throttle.release(ctx, att)
 	s.log.LogAttrs(ctx, slog.LevelInfo, "signed in", slog.String("client_id", c.ID),
 		slog.String("tenant", u.TenantID), slog.String("user", u.ID))
 	s.showConsent(w, r, c, req, u)

@@ -39,6 +39,8 @@ type Client struct {
 	// port accepts any port (RFC 8252 section 7.3).
 	RedirectURIs []string `dynamodbav:"redirect_uris"`
 	// RequirePKCE refuses authorization requests without an S256 code_challenge.
+	// Every client should: easytocloud oauth-client create sets it unless told
+	// otherwise, and a stored client whose record lacks the field is read with it.
 	RequirePKCE bool      `dynamodbav:"require_pkce"`
 	Version     int64     `dynamodbav:"version"`
 	CreatedAt   time.Time `dynamodbav:"created_at"`
@@ -256,6 +258,10 @@ func toClientItem(c Client) clientItem {
 	return clientItem{PK: clientPKPrefix + c.ID, SK: clientSK, GSI1PK: clientsGSIPK, GSI1SK: c.ID, Client: c, SecretHash: c.secretHash}
 }
 
+// newClientItem is what a stored client is decoded into: decoding leaves a field the
+// item lacks as it was, so a record without require_pkce requires PKCE.
+func newClientItem() clientItem { return clientItem{Client: Client{RequirePKCE: true}} }
+
 func (it clientItem) client() Client {
 	c := it.Client
 	c.secretHash = it.SecretHash
@@ -269,7 +275,7 @@ func (s *Clients) Get(ctx context.Context, id string) (Client, error) {
 	if !clientIDPattern.MatchString(id) {
 		return Client{}, fmt.Errorf("get OAuth client: %w", ErrClientNotFound)
 	}
-	var it clientItem
+	it := newClientItem()
 	if err := s.table.Get(ctx, table.Key(clientPKPrefix+id, clientSK), &it); err != nil {
 		if errors.Is(err, errNoItem) {
 			err = ErrClientNotFound
@@ -291,7 +297,7 @@ func (s *Clients) List(ctx context.Context) ([]Client, error) {
 	}
 	out := make([]Client, 0, len(items))
 	for _, item := range items {
-		var it clientItem
+		it := newClientItem()
 		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 			return nil, fmt.Errorf("list OAuth clients: decode: %w", err)
 		}

@@ -173,6 +173,26 @@ func TestLockout(t *testing.T) {
 	}
 }
 
+// TestRightPasswordKeepsEarlierFailures: a successful sign-in gives back only its own
+// attempt. The four failures before it stay counted, so one more locks the account:
+// a success cannot wipe the failures of guesses made while it was checked.
+func TestRightPasswordKeepsEarlierFailures(t *testing.T) {
+	e := newEnv(t)
+	auth := e.config(alexaRedirect()).AuthCodeURL("s")
+	limit := oauth.DefaultLoginLimits.PerAccount
+	for i := range limit - 1 {
+		if r := e.signIn(t, auth, e.user.Email, "wrong password "+string(rune('a'+i))); r.status != http.StatusOK {
+			t.Fatalf("failure %d: %d", i+1, r.status)
+		}
+	}
+	if r := e.signIn(t, auth, e.user.Email, password); r.status != http.StatusOK || !strings.Contains(r.body, `name="consent"`) {
+		t.Fatalf("right password after %d failures: %d", limit-1, r.status)
+	}
+	if r := e.signIn(t, auth, e.user.Email, "wrong password z"); r.status != http.StatusTooManyRequests {
+		t.Errorf("failure %d, after a success: %d, want 429", limit, r.status)
+	}
+}
+
 // TestNoUserEnumeration: a wrong password for an existing address and any password
 // for an unknown one get the same page, and take about the same time.
 func TestNoUserEnumeration(t *testing.T) {

@@ -133,7 +133,7 @@ func NewServer(cfg Config) (*Server, error) {
 		now:      now,
 		timeout:  timeout,
 	}
-	s.throttle = &throttle{table: cfg.Table, macs: s.macs, now: now, limits: cfg.Limits.withDefaults()}
+	s.throttle = &throttle{table: cfg.Table, macs: s.macs, now: now, limits: cfg.Limits.withDefaults(), log: log}
 	s.consents = &consents{table: cfg.Table, macs: s.macs, now: now}
 	s.mgr = &manager{clients: s.clients, tokens: s.tokens, users: cfg.Users, signer: cfg.Signer,
 		issuer: s.issuer, audience: cfg.Audience, now: now}

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -18,7 +19,9 @@ import (
 // LoginLimits bound failed sign-ins. After PerAccount failures for one email address
 // (whether or not it exists) or PerSource failures from one address, each less than
 // Window after the previous one, signing in is refused until Window has passed since
-// the last failure.
+// the last failure. An attempt counts as a failure from before its password is
+// checked, so sign-ins sent at once get no more than the limit checked; a right
+// password gives its own attempt back and leaves earlier failures counted.
 type LoginLimits struct {
 	PerAccount int
 	PerSource  int
@@ -46,12 +49,15 @@ const (
 	loginFailSK       = "#FAIL"
 )
 
-// failItem counts recent failures of one account or source. The account and address
-// are stored only as keyed hashes.
+// failItem counts recent failed sign-ins of one account or source, each attempt
+// counted before its password is checked. Window marks the count's window (a new
+// one starts when the last lapses), so that an attempt is given back only to the
+// window it was counted in. The account and address are stored only as keyed hashes.
 type failItem struct {
 	PK        string `dynamodbav:"pk"`
 	SK        string `dynamodbav:"sk"`
 	Failures  int    `dynamodbav:"failures"`
+	Window    string `dynamodbav:"window_id"`
 	ExpiresAt int64  `dynamodbav:"expires_at"`
 }
 
@@ -62,6 +68,7 @@ type throttle struct {
 	macs   macs
 	now    func() time.Time
 	limits LoginLimits
+	log    *slog.Logger
 }
 
 type counter struct {
@@ -84,95 +91,136 @@ func (t *throttle) counters(ctx context.Context, email, source string) ([]counte
 	}, nil
 }
 
-// locked reports whether the account or the source has reached its limit.
-func (t *throttle) locked(ctx context.Context, email, source string) (bool, error) {
-	cs, err := t.counters(ctx, email, source)
-	if err != nil {
-		return false, fmt.Errorf("login limits: %w", err)
-	}
-	now := t.now()
-	for _, c := range cs {
-		var it failItem
-		err := t.table.Get(ctx, table.Key(c.pk, loginFailSK), &it)
-		if errors.Is(err, errNoItem) {
-			continue
-		}
-		if err != nil {
-			return false, fmt.Errorf("login limits: %w", err)
-		}
-		if !table.Expired(it.ExpiresAt, now) && it.Failures >= c.limit {
-			return true, nil
-		}
-	}
-	return false, nil
+// errLoginLocked means the account or the source has reached its limit: the attempt
+// was not counted and its password must not be checked.
+var errLoginLocked = errors.New("sign-in locked")
+
+// slot is one attempt counted in one counter's window.
+type slot struct {
+	pk, window string
+	failures   int // in the window, this attempt included
+	limit      int
 }
 
-// fail counts a failed sign-in against the account and the source and reports
-// whether either is now locked.
-func (t *throttle) fail(ctx context.Context, email, source string) (bool, error) {
-	cs, err := t.counters(ctx, email, source)
-	if err != nil {
-		return false, fmt.Errorf("login limits: %w", err)
-	}
-	locked := false
-	for _, c := range cs {
-		n, err := t.increment(ctx, c.pk)
-		if err != nil {
-			return false, fmt.Errorf("login limits: %w", err)
+// attempt is one sign-in counted, as a failure, against the account and the source
+// before its password is checked.
+type attempt struct{ slots []slot }
+
+// locks reports whether the attempt, once known to have failed, reached a limit.
+func (a attempt) locks() bool {
+	for _, s := range a.slots {
+		if s.failures >= s.limit {
+			return true
 		}
-		locked = locked || n >= c.limit
 	}
-	return locked, nil
+	return false
 }
 
-// increment adds one failure to the counter pk, starting a new count when the last
-// one has lapsed, and returns the count. Both paths are conditional writes, so
-// concurrent failures are all counted.
-func (t *throttle) increment(ctx context.Context, pk string) (int, error) {
-	for range 4 {
-		now := t.now()
-		exp := table.N(now.Add(t.limits.Window).Unix())
-		out, err := t.table.Update(ctx, &dynamodb.UpdateItemInput{
-			Key:                       table.Key(pk, loginFailSK),
-			UpdateExpression:          aws.String("SET expires_at = :exp ADD failures :one"),
-			ConditionExpression:       aws.String("attribute_exists(pk) AND expires_at > :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":exp": exp, ":one": table.N(1), ":now": table.N(now.Unix())},
-			ReturnValues:              types.ReturnValueUpdatedNew,
-		})
-		if err == nil {
-			if n, ok := out.Attributes["failures"].(*types.AttributeValueMemberN); ok {
-				return strconv.Atoi(n.Value)
+// reserve counts a sign-in attempt against the account and then the source, each in
+// one conditional write that fails once the limit is reached, so that however many
+// sign-ins arrive at once no more than the limit get their password checked. It
+// returns errLoginLocked, having counted nothing, when either is at its limit, and
+// any other error when the table cannot be written (the password must not be
+// checked then either).
+func (t *throttle) reserve(ctx context.Context, email, source string) (attempt, error) {
+	cs, err := t.counters(ctx, email, source)
+	if err != nil {
+		return attempt{}, fmt.Errorf("login limits: %w", err)
+	}
+	var a attempt
+	for _, c := range cs {
+		s, err := t.take(ctx, c)
+		if err != nil {
+			t.release(ctx, a)
+			if errors.Is(err, errLoginLocked) {
+				return attempt{}, err
 			}
-			return 0, errors.New("failure count missing")
+			return attempt{}, fmt.Errorf("login limits: %w", err)
 		}
-		if !table.ConditionFailed(err) {
-			return 0, err
-		}
-		_, err = t.table.Put(ctx, &dynamodb.PutItemInput{
-			Item:                      table.Marshal(failItem{PK: pk, SK: loginFailSK, Failures: 1, ExpiresAt: now.Add(t.limits.Window).Unix()}),
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR expires_at <= :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": table.N(now.Unix())},
-		})
-		if err == nil {
-			return 1, nil
-		}
-		if !table.ConditionFailed(err) {
-			return 0, err
-		}
+		a.slots = append(a.slots, s)
 	}
-	return 0, errors.New("failure count contended")
+	return a, nil
 }
 
-// reset clears the account's failures after a successful sign-in (the source's
-// count stays: one good password does not vouch for an address).
-func (t *throttle) reset(ctx context.Context, email string) error {
-	cs, err := t.counters(ctx, email, "")
-	if err != nil {
-		return fmt.Errorf("login limits: %w", err)
+// take counts one attempt in counter c. Where there is no count, or a live window
+// below the limit, one UpdateItem adds the attempt (creating the item) and moves the
+// window's end; where the last window has lapsed, a second conditional UpdateItem
+// starts a new one with the attempt counted (UpdateItem only: the function needs no
+// other action on these keys). DynamoDB checks each condition with its write,
+// so concurrent attempts never read a count and act on it later. A live window at
+// the limit refuses with errLoginLocked. Only the restart of a lapsed window can race
+// (two attempts both see it lapsed), and the loser then counts in the winner's
+// window on its next write.
+func (t *throttle) take(ctx context.Context, c counter) (slot, error) {
+	key := table.Key(c.pk, loginFailSK)
+	for range 3 {
+		now := t.now()
+		exp := now.Add(t.limits.Window).Unix()
+		window := table.NewWriteID()
+		out, err := t.table.Update(ctx, &dynamodb.UpdateItemInput{
+			Key:                 key,
+			UpdateExpression:    aws.String("SET expires_at = :exp, window_id = if_not_exists(window_id, :w) ADD failures :one"),
+			ConditionExpression: aws.String("attribute_not_exists(pk) OR (expires_at > :now AND failures < :limit)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":exp": table.N(exp), ":w": table.S(window), ":one": table.N(1),
+				":now": table.N(now.Unix()), ":limit": table.N(int64(c.limit))},
+			ReturnValues:                        types.ReturnValueAllNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			var it failItem
+			if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+				return slot{}, fmt.Errorf("failure count: %w", err)
+			}
+			return slot{pk: c.pk, window: it.Window, failures: it.Failures, limit: c.limit}, nil
+		}
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return slot{}, err
+		}
+		var old failItem
+		if err := attributevalue.UnmarshalMap(ccf.Item, &old); err != nil {
+			return slot{}, fmt.Errorf("failure count: %w", err)
+		}
+		if !table.Expired(old.ExpiresAt, now) {
+			return slot{}, errLoginLocked
+		}
+		_, err = t.table.Update(ctx, &dynamodb.UpdateItemInput{
+			Key:                 key,
+			UpdateExpression:    aws.String("SET failures = :one, expires_at = :exp, window_id = :w"),
+			ConditionExpression: aws.String("attribute_not_exists(pk) OR expires_at <= :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": table.N(1), ":exp": table.N(exp), ":w": table.S(window),
+				":now": table.N(now.Unix())},
+		})
+		if err == nil {
+			return slot{pk: c.pk, window: window, failures: 1, limit: c.limit}, nil
+		}
+		if !table.ConditionFailed(err) {
+			return slot{}, err
+		}
 	}
-	_, err = t.table.Delete(ctx, &dynamodb.DeleteItemInput{Key: table.Key(cs[0].pk, loginFailSK)})
-	if err != nil {
-		return fmt.Errorf("login limits: %w", err)
+	// Windows that start and lapse between two writes: only a Window shorter than a
+	// round trip gets here. Refuse rather than check a password uncounted.
+	return slot{}, errLoginLocked
+}
+
+// release gives an attempt back: its password was right, or it was not checked.
+// Each count is decremented only in the window it was counted in. It runs even when
+// ctx was cancelled, and a failure to give back only leaves a failure counted.
+func (t *throttle) release(ctx context.Context, a attempt) {
+	if len(a.slots) == 0 {
+		return
 	}
-	return nil
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	for _, s := range a.slots {
+		_, err := t.table.Update(ctx, &dynamodb.UpdateItemInput{
+			Key:                       table.Key(s.pk, loginFailSK),
+			UpdateExpression:          aws.String("ADD failures :minus"),
+			ConditionExpression:       aws.String("window_id = :w AND failures > :zero"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":minus": table.N(-1), ":w": table.S(s.window), ":zero": table.N(0)},
+		})
+		if err != nil && !table.ConditionFailed(err) {
+			t.log.LogAttrs(ctx, slog.LevelWarn, "login limits: give back an attempt", slog.String("detail", err.Error()))
+		}
+	}
 }

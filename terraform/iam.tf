@@ -266,9 +266,8 @@ data "aws_iam_policy_document" "oauth" {
   source_policy_documents = [data.aws_iam_policy_document.mac_keys["oauth"].json]
 
   # Read by key: users (tenants/dynamo's Authenticate: the e-mail claim, then the user),
-  # its MAC keys, clients, codes, refresh tokens, revocation marks and sign-in failure
-  # counters. It writes no tenant, user, client or revocation mark, and reaches no
-  # elevation.
+  # its MAC keys, clients, codes, refresh tokens and revocation marks. It writes no
+  # tenant, user, client or revocation mark, and reaches no elevation.
   statement {
     sid       = "ReadByKey"
     actions   = ["dynamodb:GetItem"]
@@ -277,7 +276,7 @@ data "aws_iam_policy_document" "oauth" {
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["EMAIL#*", "KEY#oauth-*", "LOGINFAIL#*", "OAUTHCLIENT#*", "OAUTHCODE#*", "OAUTHREFRESH#*", "OAUTHUSER#*", "TENANT#*"]
+      values   = ["EMAIL#*", "KEY#oauth-*", "OAUTHCLIENT#*", "OAUTHCODE#*", "OAUTHREFRESH#*", "OAUTHUSER#*", "TENANT#*"]
     }
 
     condition {
@@ -345,16 +344,36 @@ data "aws_iam_policy_document" "oauth" {
     }
   }
 
-  # Refresh tokens (issued, used, revoked) and sign-in failure counters (counted, reset).
+  # Refresh tokens: issued, used, revoked.
   statement {
-    sid       = "TokensAndSignInFailures"
+    sid       = "Tokens"
     actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.main.arn]
 
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["LOGINFAIL#*", "OAUTHREFRESH#*"]
+      values   = ["OAUTHREFRESH#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Sign-in failure counters: each attempt counted (and a right password's given back)
+  # by conditional updates; never read, put or deleted.
+  statement {
+    sid       = "SignInFailures"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["LOGINFAIL#*"]
     }
 
     condition {

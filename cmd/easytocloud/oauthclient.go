@@ -19,27 +19,29 @@ var oauthClientCommand = command{
 	use: "oauth-client", short: "OAuth clients (the Alexa skill)",
 	example: "  easytocloud oauth-client create --name alexa --vendor-id M2VENDOR\n" +
 		"  easytocloud oauth-client list",
-	subs: []command{oauthClientCreateCommand, oauthClientListCommand, oauthClientRotateCommand, oauthClientDeleteCommand},
+	subs: []command{oauthClientCreateCommand, oauthClientListCommand, oauthClientShowCommand, oauthClientRotateCommand, oauthClientDeleteCommand},
 }
 
 // oauthClientCreateUsage is the call of oauth-client create, for its usage errors.
-const oauthClientCreateUsage = "usage: easytocloud oauth-client create --name NAME [--vendor-id V] [--redirect-uri U …] [--require-pkce] (a vendor ID or a redirect URI is needed)"
+const oauthClientCreateUsage = "usage: easytocloud oauth-client create --name NAME [--vendor-id V] [--redirect-uri U …] [--require-pkce=false] (a vendor ID or a redirect URI is needed)"
 
 // oauthClientCreateCommand registers a client.
 var oauthClientCreateCommand = command{
 	use:   "create",
 	short: "Register an OAuth client and print its secret, once",
 	long: "Register an OAuth client, such as the Alexa skill's account linking, and print its ID and\n" +
-		"secret; the secret is shown only now. A vendor ID registers Alexa's three redirect URIs for it.",
+		"secret; the secret is shown only now. A vendor ID registers Alexa's three redirect URIs for it.\n" +
+		"The client must send a PKCE S256 code_challenge (turn PKCE on in the Alexa developer console's\n" +
+		"account linking); --require-pkce=false registers one that may leave it out, which is weaker.",
 	example: "  easytocloud oauth-client create --name alexa --vendor-id M2VENDOR\n" +
-		"  easytocloud oauth-client create --name dialog --redirect-uri http://127.0.0.1/callback --require-pkce --json",
+		"  easytocloud oauth-client create --name dialog --redirect-uri http://127.0.0.1/callback --json",
 	usage: oauthClientCreateUsage,
 	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
 		var c oauth.Client
 		fs.StringVar(&c.Name, "name", "", "a name for the client, such as alexa")
 		fs.StringVar(&c.VendorID, "vendor-id", "", "your Alexa vendor ID: registers the three Alexa account-linking redirect URIs for it")
 		fs.StringArrayVar(&c.RedirectURIs, "redirect-uri", nil, "another redirect URI (https, or http on a loopback address such as http://127.0.0.1/callback); repeatable")
-		fs.BoolVar(&c.RequirePKCE, "require-pkce", false, "refuse authorization requests without a PKCE S256 code_challenge")
+		fs.BoolVar(&c.RequirePKCE, "require-pkce", true, "refuse authorization requests without a PKCE S256 code_challenge; =false only for a client that cannot send one")
 		out := jsonFlag(fs, "the client and its secret")
 		return func(ctx context.Context, _ []string) error {
 			if c.Name == "" || (c.VendorID == "" && len(c.RedirectURIs) == 0) {
@@ -67,6 +69,47 @@ var oauthClientListCommand = command{
 			})
 		}
 	},
+}
+
+// oauthClientShowCommand shows one client.
+var oauthClientShowCommand = command{
+	use: "show CLIENT_ID", short: "Show an OAuth client (never its secret), and whether it must use PKCE",
+	example: "  easytocloud oauth-client show n4vq2xk7dmc3wbzt5e6hpfja\n  easytocloud oauth-client show n4vq2xk7dmc3wbzt5e6hpfja --json",
+	args:    oneClientID,
+	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
+		out := jsonFlag(fs, "the client")
+		return func(ctx context.Context, args []string) error {
+			return withClients(ctx, env, func(clients *oauth.Clients) error {
+				c, err := clients.Get(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				return out.print(env.stdout, oauthClientView(c), func(w io.Writer) error { printOAuthClient(w, c); return nil })
+			})
+		}
+	},
+}
+
+// printOAuthClient writes a client's fields, one a line, and its redirect URIs.
+func printOAuthClient(w io.Writer, c oauth.Client) {
+	vendor := c.VendorID
+	if vendor == "" {
+		vendor = "none"
+	}
+	writeFields(w, [][2]string{{"ID", c.ID}, {"Name", c.Name}, {"Vendor ID", vendor}, {"PKCE", pkceText(c)},
+		{"Version", fmt.Sprint(c.Version)}, {"Created", c.CreatedAt.UTC().Format(time.RFC3339)}, {"Updated", c.UpdatedAt.UTC().Format(time.RFC3339)}})
+	fmt.Fprintln(w, "Redirect URIs:")
+	for _, u := range c.RedirectURIs {
+		fmt.Fprintf(w, "  %s\n", u)
+	}
+}
+
+// pkceText says whether c must send a PKCE S256 code_challenge.
+func pkceText(c oauth.Client) string {
+	if c.RequirePKCE {
+		return "S256 required"
+	}
+	return "not required (S256 recommended)"
 }
 
 // oauthClientRotateCommand gives a client a new secret.
@@ -131,7 +174,11 @@ func runOAuthClientCreate(ctx context.Context, env *cliEnv, clients *oauth.Clien
 		fmt.Fprintf(w, "Created OAuth client %s (%s).\n", c.ID, c.Name)
 		fmt.Fprintf(w, "Client ID:     %s\n", c.ID)
 		fmt.Fprintf(w, "Client secret: %s\n", secret)
+		fmt.Fprintf(w, "PKCE:          %s\n", pkceText(c))
 		fmt.Fprintln(w, "The secret is shown only now: put it where it is needed (the Alexa developer console's account linking) and keep no other copy. Lost it? easytocloud oauth-client rotate-secret "+c.ID)
+		if c.RequirePKCE && c.VendorID != "" {
+			fmt.Fprintln(w, "Turn PKCE on in the Alexa developer console's account linking too: sign-ins without it are refused.")
+		}
 		fmt.Fprintln(w, "Redirect URIs:")
 		for _, u := range c.RedirectURIs {
 			fmt.Fprintf(w, "  %s\n", u)
@@ -163,7 +210,7 @@ var oauthClientListing = listing[oauth.Client, oauthClientJSON]{
 	empty:  "No OAuth clients; create one with: easytocloud oauth-client create --name alexa --vendor-id V",
 	header: "ID\tNAME\tVENDOR\tPKCE\tCREATED\tREDIRECT URIS",
 	row: func(w io.Writer, c oauth.Client) {
-		pkce := "optional"
+		pkce := "not required"
 		if c.RequirePKCE {
 			pkce = "required"
 		}

@@ -107,6 +107,48 @@ func TestOAuthClientCommands(t *testing.T) {
 	}
 }
 
+// TestOAuthClientPKCEByDefault: oauth-client create requires PKCE S256 unless told
+// --require-pkce=false, and create, show and list say which; show --json too.
+func TestOAuthClientPKCEByDefault(t *testing.T) {
+	c := newAWSCLI(t)
+	strictOut := c.ok("", "oauth-client", "create", "--name", "alexa", "--vendor-id", "M2VENDOR")
+	laxOut := c.ok("", "oauth-client", "create", "--name", "legacy", "--redirect-uri", "https://example.com/cb", "--require-pkce=false")
+	strict, lax := clientIDRE.FindStringSubmatch(strictOut)[1], clientIDRE.FindStringSubmatch(laxOut)[1]
+	for _, tc := range []struct {
+		name, id, created, want string
+		required                bool
+	}{
+		{"Default", strict, strictOut, "S256 required", true},
+		{"RequirePKCEFalse", lax, laxOut, "not required (S256 recommended)", false},
+	} {
+		// No subtests: the CLI helper fails the test it was made with.
+		line := regexp.MustCompile(`(?m)^PKCE:\s+` + regexp.QuoteMeta(tc.want) + `$`)
+		if !line.MatchString(tc.created) {
+			t.Errorf("%s: create does not say PKCE: %s:\n%s", tc.name, tc.want, tc.created)
+		}
+		show := c.ok("", "oauth-client", "show", tc.id)
+		if !line.MatchString(show) || !strings.Contains(show, "Redirect URIs:") {
+			t.Errorf("%s: show does not say PKCE: %s:\n%s", tc.name, tc.want, show)
+		}
+		var v oauthClientJSON
+		if err := json.Unmarshal([]byte(c.ok("", "oauth-client", "show", tc.id, "--json")), &v); err != nil || v.RequirePKCE != tc.required || v.ID != tc.id || v.Secret != "" {
+			t.Errorf("%s: show --json: %+v, %v", tc.name, v, err)
+		}
+	}
+	if !strings.Contains(strictOut, "Turn PKCE on in the Alexa developer console") {
+		t.Errorf("create of an Alexa client does not say to turn PKCE on in the console:\n%s", strictOut)
+	}
+	list := c.ok("", "oauth-client", "list")
+	for id, want := range map[string]string{strict: "required", lax: "not required"} {
+		if !regexp.MustCompile(`(?m)^` + id + `\s+\S+\s+\S+\s+` + want + `\s`).MatchString(list) {
+			t.Errorf("list does not say PKCE %s for %s:\n%s", want, id, list)
+		}
+	}
+	if code, _, stderr := c.run("", "oauth-client", "show", "nosuchclient"); code != 1 || !strings.Contains(stderr, "oauth-client list") {
+		t.Errorf("show of an unknown client: exit %d, %s", code, stderr)
+	}
+}
+
 func TestOAuthClientUsageErrors(t *testing.T) {
 	c := newAWSCLI(t)
 	for name, args := range map[string][]string{
@@ -117,6 +159,7 @@ func TestOAuthClientUsageErrors(t *testing.T) {
 		"Relative":     {"create", "--name", "x", "--redirect-uri", "/cb"},
 		"BadVendor":    {"create", "--name", "x", "--vendor-id", "M2/../x"},
 		"RotateNoID":   {"rotate-secret"},
+		"ShowNoID":     {"show"},
 		"DeleteTwoIDs": {"delete", "a", "b"},
 		"UnknownVerb":  {"frobnicate"},
 		"NoSubcommand": {},

@@ -137,7 +137,7 @@ var OAuth = Function{
 	Table: []TableAccess{
 		{Prefix: "EMAIL#", Actions: []string{getItem}},
 		{Prefix: "KEY#oauth-", Actions: []string{getItem, putItem}},
-		{Prefix: "LOGINFAIL#", Actions: []string{deleteItem, getItem, putItem, updateItem}},
+		{Prefix: "LOGINFAIL#", Actions: []string{updateItem}},
 		{Prefix: "OAUTHCLIENT#", Actions: []string{getItem}},
 		{Prefix: "OAUTHCODE#", Actions: []string{getItem, putItem, updateItem}},
 		{Prefix: "OAUTHCONSENT#", Actions: []string{deleteItem, putItem}},
