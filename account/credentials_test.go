@@ -3,7 +3,6 @@ package account_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/easytocloud/easytocloud/account"
@@ -248,33 +246,6 @@ func (f *fakeSTS) GetCallerIdentity(ctx context.Context, _ *sts.GetCallerIdentit
 }
 
 var errDenied = &smithy.GenericAPIError{Code: "AccessDenied", Message: "User: arn:aws:sts::123456789012:assumed-role/easytocloud-skill/x is not authorized to perform: sts:AssumeRole"}
-
-func issued(key string) *sts.AssumeRoleOutput {
-	return &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{
-		AccessKeyId: aws.String(key), SecretAccessKey: aws.String("secret"), SessionToken: aws.String("token"),
-		Expiration: aws.Time(time.Now().Add(time.Hour)),
-	}}
-}
-
-// trustPolicy returns an AssumeRole that behaves like a role whose trust policy
-// requires externalID (or, when "", requires none).
-func trustPolicy(externalID string) func(in *sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) {
-	return func(in *sts.AssumeRoleInput) (*sts.AssumeRoleOutput, error) {
-		if externalID != "" && aws.ToString(in.ExternalId) != externalID {
-			return nil, errDenied
-		}
-		return issued("ASIA" + strings.ToUpper(aws.ToString(in.RoleSessionName))), nil
-	}
-}
-
-func identityIn(account string) func(aws.Credentials) (*sts.GetCallerIdentityOutput, error) {
-	return func(c aws.Credentials) (*sts.GetCallerIdentityOutput, error) {
-		if !strings.HasPrefix(c.AccessKeyID, "ASIA") {
-			return nil, fmt.Errorf("GetCallerIdentity called with %q, not the assumed credentials", c.AccessKeyID)
-		}
-		return &sts.GetCallerIdentityOutput{Account: aws.String(account)}, nil
-	}
-}
 
 func TestAccessDenied(t *testing.T) {
 	calls := 0
