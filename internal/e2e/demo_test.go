@@ -172,7 +172,7 @@ func TestDemo(t *testing.T) {
 
 var (
 	readmeTranscriptRE = regexp.MustCompile("(?s)```text\n\\$ make demo DEMO_SCRIPT=demo/conversation.txt\n(.*?)```")
-	volatileRE         = regexp.MustCompile(`\b\d{6}\b|\bi-[0-9a-f]{8,17}\b|127\.0\.0\.1:\d+`)
+	volatileRE         = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?( UTC)?|\b\d{6}\b|\bi-[0-9a-f]{8,17}\b|127\.0\.0\.1:\d+`)
 )
 
 // readmeTranscriptIsCurrent checks that the README's transcript of the scripted demo
