@@ -15,13 +15,15 @@ import (
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/skill"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
 
 // emulatorSkill is the skill wired as cmd/skill wires it (dynamo.Store, KMS-keyed
-// token verifier, account.Access through STS), against the emulator, every AWS call
+// token verifier, account.Access through STS, oauth.Tokens for the revocation mark
+// every request reads), against the emulator, every AWS call
 // recorded; a tenant in its own account with one instance in Ireland, and a user
 // with an access token signed by the KMS signing key.
 type emulatorSkill struct {
@@ -68,6 +70,7 @@ func newEmulatorSkill(tb testing.TB) *emulatorSkill {
 		Tokens:    &accesstoken.Verifier{Issuer: issuer, Audience: skillID, Keys: accesstoken.KMSKeys(keys, signingKey)},
 		Directory: dynamo.NewStore(table.New(db, tableName), keys, ""),
 		Access:    account.NewAccess(sts.NewFromConfig(cfg)),
+		Revoker:   oauth.NewTokens(table.New(db, tableName), nil),
 		MFA:       noMFA{},
 		AWS:       cfg,
 		Log:       discardLogger(),
@@ -77,7 +80,8 @@ func newEmulatorSkill(tb testing.TB) *emulatorSkill {
 // BenchmarkAWSCalls counts the AWS calls of skill requests of a linked user who is
 // not elevated: the first request of a fresh function (Cold: the public key and the
 // tenant and user records), a launch once warm, a first list (AssumeRole) and then
-// each warm list (the op). Targets: one table read and no KMS call per warm request.
+// each warm list (the op). Targets: two table reads (the user and the revocation
+// mark, in parallel) and no KMS call per warm request.
 func BenchmarkAWSCalls(b *testing.B) {
 	s := newEmulatorSkill(b)
 	launch := alexaRequest(s.token, "", nil)
