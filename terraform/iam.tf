@@ -118,17 +118,17 @@ data "aws_iam_policy_document" "skill" {
     }
   }
 
-  # The Alexa replay guard (a conditional put of each request's signature) and, on
-  # SkillDisabled, oauth's RevokeUser: the user's revocation mark.
+  # On SkillDisabled, oauth's RevokeUser: the user's revocation mark. (No replay
+  # guard: only Alexa may invoke the function, so it keeps no seen requests.)
   statement {
-    sid       = "ReplayGuardAndRevocationMarks"
+    sid       = "RevocationMarks"
     actions   = ["dynamodb:PutItem"]
     resources = [aws_dynamodb_table.main.arn]
 
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["ALEXAREQ#*", "OAUTHUSER#*"]
+      values   = ["OAUTHUSER#*"]
     }
 
     condition {

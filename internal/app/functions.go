@@ -79,8 +79,7 @@ const (
 // to refuse older access tokens); kms:GetPublicKey for the access-token key;
 // sts:AssumeRole into tenants' roles; execute-api:Invoke for the mfa API; on
 // SkillDisabled, PutItem (the revocation mark), Query (the user's tokens, on the GSI)
-// and DeleteItem (the tokens); PutItem of the Alexa replay guard (ALEXAREQ#);
-// UpdateItem of the Alexa accounts that speak for a user (ALEXALINK#), and
+// and DeleteItem (the tokens); UpdateItem of the Alexa accounts that speak for a user (ALEXALINK#), and
 // sns:Publish to text the user when a new one does. It never writes a tenant or a
 // user, nor an elevation (MFA# is the mfa function's, reached through its API).
 var Skill = Function{
@@ -99,7 +98,6 @@ var Skill = Function{
 	},
 	Table: []TableAccess{
 		{Prefix: "ALEXALINK#", Actions: []string{updateItem}},
-		{Prefix: "ALEXAREQ#", Actions: []string{putItem}},
 		{Prefix: "OAUTHREFRESH#", Actions: []string{deleteItem}},
 		{Prefix: "OAUTHUSER#", Actions: []string{getItem, putItem}},
 		{Prefix: "TENANT#", Actions: []string{getItem}},
