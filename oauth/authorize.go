@@ -2,23 +2,17 @@ package oauth
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
-	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-oauth2/oauth2/v4"
 	oerrors "github.com/go-oauth2/oauth2/v4/errors"
 	"github.com/go-oauth2/oauth2/v4/server"
 
+	"github.com/easytocloud/easytocloud/internal/webui"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -189,7 +183,7 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, c *Client, re
 	}
 	s.securityHeaders(w.Header(), origin(req.RedirectURI))
 	s.render(w, r, status, "login", loginPage{
-		CSS: template.CSS(styleSheet), ClientName: c.Name, Message: message, CSRF: token, Email: email, Hidden: req.hidden(),
+		CSS: webui.StyleSheet, ClientName: c.Name, Message: message, CSRF: token, Email: email, Hidden: req.hidden(),
 	})
 }
 
@@ -265,63 +259,17 @@ func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, err error)
 		"easytocloud could not check your sign-in just now. Please try again in a moment.")
 }
 
-// CSRF protection is a signed double submit: a random nonce in an HttpOnly,
-// SameSite=Strict cookie, and in the form a token expiry "." HMAC(nonce, expiry).
-
-const csrfLifetime = 30 * time.Minute
-
-func (s *Server) csrfCookieName() string {
-	if s.secure {
-		return "__Host-easytocloud-csrf"
-	}
-	return "easytocloud-csrf"
+// csrf is the sign-in and consent forms' CSRF protection (webui.CSRF), keyed by the
+// server's own MAC subkey.
+func (s *Server) csrf() webui.CSRF {
+	return webui.CSRF{Name: "easytocloud-csrf", Secure: s.secure, Now: s.now,
+		Key: func(ctx context.Context) ([]byte, error) { return s.macs.subkey(ctx, labelCSRF) }}
 }
 
-func (s *Server) csrfCookie(value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: s.csrfCookieName(), Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode}
-}
-
-// newCSRF sets a fresh CSRF cookie and returns the form's token and the cookie's nonce.
 func (s *Server) newCSRF(ctx context.Context, w http.ResponseWriter) (token, nonce string, err error) {
-	nonce = randomToken()
-	exp := strconv.FormatInt(s.now().Add(csrfLifetime).Unix(), 10)
-	mac, err := s.csrfMAC(ctx, nonce, exp)
-	if err != nil {
-		return "", "", err
-	}
-	http.SetCookie(w, s.csrfCookie(nonce, int(csrfLifetime/time.Second)))
-	return exp + "." + mac, nonce, nil
+	return s.csrf().New(ctx, w)
 }
 
-func (s *Server) csrfMAC(ctx context.Context, nonce, exp string) (string, error) {
-	k, err := s.macs.subkey(ctx, labelCSRF)
-	if err != nil {
-		return "", fmt.Errorf("csrf: %w", err)
-	}
-	m := hmac.New(sha256.New, k)
-	m.Write([]byte(nonce + "|" + exp))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
-}
-
-// checkCSRF reports whether the form's csrf_token matches the cookie and has not
-// expired; it returns the cookie's nonce when it does.
 func (s *Server) checkCSRF(ctx context.Context, r *http.Request) (string, bool) {
-	cookie, err := r.Cookie(s.csrfCookieName())
-	if err != nil || cookie.Value == "" {
-		return "", false
-	}
-	exp, mac, ok := strings.Cut(r.PostForm.Get("csrf_token"), ".")
-	if !ok {
-		return "", false
-	}
-	expiry, err := strconv.ParseInt(exp, 10, 64)
-	if err != nil || s.now().Unix() >= expiry {
-		return "", false
-	}
-	want, err := s.csrfMAC(ctx, cookie.Value, exp)
-	if err != nil || !hmac.Equal([]byte(mac), []byte(want)) {
-		return "", false
-	}
-	return cookie.Value, true
+	return s.csrf().Check(ctx, r)
 }

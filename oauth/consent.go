@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/internal/webui"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -175,7 +175,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, c *Client, 
 	masked, last4 := maskAccount(t.AccountID())
 	s.securityHeaders(w.Header(), origin(req.RedirectURI))
 	s.render(w, r, http.StatusOK, "consent", consentPage{
-		CSS: template.CSS(styleSheet), ClientName: c.Name, TenantName: t.Name, AccountMasked: masked, AccountLast4: last4,
+		CSS: webui.StyleSheet, ClientName: c.Name, TenantName: t.Name, AccountMasked: masked, AccountLast4: last4,
 		Email: u.Email, CSRF: token, Ticket: ticket,
 	})
 }
@@ -238,7 +238,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusBadRequest, titleExpired, msgRestart)
 		return
 	}
-	http.SetCookie(w, s.csrfCookie("", -1))
+	http.SetCookie(w, s.csrf().Cookie("", -1))
 	attrs := []slog.Attr{slog.String("client_id", c.ID), slog.String("tenant", p.TenantID), slog.String("user", p.UserID)}
 	if decision == decisionDeny {
 		s.log.LogAttrs(ctx, slog.LevelInfo, "linking cancelled", attrs...)

@@ -2,26 +2,16 @@ package oauth
 
 import (
 	"bytes"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/base64"
 	"html/template"
 	"log/slog"
 	"net/http"
-)
 
-//go:embed login.css
-var styleSheet string
+	"github.com/easytocloud/easytocloud/internal/webui"
+)
 
 //go:embed login.html
 var pageTemplates string
-
-// styleHash is the CSP source of the inline stylesheet, so that the pages need no
-// 'unsafe-inline' and no asset of their own.
-var styleHash = func() string {
-	sum := sha256.Sum256([]byte(styleSheet))
-	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
-}()
 
 var pages = template.Must(template.New("pages").Parse(pageTemplates))
 
@@ -66,5 +56,5 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // errorPage shows an error without sending the browser anywhere: for requests whose
 // client or redirect URI cannot be trusted.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
-	s.render(w, r, status, "error", errorPage{CSS: template.CSS(styleSheet), Title: title, Message: message})
+	s.render(w, r, status, "error", errorPage{CSS: webui.StyleSheet, Title: title, Message: message})
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/internal/webui"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -239,22 +240,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // form-action source of the login and consent pages (the redirect URI's origin, which
 // the browser checks on the 303 after the consent POST); "" allows no form at all.
 func (s *Server) securityHeaders(h http.Header, formAction string) {
-	fa := "'none'"
 	if formAction != "" {
-		fa = "'self' " + formAction
+		formAction = "'self' " + formAction
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+styleHash+"'; img-src 'self'; "+
-		"form-action "+fa+"; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	if s.secure {
-		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-	}
+	webui.SecurityHeaders(h, s.secure, formAction)
 }
 
 type statusRecorder struct {

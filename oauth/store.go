@@ -3,12 +3,12 @@ package oauth
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 
 	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/internal/webui"
 )
 
 // Keyring hands out the MAC key codes, refresh tokens, CSRF tokens and login-failure
@@ -55,11 +55,7 @@ func (m macs) subkey(ctx context.Context, label string) ([]byte, error) {
 }
 
 // randomToken returns 256 random bits, base64url (43 characters).
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never returns an error (it panics on a broken system)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func randomToken() string { return webui.RandomToken() }
 
 // errNoItem is the stores' answer for an item that is missing (table.ErrNoItem) or
 // expired.

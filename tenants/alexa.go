@@ -27,3 +27,22 @@ func AlexaLinkID(alexaUserID string) string {
 	sum := sha256.Sum256([]byte(alexaUserID))
 	return hex.EncodeToString(sum[:])
 }
+
+// Activity is one change a user made by voice (or another door): what was started or
+// stopped, when, and from which Alexa device.
+type Activity struct {
+	At time.Time `json:"at"`
+	// Action is what was done ("start", "stop", "reboot").
+	Action string `json:"action"`
+	// Target names the resource as the user knows it ("splunk") and Region its region.
+	Target string `json:"target"`
+	Region string `json:"region"`
+	// ResourceID is the resource's own ID (i-0abc…).
+	ResourceID string `json:"resource_id,omitempty"`
+	// Device is a short, stable label of the Alexa device (from the hash of its
+	// device ID); Door is "alexa" or "mcp".
+	Device string `json:"device,omitempty"`
+	Door   string `json:"door,omitempty"`
+	// Outcome is "done" or what went wrong ("failed", "refused").
+	Outcome string `json:"outcome"`
+}

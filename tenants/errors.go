@@ -32,6 +32,12 @@ var (
 	// with its own ExternalId (or the credentials acted in another account).
 	ErrRoleNotAssumable = errors.New("easytocloud cannot assume the role: check that the role ARN is right and that the role's trust policy " +
 		"names the skill's role as principal and requires this tenant's ExternalId (StringEquals sts:ExternalId)")
+	// ErrSuspended means the operator suspended the tenant: its people may not link,
+	// speak to the skill or change anything until it is resumed.
+	ErrSuspended = errors.New("this organisation is suspended; contact the easytocloud operator")
+	// ErrNotConnected means the tenant has not connected its AWS account yet (it has
+	// no role): an admin connects it in the console.
+	ErrNotConnected = errors.New("the organisation has not connected its AWS account yet")
 	// ErrAccountTaken means another tenant already holds the role ARN or the AWS
 	// account: easytocloud connects each AWS account to one tenant only. It never says
 	// which tenant.

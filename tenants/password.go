@@ -87,3 +87,10 @@ func parseHash(hash string) (p PasswordParams, salt, key []byte, err error) {
 	}
 	return p, salt, key, nil
 }
+
+// ValidPasswordHash reports whether hash is an argon2id hash in the PHC string
+// format HashPassword writes.
+func ValidPasswordHash(hash string) bool {
+	_, _, _, err := parseHash(hash)
+	return err == nil
+}

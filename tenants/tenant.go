@@ -70,9 +70,12 @@ type Tenant struct {
 	// ControlTag, when set, marks the only instances that may be changed by voice.
 	ControlTag *Tag      `json:"control_tag,omitempty"`
 	MFA        MFAPolicy `json:"mfa"`
-	Version    int64     `json:"version"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	// Suspended is set by the operator: a suspended tenant's people can neither link
+	// Alexa, nor speak to the skill, nor change anything in the console.
+	Suspended bool      `json:"suspended,omitempty"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Normalize returns t with the defaults an operator may leave out applied: the
@@ -87,15 +90,35 @@ func Normalize(t Tenant) Tenant {
 	return t
 }
 
+// Connected reports whether the tenant has connected its AWS account: whether it has
+// a role. A tenant that signed up in the console has none until an admin connects it.
+func (t Tenant) Connected() bool { return t.RoleARN != "" }
+
 // AccountID returns the 12-digit account ID named in the tenant's role ARN, or "" when
 // the ARN is malformed.
 func (t Tenant) AccountID() string { return accountFromARN(t.RoleARN) }
+
+// Role is what a user may do in the console.
+type Role string
+
+const (
+	// RoleAdmin may connect the AWS account, set the policy and manage people.
+	RoleAdmin Role = "admin"
+	// RoleMember looks after only their own account. A user stored without a role is
+	// a member.
+	RoleMember Role = "member"
+)
+
+// ValidRole reports whether r is RoleAdmin or RoleMember.
+func ValidRole(r Role) bool { return r == RoleAdmin || r == RoleMember }
 
 // User is a person of a tenant who links their Alexa account to easytocloud.
 type User struct {
 	ID       string `json:"id"`
 	TenantID string `json:"tenant_id"`
 	Email    string `json:"email"`
+	// Role is RoleAdmin or RoleMember ("" reads as RoleMember).
+	Role Role `json:"role,omitempty"`
 	// PasswordHash is the argon2id hash of the password, in PHC string format.
 	PasswordHash Redacted `json:"-"`
 	// Phone is the user's phone number in E.164 form, for SMS codes.
@@ -104,6 +127,9 @@ type User struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// IsAdmin reports whether u is an admin of their tenant.
+func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
 
 // Principal is who is speaking: a user of a tenant, as an access token names them.
 type Principal struct {

@@ -71,9 +71,14 @@ func validateTenant(t Tenant, haveSecret bool) error {
 	if err := validateName(t.Name); err != nil {
 		return err
 	}
-	account, err := ValidateRoleARN(t.RoleARN)
-	if err != nil {
-		return err
+	var account string
+	if t.Connected() {
+		var err error
+		if account, err = ValidateRoleARN(t.RoleARN); err != nil {
+			return err
+		}
+	} else if t.MFA.Kind == MFAToken {
+		return Invalidf("mfa token: connect the AWS account first (the MFA device is in it)")
 	}
 	seen := make(map[string]bool, len(t.Regions))
 	for _, r := range t.Regions {
@@ -223,10 +228,14 @@ func ValidatePassword(password string) error {
 }
 
 // ValidateUser checks the fields an operator sets on a user: the tenant ID, the
-// email address and the optional E.164 phone. It returns an error wrapping ErrInvalid.
+// email address, the role ("" or a ValidRole) and the optional E.164 phone. It returns
+// an error wrapping ErrInvalid.
 func ValidateUser(u User) error {
 	if !ValidID(u.TenantID) {
 		return Invalidf("tenant ID %q: use the ID easytocloud gave the tenant (t-…)", u.TenantID)
+	}
+	if u.Role != "" && !ValidRole(u.Role) {
+		return Invalidf("role %q: use %q or %q", u.Role, RoleAdmin, RoleMember)
 	}
 	if err := validateEmail(u.Email); err != nil {
 		return err

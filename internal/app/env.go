@@ -27,6 +27,18 @@ const (
 	EnvSkillID = "EASYTOCLOUD_SKILL_ID"
 	// EnvMFAURL is the base URL of the mfa API the skill calls with SigV4.
 	EnvMFAURL = "EASYTOCLOUD_MFA_URL"
+	// EnvMailFrom is the console's sender address (an address of the SES domain
+	// identity).
+	EnvMailFrom = "EASYTOCLOUD_MAIL_FROM"
+	// EnvMailConfigurationSet is the SES configuration set the console sends with.
+	EnvMailConfigurationSet = "EASYTOCLOUD_MAIL_CONFIGURATION_SET"
+	// EnvSignUp is who may sign an organisation up: "open" or "code".
+	EnvSignUp = "EASYTOCLOUD_SIGNUP"
+	// EnvSkillRoleARN is the skill function's role, named in tenants' trust policies.
+	EnvSkillRoleARN = "EASYTOCLOUD_SKILL_ROLE_ARN"
+	// EnvTenantTemplateURL is the https URL of the tenant role's CloudFormation
+	// template in the operator's bucket.
+	EnvTenantTemplateURL = "EASYTOCLOUD_TENANT_TEMPLATE_URL"
 )
 
 // The variables only the easytocloud CLI reads (besides EnvTable, EnvSecretsKeyID,
@@ -60,6 +72,12 @@ type Config struct {
 	Issuer       string // EnvIssuer
 	SkillID      string // EnvSkillID
 	MFAURL       string // EnvMFAURL
+
+	MailFrom             string // EnvMailFrom
+	MailConfigurationSet string // EnvMailConfigurationSet
+	SignUp               string // EnvSignUp
+	SkillRoleARN         string // EnvSkillRoleARN
+	TenantTemplateURL    string // EnvTenantTemplateURL
 }
 
 // ErrUnset is wrapped by FromEnv's error for a variable that is unset or empty.
@@ -96,6 +114,16 @@ func (c *Config) field(name string) *string {
 		return &c.SkillID
 	case EnvMFAURL:
 		return &c.MFAURL
+	case EnvMailFrom:
+		return &c.MailFrom
+	case EnvMailConfigurationSet:
+		return &c.MailConfigurationSet
+	case EnvSignUp:
+		return &c.SignUp
+	case EnvSkillRoleARN:
+		return &c.SkillRoleARN
+	case EnvTenantTemplateURL:
+		return &c.TenantTemplateURL
 	}
 	return nil
 }

@@ -135,10 +135,10 @@ func TestDirectionErrorsCatchWrongImports(t *testing.T) {
 // tree, its own parent, as internal/app/skillapp imports internal/app). A package
 // of no layer is test support (internal/awstest, internal/e2e, …) or a tool.
 var layers = [][]string{
-	{"internal/table", "alexa", "internal/lambdahttp", "tenants"},
-	{"tenants/dynamo", "account", "internal/accesstoken", "internal/replay"},
+	{"internal/table", "alexa", "internal/lambdahttp", "internal/webui", "tenants"},
+	{"tenants/dynamo", "account", "internal/accesstoken", "internal/replay", "internal/ratelimit"},
 	{"mfa"},
-	{"oauth", "skill", "interactionmodel"},
+	{"oauth", "skill", "interactionmodel", "console"},
 	{"internal/app"},
 	{"cmd"},
 }
@@ -196,8 +196,9 @@ func directionErrors(graph map[string][]string) []string {
 		}
 	}
 	forbidden := map[string][]string{
-		"oauth": {"skill", "tenants/dynamo"},
-		"skill": {"oauth", "interactionmodel", "tenants/dynamo"},
+		"oauth":   {"skill", "tenants/dynamo", "console"},
+		"skill":   {"oauth", "interactionmodel", "tenants/dynamo", "console"},
+		"console": {"oauth", "skill", "tenants/dynamo"},
 	}
 	for pkg := range graph {
 		for tree, banned := range forbidden {

@@ -65,6 +65,16 @@ func (s *Store) passwordParams() tenants.PasswordParams {
 	return s.Password
 }
 
+// HashPassword checks password as tenants.ValidatePassword does and returns its
+// argon2id hash with the store's parameters, for a password typed in one step and
+// stored in a later one (CreateUserHashed, CreateOrganisation, SetPasswordHash).
+func (s *Store) HashPassword(password string) (string, error) {
+	if err := tenants.ValidatePassword(password); err != nil {
+		return "", err
+	}
+	return tenants.HashPassword(password, s.passwordParams()), nil
+}
+
 // dummyPasswordHash returns a hash, with the current parameters, that no password is
 // checked against successfully in practice: Authenticate checks it when the user does
 // not exist, so that both cases take as long.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,6 +37,7 @@ type tenantItem struct {
 	MFASerial        string    `dynamodbav:"mfa_serial,omitempty"`
 	VerifierKeyID    string    `dynamodbav:"verifier_key_id,omitempty"`
 	VerifierSecret   []byte    `dynamodbav:"verifier_secret,omitempty"`
+	Suspended        bool      `dynamodbav:"suspended,omitempty"`
 	Version          int64     `dynamodbav:"version"`
 	CreatedAt        time.Time `dynamodbav:"created_at"`
 	UpdatedAt        time.Time `dynamodbav:"updated_at"`
@@ -48,7 +50,7 @@ func toTenantItem(t tenants.Tenant) tenantItem {
 		ID: t.ID, Name: t.Name, RoleARN: t.RoleARN, ExternalID: t.ExternalID, Regions: t.Regions,
 		MFAKind: string(t.MFA.Kind), ElevationSeconds: int64(t.MFA.Elevation / time.Second),
 		MFASerial: t.MFA.Serial, VerifierKeyID: t.MFA.VerifierKeyID, VerifierSecret: t.MFA.VerifierSecret,
-		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		Suspended: t.Suspended, Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 	}
 	if t.ControlTag != nil {
 		it.HasControlTag, it.ControlTagKey, it.ControlTagValue = true, t.ControlTag.Key, t.ControlTag.Value
@@ -63,7 +65,7 @@ func (it tenantItem) tenant() tenants.Tenant {
 			Kind: tenants.MFAKind(it.MFAKind), Elevation: time.Duration(it.ElevationSeconds) * time.Second,
 			Serial: it.MFASerial, VerifierKeyID: it.VerifierKeyID, VerifierSecret: it.VerifierSecret,
 		},
-		Version: it.Version, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
+		Suspended: it.Suspended, Version: it.Version, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
 	}
 	if it.HasControlTag {
 		t.ControlTag = &tenants.Tag{Key: it.ControlTagKey, Value: it.ControlTagValue}
@@ -116,6 +118,65 @@ func (s *Store) CreateTenant(ctx context.Context, t tenants.Tenant, verifierSecr
 		return tenants.Tenant{}, fmt.Errorf("create tenant with role %s: %w", t.RoleARN, classify(err, tenants.ErrConflict, tenants.ErrAccountTaken, tenants.ErrAccountTaken))
 	}
 	return t, nil
+}
+
+// CreateOrganisation stores a tenant that signed up and its first admin in one
+// transaction, with also: the caller's own writes (consuming the verified sign-up).
+// t is checked and completed as CreateTenant does (it may have no role yet: a tenant
+// signed up in the console connects its AWS account later); admin gets RoleAdmin and
+// the new tenant's ID, and passwordHash as CreateUserHashed takes it. It returns both
+// as stored, or an error wrapping tenants.ErrInvalid, tenants.ErrEmailTaken,
+// tenants.ErrAccountTaken, tenants.ErrConflict (an item of also failed its condition)
+// or the AWS error; on an error nothing is written.
+func (s *Store) CreateOrganisation(ctx context.Context, t tenants.Tenant, admin tenants.User, passwordHash string, also ...types.TransactWriteItem) (tenants.Tenant, tenants.User, error) {
+	if t.ID != "" || t.ExternalID != "" || admin.ID != "" {
+		return tenants.Tenant{}, tenants.User{}, fmt.Errorf("create organisation: %w", tenants.Invalidf("IDs: leave them empty; easytocloud generates them"))
+	}
+	if t.MFA.Kind == tenants.MFAToken {
+		return tenants.Tenant{}, tenants.User{}, fmt.Errorf("create organisation: %w", tenants.Invalidf("mfa token: connect the AWS account first"))
+	}
+	t = tenants.Normalize(t)
+	t.MFA.VerifierSecret = nil
+	if err := tenants.CheckTenant(t, "", false); err != nil {
+		return tenants.Tenant{}, tenants.User{}, fmt.Errorf("create organisation: %w", err)
+	}
+	if !tenants.ValidPasswordHash(passwordHash) {
+		return tenants.Tenant{}, tenants.User{}, fmt.Errorf("create organisation: %w", tenants.Invalidf("password hash: not an argon2id hash"))
+	}
+	t.ID, t.ExternalID = tenants.NewTenantID(), tenants.NewExternalID()
+	admin.TenantID, admin.Role = t.ID, tenants.RoleAdmin
+	admin.Email = strings.TrimSpace(admin.Email)
+	if err := tenants.ValidateUser(admin); err != nil {
+		return tenants.Tenant{}, tenants.User{}, fmt.Errorf("create organisation: %w", err)
+	}
+	now := s.now()
+	t.Version, t.CreatedAt, t.UpdatedAt = 1, now, now
+	admin.ID, admin.PasswordHash = tenants.NewUserID(), tenants.Redacted(passwordHash)
+	admin.Version, admin.CreatedAt, admin.UpdatedAt = 1, now, now
+	it := toTenantItem(t)
+	it.WriteID = table.NewWriteID()
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{Item: table.Marshal(it), ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		{Put: &types.Put{Item: table.Marshal(toUserItem(admin)), ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		s.putEmail(admin),
+	}
+	claims := putClaims(t)
+	items = append(append(items, claims...), also...)
+	err := s.table.Transact(ctx, items)
+	if table.CancelReasons(err) != nil && s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
+		return t, admin, nil
+	}
+	if err != nil {
+		byItem := []error{tenants.ErrConflict, tenants.ErrConflict, tenants.ErrEmailTaken}
+		for range claims {
+			byItem = append(byItem, tenants.ErrAccountTaken)
+		}
+		for range also {
+			byItem = append(byItem, tenants.ErrConflict)
+		}
+		return tenants.Tenant{}, tenants.User{}, fmt.Errorf("create organisation %q: %w", t.Name, classify(err, byItem...))
+	}
+	return t, admin, nil
 }
 
 // GetTenant returns the tenant with ID id, or an error wrapping tenants.ErrNotFound.

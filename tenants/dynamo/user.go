@@ -25,6 +25,7 @@ type userItem struct {
 	Email        string    `dynamodbav:"email"`
 	PasswordHash string    `dynamodbav:"password_hash"`
 	Phone        string    `dynamodbav:"phone,omitempty"`
+	Role         string    `dynamodbav:"role,omitempty"`
 	Version      int64     `dynamodbav:"version"`
 	CreatedAt    time.Time `dynamodbav:"created_at"`
 	UpdatedAt    time.Time `dynamodbav:"updated_at"`
@@ -43,7 +44,7 @@ type emailItem struct {
 func toUserItem(u tenants.User) userItem {
 	return userItem{
 		PK: tenantPK(u.TenantID), SK: userSK(u.ID), ID: u.ID, TenantID: u.TenantID, Email: u.Email,
-		PasswordHash: string(u.PasswordHash), Phone: u.Phone, Version: u.Version,
+		PasswordHash: string(u.PasswordHash), Phone: u.Phone, Role: string(u.Role), Version: u.Version,
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
 }
@@ -51,7 +52,7 @@ func toUserItem(u tenants.User) userItem {
 func (it userItem) user() tenants.User {
 	return tenants.User{
 		ID: it.ID, TenantID: it.TenantID, Email: it.Email, PasswordHash: tenants.Redacted(it.PasswordHash),
-		Phone: it.Phone, Version: it.Version, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
+		Phone: it.Phone, Role: tenants.Role(it.Role), Version: it.Version, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
 	}
 }
 
@@ -74,23 +75,40 @@ func versionIs(v int64) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{":v": table.N(v)}
 }
 
-// CreateUser validates u (tenant ID, email, optional E.164 phone; a tenant with an
-// SMS policy needs a phone) and password, generates its ID, hashes the password with
-// argon2id, and stores the user with Version 1 together with an item reserving its
-// email address, in one transaction that also checks the tenant exists. u.ID must be
-// empty and u.PasswordHash is ignored. It returns the stored user, or an error wrapping
-// tenants.ErrInvalid (nothing is written), tenants.ErrNotFound (no such tenant), tenants.ErrEmailTaken or the
-// AWS error.
+// CreateUser validates u (tenant ID, email, role, optional E.164 phone; a tenant with
+// an SMS policy needs a phone) and password, generates its ID, hashes the password
+// with argon2id, and stores the user with Version 1 together with an item reserving
+// its email address, in one transaction that also checks the tenant exists. u.ID must
+// be empty and u.PasswordHash is ignored. It returns the stored user, or an error
+// wrapping tenants.ErrInvalid (nothing is written), tenants.ErrNotFound (no such
+// tenant), tenants.ErrEmailTaken or the AWS error.
 func (s *Store) CreateUser(ctx context.Context, u tenants.User, password string) (tenants.User, error) {
+	if err := tenants.ValidatePassword(password); err != nil {
+		return tenants.User{}, fmt.Errorf("create user %s: %w", u.Email, err)
+	}
+	return s.createUser(ctx, u, tenants.HashPassword(password, s.passwordParams()), nil)
+}
+
+// CreateUserHashed is CreateUser for a password hashed before (tenants.HashPassword,
+// when the person typed it in an earlier step), with also: writes of the caller's own
+// (such as consuming the invitation the user accepts) in the same transaction, so
+// that either all of them land or none does. It returns an error wrapping
+// tenants.ErrInvalid for a hash that is not an argon2id one, tenants.ErrConflict when
+// an item of also fails its condition, or CreateUser's errors.
+func (s *Store) CreateUserHashed(ctx context.Context, u tenants.User, passwordHash string, also ...types.TransactWriteItem) (tenants.User, error) {
+	if !tenants.ValidPasswordHash(passwordHash) {
+		return tenants.User{}, fmt.Errorf("create user %s: %w", u.Email, tenants.Invalidf("password hash: not an argon2id hash"))
+	}
+	return s.createUser(ctx, u, passwordHash, also)
+}
+
+func (s *Store) createUser(ctx context.Context, u tenants.User, hash string, also []types.TransactWriteItem) (tenants.User, error) {
 	if u.ID != "" {
 		return tenants.User{}, fmt.Errorf("create user: %w", tenants.Invalidf("ID: leave it empty; easytocloud generates it"))
 	}
 	u.Email = strings.TrimSpace(u.Email)
 	if err := tenants.ValidateUser(u); err != nil {
 		return tenants.User{}, fmt.Errorf("create user: %w", err)
-	}
-	if err := tenants.ValidatePassword(password); err != nil {
-		return tenants.User{}, fmt.Errorf("create user %s: %w", u.Email, err)
 	}
 	t, err := s.getTenant(ctx, u.TenantID)
 	if err != nil {
@@ -100,12 +118,12 @@ func (s *Store) CreateUser(ctx context.Context, u tenants.User, password string)
 		return tenants.User{}, fmt.Errorf("create user %s: %w", u.Email, tenants.Invalidf("phone: tenant %s sends codes by SMS; give the user a phone number such as +31612345678", t.ID))
 	}
 	u.ID = tenants.NewUserID()
-	u.PasswordHash = tenants.Redacted(tenants.HashPassword(password, s.passwordParams()))
+	u.PasswordHash = tenants.Redacted(hash)
 	now := s.now()
 	u.Version, u.CreatedAt, u.UpdatedAt = 1, now, now
 	it := toUserItem(u)
 	it.WriteID = table.NewWriteID()
-	err = s.table.Transact(ctx, []types.TransactWriteItem{
+	items := append([]types.TransactWriteItem{
 		{ConditionCheck: &types.ConditionCheck{
 			Key:                 table.Key(tenantPK(u.TenantID), tenantSK),
 			ConditionExpression: aws.String("attribute_exists(pk)"),
@@ -115,12 +133,17 @@ func (s *Store) CreateUser(ctx context.Context, u tenants.User, password string)
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}},
 		s.putEmail(u),
-	})
+	}, also...)
+	err = s.table.Transact(ctx, items)
 	if table.CancelReasons(err) != nil && s.table.Landed(ctx, table.Key(it.PK, it.SK), it.WriteID) {
 		return u, nil
 	}
 	if err != nil {
-		return tenants.User{}, fmt.Errorf("create user %s: %w", u.Email, classify(err, tenants.ErrNotFound, tenants.ErrConflict, tenants.ErrEmailTaken))
+		byItem := []error{tenants.ErrNotFound, tenants.ErrConflict, tenants.ErrEmailTaken}
+		for range also {
+			byItem = append(byItem, tenants.ErrConflict)
+		}
+		return tenants.User{}, fmt.Errorf("create user %s: %w", u.Email, classify(err, byItem...))
 	}
 	return u, nil
 }

@@ -21,7 +21,8 @@ var tenantCases = []struct {
 	{"LongName", func(t *tenants.Tenant) { t.Name = strings.Repeat("x", 129) }, testSecret, "at most 128"},
 	{"NameNewline", func(t *tenants.Tenant) { t.Name = "a\nb" }, testSecret, "control characters"},
 	{"NameSpaces", func(t *tenants.Tenant) { t.Name = " Acme" }, testSecret, "leading or trailing"},
-	{"RoleARNEmpty", func(t *tenants.Tenant) { t.RoleARN = "" }, testSecret, "arn:aws:iam::<12-digit account>:role/<name>"},
+	// A token policy needs the account its device is in; only an SMS tenant may wait to connect one.
+	{"RoleARNEmptyWithToken", func(t *tenants.Tenant) { t.RoleARN = "" }, testSecret, "connect the AWS account first"},
 	{"RoleARNUser", func(t *tenants.Tenant) { t.RoleARN = "arn:aws:iam::222222222222:user/bob" }, testSecret, "role ARN"},
 	{"RoleARNShortAccount", func(t *tenants.Tenant) { t.RoleARN = "arn:aws:iam::2222:role/x" }, testSecret, "12-digit"},
 	{"RoleARNPartition", func(t *tenants.Tenant) { t.RoleARN = "arn:aws-cn:iam::222222222222:role/x" }, testSecret, "role ARN"},

@@ -1,0 +1,136 @@
+package console
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/easytocloud/easytocloud/internal/webui"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+//go:embed pages/*.html
+var pageFiles embed.FS
+
+// pages holds every page; each file under pages/ defines one page by its file name
+// ("signin" for pages/signin.html) on the shared layout (pages/layout.html).
+var pages = template.Must(template.New("pages").Funcs(template.FuncMap{
+	"field": func(f *Form, name string) Field { return f.field(name) },
+}).ParseFS(pageFiles, "pages/*.html"))
+
+// Form is a form as shown: what was typed (never a password) and the errors, in the
+// order of the fields, for the error summary at the top and the message beside each
+// field (the GOV.UK Design System's pattern).
+type Form struct {
+	Values map[string]string
+	Errors []FieldError
+}
+
+// FieldError is the message of one field; Field is the input's id.
+type FieldError struct{ Field, Message string }
+
+// Field is one input's value and error, for the "input" template.
+type Field struct{ Name, Value, Error string }
+
+// newForm returns a form holding the named values of r's parsed form.
+func newForm(r *http.Request, names ...string) *Form {
+	f := &Form{Values: map[string]string{}}
+	for _, n := range names {
+		f.Values[n] = strings.TrimSpace(r.PostForm.Get(n))
+	}
+	return f
+}
+
+// Get returns the value typed in field name.
+func (f *Form) Get(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[name]
+}
+
+// Fail records message for field name (the first message of a field wins).
+func (f *Form) Fail(name, message string) {
+	for _, e := range f.Errors {
+		if e.Field == name {
+			return
+		}
+	}
+	f.Errors = append(f.Errors, FieldError{name, message})
+}
+
+// OK reports whether no field failed.
+func (f *Form) OK() bool { return f == nil || len(f.Errors) == 0 }
+
+func (f *Form) field(name string) Field {
+	fd := Field{Name: name}
+	if f == nil {
+		return fd
+	}
+	fd.Value = f.Values[name]
+	for _, e := range f.Errors {
+		if e.Field == name {
+			fd.Error = e.Message
+		}
+	}
+	return fd
+}
+
+// Page is what every page template gets: the layout's parts and the page's own Data.
+type Page struct {
+	CSS   template.CSS
+	Title string
+	// Base is the console's path ("/console"), for links and form actions.
+	Base string
+	// CSRF is the token every form posts back as csrf_token.
+	CSRF string
+	// User and Tenant are the signed-in person and their organisation (nil before
+	// sign-in).
+	User   *tenants.User
+	Tenant *tenants.Tenant
+	// Flash is a one-line confirmation shown at the top ("Invitation sent").
+	Flash string
+	Form  *Form
+	Data  any
+}
+
+// render writes the page name with status. The templates are fixed and their data
+// escaped, so executing one can fail only on a programming error, which becomes a 500.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p Page) {
+	p.CSS, p.Base = webui.StyleSheet, s.basePath
+	if v := visitOf(r); v != nil {
+		p.User, p.Tenant = &v.User, &v.Tenant
+		if p.CSRF == "" {
+			p.CSRF = v.Session.CSRF
+		}
+	}
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, p); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("page", name), slog.String("detail", err.Error()))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// message shows a page with a heading and one paragraph: the answer to a link that
+// has expired, a missing page, an error.
+func (s *Server) message(w http.ResponseWriter, r *http.Request, status int, title, text string) {
+	s.render(w, r, status, "message", Page{Title: title, Data: text})
+}
+
+// failed logs err (only the log sees its detail) and shows a generic error page.
+func (s *Server) failed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	s.log.LogAttrs(r.Context(), slog.LevelError, what, slog.String("detail", err.Error()))
+	s.message(w, r, http.StatusInternalServerError, "Something went wrong",
+		"easytocloud could not do that just now. Nothing was changed. Please try again in a moment.")
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.message(w, r, http.StatusNotFound, "Page not found", "There is no such page in the easytocloud console.")
+}
