@@ -72,3 +72,8 @@ output "mail_dkim_records" {
   description = "The DNS records (name, type CNAME, value) that verify mail_domain for SES with Easy DKIM: add them to the domain's zone unless mail_zone_id created them."
   value       = local.mail_dkim_records
 }
+
+output "tenant_template_url" {
+  description = "https URL of the tenant role's CloudFormation template, for quick-create links (EASYTOCLOUD_TENANT_TEMPLATE_URL)."
+  value       = local.tenant_template_url
+}
