@@ -77,3 +77,8 @@ output "tenant_template_url" {
   description = "https URL of the tenant role's CloudFormation template, for quick-create links (EASYTOCLOUD_TENANT_TEMPLATE_URL)."
   value       = local.tenant_template_url
 }
+
+output "console_url" {
+  description = "The tenants' console: where organisations sign up and manage their people."
+  value       = "${local.api_url}/console/"
+}

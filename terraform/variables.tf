@@ -22,7 +22,7 @@ variable "tenant_role_name" {
 
 variable "build_dir" {
   type        = string
-  description = "Directory holding skill.zip, oauth.zip and mfa.zip as written by `make build`; null means ../build next to this module."
+  description = "Directory holding skill.zip, oauth.zip, mfa.zip and console.zip as written by `make build`; null means ../build next to this module."
   default     = null
 }
 
@@ -125,4 +125,15 @@ variable "mail_zone_id" {
   type        = string
   description = "Optional Route 53 hosted zone of mail_domain: when set, the DKIM CNAME records are created there. Null leaves them to you (output mail_dkim_records)."
   default     = null
+}
+
+variable "signup_mode" {
+  type        = string
+  description = "Who may sign an organisation up in the console: \"open\" (anyone with an e-mail address) or \"code\" (only with an invitation code from easytocloud signup-code create)."
+  default     = "code"
+
+  validation {
+    condition     = contains(["open", "code"], var.signup_mode)
+    error_message = "The signup mode must be \"open\" or \"code\"."
+  }
 }

@@ -11,3 +11,4 @@ skill_role_trusted_arns = ["arn:aws:iam::123456789012:role/operator"]
 mail_domain             = "mail.example.com"
 mail_from_local_part    = "console"
 mail_zone_id            = "Z1111111111111111111"
+signup_mode             = "open"
