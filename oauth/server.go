@@ -17,6 +17,7 @@ import (
 	"github.com/go-oauth2/oauth2/v4/server"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
+	"github.com/easytocloud/easytocloud/internal/ratelimit"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/internal/webui"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -134,7 +135,7 @@ func NewServer(cfg Config) (*Server, error) {
 		now:      now,
 		timeout:  timeout,
 	}
-	s.throttle = &throttle{table: cfg.Table, macs: s.macs, now: now, limits: cfg.Limits.withDefaults(), log: log}
+	s.throttle = &throttle{limiter: &ratelimit.Limiter{Table: cfg.Table, SK: loginFailSK, Now: now, Log: log}, macs: s.macs, limits: cfg.Limits.withDefaults()}
 	s.consents = &consents{table: cfg.Table, macs: s.macs, now: now}
 	s.mgr = &manager{clients: s.clients, tokens: s.tokens, users: cfg.Users, signer: cfg.Signer,
 		issuer: s.issuer, audience: cfg.Audience, now: now}

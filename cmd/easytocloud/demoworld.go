@@ -23,6 +23,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/internal/emulator"
+	"github.com/easytocloud/easytocloud/internal/localsts"
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -210,10 +211,10 @@ func seedDemoRole(ctx context.Context, cfg aws.Config, t tenants.Tenant) error {
 	if err != nil {
 		return err
 	}
-	if err := putLocalRole(ctx, iam.NewFromConfig(acct), t.RoleARN, tenantTrustPolicy("arn:aws:iam::"+aws.ToString(id.Account)+":root", t.ExternalID)); err != nil {
+	if err := localsts.PutRole(ctx, iam.NewFromConfig(acct), t.RoleARN, localsts.TenantTrustPolicy("arn:aws:iam::"+aws.ToString(id.Account)+":root", t.ExternalID)); err != nil {
 		return err
 	}
-	if err := account.NewAccess(newLocalSTS(cfg)).VerifyRole(ctx, t); err != nil {
+	if err := account.NewAccess(localsts.New(cfg)).VerifyRole(ctx, t); err != nil {
 		return fmt.Errorf("the seeded role fails verification: %w", err)
 	}
 	return nil

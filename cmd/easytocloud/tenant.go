@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/easytocloud/easytocloud/account"
+	"github.com/easytocloud/easytocloud/internal/localsts"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
@@ -228,9 +229,9 @@ func runTenantVerifyRole(ctx context.Context, env *cliEnv, id string) error {
 	// plays the roles' trust policies from the emulator's IAM. It only adds refusals,
 	// so it cannot make a role pass that AWS would fail.
 	var client account.AssumeRoleAPI = sts.NewFromConfig(cfg)
-	local := isLoopbackEndpoint(cfg)
+	local := localsts.IsLoopbackEndpoint(cfg)
 	if local {
-		client = newLocalSTS(cfg)
+		client = localsts.New(cfg)
 	}
 	if err := account.NewAccess(client).VerifyRole(ctx, t); err != nil {
 		if errors.Is(err, tenants.ErrExternalIDNotRequired) || errors.Is(err, tenants.ErrRoleNotAssumable) {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/easytocloud/easytocloud/internal/awstest"
+	"github.com/easytocloud/easytocloud/internal/localsts"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -114,12 +115,12 @@ func TestTableCreate(t *testing.T) {
 // ("": a trust policy without the ExternalId condition).
 func mustPutRole(t *testing.T, roleARN, externalID string) {
 	t.Helper()
-	doc := tenantTrustPolicy("arn:aws:iam::"+awstest.DefaultAccountID+":root", externalID)
+	doc := localsts.TenantTrustPolicy("arn:aws:iam::"+awstest.DefaultAccountID+":root", externalID)
 	if externalID == "" {
 		doc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + awstest.DefaultAccountID + `:root"},"Action":"sts:AssumeRole"}]}`
 	}
 	acct := awstest.AccountConfig(t, tenants.Tenant{RoleARN: roleARN}.AccountID())
-	if err := putLocalRole(ctx(t), iam.NewFromConfig(acct), roleARN, doc); err != nil {
+	if err := localsts.PutRole(ctx(t), iam.NewFromConfig(acct), roleARN, doc); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,8 @@
-package main
+// Package localsts is the local stack's STS: the emulator's, with the trust
+// policies the emulator ignores played from the emulator's own IAM, so that the role
+// check (account.Access.VerifyRole) means on this machine what it means on AWS. It is
+// only ever used for a loopback endpoint (IsLoopbackEndpoint).
+package localsts
 
 import (
 	"context"
@@ -20,9 +24,9 @@ import (
 	"github.com/easytocloud/easytocloud/account"
 )
 
-// localSTS is the STS of the local stack: the emulator's, with the part of IAM the
+// STS is the STS of the local stack: the emulator's, with the part of IAM the
 // emulator skips played from the emulator's own IAM. moto lets anyone assume any role
-// with any ExternalId or none, so before passing an AssumeRole on, localSTS reads the
+// with any ExternalId or none, so before passing an AssumeRole on, STS reads the
 // role's trust policy from the emulator's IAM in the role's account and refuses, with
 // AccessDenied as AWS would, a role that does not exist, a caller its trust policy
 // does not name, and an ExternalId its conditions do not allow. It only ever refuses
@@ -31,7 +35,7 @@ import (
 // terraform/tenant writes (Allow and Deny statements with AWS principals and the
 // condition operators StringEquals, StringLike and Null on sts:ExternalId); any other
 // condition fails closed.
-type localSTS struct {
+type STS struct {
 	emulator *sts.Client
 	cfg      aws.Config // the emulator's endpoint and the operator's credentials
 
@@ -40,16 +44,16 @@ type localSTS struct {
 	callerErr  error
 }
 
-var _ account.AssumeRoleAPI = (*localSTS)(nil)
+var _ account.AssumeRoleAPI = (*STS)(nil)
 
-// newLocalSTS returns the local stack's STS on the emulator cfg points at.
-func newLocalSTS(cfg aws.Config) *localSTS {
-	return &localSTS{emulator: sts.NewFromConfig(cfg), cfg: cfg}
+// New returns the local stack's STS on the emulator cfg points at.
+func New(cfg aws.Config) *STS {
+	return &STS{emulator: sts.NewFromConfig(cfg), cfg: cfg}
 }
 
-// isLoopbackEndpoint reports whether cfg sends AWS requests to this machine: the
+// IsLoopbackEndpoint reports whether cfg sends AWS requests to this machine: the
 // local emulator, never AWS (whose endpoints, VPC endpoints included, are remote).
-func isLoopbackEndpoint(cfg aws.Config) bool {
+func IsLoopbackEndpoint(cfg aws.Config) bool {
 	if cfg.BaseEndpoint == nil {
 		return false
 	}
@@ -64,17 +68,17 @@ func isLoopbackEndpoint(cfg aws.Config) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// localSeedRole is the role localSTS assumes in a tenant's emulated account to read
+// localSeedRole is the role STS assumes in a tenant's emulated account to read
 // IAM there (the emulator lets it; it exists only in the emulator).
 const localSeedRole = "easytocloud-local-iam"
 
 // GetCallerIdentity passes the call to the emulator.
-func (l *localSTS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, opts ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+func (l *STS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, opts ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
 	return l.emulator.GetCallerIdentity(ctx, in, opts...)
 }
 
 // AssumeRole passes the call to the emulator if the role's trust policy allows it.
-func (l *localSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+func (l *STS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
 	caller, err := l.callerARN(ctx)
 	if err != nil {
 		return nil, err
@@ -98,7 +102,7 @@ func (l *localSTS) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts
 	return l.emulator.AssumeRole(ctx, in, opts...)
 }
 
-func (l *localSTS) callerARN(ctx context.Context) (string, error) {
+func (l *STS) callerARN(ctx context.Context) (string, error) {
 	l.callerOnce.Do(func() {
 		out, err := l.emulator.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
@@ -112,7 +116,7 @@ func (l *localSTS) callerARN(ctx context.Context) (string, error) {
 
 // trustPolicy returns the trust policy document of roleARN as the emulator's IAM
 // holds it, or "" when there is no such role.
-func (l *localSTS) trustPolicy(ctx context.Context, roleARN string) (string, error) {
+func (l *STS) trustPolicy(ctx context.Context, roleARN string) (string, error) {
 	account, _, name, ok := splitRoleARN(roleARN)
 	if !ok {
 		return "", nil
@@ -140,7 +144,7 @@ func (l *localSTS) trustPolicy(ctx context.Context, roleARN string) (string, err
 }
 
 // iamIn returns an IAM client of the emulator acting in account.
-func (l *localSTS) iamIn(ctx context.Context, account string) (*iam.Client, error) {
+func (l *STS) iamIn(ctx context.Context, account string) (*iam.Client, error) {
 	out, err := l.emulator.AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn: aws.String("arn:aws:iam::" + account + ":role/" + localSeedRole), RoleSessionName: aws.String("easytocloud-local-sts"),
 	})
@@ -153,9 +157,9 @@ func (l *localSTS) iamIn(ctx context.Context, account string) (*iam.Client, erro
 	return iam.NewFromConfig(cfg), nil
 }
 
-// tenantTrustPolicy is the trust policy the terraform/tenant module gives a tenant's
+// TenantTrustPolicy is the trust policy the terraform/tenant module gives a tenant's
 // role: operator (the skill's role) may assume it, only with externalID.
-func tenantTrustPolicy(operator, externalID string) string {
+func TenantTrustPolicy(operator, externalID string) string {
 	doc, _ := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
@@ -168,15 +172,15 @@ func tenantTrustPolicy(operator, externalID string) string {
 	return string(doc)
 }
 
-// localIAM is the part of the emulator's IAM client putLocalRole uses.
-type localIAM interface {
+// IAM is the part of the emulator's IAM client PutRole uses.
+type IAM interface {
 	CreateRole(ctx context.Context, in *iam.CreateRoleInput, opts ...func(*iam.Options)) (*iam.CreateRoleOutput, error)
 	UpdateAssumeRolePolicy(ctx context.Context, in *iam.UpdateAssumeRolePolicyInput, opts ...func(*iam.Options)) (*iam.UpdateAssumeRolePolicyOutput, error)
 }
 
-// putLocalRole creates roleARN in the emulator's IAM (client acts in its account)
+// PutRole creates roleARN in the emulator's IAM (client acts in its account)
 // with the trust policy doc, or gives the existing role that trust policy.
-func putLocalRole(ctx context.Context, client localIAM, roleARN, doc string) error {
+func PutRole(ctx context.Context, client IAM, roleARN, doc string) error {
 	_, rolePath, name, ok := splitRoleARN(roleARN)
 	if !ok {
 		return fmt.Errorf("role ARN %q: not arn:aws:iam::<account>:role/<name>", roleARN)

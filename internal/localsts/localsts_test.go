@@ -1,4 +1,4 @@
-package main
+package localsts
 
 import (
 	"testing"
@@ -24,7 +24,7 @@ func TestTrustAllows(t *testing.T) {
 		externalID *string
 		want       bool
 	}{
-		{"ExternalIDCondition", tenantTrustPolicy("arn:aws:iam::111111111111:role/easytocloud-skill", ext), aws.String(ext), true},
+		{"ExternalIDCondition", TenantTrustPolicy("arn:aws:iam::111111111111:role/easytocloud-skill", ext), aws.String(ext), true},
 		{"WrongExternalID", stmt(allow(skill, equals)), aws.String("easytocloud-other"), false},
 		{"NoExternalID", stmt(allow(skill, equals)), nil, false},
 		{"NoCondition", stmt(allow(skill, "")), aws.String("anything"), true},
@@ -56,11 +56,11 @@ func TestIsLoopbackEndpoint(t *testing.T) {
 		"http://127.0.0.1:5000": true, "http://localhost:4566": true, "http://[::1]:5000": true,
 		"https://sts.eu-west-1.amazonaws.com": false, "https://vpce-1234.sts.eu-west-1.vpce.amazonaws.com": false, "http://10.0.0.5:5000": false,
 	} {
-		if got := isLoopbackEndpoint(aws.Config{BaseEndpoint: aws.String(endpoint)}); got != want {
-			t.Errorf("isLoopbackEndpoint(%s) = %v, want %v", endpoint, got, want)
+		if got := IsLoopbackEndpoint(aws.Config{BaseEndpoint: aws.String(endpoint)}); got != want {
+			t.Errorf("IsLoopbackEndpoint(%s) = %v, want %v", endpoint, got, want)
 		}
 	}
-	if isLoopbackEndpoint(aws.Config{}) {
+	if IsLoopbackEndpoint(aws.Config{}) {
 		t.Error("no endpoint (AWS itself) counted as local")
 	}
 }
