@@ -12,6 +12,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -22,12 +23,13 @@ type TokenVerifier interface {
 	Verify(ctx context.Context, token string) (tenants.Principal, error)
 }
 
-// IssuedTokenVerifier is a TokenVerifier that also says when a token was issued
-// (accesstoken.Verifier fits). The skill refuses a token issued before the user's
-// tokens were revoked: when Tokens is not one, every token counts as issued at the
-// zero time, which any revocation refuses.
+// IssuedTokenVerifier is a TokenVerifier that also says when a token was issued and
+// from which account link (accesstoken.Verifier fits). The skill refuses a token
+// issued before the user's tokens were revoked, or minted from a link revoked since:
+// when Tokens is not one, every token counts as issued at the zero time, which any
+// revocation refuses.
 type IssuedTokenVerifier interface {
-	VerifyIssued(ctx context.Context, token string) (tenants.Principal, time.Time, error)
+	VerifyIssued(ctx context.Context, token string) (tenants.Principal, accesstoken.Issued, error)
 }
 
 // Directory finds the speaker's tenant and user (dynamo.Store of tenants/dynamo fits). Both return an
@@ -326,7 +328,7 @@ func (h *Handler) accountLinked(ctx context.Context, env *alexa.RequestEnvelope,
 		log.ErrorContext(ctx, "account linked; reading the user failed", slog.String("error", err.Error()))
 		return
 	}
-	if revokedToken(issued, sp.revoked) {
+	if revokedToken(issued.At, sp.revoked) {
 		log.WarnContext(ctx, "account linked with a token issued before the user's tokens were revoked")
 		return
 	}

@@ -4,18 +4,20 @@ import (
 	"context"
 	"time"
 
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// verify checks an access token and says when it was issued: the zero time when
-// Tokens cannot tell (it is not an IssuedTokenVerifier), which any revocation refuses.
-func (h *Handler) verify(ctx context.Context, token string) (tenants.Principal, time.Time, error) {
+// verify checks an access token and says when it was issued and from which grant:
+// the zero time and no grant when Tokens cannot tell (it is not an
+// IssuedTokenVerifier), which any revocation refuses.
+func (h *Handler) verify(ctx context.Context, token string) (tenants.Principal, accesstoken.Issued, error) {
 	if v, ok := h.Tokens.(IssuedTokenVerifier); ok {
 		return v.VerifyIssued(ctx, token)
 	}
 	p, err := h.Tokens.Verify(ctx, token)
-	return p, time.Time{}, err
+	return p, accesstoken.Issued{}, err
 }
 
 // revokedToken reports whether a token issued at issued was revoked at revoked (zero:

@@ -61,9 +61,9 @@ func (h *Handler) newTurn(ctx context.Context, env *alexa.RequestEnvelope, msg *
 		log.ErrorContext(ctx, "directory lookup failed", slog.String("error", err.Error()))
 		return nil, tell(msg.keysDown), false
 	}
-	if revokedToken(issued, sp.revoked) {
+	if revokedToken(issued.At, sp.revoked) {
 		log.WarnContext(ctx, "access token issued before the user's tokens were revoked",
-			slog.Time("issued", issued), slog.Time("revoked", sp.revoked))
+			slog.Time("issued", issued.At), slog.Time("revoked", sp.revoked))
 		return nil, link, false
 	}
 	h.seeAlexaAccount(ctx, env, who, sp.user, log)
