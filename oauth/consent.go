@@ -227,12 +227,12 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		s.signInFailed(w, r, fmt.Errorf("consent: read client: %w", err))
 		return
 	}
-	revoked, err := s.tokens.revokedAt(ctx, p)
+	rev, err := s.tokens.revocation(ctx, p)
 	if err != nil {
 		s.signInFailed(w, r, fmt.Errorf("consent: %w", err))
 		return
 	}
-	if revoked >= it.CreatedNS {
+	if rev.ns >= it.CreatedNS {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "consent refused: the user's tokens were revoked after sign-in",
 			slog.String("tenant", p.TenantID), slog.String("user", p.UserID))
 		s.errorPage(w, r, http.StatusBadRequest, titleExpired, msgRestart)
