@@ -2,6 +2,7 @@ package skill
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
@@ -25,6 +26,19 @@ func (h *Handler) verify(ctx context.Context, token string) (tenants.Principal, 
 // even just after it, is refused too: never one issued before.
 func revokedToken(issued, revoked time.Time) bool {
 	return !revoked.IsZero() && issued.Before(revoked)
+}
+
+// refusal says why the user's revocation mark refuses a token issued as issued says:
+// "" when it does not. A token of a grant revoked on its own (its Alexa account
+// unlinked in the console) is refused whenever it was issued.
+func (sp lookupResult) refusal(issued accesstoken.Issued) string {
+	switch {
+	case revokedToken(issued.At, sp.revoked):
+		return "access token issued before the user's tokens were revoked"
+	case issued.GrantID != "" && slices.Contains(sp.revokedGrants, issued.GrantID):
+		return "access token of an account link that was revoked"
+	}
+	return ""
 }
 
 // elevationRevoked reports whether el was granted before the user's tokens were

@@ -59,6 +59,13 @@ func (t *Table) Delete(ctx context.Context, in *dynamodb.DeleteItemInput) (*dyna
 	return t.db.DeleteItem(ctx, in)
 }
 
+// Query runs in (one page of a Query) on the table and returns DynamoDB's answer: for
+// a read that wants only the first Limit items.
+func (t *Table) Query(ctx context.Context, in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
+	in.TableName = aws.String(t.name)
+	return t.db.Query(ctx, in)
+}
+
 // QueryAll runs in on the table to the end, following LastEvaluatedKey, and returns
 // every item, or the AWS error of the first page that fails.
 func (t *Table) QueryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
