@@ -114,7 +114,7 @@ func TestTenantSuspend(t *testing.T) {
 	if !strings.Contains(out, "Suspended tenant "+id+" (Acme), now at version 2") || !strings.Contains(out, "easytocloud tenant resume "+id) || !suspended() {
 		t.Errorf("tenant suspend printed %q (suspended: %v)", out, suspended())
 	}
-	if show := c.ok("", "tenant", "show", id); !regexp.MustCompile(`\nStatus: +suspended \(easytocloud tenant resume `+id+`\)\n`).MatchString(show) {
+	if show := c.ok("", "tenant", "show", id); !regexp.MustCompile(`\nStatus: +suspended \(easytocloud tenant resume ` + id + `\)\n`).MatchString(show) {
 		t.Errorf("tenant show of a suspended tenant:\n%s", show)
 	}
 	var shown tenantJSON
