@@ -190,7 +190,7 @@ func TestTenantUserExitCodes(t *testing.T) {
 	}{
 		{name: "Help", args: []string{"tenant", "help"}, code: 0},
 		{name: "FlagHelp", args: []string{"tenant", "create", "-h"}, code: 0},
-		{name: "NoSubcommand", args: []string{"tenant"}, code: 2, want: "give a subcommand: create, delete, list, show, update, verify-role"},
+		{name: "NoSubcommand", args: []string{"tenant"}, code: 2, want: "give a subcommand: create, delete, list, resume, show, suspend, update, verify-role"},
 		{name: "UnknownSubcommand", args: []string{"user", "remove"}, code: 2, want: `unknown subcommand "remove"`},
 		{name: "UnknownFlag", args: []string{"tenant", "list", "--colour"}, code: 2, want: "flag provided but not defined: -colour"},
 		{name: "CreateMissingFlags", args: []string{"tenant", "create", "--name", "x"}, code: 2, want: "needs --name, --role-arn and --mfa"},
