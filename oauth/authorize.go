@@ -50,6 +50,9 @@ const (
 	msgMissing        = "Enter your email address and your password."
 	msgLocked         = "Too many failed sign-in attempts. For your security, signing in is paused for 15 minutes. Try again later."
 	msgExpired        = "This sign-in page has expired. Please sign in again."
+	// After the right password only: it says no more than that the account exists.
+	msgSuspended   = "Your organisation's easytocloud account is suspended, so it cannot be linked. Contact your administrator."
+	titleSuspended = "Your organisation is suspended"
 )
 
 // handleAuthorize is the authorization endpoint. GET (and HEAD) shows the login

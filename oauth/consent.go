@@ -153,13 +153,20 @@ func maskAccount(id string) (masked, last4 string) {
 
 // showConsent is the answer to a successful sign-in: a page naming the client and the
 // easytocloud account (tenant name, AWS account ID masked but for its last four
-// digits) with Link and Cancel, its form carrying a fresh CSRF token and the ticket of
-// a pending consent bound to this browser.
+// digits, or that none is connected yet) with Link and Cancel, its form carrying a
+// fresh CSRF token and the ticket of a pending consent bound to this browser. A
+// suspended tenant's user gets the login page again, saying so, and no consent.
 func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, c *Client, req authzRequest, u tenants.User) {
 	ctx := r.Context()
 	t, err := s.mgr.users.GetTenant(ctx, u.TenantID)
 	if err != nil {
 		s.signInFailed(w, r, fmt.Errorf("consent: %w", err))
+		return
+	}
+	if t.Suspended {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "sign-in refused: the tenant is suspended", slog.String("client_id", c.ID),
+			slog.String("tenant", u.TenantID), slog.String("user", u.ID))
+		s.showLogin(w, r, c, req, http.StatusForbidden, msgSuspended, u.Email)
 		return
 	}
 	token, nonce, err := s.newCSRF(ctx, w)
@@ -176,7 +183,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, c *Client, 
 	s.securityHeaders(w.Header(), origin(req.RedirectURI))
 	s.render(w, r, http.StatusOK, "consent", consentPage{
 		CSS: webui.StyleSheet, ClientName: c.Name, TenantName: t.Name, AccountMasked: masked, AccountLast4: last4,
-		Email: u.Email, CSRF: token, Ticket: ticket,
+		NotConnected: !t.Connected(), Email: u.Email, CSRF: token, Ticket: ticket,
 	})
 }
 
@@ -215,8 +222,8 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, req := it.principal(), it.request()
-	// The client may have been deleted, or the user's tokens revoked (a password
-	// change), since the sign-in.
+	// The client may have been deleted, the user's tokens revoked (a password
+	// change) or the tenant suspended since the sign-in.
 	c, err := s.clients.Get(ctx, req.ClientID)
 	if errors.Is(err, ErrClientNotFound) || (err == nil && !c.matchRedirectURI(req.RedirectURI)) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "consent refused: client or redirect URI gone", slog.String("client_id", req.ClientID))
@@ -227,16 +234,29 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		s.signInFailed(w, r, fmt.Errorf("consent: read client: %w", err))
 		return
 	}
-	revoked, err := s.tokens.revokedAt(ctx, p)
+	rev, err := s.tokens.revocation(ctx, p)
 	if err != nil {
 		s.signInFailed(w, r, fmt.Errorf("consent: %w", err))
 		return
 	}
-	if revoked >= it.CreatedNS {
+	if rev.ns >= it.CreatedNS {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "consent refused: the user's tokens were revoked after sign-in",
 			slog.String("tenant", p.TenantID), slog.String("user", p.UserID))
 		s.errorPage(w, r, http.StatusBadRequest, titleExpired, msgRestart)
 		return
+	}
+	if decision == decisionAllow {
+		t, err := s.mgr.users.GetTenant(ctx, p.TenantID)
+		if err != nil && !errors.Is(err, tenants.ErrNotFound) {
+			s.signInFailed(w, r, fmt.Errorf("consent: %w", err))
+			return
+		}
+		if err != nil || t.Suspended {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "consent refused: the tenant is suspended or gone",
+				slog.String("tenant", p.TenantID), slog.String("user", p.UserID))
+			s.errorPage(w, r, http.StatusForbidden, titleSuspended, msgSuspended)
+			return
+		}
 	}
 	http.SetCookie(w, s.csrf().Cookie("", -1))
 	attrs := []slog.Attr{slog.String("client_id", c.ID), slog.String("tenant", p.TenantID), slog.String("user", p.UserID)}

@@ -116,7 +116,7 @@ func (m *manager) GenerateAuthToken(ctx context.Context, rt oauth2.ResponseType,
 	}
 	code, err := m.tokens.newCode(ctx, codeItem{
 		ClientID: c.ID, RedirectURI: tgr.RedirectURI, TenantID: p.TenantID, UserID: p.UserID,
-		Scope: tgr.Scope, Challenge: tgr.CodeChallenge,
+		Scope: tgr.Scope, Challenge: tgr.CodeChallenge, GrantID: newGrantID(),
 	})
 	if err != nil {
 		return nil, serverError(err, "store code")
@@ -175,11 +175,16 @@ func (m *manager) GenerateAccessToken(ctx context.Context, gt oauth2.GrantType, 
 		return nil, err
 	}
 	p := code.principal()
-	revoked, err := m.tokens.revokedAt(ctx, p)
+	// A code stored before grants had IDs starts its grant here.
+	gid := code.GrantID
+	if gid == "" {
+		gid = newGrantID()
+	}
+	rev, err := m.tokens.revocation(ctx, p)
 	if err != nil {
 		return nil, serverError(err, "read revocations")
 	}
-	if revoked >= code.CreatedNS {
+	if rev.refuses(gid, code.CreatedNS) {
 		return nil, refuse(oerrors.ErrInvalidGrant, "the user's tokens were revoked after the code was issued")
 	}
 	// Deleting a user revokes their tokens, but a deletion by other means (a table
@@ -190,12 +195,12 @@ func (m *manager) GenerateAccessToken(ctx context.Context, gt oauth2.GrantType, 
 		}
 		return nil, serverError(err, "read user")
 	}
-	access, err := m.mint(ctx, p, code.Scope, now)
+	access, err := m.mint(ctx, p, gid, code.Scope, now)
 	if err != nil {
 		return nil, err
 	}
 	refresh := randomToken()
-	err = m.tokens.redeem(ctx, codeHash, c.ID, refresh, refreshItem{ClientID: c.ID, TenantID: p.TenantID, UserID: p.UserID, Scope: code.Scope})
+	err = m.tokens.redeem(ctx, codeHash, c.ID, refresh, refreshItem{ClientID: c.ID, TenantID: p.TenantID, UserID: p.UserID, Scope: code.Scope, GrantID: gid})
 	if errors.Is(err, errCodeUsed) {
 		if err := m.tokens.revokeCode(ctx, codeHash); err != nil {
 			return nil, serverError(err, "code redeemed concurrently; revoking its tokens failed")
@@ -227,14 +232,14 @@ func (m *manager) RefreshAccessToken(ctx context.Context, tgr *oauth2.TokenGener
 	if rt.ClientID != c.ID {
 		return nil, refuse(oerrors.ErrInvalidGrant, "refresh token of client %q presented by client %q", rt.ClientID, c.ID)
 	}
-	p := rt.principal()
-	revoked, err := m.tokens.revokedAt(ctx, p)
+	p, gid := rt.principal(), rt.grantID(h)
+	rev, err := m.tokens.revocation(ctx, p)
 	if err != nil {
 		return nil, serverError(err, "read revocations")
 	}
-	if revoked >= rt.CreatedNS {
+	if rev.refuses(gid, rt.CreatedNS) {
 		_ = m.tokens.deleteRefresh(ctx, h)
-		return nil, refuse(oerrors.ErrInvalidGrant, "the user's tokens were revoked")
+		return nil, refuse(oerrors.ErrInvalidGrant, "the user's tokens, or this link, were revoked")
 	}
 	scope := rt.Scope
 	if tgr.Scope != "" {
@@ -251,7 +256,7 @@ func (m *manager) RefreshAccessToken(ctx context.Context, tgr *oauth2.TokenGener
 		return nil, serverError(err, "read user")
 	}
 	now := m.now()
-	access, err := m.mint(ctx, p, scope, now)
+	access, err := m.mint(ctx, p, gid, scope, now)
 	if err != nil {
 		return nil, err
 	}
@@ -264,10 +269,11 @@ func (m *manager) RefreshAccessToken(ctx context.Context, tgr *oauth2.TokenGener
 	return tokenInfo(c.ID, p, scope, access, tgr.Refresh, now), nil
 }
 
-func (m *manager) mint(ctx context.Context, p tenants.Principal, scope string, now time.Time) (string, error) {
+// mint returns an access token of grant gid for p.
+func (m *manager) mint(ctx context.Context, p tenants.Principal, gid, scope string, now time.Time) (string, error) {
 	tok, err := accesstoken.Mint(ctx, m.signer, accesstoken.Claims{
 		Issuer: m.issuer, Audience: m.audience, Subject: p.UserID, TenantID: p.TenantID,
-		Scope: scope, IssuedAt: now, ExpiresAt: now.Add(AccessLifetime),
+		Scope: scope, GrantID: gid, IssuedAt: now, ExpiresAt: now.Add(AccessLifetime),
 	})
 	if err != nil {
 		return "", serverError(err, "mint access token")

@@ -30,6 +30,7 @@ type consentPage struct {
 	CSS                         template.CSS
 	ClientName, TenantName      string
 	AccountMasked, AccountLast4 string
+	NotConnected                bool // the tenant has no role yet
 	Email                       string
 	CSRF, Ticket                string
 }

@@ -178,6 +178,12 @@ func (s *Server) RevokedAt(ctx context.Context, p tenants.Principal) (time.Time,
 	return s.tokens.RevokedAt(ctx, p)
 }
 
+// Revocations returns when p's tokens were last revoked and the grants revoked one by
+// one (see Tokens.Revocations).
+func (s *Server) Revocations(ctx context.Context, p tenants.Principal) (time.Time, []string, error) {
+	return s.tokens.Revocations(ctx, p)
+}
+
 // Clients returns the server's client registry.
 func (s *Server) Clients() *Clients { return s.clients }
 

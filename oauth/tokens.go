@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,7 @@ type codeItem struct {
 	UserID      string `dynamodbav:"user_id"`
 	Scope       string `dynamodbav:"scope"`
 	Challenge   string `dynamodbav:"code_challenge,omitempty"`
+	GrantID     string `dynamodbav:"grant_id,omitempty"` // empty in codes stored before grants had IDs
 	CreatedNS   int64  `dynamodbav:"created_ns"`
 	ValidNS     int64  `dynamodbav:"valid_until_ns"`
 	ExpiresAt   int64  `dynamodbav:"expires_at"`
@@ -73,6 +75,7 @@ type refreshItem struct {
 	UserID     string `dynamodbav:"user_id"`
 	Scope      string `dynamodbav:"scope"`
 	CodeHash   string `dynamodbav:"code_hash"`
+	GrantID    string `dynamodbav:"grant_id,omitempty"` // see grantID
 	CreatedNS  int64  `dynamodbav:"created_ns"`
 	LastUsedNS int64  `dynamodbav:"last_used_ns"`
 	ExpiresAt  int64  `dynamodbav:"expires_at"`
@@ -83,12 +86,15 @@ func (r refreshItem) principal() tenants.Principal {
 }
 
 // revokedItem marks the moment all of a user's tokens were revoked: anything issued
-// to them up to then is refused, even if the index that lists their tokens lags.
+// to them up to then is refused, even if the index that lists their tokens lags. It
+// also names the grants revoked one by one (RevokeGrant), whose access tokens are
+// refused whenever they were issued.
 type revokedItem struct {
-	PK        string `dynamodbav:"pk"`
-	SK        string `dynamodbav:"sk"`
-	RevokedNS int64  `dynamodbav:"revoked_ns"`
-	ExpiresAt int64  `dynamodbav:"expires_at"`
+	PK            string   `dynamodbav:"pk"`
+	SK            string   `dynamodbav:"sk"`
+	RevokedNS     int64    `dynamodbav:"revoked_ns"`
+	RevokedGrants []string `dynamodbav:"revoked_grants,stringset,omitempty"`
+	ExpiresAt     int64    `dynamodbav:"expires_at"`
 }
 
 func userKey(p tenants.Principal) string { return userPKPrefix + p.TenantID + "#" + p.UserID }
@@ -286,17 +292,30 @@ func (t *Tokens) revokeRefresh(ctx context.Context, refresh, clientID string) (b
 	return true, t.deleteRefresh(ctx, h)
 }
 
-// revokedAt returns when all of p's tokens were last revoked (UnixNano), 0 if never.
-func (t *Tokens) revokedAt(ctx context.Context, p tenants.Principal) (int64, error) {
+// revocation is a user's revocation mark as read: when all their tokens were last
+// revoked (UnixNano, 0 if never) and the grants revoked one by one.
+type revocation struct {
+	ns     int64
+	grants []string
+}
+
+// refuses reports whether a token of grant gid, issued (or, for a code or refresh
+// token, created) at createdNS, is revoked.
+func (r revocation) refuses(gid string, createdNS int64) bool {
+	return r.ns >= createdNS || (gid != "" && slices.Contains(r.grants, gid))
+}
+
+// revocation reads p's revocation mark; none when it is absent or expired.
+func (t *Tokens) revocation(ctx context.Context, p tenants.Principal) (revocation, error) {
 	var it revokedItem
 	err := t.table.Get(ctx, table.Key(userKey(p), userRevokedSK), &it)
 	if errors.Is(err, errNoItem) || (err == nil && table.Expired(it.ExpiresAt, t.Now())) {
-		return 0, nil
+		return revocation{}, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read revocation of %s/%s: %w", p.TenantID, p.UserID, err)
+		return revocation{}, fmt.Errorf("read revocation of %s/%s: %w", p.TenantID, p.UserID, err)
 	}
-	return it.RevokedNS, nil
+	return revocation{ns: it.RevokedNS, grants: it.RevokedGrants}, nil
 }
 
 // RevokedAt returns when all of p's tokens were last revoked (RevokeUser), the zero
@@ -304,11 +323,20 @@ func (t *Tokens) revokedAt(ctx context.Context, p tenants.Principal) (int64, err
 // refuses access tokens issued before it. It returns the AWS error when the mark
 // could not be read.
 func (t *Tokens) RevokedAt(ctx context.Context, p tenants.Principal) (time.Time, error) {
-	ns, err := t.revokedAt(ctx, p)
-	if err != nil || ns == 0 {
-		return time.Time{}, err
+	at, _, err := t.Revocations(ctx, p)
+	return at, err
+}
+
+// Revocations returns what RevokedAt returns and, from the same read, the IDs of the
+// grants of p revoked one by one (RevokeGrant): the skill refuses the access tokens
+// minted from them, whenever they were issued. It returns the AWS error when the mark
+// could not be read.
+func (t *Tokens) Revocations(ctx context.Context, p tenants.Principal) (time.Time, []string, error) {
+	r, err := t.revocation(ctx, p)
+	if err != nil || r.ns == 0 {
+		return time.Time{}, r.grants, err
 	}
-	return time.Unix(0, ns).UTC(), nil
+	return time.Unix(0, r.ns).UTC(), r.grants, nil
 }
 
 // RevokeUser revokes every refresh token and unredeemed authorization code of user p:

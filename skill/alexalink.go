@@ -31,15 +31,16 @@ func alexaUserID(env *alexa.RequestEnvelope) string {
 }
 
 // seeAlexaAccount records that the request's Alexa account spoke for the user u
-// (principal who) and, when it never had before, texts them. A warm function records
-// each account at most once per tenants.AlexaLinkUseInterval, so most requests write
-// nothing. A failure is logged; the request goes on.
-func (h *Handler) seeAlexaAccount(ctx context.Context, env *alexa.RequestEnvelope, who tenants.Principal, u tenants.User, log *slog.Logger) {
+// (principal who) with an access token of grant gid and, when it never had before,
+// texts them. A warm function records each account and grant at most once per
+// tenants.AlexaLinkUseInterval, so most requests write nothing. A failure is logged;
+// the request goes on.
+func (h *Handler) seeAlexaAccount(ctx context.Context, env *alexa.RequestEnvelope, who tenants.Principal, gid string, u tenants.User, log *slog.Logger) {
 	id := alexaUserID(env)
 	if h.Links == nil || id == "" {
 		return
 	}
-	key := who.TenantID + "/" + who.UserID + "/" + id
+	key := who.TenantID + "/" + who.UserID + "/" + id + "/" + gid
 	now := h.now()
 	h.mu.Lock()
 	next, seen := h.linksSeen[key]
@@ -48,7 +49,7 @@ func (h *Handler) seeAlexaAccount(ctx context.Context, env *alexa.RequestEnvelop
 		return
 	}
 	tctx, cancel := context.WithTimeout(ctx, h.callTimeout())
-	isNew, err := h.Links.TouchAlexaLink(tctx, who.TenantID, who.UserID, id)
+	isNew, err := h.Links.TouchAlexaLink(tctx, who.TenantID, who.UserID, id, gid)
 	cancel()
 	if err != nil {
 		log.ErrorContext(ctx, "recording the Alexa account failed", slog.String("error", err.Error()))

@@ -118,7 +118,7 @@ type countingLinks struct {
 	err     error
 }
 
-func (c *countingLinks) TouchAlexaLink(_ context.Context, tenantID, userID, alexaUserID string) (bool, error) {
+func (c *countingLinks) TouchAlexaLink(_ context.Context, tenantID, userID, alexaUserID, _ string) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.touches++

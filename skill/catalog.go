@@ -28,6 +28,8 @@ type catalog struct {
 	// Who is asking, and failures.
 	linkAccount    alexa.SSML
 	keysDown       alexa.SSML // the token keys could not be loaded: not the user's fault
+	suspended      alexa.SSML // the operator suspended the tenant
+	notConnected   alexa.SSML // the tenant has no role yet
 	apology        alexa.SSML
 	roleDenied     alexa.SSML
 	notPermitted   alexa.SSML

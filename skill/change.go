@@ -179,7 +179,8 @@ func (c *changing) ready(target account.Instance) (reply, bool) {
 }
 
 // perform runs the action on target in its region and says how it went. A failure
-// whose outcome is unknown is checked by reading the instance again.
+// whose outcome is unknown is checked by reading the instance again. Either way the
+// attempt goes into the user's activity.
 func (c *changing) perform(ctx context.Context, target account.Instance) reply {
 	err := c.act(ctx, target)
 	if err != nil && outcomeUnknown(err) && c.happened(ctx, target) {
@@ -187,6 +188,11 @@ func (c *changing) perform(ctx context.Context, target account.Instance) reply {
 			slog.String("instance", target.ID), slog.String("error", err.Error()))
 		err = nil
 	}
+	outcome := activityDone
+	if err != nil {
+		outcome = activityFailed
+	}
+	c.recordActivity(ctx, target, outcome)
 	if err != nil {
 		c.a.outcome, c.a.err = outcomeError, err
 		if account.Classify(err) == account.NotFound {

@@ -23,6 +23,8 @@ var german = catalog{
 
 	linkAccount:    alexa.Sayf("Um einfach cloud zu nutzen, verknüpfe dein Konto in der Alexa App."),
 	keysDown:       alexa.Sayf("Ich kann dein einfach cloud Konto gerade nicht prüfen. Bitte versuche es in einer Minute noch einmal."),
+	suspended:      alexa.Sayf("Das einfach cloud Konto deiner Organisation ist gesperrt. Wende dich an deinen Administrator."),
+	notConnected:   alexa.Sayf("Deine Organisation hat ihr AWS Konto noch nicht verbunden. Ein Admin kann es in der einfach cloud Konsole verbinden."),
 	apology:        alexa.Sayf("Entschuldigung, bei mir ist etwas schiefgegangen. Bitte versuche es noch einmal."),
 	roleDenied:     alexa.Sayf("einfach cloud erreicht dein AWS Konto nicht. Bitte deinen Administrator, die einfach cloud Rolle und ihre externe ID zu prüfen."),
 	notPermitted:   alexa.Sayf("Die einfach cloud Rolle in deinem AWS Konto darf das nicht. Bitte deinen Administrator, ihre Berechtigungen zu prüfen."),

@@ -31,10 +31,14 @@ type lookupResult struct {
 	user   tenants.User
 	// revoked is when the user's tokens were last revoked (zero: never, or no Revoker).
 	revoked time.Time
+	// revokedGrants are the user's account links revoked one by one since (none
+	// when the Revoker is not a GrantRevoker).
+	revokedGrants []string
 }
 
-// lookup reads who is speaking: the user's record and their revocation mark on every
-// request, so that a removed user or a revoked token loses access at once, and the
+// lookup reads who is speaking: the user's record and their revocation mark (the time
+// and the revoked grants, in one read) on every request, so that a removed user, a
+// revoked token or an unlinked Alexa account loses access at once, and the
 // tenant's record from the cache when it was read less than TenantTTL ago, so that a
 // warm request makes two table reads. They are all read at once. The error is the
 // tenant's lookup's, else the user's (wrapping tenants.ErrNotFound for a missing
@@ -55,6 +59,10 @@ func (h *Handler) lookup(ctx context.Context, who tenants.Principal) (lookupResu
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
+			if g, ok := h.Revoker.(GrantRevoker); ok {
+				sp.revoked, sp.revokedGrants, markErr = g.Revocations(ctx, who)
+				return
+			}
 			sp.revoked, markErr = h.Revoker.RevokedAt(ctx, who)
 		})
 	}

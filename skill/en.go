@@ -26,6 +26,8 @@ var english = catalog{
 
 	linkAccount:    alexa.Sayf("To use easy to cloud, link your account in the Alexa app."),
 	keysDown:       alexa.Sayf("Sorry, I can't check your easy to cloud account right now. Please try again in a minute."),
+	suspended:      alexa.Sayf("Your organisation's easy to cloud account is suspended. Contact your administrator."),
+	notConnected:   alexa.Sayf("Your organisation has not connected its AWS account yet. An admin can connect it in the easy to cloud console."),
 	apology:        alexa.Sayf("Sorry, something went wrong on my side. Please try again."),
 	roleDenied:     alexa.Sayf("easy to cloud can't reach your AWS account. Ask your administrator to check the easy to cloud role and its external ID."),
 	notPermitted:   alexa.Sayf("The easy to cloud role in your AWS account isn't allowed to do that. Ask your administrator to check its permissions."),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
+	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/tenants"
 )
@@ -22,12 +23,13 @@ type TokenVerifier interface {
 	Verify(ctx context.Context, token string) (tenants.Principal, error)
 }
 
-// IssuedTokenVerifier is a TokenVerifier that also says when a token was issued
-// (accesstoken.Verifier fits). The skill refuses a token issued before the user's
-// tokens were revoked: when Tokens is not one, every token counts as issued at the
-// zero time, which any revocation refuses.
+// IssuedTokenVerifier is a TokenVerifier that also says when a token was issued and
+// from which account link (accesstoken.Verifier fits). The skill refuses a token
+// issued before the user's tokens were revoked, or minted from a link revoked since:
+// when Tokens is not one, every token counts as issued at the zero time, which any
+// revocation refuses.
 type IssuedTokenVerifier interface {
-	VerifyIssued(ctx context.Context, token string) (tenants.Principal, time.Time, error)
+	VerifyIssued(ctx context.Context, token string) (tenants.Principal, accesstoken.Issued, error)
 }
 
 // Directory finds the speaker's tenant and user (dynamo.Store of tenants/dynamo fits). Both return an
@@ -77,11 +79,27 @@ type TokenRevoker interface {
 	RevokedAt(ctx context.Context, p tenants.Principal) (time.Time, error)
 }
 
+// GrantRevoker is a TokenRevoker that also names the grants (account links) of a user
+// revoked one by one, read with the time of the last full revocation (oauth.Tokens
+// fits). The skill refuses an access token minted from one of them. When Revoker is
+// not one, no grant counts as revoked.
+type GrantRevoker interface {
+	Revocations(ctx context.Context, p tenants.Principal) (revoked time.Time, grantIDs []string, err error)
+}
+
 // AlexaLinks records the Alexa accounts that speak for each user (dynamo.Store of
-// tenants/dynamo fits). TouchAlexaLink reports whether alexaUserID had never spoken
-// for the user before; it writes at most once per tenants.AlexaLinkUseInterval.
+// tenants/dynamo fits). TouchAlexaLink records the grant of the access token the
+// account spoke with ("" for a token without one) and reports whether alexaUserID had
+// never spoken for the user before; it writes at most once per
+// tenants.AlexaLinkUseInterval, or when the grant changed.
 type AlexaLinks interface {
-	TouchAlexaLink(ctx context.Context, tenantID, userID, alexaUserID string) (bool, error)
+	TouchAlexaLink(ctx context.Context, tenantID, userID, alexaUserID, grantID string) (bool, error)
+}
+
+// ActivityLog keeps the changes each user makes (dynamo.Store of tenants/dynamo
+// fits): their own page in the console lists them.
+type ActivityLog interface {
+	RecordActivity(ctx context.Context, tenantID, userID string, a tenants.Activity) error
 }
 
 // Defaults of the Handler's time limits.
@@ -113,10 +131,15 @@ type Handler struct {
 	MFA       SecondFactor
 	// Revoker revokes a user's tokens on SkillDisabled (and the MFA service ends
 	// their elevation), and tells every request when the user's tokens were last
-	// revoked. nil only logs SkillDisabled and refuses no token for a revocation.
+	// revoked (and, when it is a GrantRevoker, which of their account links were
+	// revoked since). nil only logs SkillDisabled and refuses no token for a
+	// revocation.
 	Revoker TokenRevoker
 	// Links records which Alexa accounts speak for each user; nil records none.
 	Links AlexaLinks
+	// Activity keeps every change the skill makes (or fails to make) for a user;
+	// nil keeps none (the audit log line is written either way).
+	Activity ActivityLog
 	// SNS texts a user, at the phone on their record, when an Alexa account that
 	// never spoke for them does (Links tells); nil sends nothing.
 	SNS mfa.SNS
@@ -326,10 +349,10 @@ func (h *Handler) accountLinked(ctx context.Context, env *alexa.RequestEnvelope,
 		log.ErrorContext(ctx, "account linked; reading the user failed", slog.String("error", err.Error()))
 		return
 	}
-	if revokedToken(issued, sp.revoked) {
-		log.WarnContext(ctx, "account linked with a token issued before the user's tokens were revoked")
+	if why := sp.refusal(issued); why != "" {
+		log.WarnContext(ctx, "account linked with a refused token: "+why)
 		return
 	}
 	log.InfoContext(ctx, "account linked")
-	h.seeAlexaAccount(ctx, env, who, sp.user, log)
+	h.seeAlexaAccount(ctx, env, who, issued.GrantID, sp.user, log)
 }

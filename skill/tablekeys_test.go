@@ -36,7 +36,7 @@ var notYetCalled []awstest.KeyGrant
 // TestSkillReachesOnlyItsOwnKeys runs the skill as its Lambda function is wired
 // (skillapp with LambdaParts, on a table client that records every key, the second
 // factor behind the real mfa API on a client of its own) through a launch, a read, a
-// start behind an SMS code and SkillDisabled. Every key a request reaches must be one
+// start behind an SMS code (recorded in the user's activity) and SkillDisabled. Every key a request reaches must be one
 // of the prefixes app.Skill.Table declares for that action (which terraform/iam.tf
 // grants, and no more); every declared grant must be used but those of notYetCalled.
 func TestSkillReachesOnlyItsOwnKeys(t *testing.T) {
@@ -150,6 +150,11 @@ func TestSkillReachesOnlyItsOwnKeys(t *testing.T) {
 		Key: map[string]dbtypes.AttributeValue{table.PartitionKey: refresh[table.PartitionKey], table.SortKey: refresh[table.SortKey]}})
 	if err != nil || len(got.Item) != 0 {
 		t.Errorf("after SkillDisabled the refresh token is still there (%v)", err)
+	}
+
+	// The start is in the user's activity (ACTIVITY#, the skill's one PutItem there).
+	if acts, err := admin.Activity(ctx, tn.ID, u.ID, 10); err != nil || len(acts) != 1 || acts[0].Action != "start" || acts[0].Target != "splunk" || acts[0].Outcome != "done" {
+		t.Errorf("the user's activity after the start: %+v, %v", acts, err)
 	}
 
 	used := awstest.CheckTableKeys(t, rec, tableGrants(app.Skill), notYetCalled)

@@ -32,8 +32,10 @@ type turn struct {
 
 // newTurn identifies the speaker: the access token names the principal, whose
 // tenant and user must exist, and must have been issued after the user's tokens were
-// last revoked. The Alexa account speaking is recorded for the user, who is texted
-// when it is new to them. ok false comes with the reply to give instead.
+// last revoked, from an account link not revoked since. The tenant must be neither
+// suspended nor unconnected (no role yet), which are answered in words. The Alexa
+// account speaking is recorded for the user, with the token's grant, and the user is
+// texted when it is new to them. ok false comes with the reply to give instead.
 func (h *Handler) newTurn(ctx context.Context, env *alexa.RequestEnvelope, msg *catalog, log *slog.Logger) (*turn, reply, bool) {
 	link := tell(msg.linkAccount)
 	link.card = &alexa.Card{Type: alexa.CardLinkAccount}
@@ -61,12 +63,21 @@ func (h *Handler) newTurn(ctx context.Context, env *alexa.RequestEnvelope, msg *
 		log.ErrorContext(ctx, "directory lookup failed", slog.String("error", err.Error()))
 		return nil, tell(msg.keysDown), false
 	}
-	if revokedToken(issued, sp.revoked) {
-		log.WarnContext(ctx, "access token issued before the user's tokens were revoked",
-			slog.Time("issued", issued), slog.Time("revoked", sp.revoked))
+	if why := sp.refusal(issued); why != "" {
+		log.WarnContext(ctx, why, slog.Time("issued", issued.At), slog.Time("revoked", sp.revoked), slog.String("grant", issued.GrantID))
 		return nil, link, false
 	}
-	h.seeAlexaAccount(ctx, env, who, sp.user, log)
+	// Before the tenant's state: a user is told of a new Alexa account on their
+	// account whether or not it may do anything yet.
+	h.seeAlexaAccount(ctx, env, who, issued.GrantID, sp.user, log)
+	switch {
+	case sp.tenant.Suspended:
+		log.WarnContext(ctx, "request refused: the tenant is suspended")
+		return nil, tell(msg.suspended), false
+	case !sp.tenant.Connected():
+		log.InfoContext(ctx, "request refused: the tenant has not connected its AWS account")
+		return nil, tell(msg.notConnected), false
+	}
 	attrs := session{}
 	for k, v := range env.Session.Attributes {
 		attrs[k] = v

@@ -15,6 +15,10 @@ type AlexaLink struct {
 	LinkedAt time.Time `json:"linked_at"`
 	// LastUsedAt is its latest request, recorded at most once per AlexaLinkUseInterval.
 	LastUsedAt time.Time `json:"last_used_at"`
+	// GrantID names the account link (the OAuth grant) whose access token the Alexa
+	// account last spoke with: revoking that grant unlinks it. Empty when it spoke
+	// only with tokens minted before grants had IDs.
+	GrantID string `json:"grant_id,omitempty"`
 }
 
 // AlexaLinkUseInterval is how often an Alexa account's last use is written at most:

@@ -21,8 +21,10 @@ var tenantCommand = command{
 	use: "tenant", short: "Tenants",
 	example: "  easytocloud tenant create --name Acme --role-arn arn:aws:iam::123456789012:role/easytocloud --mfa sms\n" +
 		"  easytocloud tenant list\n" +
-		"  easytocloud tenant verify-role t-6dqbkpz4rxm2wj7a",
-	subs: []command{tenantCreateCommand, tenantListCommand, tenantShowCommand, tenantUpdateCommand, tenantVerifyRoleCommand, tenantDeleteCommand},
+		"  easytocloud tenant verify-role t-6dqbkpz4rxm2wj7a\n" +
+		"  easytocloud tenant suspend t-6dqbkpz4rxm2wj7a",
+	subs: []command{tenantCreateCommand, tenantListCommand, tenantShowCommand, tenantUpdateCommand, tenantVerifyRoleCommand,
+		tenantSuspendCommand, tenantResumeCommand, tenantDeleteCommand},
 }
 
 // tenantCreateCommand adds a tenant.

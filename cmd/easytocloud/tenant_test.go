@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -90,6 +91,55 @@ func TestTenantCommands(t *testing.T) {
 	c.ok("", "tenant", "delete", smsID)
 	if out := c.ok("", "tenant", "list"); !strings.Contains(out, "No tenants yet") {
 		t.Errorf("empty tenant list printed %q", out)
+	}
+}
+
+// TestTenantSuspend: suspend sets the tenant's Suspended, show says so, a second
+// suspend changes nothing; resume lifts it.
+func TestTenantSuspend(t *testing.T) {
+	c := newAWSCLI(t)
+	id, _ := c.createTenant("", "--name", "Acme", "--role-arn", "arn:aws:iam::"+awstest.NewAccountID(t)+":role/easytocloud", "--mfa", "sms")
+	s := c.store()
+	suspended := func() bool {
+		t.Helper()
+		tn, err := s.GetTenant(ctx(t), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tn.Suspended
+	}
+	if show := c.ok("", "tenant", "show", id); !regexp.MustCompile(`\nStatus: +active\n`).MatchString(show) {
+		t.Errorf("tenant show before suspending:\n%s", show)
+	}
+	out := c.ok("", "tenant", "suspend", id)
+	if !strings.Contains(out, "Suspended tenant "+id+" (Acme), now at version 2") || !strings.Contains(out, "easytocloud tenant resume "+id) || !suspended() {
+		t.Errorf("tenant suspend printed %q (suspended: %v)", out, suspended())
+	}
+	if show := c.ok("", "tenant", "show", id); !regexp.MustCompile(`\nStatus: +suspended \(easytocloud tenant resume ` + id + `\)\n`).MatchString(show) {
+		t.Errorf("tenant show of a suspended tenant:\n%s", show)
+	}
+	var shown tenantJSON
+	if err := json.Unmarshal([]byte(c.ok("", "tenant", "show", id, "--json")), &shown); err != nil || !shown.Suspended {
+		t.Errorf("tenant show --json: %+v, %v", shown, err)
+	}
+	if out := c.ok("", "tenant", "suspend", id); !strings.Contains(out, "suspended already") {
+		t.Errorf("suspending again printed %q", out)
+	}
+	if tn, _ := s.GetTenant(ctx(t), id); tn.Version != 2 {
+		t.Errorf("suspending again wrote version %d", tn.Version)
+	}
+	out = c.ok("", "tenant", "resume", id)
+	if !strings.Contains(out, "Resumed tenant "+id+" (Acme), now at version 3") || suspended() {
+		t.Errorf("tenant resume printed %q (suspended: %v)", out, suspended())
+	}
+	if out := c.ok("", "tenant", "resume", id); !strings.Contains(out, "is not suspended") {
+		t.Errorf("resuming again printed %q", out)
+	}
+	if code, _, stderr := c.run("", "tenant", "suspend", "t-nosuchtenant0000"); code != 1 || !strings.Contains(stderr, "tenant list") {
+		t.Errorf("suspending an unknown tenant: exit %d, %q", code, stderr)
+	}
+	if code, _, _ := c.run("", "tenant", "suspend"); code != 2 {
+		t.Errorf("suspend without an ID: exit %d, want 2", code)
 	}
 }
 

@@ -24,6 +24,7 @@ type tenantJSON struct {
 	MFASerial         string       `json:"mfa_serial,omitempty"`
 	VerifierKeyID     string       `json:"verifier_key_id,omitempty"`
 	VerifierSecretSet bool         `json:"verifier_secret_set"`
+	Suspended         bool         `json:"suspended"`
 	stampsJSON
 }
 
@@ -36,6 +37,7 @@ func tenantView(t tenants.Tenant) tenantJSON {
 		ID: t.ID, Name: t.Name, RoleARN: t.RoleARN, AccountID: t.AccountID(), ExternalID: t.ExternalID,
 		Regions: regions, ControlTag: t.ControlTag, MFA: string(t.MFA.Kind), Elevation: durationText(t.MFA.ElevationWindow()),
 		MFASerial: t.MFA.Serial, VerifierKeyID: t.MFA.VerifierKeyID, VerifierSecretSet: len(t.MFA.VerifierSecret) > 0,
+		Suspended:  t.Suspended,
 		stampsJSON: stampsJSON{Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt},
 	}
 }
@@ -67,7 +69,11 @@ func printTenant(w io.Writer, t tenants.Tenant) {
 		}
 		fields = append(fields, [2]string{"MFA serial", t.MFA.Serial}, [2]string{"Verifier key ID", t.MFA.VerifierKeyID}, [2]string{"Verifier secret", secret})
 	}
-	writeFields(w, append(fields, [2]string{"Version", fmt.Sprint(t.Version)},
+	status := "active"
+	if t.Suspended {
+		status = "suspended (easytocloud tenant resume " + t.ID + ")"
+	}
+	writeFields(w, append(fields, [2]string{"Status", status}, [2]string{"Version", fmt.Sprint(t.Version)},
 		[2]string{"Created", t.CreatedAt.UTC().Format(time.RFC3339)}, [2]string{"Updated", t.UpdatedAt.UTC().Format(time.RFC3339)}))
 }
 

@@ -29,16 +29,25 @@ var userAddCommand = command{
 	use:   "add",
 	short: "Add a user to a tenant (the password is prompted for, or read from stdin)",
 	example: "  easytocloud user add --tenant t-6dqbkpz4rxm2wj7a --email ann@example.com --phone +31612345678\n" +
+		"  easytocloud user add --tenant t-6dqbkpz4rxm2wj7a --email ben@example.com --phone +31687654321 --role admin\n" +
 		"  pass show easytocloud/ann | easytocloud user add --tenant t-6dqbkpz4rxm2wj7a --email ann@example.com --password-stdin",
-	usage:    "usage: easytocloud user add --tenant ID --email E [--phone +E164] [--password-stdin]",
+	usage:    "usage: easytocloud user add --tenant ID --email E [--phone +E164] [--role admin|member] [--password-stdin]",
 	required: []string{"tenant", "email"},
+	complete: map[string][]string{"role": {string(tenants.RoleAdmin), string(tenants.RoleMember)}},
 	setup: func(env *cliEnv, fs *pflag.FlagSet) action {
 		var u tenants.User
 		fs.StringVar(&u.TenantID, "tenant", "", "the user's tenant ID")
 		fs.StringVar(&u.Email, "email", "", "the user's email address (they sign in with it)")
 		fs.StringVar(&u.Phone, "phone", "", "the user's phone number in E.164 form, such as +31612345678 (needed for SMS codes)")
+		role := fs.String("role", string(tenants.RoleMember), "what the user may do in the console: admin (connect the AWS account, set the policy, manage people) or member (their own account only)")
 		fromStdin := passwordStdinFlag(fs)
-		return func(ctx context.Context, _ []string) error { return runUserAdd(ctx, env, u, *fromStdin) }
+		return func(ctx context.Context, _ []string) error {
+			u.Role = tenants.Role(*role)
+			if !tenants.ValidRole(u.Role) {
+				return usagef("--role %q: use admin or member", *role)
+			}
+			return runUserAdd(ctx, env, u, *fromStdin)
+		}
 	},
 }
 
@@ -134,7 +143,7 @@ func runUserAdd(ctx context.Context, env *cliEnv, u tenants.User, fromStdin bool
 	if err != nil {
 		return cliError(err)
 	}
-	fmt.Fprintf(env.stdout, "Added user %s (%s) to tenant %s.\n", added.ID, added.Email, added.TenantID)
+	fmt.Fprintf(env.stdout, "Added user %s (%s) to tenant %s as %s.\n", added.ID, added.Email, added.TenantID, roleText(added.Role))
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,10 +35,19 @@ func TestUserCommands(t *testing.T) {
 	emails := []string{"carol@example.com", "Alice@Example.com", "bob@example.org"}
 	phones := []string{"+4915112345678", "+31612345678", "+12025550123"}
 	for i, email := range emails {
-		out := c.ok(cliPassword+"\n", "user", "add", "--tenant", tid, "--email", email, "--phone", phones[i], "--password-stdin")
-		if !strings.Contains(out, "Added user u-") {
-			t.Errorf("user add printed %q", out)
+		args := []string{"user", "add", "--tenant", tid, "--email", email, "--phone", phones[i], "--password-stdin"}
+		want := "as member."
+		if email == "bob@example.org" {
+			args, want = append(args, "--role", "admin"), "as admin."
 		}
+		out := c.ok(cliPassword+"\n", args...)
+		if !strings.Contains(out, "Added user u-") || !strings.Contains(out, want) {
+			t.Errorf("user add printed %q, want it to end %q", out, want)
+		}
+	}
+	code, _, stderr := c.run(cliPassword+"\n", "user", "add", "--tenant", tid, "--email", "dan@example.com", "--phone", "+31612345670", "--role", "owner", "--password-stdin")
+	if code != 2 || !strings.Contains(stderr, `--role "owner": use admin or member`) {
+		t.Errorf("user add --role owner: exit %d, %q; want 2 and the roles", code, stderr)
 	}
 	s := c.store()
 	users, err := s.ListUsers(ctx(t), tid)
@@ -58,13 +68,16 @@ func TestUserCommands(t *testing.T) {
 	if show != c.ok("", "user", "show", "--tenant", tid, alice.ID) {
 		t.Error("user show by email and by ID differ")
 	}
+	if !regexp.MustCompile(`\nRole: +member\n`).MatchString(show) {
+		t.Errorf("user show does not say alice is a member:\n%s", show)
+	}
 	for _, want := range []string{alice.ID, tid, "Alice@Example.com", "+31612345678", "set (argon2id)"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("user show lacks %q:\n%s", want, show)
 		}
 	}
 	var shown userJSON
-	if err := json.Unmarshal([]byte(c.ok("", "user", "show", "alice@example.com", "--json")), &shown); err != nil || shown.ID != alice.ID {
+	if err := json.Unmarshal([]byte(c.ok("", "user", "show", "alice@example.com", "--json")), &shown); err != nil || shown.ID != alice.ID || shown.Role != "member" {
 		t.Errorf("user show --json: %+v, %v", shown, err)
 	}
 
@@ -72,7 +85,10 @@ func TestUserCommands(t *testing.T) {
 	if u, _ := s.GetUser(ctx(t), tid, alice.ID); u.Phone != "+447700900123" || u.Version != 2 {
 		t.Errorf("after set-phone: %+v", u)
 	}
-	code, _, stderr := c.run("", "user", "set-phone", "alice@example.com", "none")
+	if u := byEmail["bob@example.org"]; u.Role != tenants.RoleAdmin || !regexp.MustCompile(`\nRole: +admin\n`).MatchString(c.ok("", "user", "show", "bob@example.org")) {
+		t.Errorf("bob, added --role admin: stored as %q", u.Role)
+	}
+	code, _, stderr = c.run("", "user", "set-phone", "alice@example.com", "none")
 	if code != 2 || !strings.Contains(stderr, "sends codes by SMS") {
 		t.Errorf("clearing the phone of an SMS tenant's user: exit %d, %q; want 2", code, stderr)
 	}
@@ -174,7 +190,7 @@ func TestTenantUserExitCodes(t *testing.T) {
 	}{
 		{name: "Help", args: []string{"tenant", "help"}, code: 0},
 		{name: "FlagHelp", args: []string{"tenant", "create", "-h"}, code: 0},
-		{name: "NoSubcommand", args: []string{"tenant"}, code: 2, want: "give a subcommand: create, delete, list, show, update, verify-role"},
+		{name: "NoSubcommand", args: []string{"tenant"}, code: 2, want: "give a subcommand: create, delete, list, resume, show, suspend, update, verify-role"},
 		{name: "UnknownSubcommand", args: []string{"user", "remove"}, code: 2, want: `unknown subcommand "remove"`},
 		{name: "UnknownFlag", args: []string{"tenant", "list", "--colour"}, code: 2, want: "flag provided but not defined: -colour"},
 		{name: "CreateMissingFlags", args: []string{"tenant", "create", "--name", "x"}, code: 2, want: "needs --name, --role-arn and --mfa"},

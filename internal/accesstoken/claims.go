@@ -16,6 +16,10 @@ type Claims struct {
 	TenantID string // tid: the tenant ID
 	Scope    string // scope: space-separated scopes, may be empty
 	ID       string // jti: unique per token; Mint generates one when empty
+	// GrantID (gid) names the account link (the refresh token) the token was minted
+	// from, so that revoking that one link refuses its tokens. Optional: tokens
+	// minted before links had IDs carry none.
+	GrantID string
 
 	IssuedAt  time.Time // iat
 	ExpiresAt time.Time // exp
@@ -38,6 +42,7 @@ type jwtClaims struct {
 	jwt.RegisteredClaims
 	TenantID string `json:"tid"`
 	Scope    string `json:"scope,omitempty"`
+	GrantID  string `json:"gid,omitempty"`
 }
 
 // wire returns the claims as minted. aud is a single string (RFC 7519 allows it, and
@@ -54,6 +59,9 @@ func (c Claims) wire() jwt.MapClaims {
 	}
 	if c.Scope != "" {
 		m["scope"] = c.Scope
+	}
+	if c.GrantID != "" {
+		m["gid"] = c.GrantID
 	}
 	return m
 }

@@ -54,20 +54,32 @@ func TestVerifyExpired(t *testing.T) {
 	}
 }
 
-// TestVerifyIssued: VerifyIssued names the principal Verify names and the token's
-// iat to the second, and refuses what Verify refuses.
+// TestVerifyIssued: VerifyIssued names the principal Verify names, the token's iat to
+// the second and its grant (none for a token minted without one, which still
+// verifies), and refuses what Verify refuses.
 func TestVerifyIssued(t *testing.T) {
 	signer := mustFileSigner(t)
-	c := claims()
-	c.IssuedAt = t0.Add(1500 * time.Millisecond)
-	tok := mustMint(t, signer, c)
 	v := &accesstoken.Verifier{Issuer: issuer, Audience: audience, Keys: signer, Now: at(t0.Add(time.Minute))}
-	p, issued, err := v.VerifyIssued(context.Background(), tok)
-	if err != nil || p != (tenants.Principal{TenantID: "tenant-1", UserID: "user-1"}) || !issued.Equal(t0.Add(time.Second)) {
-		t.Fatalf("VerifyIssued = %+v, %v, %v; want tenant-1/user-1 issued at %v", p, issued, err, t0.Add(time.Second))
-	}
-	v.Now = at(t0.Add(2 * time.Hour))
-	if _, _, err := v.VerifyIssued(context.Background(), tok); !errors.Is(err, accesstoken.ErrInvalidToken) {
-		t.Errorf("VerifyIssued of an expired token = %v, want ErrInvalidToken", err)
+	for _, tc := range []struct {
+		name, grant string
+	}{
+		{"WithGrant", "g-kitchen-echo"},
+		{"WithoutGrant", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := claims()
+			c.IssuedAt = t0.Add(1500 * time.Millisecond)
+			c.GrantID = tc.grant
+			tok := mustMint(t, signer, c)
+			p, issued, err := v.VerifyIssued(context.Background(), tok)
+			want := accesstoken.Issued{At: t0.Add(time.Second), GrantID: tc.grant}
+			if err != nil || p != (tenants.Principal{TenantID: "tenant-1", UserID: "user-1"}) || !issued.At.Equal(want.At) || issued.GrantID != want.GrantID {
+				t.Fatalf("VerifyIssued = %+v, %+v, %v; want tenant-1/user-1 and %+v", p, issued, err, want)
+			}
+			expired := &accesstoken.Verifier{Issuer: issuer, Audience: audience, Keys: signer, Now: at(t0.Add(2 * time.Hour))}
+			if _, _, err := expired.VerifyIssued(context.Background(), tok); !errors.Is(err, accesstoken.ErrInvalidToken) {
+				t.Errorf("VerifyIssued of an expired token = %v, want ErrInvalidToken", err)
+			}
+		})
 	}
 }

@@ -37,10 +37,19 @@ func (v *Verifier) Verify(ctx context.Context, token string) (tenants.Principal,
 	return p, err
 }
 
-// VerifyIssued checks token as Verify does and also returns when it was issued (its
-// iat, to the second; the zero time when it has none), so that a token issued before
-// the user's tokens were revoked can be refused. Errors are Verify's.
-func (v *Verifier) VerifyIssued(ctx context.Context, token string) (tenants.Principal, time.Time, error) {
+// Issued is what a verified token says about where it came from.
+type Issued struct {
+	// At is its iat, to the second; the zero time when it has none.
+	At time.Time
+	// GrantID is its gid, the account link it was minted from; "" when it has none
+	// (a token minted before links had IDs).
+	GrantID string
+}
+
+// VerifyIssued checks token as Verify does and also says when it was issued and from
+// which grant, so that a token issued before the user's tokens were revoked, or minted
+// from a revoked link, can be refused. Errors are Verify's.
+func (v *Verifier) VerifyIssued(ctx context.Context, token string) (tenants.Principal, Issued, error) {
 	return v.verify(ctx, token, 0)
 }
 
@@ -57,8 +66,8 @@ func (v *Verifier) VerifyExpired(ctx context.Context, token string, grace time.D
 }
 
 // verify is VerifyIssued with exp checked grace before now (0: exactly).
-func (v *Verifier) verify(ctx context.Context, token string, grace time.Duration) (tenants.Principal, time.Time, error) {
-	var none time.Time
+func (v *Verifier) verify(ctx context.Context, token string, grace time.Duration) (tenants.Principal, Issued, error) {
+	var none Issued
 	if v.Issuer == "" || v.Audience == "" || v.Keys == nil {
 		return tenants.Principal{}, none, fmt.Errorf("%w: verifier has no issuer, audience or keys", ErrInvalidToken)
 	}
@@ -111,9 +120,9 @@ func (v *Verifier) verify(ctx context.Context, token string, grace time.Duration
 	if grace > 0 && claims.IssuedAt != nil && claims.IssuedAt.After(now().Add(leeway)) {
 		return tenants.Principal{}, none, fmt.Errorf("%w: %v", ErrInvalidToken, jwt.ErrTokenUsedBeforeIssued)
 	}
-	issued := none
+	issued := Issued{GrantID: claims.GrantID}
 	if claims.IssuedAt != nil {
-		issued = claims.IssuedAt.UTC()
+		issued.At = claims.IssuedAt.UTC()
 	}
 	return tenants.Principal{TenantID: claims.TenantID, UserID: claims.Subject}, issued, nil
 }

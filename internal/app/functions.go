@@ -81,8 +81,9 @@ const (
 // sts:AssumeRole into tenants' roles; execute-api:Invoke for the mfa API; on
 // SkillDisabled, PutItem (the revocation mark), Query (the user's tokens, on the GSI)
 // and DeleteItem (the tokens); UpdateItem of the Alexa accounts that speak for a user (ALEXALINK#), and
-// sns:Publish to text the user when a new one does. It never writes a tenant or a
-// user, nor an elevation (MFA# is the mfa function's, reached through its API).
+// sns:Publish to text the user when a new one does; PutItem of the user's activity
+// (ACTIVITY#, one item per change it makes). It never writes a tenant or a user, nor
+// an elevation (MFA# is the mfa function's, reached through its API).
 var Skill = Function{
 	Name: "skill",
 	Env:  []string{EnvTable, EnvSkillID, EnvIssuer, EnvSigningKeyID, EnvMFAURL},
@@ -98,6 +99,7 @@ var Skill = Function{
 		"sts:AssumeRole",
 	},
 	Table: []TableAccess{
+		{Prefix: "ACTIVITY#", Actions: []string{putItem}},
 		{Prefix: "ALEXALINK#", Actions: []string{updateItem}},
 		{Prefix: "OAUTHREFRESH#", Actions: []string{deleteItem}},
 		{Prefix: "OAUTHUSER#", Actions: []string{getItem, putItem}},

@@ -59,7 +59,8 @@ func (t *Table) Delete(ctx context.Context, in *dynamodb.DeleteItemInput) (*dyna
 	return t.db.DeleteItem(ctx, in)
 }
 
-// Query runs in (one page of a Query) on the table and returns DynamoDB's answer.
+// Query runs in (one page of a Query) on the table and returns DynamoDB's answer: for
+// a read that wants only the first Limit items.
 func (t *Table) Query(ctx context.Context, in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
 	in.TableName = aws.String(t.name)
 	return t.db.Query(ctx, in)

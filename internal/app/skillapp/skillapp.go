@@ -64,6 +64,7 @@ func NewHandler(c app.Config, a app.AWS, p Parts, logger *slog.Logger) *skill.Ha
 		MFA:       p.MFA,
 		Revoker:   p.Revoker,
 		Links:     store,
+		Activity:  store,
 		SNS:       a.SNS,
 		Progress:  p.Progress,
 		AWS:       a.Config,
