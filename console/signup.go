@@ -273,20 +273,24 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	t, u, err := s.cfg.Store.CreateOrganisation(ctx,
 		tenants.Tenant{Name: d.Org, MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}},
 		tenants.User{Email: d.Email}, d.Hash, also...)
-	switch {
-	case errors.Is(err, tenants.ErrEmailTaken):
-		page(http.StatusConflict, nil, verifyData{Email: d.Email, Taken: true})
-		return
-	case errors.Is(err, tenants.ErrConflict):
-		// The link was used meanwhile, or the code's last use taken.
+	if errors.Is(err, tenants.ErrEmailTaken) || errors.Is(err, tenants.ErrConflict) {
+		// Nothing was written. Which condition failed, the link tells first: used
+		// meanwhile (a second click), or still live while the address got an
+		// account or the code's last use went to another sign-up.
 		var again signUpData
-		if err := s.openLink(ctx, linkSignUp, token, &again); err != nil {
+		switch lerr := s.openLink(ctx, linkSignUp, token, &again); {
+		case errors.Is(lerr, errLinkGone):
 			page(http.StatusGone, nil, verifyData{Gone: true})
-			return
+		case lerr == nil && errors.Is(err, tenants.ErrEmailTaken):
+			page(http.StatusConflict, nil, verifyData{Email: d.Email, Taken: true})
+		case lerr == nil && d.CodeHash != "":
+			page(http.StatusConflict, nil, verifyData{CodeGone: true})
+		default:
+			s.failed(w, r, "sign-up verification", errors.Join(err, lerr))
 		}
-		page(http.StatusConflict, nil, verifyData{CodeGone: true})
 		return
-	case err != nil:
+	}
+	if err != nil {
 		s.failed(w, r, "sign-up verification", err)
 		return
 	}

@@ -392,3 +392,38 @@ func attrString(v types.AttributeValue) string {
 	}
 	return ""
 }
+
+// TestSignUpVerifyRace: two confirmations of one link at once make one organisation;
+// the other is told the link was used.
+func TestSignUpVerifyRace(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	b.signUpAs("Acme", "ada@acme.example", testPassword)
+	page := b.get(h.verifyLink("ada@acme.example"))
+	form, ok := page.Page(t).PostFormWith("token")
+	if !ok {
+		t.Fatalf("no form:\n%s", page.Body)
+	}
+	statuses := make(chan int, 2)
+	for range 2 {
+		go func() {
+			resp, err := b.client.PostForm(b.url(form.Action), form.Fields())
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	got := map[int]int{}
+	for range 2 {
+		got[<-statuses]++
+	}
+	if diff := cmp.Diff(map[int]int{http.StatusSeeOther: 1, http.StatusGone: 1}, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if n := h.countItems("TENANT#"); n != 2 { // the tenant and its admin
+		t.Errorf("%d tenant items", n)
+	}
+}
