@@ -21,6 +21,10 @@ TFSEC       := $(TOOLS)/tfsec-$(TFSEC_VERSION)
 # online, so audit is not part of make test).
 GOVULNCHECK_VERSION := v1.9.0
 GOVULNCHECK := $(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION)
+# axe-core, the accessibility checker the console's browser test injects into every
+# page (internal/e2e reads AXE_DIR/axe.min.js), installed with npm into .tools/node.
+AXE_VERSION := 4.14.1
+AXE_DIR     := $(CURDIR)/.tools/node/node_modules/axe-core
 # How long make fuzz runs each fuzz target.
 FUZZTIME    ?= 30s
 # The two Terraform modules; each has testdata/lint.tfvars switching every option on.
@@ -120,8 +124,26 @@ chromium: ## Install headless Chromium (Debian's chromium) for the browser test 
 		echo "chromium not found: install it with: sudo apt-get install chromium (the browser test fails without it)"; \
 	fi
 
+# axe-core from npm, pinned, installed once: into a directory of its own, then moved
+# into place, so an interrupted install leaves nothing that looks installed. Without
+# npm this says how to get it, and the browser test fails naming this target.
+.PHONY: axe-core
+axe-core: ## Install the pinned axe-core (npm) into .tools/node for the console's browser test unless it is there.
+	@if [ -f $(AXE_DIR)/axe.min.js ] && grep -q '"version": "$(AXE_VERSION)"' $(AXE_DIR)/package.json 2>/dev/null; then \
+		echo "axe-core: $(AXE_DIR) ($(AXE_VERSION))"; \
+	elif ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: install Node.js and npm (sudo apt-get install npm, or https://nodejs.org), then run make axe-core (the console's browser test fails without it)"; \
+	else \
+		echo "axe-core $(AXE_VERSION) not found: installing it with npm into .tools/node"; \
+		tmp=$(CURDIR)/.tools/node.tmp; rm -rf "$$tmp"; \
+		npm install --prefix "$$tmp" --no-save --no-package-lock --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION) >/dev/null; \
+		[ -f "$$tmp/node_modules/axe-core/axe.min.js" ] || { echo "npm installed no axe.min.js"; exit 1; }; \
+		rm -rf $(AXE_DIR); mkdir -p $(dir $(AXE_DIR)); \
+		mv "$$tmp/node_modules/axe-core" $(AXE_DIR); rm -rf "$$tmp"; \
+	fi
+
 .PHONY: test
-test: emulator chromium lint ## Lint, run every test with the race detector against the emulator, then check the Lambda build is reproducible.
+test: emulator chromium axe-core lint ## Lint, run every test with the race detector against the emulator, then check the Lambda build is reproducible.
 	$(GO) test -race -count=1 ./...
 	@$(MAKE) --no-print-directory build-check
 

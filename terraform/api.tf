@@ -1,6 +1,7 @@
 # One HTTP API in front of the oauth function (public routes: Alexa account linking
-# and the token endpoint) and the mfa function (IAM-authorized routes: only callers
-# with execute-api:Invoke, i.e. the skill, may reach them).
+# and the token endpoint), the console (public routes: its pages) and the mfa function
+# (IAM-authorized routes: only callers with execute-api:Invoke, i.e. the skill and the
+# console, may reach them).
 
 locals {
   api_routes = {
@@ -14,9 +15,44 @@ locals {
     "POST /mfa/v1/verifications"                  = { function = "mfa", authorization = "AWS_IAM" }
     "GET /mfa/v1/elevations/{tenant}/{user}"      = { function = "mfa", authorization = "AWS_IAM" }
     "DELETE /mfa/v1/elevations/{tenant}/{user}"   = { function = "mfa", authorization = "AWS_IAM" }
+
+    # The console's pages: public, as the sign-in pages are (its own sessions sign
+    # people in). ServeMux's "/console/{$}" is the path "/console/" exactly.
+    "GET /console/"                             = { function = "console", authorization = "NONE" }
+    "GET /console/signin"                       = { function = "console", authorization = "NONE" }
+    "POST /console/signin"                      = { function = "console", authorization = "NONE" }
+    "POST /console/signout"                     = { function = "console", authorization = "NONE" }
+    "GET /console/signup"                       = { function = "console", authorization = "NONE" }
+    "POST /console/signup"                      = { function = "console", authorization = "NONE" }
+    "GET /console/signup/verify"                = { function = "console", authorization = "NONE" }
+    "POST /console/signup/verify"               = { function = "console", authorization = "NONE" }
+    "GET /console/reset"                        = { function = "console", authorization = "NONE" }
+    "POST /console/reset"                       = { function = "console", authorization = "NONE" }
+    "GET /console/reset/confirm"                = { function = "console", authorization = "NONE" }
+    "POST /console/reset/confirm"               = { function = "console", authorization = "NONE" }
+    "GET /console/reauth"                       = { function = "console", authorization = "NONE" }
+    "POST /console/reauth"                      = { function = "console", authorization = "NONE" }
+    "GET /console/connect"                      = { function = "console", authorization = "NONE" }
+    "POST /console/connect"                     = { function = "console", authorization = "NONE" }
+    "GET /console/settings"                     = { function = "console", authorization = "NONE" }
+    "POST /console/settings"                    = { function = "console", authorization = "NONE" }
+    "GET /console/people"                       = { function = "console", authorization = "NONE" }
+    "POST /console/people/invite"               = { function = "console", authorization = "NONE" }
+    "POST /console/people/{user}/role"          = { function = "console", authorization = "NONE" }
+    "POST /console/people/{user}/remove"        = { function = "console", authorization = "NONE" }
+    "GET /console/invite"                       = { function = "console", authorization = "NONE" }
+    "POST /console/invite"                      = { function = "console", authorization = "NONE" }
+    "POST /console/invite/phone"                = { function = "console", authorization = "NONE" }
+    "GET /console/account"                      = { function = "console", authorization = "NONE" }
+    "POST /console/account/password"            = { function = "console", authorization = "NONE" }
+    "GET /console/account/phone"                = { function = "console", authorization = "NONE" }
+    "POST /console/account/phone"               = { function = "console", authorization = "NONE" }
+    "POST /console/account/phone/verify"        = { function = "console", authorization = "NONE" }
+    "POST /console/account/links/{link}/unlink" = { function = "console", authorization = "NONE" }
+    "GET /console/account/activity"             = { function = "console", authorization = "NONE" }
   }
 
-  api_functions = toset(["oauth", "mfa"])
+  api_functions = toset(["oauth", "mfa", "console"])
 
   # execute-api ARN of each route on the $default stage; a path parameter matches "*".
   route_arns = {
@@ -30,7 +66,7 @@ locals {
 
 resource "aws_apigatewayv2_api" "main" {
   name                         = var.name
-  description                  = "easytocloud OAuth and MFA endpoints"
+  description                  = "easytocloud OAuth, MFA and console endpoints"
   protocol_type                = "HTTP"
   disable_execute_api_endpoint = var.custom_domain != null
 }

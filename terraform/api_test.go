@@ -1,6 +1,7 @@
 package terraform_test
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -29,16 +30,43 @@ func mustAPIRoutes(tb testing.TB, m *module) map[string]route {
 	return out
 }
 
-// The oauth routes are public (Alexa's browser and token client carry no AWS identity);
-// the mfa routes need a SigV4 signature from a principal allowed execute-api:Invoke.
-var routeAuthorization = map[string]string{"oauth": "NONE", "mfa": "AWS_IAM"}
+// The oauth and console routes are public (Alexa's browser and token client, and the
+// console's visitors, carry no AWS identity); the mfa routes need a SigV4 signature
+// from a principal allowed execute-api:Invoke.
+var routeAuthorization = map[string]string{"oauth": "NONE", "mfa": "AWS_IAM", "console": "NONE"}
+
+// apiPattern is the ServeMux pattern p as API Gateway routes it: "{$}" (the path
+// ends there) is the path as written, a trailing wildcard "{name...}" is "{name+}".
+func apiPattern(p string) string {
+	p = strings.ReplaceAll(p, "{$}", "")
+	if i := strings.LastIndex(p, "{"); i >= 0 && strings.HasSuffix(p, "...}") {
+		p = p[:i] + "{" + strings.TrimSuffix(p[i+1:], "...}") + "+}"
+	}
+	return p
+}
+
+func TestAPIPattern(t *testing.T) {
+	for p, want := range map[string]string{
+		"GET /console/{$}":                   "GET /console/",
+		"POST /console/people/{user}/remove": "POST /console/people/{user}/remove",
+		"GET /files/{path...}":               "GET /files/{path+}",
+		"/oauth/token":                       "/oauth/token",
+	} {
+		if got := apiPattern(p); got != want {
+			t.Errorf("apiPattern(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
 
 func TestAPIRoutesAreWhatTheHandlersServe(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	routes := mustAPIRoutes(t, m)
-	for _, fn := range []string{"oauth", "mfa"} {
+	for _, fn := range []string{"oauth", "mfa", "console"} {
 		t.Run(fn, func(t *testing.T) {
-			patterns := mustListed(t, mustFunction(t, fn).Routes, "route", fn)
+			var patterns []string
+			for _, p := range mustListed(t, mustFunction(t, fn).Routes, "route", fn) {
+				patterns = append(patterns, apiPattern(p))
+			}
 			// A pattern without a method serves every method: the API must route the path,
 			// whatever methods it names.
 			var want, got []string
@@ -191,5 +219,27 @@ func TestSkillInvokesOnlyTheMFARoutes(t *testing.T) {
 	}
 	if !found {
 		t.Error("the skill policy does not grant execute-api:Invoke on the mfa routes")
+	}
+}
+
+// The console reaches the mfa API only to end a removed user's elevations.
+func TestConsoleInvokesOnlyTheEndOfElevations(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	var found int
+	for _, s := range m.mustStatements(t, "console") {
+		if !slices.Contains(s.actions, "execute-api:Invoke") {
+			continue
+		}
+		found++
+		want := `[local.route_arns["DELETE /mfa/v1/elevations/{tenant}/{user}"]]`
+		if !slices.Equal(s.actions, []string{"execute-api:Invoke"}) || s.resources != want {
+			t.Errorf("the console's %q resources = %s, want only %s", s.actions, s.resources, want)
+		}
+	}
+	if found != 1 {
+		t.Errorf("want one console statement granting execute-api:Invoke, found %d", found)
+	}
+	if _, ok := mustAPIRoutes(t, m)["DELETE /mfa/v1/elevations/{tenant}/{user}"]; !ok {
+		t.Error("the mfa API has no route DELETE /mfa/v1/elevations/{tenant}/{user}")
 	}
 }

@@ -1,6 +1,7 @@
 package terraform_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -37,16 +38,33 @@ type block struct {
 // mustLoadModule parses every .tf file in dir.
 func mustLoadModule(tb testing.TB, dir string) *module {
 	tb.Helper()
+	m, err := loadModule(dir, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// loadModule parses every .tf file in dir, passing each file's source through edit
+// when edit is not nil (tests that change a module to see their checks fail).
+func loadModule(dir string, edit func(name string, src []byte) []byte) (*module, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil || len(files) == 0 {
-		tb.Fatalf("no .tf files in %s (err %v)", dir, err)
+		return nil, fmt.Errorf("no .tf files in %s (err %v)", dir, err)
 	}
 	m := &module{dir: dir, locals: map[string]cty.Value{}}
 	p := hclparse.NewParser()
 	for _, name := range files {
-		f, diags := p.ParseHCLFile(name)
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if edit != nil {
+			src = edit(name, src)
+		}
+		f, diags := p.ParseHCL(src, name)
 		if diags.HasErrors() {
-			tb.Fatalf("parse %s: %s", name, diags.Error())
+			return nil, fmt.Errorf("parse %s: %s", name, diags.Error())
 		}
 		for _, b := range f.Body.(*hclsyntax.Body).Blocks {
 			m.blocks = append(m.blocks, &block{Block: b, src: f.Bytes})
@@ -59,7 +77,7 @@ func mustLoadModule(tb testing.TB, dir string) *module {
 			}
 		}
 	}
-	return m
+	return m, nil
 }
 
 // find returns the top-level blocks of type typ whose labels start with labels.

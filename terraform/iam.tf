@@ -1,11 +1,11 @@
 # One role per function. Each function's own policy (data.aws_iam_policy_document.<name>)
-# grants exactly the actions internal/app lists for it (app.Skill, app.OAuth, app.MFA:
-# IAMActions), which the code calls; the runtime policy grants what the Lambda platform
+# grants exactly the actions internal/app lists for it (app.Skill, app.OAuth, app.MFA,
+# app.Console: IAMActions), which the code calls; the runtime policy grants what the Lambda platform
 # itself needs (logs and traces). policy_test.go checks both.
 #
 # In the table a function reaches only the items of its own key prefixes, with only the
 # actions it calls on each (app.<Function>.Table; tablekeys_test.go checks the two agree
-# and oauth's, mfa's and the skill's tests record every key their flows reach): one
+# and the functions' own tests record every key their flows reach): one
 # statement per set of actions, reads apart from writes, each on the prefixes
 # "dynamodb:LeadingKeys" may take. AWS documents that key as the partition key values
 # a request names: an item's pk for GetItem, PutItem, UpdateItem and DeleteItem, the
@@ -20,8 +20,9 @@
 # no key and reads every item.
 
 # Lambda assumes each role. The skill's role may also be assumed by the principals in
-# var.skill_role_trusted_arns: tenants' roles trust only this role, so this is how an
-# operator runs `easytocloud tenant verify-role` as easytocloud will act.
+# var.skill_role_trusted_arns and by the console's role: tenants' roles trust only this
+# role, so this is how an operator runs `easytocloud tenant verify-role`, and the
+# console checks a tenant's role, as easytocloud will act.
 data "aws_iam_policy_document" "trust" {
   for_each = local.functions
 
@@ -48,6 +49,35 @@ data "aws_iam_policy_document" "trust" {
       }
     }
   }
+
+  # The console's role, by name: IAM refuses a principal that does not exist yet, and
+  # both roles are made together. The account delegates to the console's own policy,
+  # which allows only this role; the condition admits no other principal.
+  dynamic "statement" {
+    for_each = each.key == "skill" ? [true] : []
+
+    content {
+      sid     = "ConsoleVerifiesTenantRoles"
+      actions = ["sts:AssumeRole"]
+
+      principals {
+        type        = "AWS"
+        identifiers = [local.account_root]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = [local.console_role_arn]
+      }
+    }
+  }
+}
+
+locals {
+  # aws_iam_role.function["console"].arn, which the trust policies of the same
+  # resource cannot refer to.
+  console_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.name}-console"
 }
 
 resource "aws_iam_role" "function" {
@@ -240,8 +270,8 @@ resource "aws_iam_role_policy" "skill" {
   policy = data.aws_iam_policy_document.skill.json
 }
 
-# --- oauth and mfa both make and open their own Keyring MAC keys (the purposes
-# local.mac_key_purposes grants each) under the secrets key.
+# --- oauth, mfa and the console each make and open their own Keyring MAC keys (the
+# purposes local.mac_key_purposes grants each) under the secrets key.
 
 data "aws_iam_policy_document" "mac_keys" {
   for_each = local.mac_key_purposes
@@ -505,4 +535,257 @@ resource "aws_iam_role_policy" "mfa" {
   name   = "mfa"
   role   = aws_iam_role.function["mfa"].id
   policy = data.aws_iam_policy_document.mfa.json
+}
+
+# --- console: tenants manage themselves. Through the store it reads and writes
+# tenants, users and their claims, lists and unlinks Alexa accounts and reads
+# activity; through oauth's tokens it revokes a user's links; its own records are
+# sessions, e-mailed links, invitation codes, SMS codes, rate limits and the audit
+# trail. It sends e-mail (SES) and SMS, checks tenants' roles as the skill, and ends
+# elevations through the mfa API. It never reaches MFA# nor seals a secret.
+
+data "aws_iam_policy_document" "console" {
+  source_policy_documents = [data.aws_iam_policy_document.mac_keys["console"].json]
+
+  # Read by key: tenants and users, claims, its MAC key, a user's refresh tokens and
+  # revocation mark, and its own records.
+  statement {
+    sid       = "ReadByKey"
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["ACCOUNTCLAIM#*", "CONSOLESESSION#*", "EMAIL#*", "INVITE#*", "KEY#console-*", "OAUTHREFRESH#*", "OAUTHUSER#*", "PHONECODE#*", "RESET#*", "ROLECLAIM#*", "SIGNUP#*", "SIGNUPCODE#*", "TENANT#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Within one partition each: a tenant's users, a user's Alexa accounts, activity and
+  # sessions, a tenant's audit trail.
+  statement {
+    sid       = "ListPartitions"
+    actions   = ["dynamodb:Query"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["ACTIVITY#*", "ALEXALINK#*", "AUDIT#*", "CONSOLESESSION#*", "TENANT#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # A user made with an invitation checks, in the same transaction, that the tenant
+  # is still there.
+  statement {
+    sid       = "CheckTenants"
+    actions   = ["dynamodb:ConditionCheckItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["TENANT#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # The user's refresh tokens, listed on the index by their gsi1pk,
+  # OAUTHUSER#<tenant>#<user>, to show and revoke their Alexa links.
+  statement {
+    sid       = "TokensOfAUser"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.main.arn}/index/gsi1"]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["OAUTHUSER#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Organisations, users and their settings: made at sign-up and invitation, updated
+  # (a password among them), users removed. Sessions and SMS codes: made, used, ended.
+  statement {
+    sid       = "TenantsUsersSessionsAndCodes"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["CONSOLESESSION#*", "PHONECODE#*", "TENANT#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # The claims that give an e-mail address, a role and an AWS account to one tenant:
+  # taken with the record that holds them, given up when it lets go.
+  statement {
+    sid       = "Claims"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["ACCOUNTCLAIM#*", "EMAIL#*", "ROLECLAIM#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Single-use e-mailed links, made and then used by a conditional update; revocation
+  # marks, which refuse a removed or unlinked user's older access tokens.
+  statement {
+    sid       = "LinksAndRevocationMarks"
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["INVITE#*", "OAUTHUSER#*", "RESET#*", "SIGNUP#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Conditional updates only: the operator's invitation codes are used up, the rate
+  # limits count.
+  statement {
+    sid       = "SignUpCodesAndLimits"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["CONSOLELIMIT#*", "SIGNUPCODE#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # The audit trail of admin actions (written, never changed) and its MAC key, made on
+  # first use (only those of its own purposes, local.mac_key_purposes).
+  statement {
+    sid       = "AuditAndMACKeys"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["AUDIT#*", "KEY#console-*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Unlink: the Alexa account's record and its refresh token.
+  statement {
+    sid       = "Unlink"
+    actions   = ["dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.main.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["ALEXALINK#*", "OAUTHREFRESH#*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
+  # Only from the console's address, only through its configuration set (TLS required).
+  statement {
+    sid       = "SendMail"
+    actions   = ["ses:SendEmail"]
+    resources = [aws_sesv2_email_identity.mail.arn, aws_sesv2_configuration_set.mail.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ses:FromAddress"
+      values   = [local.mail_from]
+    }
+  }
+
+  statement {
+    sid     = "SendSMS"
+    actions = ["sns:Publish"]
+    # A text message is published straight to a phone number, which has no ARN:
+    # "*" is the only resource AWS accepts for it.
+    resources = ["*"] #tfsec:ignore:aws-iam-no-policy-wildcards SMS to a phone number has no ARN
+  }
+
+  # Tenants' roles trust only the skill's role: the console checks one by assuming the
+  # skill's role first, then the tenant's as the skill would (the skill's policy
+  # applies: the tenant role's name, an ExternalId always).
+  statement {
+    sid       = "ActAsTheSkill"
+    actions   = ["sts:AssumeRole"]
+    resources = [aws_iam_role.function["skill"].arn]
+  }
+
+  # Removing a user ends their elevations at once.
+  statement {
+    sid       = "EndElevations"
+    actions   = ["execute-api:Invoke"]
+    resources = [local.route_arns["DELETE /mfa/v1/elevations/{tenant}/{user}"]]
+  }
+}
+
+resource "aws_iam_role_policy" "console" {
+  name   = "console"
+  role   = aws_iam_role.function["console"].id
+  policy = data.aws_iam_policy_document.console.json
 }

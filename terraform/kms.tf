@@ -103,13 +103,15 @@ data "aws_iam_policy_document" "signing_key" {
 #   {"purpose": <p>}   a Keyring MAC key (dynamo.Keyring): 32 random bytes encrypted and
 #                      stored in the table by the first function that needs it, decrypted
 #                      once per cold start. A function may only use its own purposes, named
-#                      "<function>-…" ("oauth-token", "mfa-otp"; terraform_test.go checks
-#                      the code's purposes against local.mac_key_purposes).
+#                      "<function>-…" ("oauth-token", "mfa-otp", "console-token";
+#                      terraform_test.go checks the code's purposes against
+#                      local.mac_key_purposes).
 
 locals {
   mac_key_purposes = {
-    oauth = "oauth-*"
-    mfa   = "mfa-*"
+    oauth   = "oauth-*"
+    mfa     = "mfa-*"
+    console = "console-*"
   }
 }
 
@@ -193,6 +195,23 @@ data "aws_iam_policy_document" "secrets_key" {
       test     = "StringLike"
       variable = "kms:EncryptionContext:purpose"
       values   = [local.mac_key_purposes["mfa"]]
+    }
+  }
+
+  statement {
+    sid       = "ConsoleMACKeys"
+    actions   = ["kms:Decrypt", "kms:Encrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.function["console"].arn]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:purpose"
+      values   = [local.mac_key_purposes["console"]]
     }
   }
 }

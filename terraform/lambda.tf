@@ -1,4 +1,4 @@
-# The three functions, built by `make build` (bootstrap for provided.al2023 on arm64).
+# The four functions, built by `make build` (bootstrap for provided.al2023 on arm64).
 # Each environment holds exactly the variables its cmd/<name> package reads
 # (stack_test.go checks both ways).
 
@@ -27,6 +27,12 @@ locals {
     EASYTOCLOUD_SIGNING_KEY_ID = aws_kms_key.signing.arn
     EASYTOCLOUD_SECRETS_KEY_ID = aws_kms_key.secrets.arn
     EASYTOCLOUD_MFA_URL        = local.api_url
+
+    EASYTOCLOUD_MAIL_FROM              = local.mail_from
+    EASYTOCLOUD_MAIL_CONFIGURATION_SET = aws_sesv2_configuration_set.mail.configuration_set_name
+    EASYTOCLOUD_SIGNUP                 = var.signup_mode
+    EASYTOCLOUD_SKILL_ROLE_ARN         = aws_iam_role.function["skill"].arn
+    EASYTOCLOUD_TENANT_TEMPLATE_URL    = local.tenant_template_url
   }
 
   # What tells the functions apart; environment names the variables each one reads.
@@ -34,6 +40,8 @@ locals {
     skill = { description = "easytocloud Alexa skill", memory_size = 256, timeout = 8, environment = ["EASYTOCLOUD_TABLE", "EASYTOCLOUD_SKILL_ID", "EASYTOCLOUD_ISSUER", "EASYTOCLOUD_SIGNING_KEY_ID", "EASYTOCLOUD_MFA_URL"] }
     oauth = { description = "easytocloud OAuth 2.0 authorization server (Alexa account linking)", memory_size = 512, timeout = 10, environment = ["EASYTOCLOUD_TABLE", "EASYTOCLOUD_SIGNING_KEY_ID", "EASYTOCLOUD_SECRETS_KEY_ID", "EASYTOCLOUD_ISSUER", "EASYTOCLOUD_SKILL_ID"] }
     mfa   = { description = "easytocloud MFA service (challenges, verifications, elevations)", memory_size = 256, timeout = 10, environment = ["EASYTOCLOUD_TABLE", "EASYTOCLOUD_SECRETS_KEY_ID"] }
+    # Memory for argon2id: the console hashes passwords at sign-up, invitation and reset.
+    console = { description = "easytocloud console (tenants' sign-up, AWS account, people, own page)", memory_size = 512, timeout = 10, environment = ["EASYTOCLOUD_TABLE", "EASYTOCLOUD_SECRETS_KEY_ID", "EASYTOCLOUD_ISSUER", "EASYTOCLOUD_MFA_URL", "EASYTOCLOUD_MAIL_FROM", "EASYTOCLOUD_MAIL_CONFIGURATION_SET", "EASYTOCLOUD_SIGNUP", "EASYTOCLOUD_SKILL_ROLE_ARN", "EASYTOCLOUD_TENANT_TEMPLATE_URL"] }
   }
 }
 

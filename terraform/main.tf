@@ -17,8 +17,8 @@ locals {
 
   build_dir = coalesce(var.build_dir, "${path.module}/../build")
 
-  # The three functions; each is built by `make build` into <build_dir>/<name>.zip.
-  functions = toset(["skill", "oauth", "mfa"])
+  # The four functions; each is built by `make build` into <build_dir>/<name>.zip.
+  functions = toset(["skill", "oauth", "mfa", "console"])
 
   account_root       = "arn:${local.partition}:iam::${local.account_id}:root"
   key_administrators = length(var.key_administrator_arns) > 0 ? var.key_administrator_arns : [local.account_root]

@@ -22,7 +22,7 @@ func TestEveryFunctionHasAnErrorAlarm(t *testing.T) {
 		{"dimensions", alarm.text("dimensions"), `{ FunctionName = "${var.name}-${each.key}" }`},
 		{"alarm_actions", alarm.text("alarm_actions"), "var.alarm_actions"},
 	})
-	if got, want := m.mustLocal(t, "functions").text("functions"), `toset(["skill", "oauth", "mfa"])`; got != want {
+	if got, want := m.mustLocal(t, "functions").text("functions"), `toset(["skill", "oauth", "mfa", "console"])`; got != want {
 		t.Errorf("local.functions = %s, want %s", got, want)
 	}
 	// One function per key of local.lambda_functions, which are the functions.

@@ -57,3 +57,28 @@ output "secrets_key_arn" {
   description = "ARN of the KMS key that encrypts tenant secrets (EASYTOCLOUD_SECRETS_KEY_ID for easytocloud tenant create)."
   value       = aws_kms_key.secrets.arn
 }
+
+output "mail_from" {
+  description = "The console's sender address (EASYTOCLOUD_MAIL_FROM)."
+  value       = local.mail_from
+}
+
+output "mail_configuration_set" {
+  description = "The SES configuration set the console sends with (EASYTOCLOUD_MAIL_CONFIGURATION_SET)."
+  value       = aws_sesv2_configuration_set.mail.configuration_set_name
+}
+
+output "mail_dkim_records" {
+  description = "The DNS records (name, type CNAME, value) that verify mail_domain for SES with Easy DKIM: add them to the domain's zone unless mail_zone_id created them."
+  value       = local.mail_dkim_records
+}
+
+output "tenant_template_url" {
+  description = "https URL of the tenant role's CloudFormation template, for quick-create links (EASYTOCLOUD_TENANT_TEMPLATE_URL)."
+  value       = local.tenant_template_url
+}
+
+output "console_url" {
+  description = "The tenants' console: where organisations sign up and manage their people."
+  value       = "${local.api_url}/console/"
+}

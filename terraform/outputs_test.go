@@ -35,6 +35,12 @@ func TestStackOutputsWhatItsConsumersRead(t *testing.T) {
 		"table_name":         "aws_dynamodb_table.main.name",
 		"secrets_key_arn":    "aws_kms_key.secrets.arn",
 		"signing_key_arn":    "aws_kms_key.signing.arn",
+		// The console's: where it is, and what its function's environment holds.
+		"console_url":            `"${local.api_url}/console/"`,
+		"tenant_template_url":    "local.tenant_template_url",
+		"mail_from":              "local.mail_from",
+		"mail_configuration_set": "aws_sesv2_configuration_set.mail.configuration_set_name",
+		"mail_dkim_records":      "local.mail_dkim_records",
 	}
 	for name, value := range want {
 		o := outputs[name]

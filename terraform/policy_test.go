@@ -270,15 +270,29 @@ func TestSkillAssumesOnlyTenantRoles(t *testing.T) {
 }
 
 // MAC keys: a function may encrypt and decrypt only the Keyring keys of its own
-// purposes, which app.Functions lists (and internal/app's tests hold to oauth.KeyPurpose
-// and mfa.KeyPurpose).
+// purposes, which app.Functions lists (and internal/app's tests hold to the packages'
+// own KeyPurpose). Every function that has purposes has a pattern, and only those.
 func TestKeyringPurposesAreCoveredByTheKeyPolicy(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	globs, ok := m.locals["mac_key_purposes"]
 	if !ok {
 		t.Fatal("local.mac_key_purposes is missing or not a literal")
 	}
-	for _, fn := range []string{"oauth", "mfa"} {
+	var keyed []string
+	for _, fn := range functions {
+		if len(mustFunction(t, fn).KeyPurposes) > 0 {
+			keyed = append(keyed, fn)
+		}
+	}
+	var patterns []string
+	for it := globs.ElementIterator(); it.Next(); {
+		k, _ := it.Element()
+		patterns = append(patterns, k.AsString())
+	}
+	if diff := cmp.Diff(sorted(keyed), sorted(patterns)); diff != "" {
+		t.Errorf("local.mac_key_purposes names other functions than those with Keyring purposes (-app +terraform):\n%s", diff)
+	}
+	for _, fn := range keyed {
 		t.Run(fn, func(t *testing.T) {
 			purposes := mustListed(t, mustFunction(t, fn).KeyPurposes, "Keyring purpose", fn)
 			glob := globs.GetAttr(fn).AsString()
@@ -303,13 +317,16 @@ func TestStringLike(t *testing.T) {
 	}
 }
 
-// Lambda assumes every function role; only the skill's role may, on request, also be
-// assumed by the operators who verify tenants' roles.
+// Lambda assumes every function role; only the skill's role may also be assumed: on
+// request by the operators who verify tenants' roles, and by the console's role, which
+// checks them (by its ARN, through the account, so that the two roles can be made
+// together; the console's own policy names the skill's role).
 func TestFunctionRolesTrustLambda(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	role := m.mustFind(t, "resource", "aws_iam_role", "function")
 	expect(t, "aws_iam_role.function ", []check{{"assume_role_policy", role.text("assume_role_policy"), "data.aws_iam_policy_document.trust[each.key].json"}})
 	doc := m.mustFind(t, "data", "aws_iam_policy_document", "trust")
+	var operators, console int
 	for _, s := range doc.Body.Blocks {
 		switch {
 		case s.Type == "statement":
@@ -319,18 +336,92 @@ func TestFunctionRolesTrustLambda(t *testing.T) {
 			}
 		case s.Type == "dynamic":
 			d := &block{Block: s, src: doc.src}
-			if got := d.text("for_each"); !strings.HasPrefix(got, `each.key == "skill" && `) {
+			if got := d.text("for_each"); !strings.HasPrefix(got, `each.key == "skill" `) {
 				t.Errorf("dynamic trust statement for_each = %s: only the skill's role may trust more", got)
 			}
 			for _, c := range d.nested("content") {
 				p := mustOne(t, c.nested("principals"), "principals")
-				if p.text("identifiers") != "var.skill_role_trusted_arns" {
-					t.Errorf("dynamic trust statement trusts %s, want var.skill_role_trusted_arns", p.text("identifiers"))
+				switch p.text("identifiers") {
+				case "var.skill_role_trusted_arns":
+					operators++
+					if !strings.HasPrefix(d.text("for_each"), `each.key == "skill" && length(var.skill_role_trusted_arns) > 0 `) {
+						t.Errorf("the operators' trust statement for_each = %s, want it only when operators are named", d.text("for_each"))
+					}
+				case "[local.account_root]":
+					cond := mustOne(t, c.nested("condition"), "condition")
+					if cond.text("test") != `"ArnEquals"` || cond.text("variable") != `"aws:PrincipalArn"` || cond.text("values") != "[local.console_role_arn]" {
+						t.Errorf("the account's trust statement admits %s %s %s, want only the console's role", cond.text("test"), cond.text("variable"), cond.text("values"))
+					}
+					console++
+				default:
+					t.Errorf("dynamic trust statement trusts %s, want var.skill_role_trusted_arns or the console's role", p.text("identifiers"))
 				}
 			}
 		}
 	}
+	if operators != 1 || console != 1 {
+		t.Errorf("the skill's role has %d operators' and %d console trust statements, want one of each", operators, console)
+	}
+	// local.console_role_arn is the ARN aws_iam_role.function gives the console's role.
+	if got, want := m.mustLocal(t, "console_role_arn").text("console_role_arn"), `"arn:${local.partition}:iam::${local.account_id}:role/${var.name}-console"`; got != want {
+		t.Errorf("local.console_role_arn = %s, want %s", got, want)
+	}
+	if got := role.text("name"); got != `"${var.name}-${each.key}"` {
+		t.Errorf("aws_iam_role.function name = %s: local.console_role_arn expects \"${var.name}-console\"", got)
+	}
 	if got := m.mustFind(t, "variable", "skill_role_trusted_arns").text("default"); got != "[]" {
 		t.Errorf("skill_role_trusted_arns default = %s, want [] (no one but Lambda)", got)
+	}
+}
+
+// The console checks tenants' roles as the skill: it may assume the skill's role and
+// no other (the skill's own policy then limits which roles, and requires an ExternalId).
+func TestConsoleAssumesOnlyTheSkillRole(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	var found int
+	for i, s := range m.mustStatements(t, "console") {
+		if !slices.Contains(s.actions, "sts:AssumeRole") {
+			continue
+		}
+		found++
+		if !slices.Equal(s.actions, []string{"sts:AssumeRole"}) || s.resources != `[aws_iam_role.function["skill"].arn]` {
+			t.Errorf("console statement %d grants %q on %s, want sts:AssumeRole of the skill's role alone", i, s.actions, s.resources)
+		}
+	}
+	if found != 1 {
+		t.Errorf("want one console statement granting sts:AssumeRole, found %d", found)
+	}
+}
+
+// The console sends e-mail only from its own address, through its configuration set.
+func TestConsoleSendsMailOnlyAsItself(t *testing.T) {
+	m := mustLoadModule(t, stackDir)
+	var found int
+	for i, s := range m.mustStatements(t, "console") {
+		if !slices.Contains(s.actions, "ses:SendEmail") {
+			continue
+		}
+		found++
+		if !slices.Equal(s.actions, []string{"ses:SendEmail"}) || s.resources != "[aws_sesv2_email_identity.mail.arn, aws_sesv2_configuration_set.mail.arn]" {
+			t.Errorf("console statement %d grants %q on %s, want ses:SendEmail on the identity and configuration set", i, s.actions, s.resources)
+		}
+		from := mustOne(t, s.nested("condition"), "condition")
+		expect(t, "ses:SendEmail condition ", []check{
+			{"test", from.text("test"), `"StringEquals"`},
+			{"variable", from.text("variable"), `"ses:FromAddress"`},
+			{"values", from.text("values"), "[local.mail_from]"},
+		})
+	}
+	if found != 1 {
+		t.Errorf("want one console statement granting ses:SendEmail, found %d", found)
+	}
+	if got, want := m.mustLocal(t, "mail_from").text("mail_from"), `"${var.mail_from_local_part}@${var.mail_domain}"`; got != want {
+		t.Errorf("local.mail_from = %s, want %s", got, want)
+	}
+	// No other function sends e-mail.
+	for _, fn := range functions {
+		if fn != "console" && slices.Contains(mustFunction(t, fn).IAMActions, "ses:SendEmail") {
+			t.Errorf("%s may send e-mail", fn)
+		}
 	}
 }

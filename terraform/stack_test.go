@@ -13,7 +13,7 @@ import (
 )
 
 // functions are the Lambda functions, each built from cmd/<name>.
-var functions = []string{"skill", "oauth", "mfa"}
+var functions = []string{"skill", "oauth", "mfa", "console"}
 
 // tableShape is what the Go schema and the Terraform must agree on.
 type tableShape struct {

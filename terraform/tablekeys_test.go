@@ -137,7 +137,9 @@ func TestMACKeyPrefixesAreTheKeyPolicyPurposes(t *testing.T) {
 	if !ok {
 		t.Fatal("local.mac_key_purposes is missing or not a literal")
 	}
-	for _, fn := range []string{"oauth", "mfa"} {
+	for it := globs.ElementIterator(); it.Next(); {
+		k, _ := it.Element()
+		fn := k.AsString()
 		want := "KEY#" + strings.TrimSuffix(globs.GetAttr(fn).AsString(), "*")
 		var found bool
 		for _, a := range mustFunction(t, fn).Table {

@@ -166,17 +166,23 @@ func TestMFAVerifierHasNoPermissions(t *testing.T) {
 	}
 }
 
-// The external_id validation must accept every ExternalId easytocloud generates
-// (tenants.ExternalIDPrefix and base64url, so "-" and "_" too) and refuse junk.
-func TestTenantExternalIDValidation(t *testing.T) {
+// externalIDCases are ExternalIds the tenant module's validation (and the template's
+// constraints) must accept or refuse: every one easytocloud generates
+// (tenants.ExternalIDPrefix and base64url, so "-" and "_" too), and no junk.
+func externalIDCases(tb testing.TB) []struct {
+	name string
+	id   string
+	want bool
+} {
+	tb.Helper()
 	prefix := tenants.ExternalIDPrefix
 	if prefix == "" {
-		t.Fatal("tenants.ExternalIDPrefix is empty")
+		tb.Fatal("tenants.ExternalIDPrefix is empty")
 	}
 	generated := func(b byte) string {
 		return prefix + base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32))
 	}
-	tests := []struct {
+	return []struct {
 		name string
 		id   string
 		want bool
@@ -186,10 +192,16 @@ func TestTenantExternalIDValidation(t *testing.T) {
 		{"AWSCharacters", "Ab1+=,.@:/-_Ab1+=,.@:/-_", true},
 		{"TooShort", "short", false},
 		{"Space", prefix + "has a space in it", false},
+		{"Quote", prefix + `has"a"quote"in"it`, false},
+		{"NonASCIILetters", strings.Repeat("é", 16), false},
 		{"Empty", "", false},
 		{"Longest", strings.Repeat("a", 1224), true},
 		{"TooLong", strings.Repeat("a", 1225), false},
 	}
+}
+
+func TestTenantExternalIDValidation(t *testing.T) {
+	tests := externalIDCases(t)
 	m := mustLoadModule(t, tenantDir)
 	v := mustOne(t, m.mustFind(t, "variable", "external_id").nested("validation"), "validation")
 	for _, tt := range tests {

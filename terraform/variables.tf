@@ -22,7 +22,7 @@ variable "tenant_role_name" {
 
 variable "build_dir" {
   type        = string
-  description = "Directory holding skill.zip, oauth.zip and mfa.zip as written by `make build`; null means ../build next to this module."
+  description = "Directory holding skill.zip, oauth.zip, mfa.zip and console.zip as written by `make build`; null means ../build next to this module."
   default     = null
 }
 
@@ -102,4 +102,38 @@ variable "tags" {
   type        = map(string)
   description = "Tags applied to every resource through the provider's default_tags."
   default     = {}
+}
+
+variable "mail_domain" {
+  type        = string
+  description = "Domain the console sends its e-mail (sign-up, invitation and password-reset links) from: an SES domain identity with Easy DKIM. Add the DNS records of output mail_dkim_records, or give mail_zone_id to have them created."
+}
+
+variable "mail_from_local_part" {
+  type        = string
+  description = "Local part of the console's sender address (<local part>@mail_domain)."
+  default     = "console"
+
+  validation {
+    # The address is ours to compose: dot-separated words of letters, digits, _, + and -.
+    condition     = can(regex("^[A-Za-z0-9_+-]+(\\.[A-Za-z0-9_+-]+)*$", var.mail_from_local_part)) && length(var.mail_from_local_part) <= 64
+    error_message = "The local part must be at most 64 letters, digits, _, + or - characters, in dot-separated words."
+  }
+}
+
+variable "mail_zone_id" {
+  type        = string
+  description = "Optional Route 53 hosted zone of mail_domain: when set, the DKIM CNAME records are created there. Null leaves them to you (output mail_dkim_records)."
+  default     = null
+}
+
+variable "signup_mode" {
+  type        = string
+  description = "Who may sign an organisation up in the console: \"open\" (anyone with an e-mail address) or \"code\" (only with an invitation code from easytocloud signup-code create)."
+  default     = "code"
+
+  validation {
+    condition     = contains(["open", "code"], var.signup_mode)
+    error_message = "The signup mode must be \"open\" or \"code\"."
+  }
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -34,8 +32,10 @@ var demoCommand = command{
 	use:   "demo",
 	short: "The whole product on this machine: emulator, demo world, local stack and a dialog",
 	long: "Start the AWS emulator, seed a demo world (tenants, users, instances, streams), start the local\n" +
-		"stack, link acme's user through the sign-in and consent pages, and hold the dialog, showing the\n" +
-		"SMS messages the emulator receives. Everything stops when the dialog ends. make demo runs it.",
+		"stack with its console, link acme's user through the sign-in and consent pages, and hold the\n" +
+		"dialog, showing the SMS messages and e-mails the emulator receives (also while the dialog waits,\n" +
+		"so that a sign-up in the browser shows its links). Everything stops when the dialog ends.\n" +
+		"make demo runs it.",
 	example: "  easytocloud demo\n" +
 		"  easytocloud demo --script demo/conversation.txt\n" +
 		"  easytocloud demo --locale de-DE",
@@ -53,7 +53,7 @@ var demoCommand = command{
 
 // runDemo starts the emulator, seeds the demo world, starts the local stack, links
 // acme's user through the login and consent pages and holds the dialog, showing the
-// SMS messages the emulator receives. Whatever it started it stops when the dialog
+// SMS messages and e-mails the emulator receives. Whatever it started it stops when the dialog
 // ends, on end of input, on Ctrl-C or on an error.
 func runDemo(ctx context.Context, env *cliEnv, opt demoOptions) (err error) {
 	start := time.Now()
@@ -115,12 +115,19 @@ func runDemo(ctx context.Context, env *cliEnv, opt demoOptions) (err error) {
 		return err
 	}
 	acme := seed.Users["acme"]
-	lines := &smsLines{r: bufio.NewReader(env.stdin), code: func() (string, error) { return phone.newestCode(acme.Phone) }}
+	lines := &smsLines{r: bufio.NewReader(env.stdin), code: func() (string, error) { return phone.newestCode(acme.Phone) }, typed: phone.typed}
 	if script != nil {
 		lines.r, lines.strict = bufio.NewReader(script), true
 	} else {
 		fmt.Fprintf(out, "Ready in %.1fs. Say something (\"open %s\" to start; {sms} stands for the code in the newest SMS; Ctrl-D or Ctrl-C to quit).\n",
 			time.Since(start).Seconds(), matcher.InvocationName())
+		// Someone may be signing up in the browser meanwhile: show their e-mails and
+		// SMS as they arrive. (A script's transcript shows them before each "You:" only,
+		// so that it reads the same on every run.)
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() { phone.watch(watchCtx, time.Second); close(watched) }()
+		defer func() { stopWatch(); <-watched }()
 	}
 	done := make(chan error, 1)
 	go func() { done <- d.run(ctx, lines, script != nil) }()
@@ -169,6 +176,7 @@ func startDemoStack(ctx context.Context, out io.Writer, dir, addr string, seed d
 		return nil, nil, err
 	}
 	fmt.Fprintf(out, "  local stack    %s (sign-in, /alexa, MFA API; log in %s)\n", stack.URL, serveLog.Name())
+	fmt.Fprintf(out, "  console        %s/console/ (sign up an organisation; its e-mails show here)\n", stack.URL)
 	return stack, func() { serveLog.Close() }, nil
 }
 
@@ -191,14 +199,14 @@ func linkDemoUser(ctx context.Context, out io.Writer, stackURL string, seed demo
 }
 
 // newDemoDialog returns the dialog with the stack's /alexa as the demo's Echo, its
-// requests signed by the local Alexa identity in opt.dir, and the phone that shows
-// the SMS messages the emulator at emuEndpoint receives.
-func newDemoDialog(env *cliEnv, opt demoOptions, matcher *interactionmodel.Matcher, stackURL, emuEndpoint, token string) (*dialog, *smsDisplay, error) {
+// requests signed by the local Alexa identity in opt.dir, and the inbox that shows
+// the SMS messages and e-mails the emulator at emuEndpoint receives.
+func newDemoDialog(env *cliEnv, opt demoOptions, matcher *interactionmodel.Matcher, stackURL, emuEndpoint, token string) (*dialog, *inbox, error) {
 	id, err := localalexa.Load(filepath.Join(opt.dir, "alexa"), time.Now())
 	if err != nil {
 		return nil, nil, fmt.Errorf("local Alexa identity: %w", err)
 	}
-	phone := &smsDisplay{w: env.stdout, endpoint: emuEndpoint, seen: map[string]bool{}}
+	phone := newInbox(env.stdout, emuEndpoint)
 	d := &dialog{
 		conv: &interactionmodel.Conversation{
 			Matcher: matcher, Locale: opt.locale, SkillID: localSkillID,
@@ -239,93 +247,4 @@ func printDemoWorld(w io.Writer, seed demoSeed) {
 		}
 		fmt.Fprintf(w, "            %s\n", strings.Join(things, ", "))
 	}
-}
-
-// smsDisplay is the phone: it passes the dialog's output through and, before each
-// "You:", shows the SMS messages the emulator received since.
-type smsDisplay struct {
-	w        io.Writer
-	endpoint string
-	seen     map[string]bool
-	msgs     []emulator.Message
-}
-
-func (s *smsDisplay) Write(p []byte) (int, error) {
-	if bytes.HasPrefix(p, []byte("You:")) {
-		s.show()
-	}
-	return s.w.Write(p)
-}
-
-// show prints the messages not shown yet.
-func (s *smsDisplay) show() {
-	msgs, err := emulator.ReadSMS(s.endpoint)
-	if err != nil {
-		fmt.Fprintf(s.w, "(cannot read the emulator's SMS messages: %v)\n", err)
-		return
-	}
-	s.msgs = msgs
-	for _, m := range msgs {
-		if !s.seen[m.ID] {
-			s.seen[m.ID] = true
-			fmt.Fprintf(s.w, "📱 SMS to %s: %s\n", maskPhone(m.PhoneNumber), m.Text)
-		}
-	}
-}
-
-var smsCode = regexp.MustCompile(`\b\d{6}\b`)
-
-// newestCode returns the code in the newest SMS to phone, showing any new messages
-// first.
-func (s *smsDisplay) newestCode(phone string) (string, error) {
-	s.show()
-	for i := len(s.msgs) - 1; i >= 0; i-- {
-		if m := s.msgs[i]; m.PhoneNumber == phone {
-			if code := smsCode.FindString(m.Text); code != "" {
-				return code, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("{sms}: no SMS with a code to %s yet (say \"authenticate text\" first)", maskPhone(phone))
-}
-
-// maskPhone shows a phone number as its first two and last two characters, as
-// much as the logs may show: "+15555550100" → "+1…00".
-func maskPhone(p string) string {
-	if len(p) < 6 {
-		return "…"
-	}
-	return p[:2] + "…" + p[len(p)-2:]
-}
-
-// smsLines hands the dialog one line per Read, replacing {sms} with the newest code
-// at the moment the dialog asks for the line (after the previous answer). In strict
-// (script) mode a missing code is an error; interactively the line goes as typed.
-type smsLines struct {
-	r       *bufio.Reader
-	code    func() (string, error)
-	strict  bool
-	pending []byte
-}
-
-func (l *smsLines) Read(p []byte) (int, error) {
-	if len(l.pending) == 0 {
-		line, err := l.r.ReadString('\n')
-		if line == "" {
-			return 0, err
-		}
-		if strings.Contains(line, "{sms}") && !strings.HasPrefix(strings.TrimSpace(line), "#") {
-			code, err := l.code()
-			switch {
-			case err == nil:
-				line = strings.ReplaceAll(line, "{sms}", code)
-			case l.strict:
-				return 0, err
-			}
-		}
-		l.pending = []byte(line)
-	}
-	n := copy(p, l.pending)
-	l.pending = l.pending[n:]
-	return n, nil
 }

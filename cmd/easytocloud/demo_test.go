@@ -18,6 +18,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/easytocloud/easytocloud/internal/emulator"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
@@ -29,8 +31,8 @@ import (
 
 // TestSeedDemoWorldIsIdempotent seeds the demo world twice into one emulator (its
 // own: the demo's accounts and table are fixed) with changes in between, and checks
-// that the second run finds what the first made, puts it back as seeded, and hands
-// out a client secret and passwords that work.
+// that the second run finds what the first made, puts it back as seeded, hands out
+// a client secret and passwords that work, and the console's sender may send.
 func TestSeedDemoWorldIsIdempotent(t *testing.T) {
 	emu, err := emulator.Start(emulator.Options{})
 	if err != nil {
@@ -103,6 +105,16 @@ func TestSeedDemoWorldIsIdempotent(t *testing.T) {
 	if _, err := store.Authenticate(ctx, alice.Email, demoPassword); err != nil {
 		t.Errorf("the demo password does not work after the second seed: %v", err)
 	}
+	if _, err := sesv2.NewFromConfig(cfg).SendEmail(ctx, &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(demoMailFrom),
+		Destination:      &sestypes.Destination{ToAddresses: []string{"ann@example.com"}},
+		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
+			Subject: &sestypes.Content{Data: aws.String("Verify your e-mail address")},
+			Body:    &sestypes.Body{Text: &sestypes.Content{Data: aws.String("http://127.0.0.1/console/signup/verify?token=x")}},
+		}},
+	}); err != nil {
+		t.Errorf("the emulator does not send from the console's demo sender %s: %v", demoMailFrom, err)
+	}
 	clients, err := oauth.NewClients(table.New(db, demoTable)).List(ctx)
 	if err != nil || len(clients) != 1 {
 		t.Fatalf("OAuth clients after two seeds: %d, %v", len(clients), err)
@@ -140,26 +152,37 @@ func demoInstanceState(t *testing.T, client *ec2.Client, id string) string {
 	return string(out.Reservations[0].Instances[0].State.Name)
 }
 
-// fakeSMSEndpoint serves the emulator's SMS route from msgs, which the test changes.
-type fakeSMSEndpoint struct {
-	mu   sync.Mutex
-	msgs []emulator.Message
+// fakeEmulator serves the emulator's read-only routes (SMS and e-mail) from what the
+// test adds.
+type fakeEmulator struct {
+	mu    sync.Mutex
+	msgs  []emulator.Message
+	mails []emulator.Email
 }
 
-func (f *fakeSMSEndpoint) add(m emulator.Message) {
+func (f *fakeEmulator) add(m emulator.Message) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.msgs = append(f.msgs, m)
 }
 
-func (f *fakeSMSEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *fakeEmulator) mail(m emulator.Email) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if r.URL.Path != "/_easytocloud/sms" {
+	f.mails = append(f.mails, m)
+}
+
+func (f *fakeEmulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch r.URL.Path {
+	case "/_easytocloud/sms":
+		_ = json.NewEncoder(w).Encode(append([]emulator.Message{}, f.msgs...))
+	case "/_easytocloud/email":
+		_ = json.NewEncoder(w).Encode(append([]emulator.Email{}, f.mails...))
+	default:
 		http.NotFound(w, r)
-		return
 	}
-	_ = json.NewEncoder(w).Encode(append([]emulator.Message{}, f.msgs...))
 }
 
 // TestSMSInTheDialog: messages show before the next "You:", once each and with the
@@ -167,11 +190,11 @@ func (f *fakeSMSEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // line is read (not when the script was opened), outside comments only; a script
 // line with {sms} and no SMS yet is an error, an interactive one goes as typed.
 func TestSMSInTheDialog(t *testing.T) {
-	fake := &fakeSMSEndpoint{}
+	fake := &fakeEmulator{}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	var out strings.Builder
-	phone := &smsDisplay{w: &out, endpoint: srv.URL, seen: map[string]bool{}}
+	phone := newInbox(&out, srv.URL)
 	const alice = "+15555550100"
 
 	script := "# say {sms} here and nothing happens\nauthenticate {sms}\nauthenticate {sms}\n"
@@ -212,7 +235,7 @@ func TestSMSInTheDialog(t *testing.T) {
 		t.Errorf("a line after the script: %q", sc.Text())
 	}
 
-	empty := &smsDisplay{w: io.Discard, endpoint: srv.URL, seen: map[string]bool{}}
+	empty := newInbox(io.Discard, srv.URL)
 	for _, strict := range []bool{true, false} {
 		lines := &smsLines{r: bufio.NewReader(strings.NewReader("authenticate {sms}\n")), strict: strict,
 			code: func() (string, error) { return empty.newestCode("+15555550199") }}
@@ -222,6 +245,89 @@ func TestSMSInTheDialog(t *testing.T) {
 			t.Errorf("script without an SMS: %q, %v", b, err)
 		case !strict && (err != nil || string(b) != "authenticate {sms}\n"):
 			t.Errorf("interactive without an SMS: %q, %v", b, err)
+		}
+	}
+}
+
+// TestMailInTheDialog: e-mails show before the next "You:" with the recipient masked
+// and each link on a line of its own; while the dialog waits at its prompt, new
+// messages show above the prompt, which follows them again (on a terminal the
+// prompt's line is replaced); while it is busy they wait for the next prompt; an
+// emulator that cannot be read is reported before a prompt, never by the poll.
+func TestMailInTheDialog(t *testing.T) {
+	fake := &fakeEmulator{}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	var out strings.Builder
+	b := newInbox(&out, srv.URL)
+	fake.mail(emulator.Email{ID: "m1", To: []string{"ann@example.com"}, Subject: "Verify your e-mail address",
+		Body: "Open this link within an hour:\nhttp://127.0.0.1:8080/console/signup/verify?token=abc\n\nNot you? Ignore it."})
+	_, _ = io.WriteString(b, "You: open easy to cloud\n")
+	_, _ = io.WriteString(b, "Alexa: Welcome.\n")
+	b.poll() // not at a prompt: nothing
+	_, _ = io.WriteString(b, dialogPrompt)
+	b.poll() // at the prompt, nothing new
+	fake.add(emulator.Message{ID: "s1", PhoneNumber: "+15555550100", Text: "Your code is 123456."})
+	fake.mail(emulator.Email{ID: "m2", To: []string{"bob@globex.example", "carol@globex.example"}, Subject: "You are invited",
+		Body: "Accept: http://127.0.0.1:8080/console/invite?token=xyz. Or https://example.com/help."})
+	b.poll()
+	b.poll() // nothing new
+	b.typed()
+	fake.mail(emulator.Email{ID: "m3", To: []string{"dave@example.com"}, Subject: "Reset your password", Body: "http://127.0.0.1:8080/console/reset/confirm?token=r"})
+	b.poll() // busy: waits for the prompt
+	_, _ = io.WriteString(b, "Alexa: Goodbye.\n")
+	_, _ = io.WriteString(b, dialogPrompt)
+	want := "✉ Mail to a…@example.com: Verify your e-mail address\n" +
+		"    http://127.0.0.1:8080/console/signup/verify?token=abc\n" +
+		"You: open easy to cloud\n" +
+		"Alexa: Welcome.\n" +
+		"You: \n" +
+		"📱 SMS to +1…00: Your code is 123456.\n" +
+		"✉ Mail to b…@globex.example, c…@globex.example: You are invited\n" +
+		"    http://127.0.0.1:8080/console/invite?token=xyz\n" +
+		"    https://example.com/help\n" +
+		"You: Alexa: Goodbye.\n" +
+		"✉ Mail to d…@example.com: Reset your password\n" +
+		"    http://127.0.0.1:8080/console/reset/confirm?token=r\n" +
+		"You: "
+	if out.String() != want {
+		t.Errorf("the inbox shows:\n%q\nwant:\n%q", out.String(), want)
+	}
+
+	t.Run("Terminal", func(t *testing.T) {
+		var out strings.Builder
+		b := newInbox(&out, srv.URL)
+		b.tty = true
+		b.show()
+		_, _ = io.WriteString(b, dialogPrompt)
+		fake.mail(emulator.Email{ID: "m4", To: []string{"erin@example.com"}, Subject: "Welcome"})
+		b.poll()
+		if got, want := out.String()[strings.Index(out.String(), "You: "):], "You: \r\033[K✉ Mail to e…@example.com: Welcome\nYou: "; got != want {
+			t.Errorf("on a terminal the prompt line becomes %q, want %q", got, want)
+		}
+	})
+
+	t.Run("EmulatorGone", func(t *testing.T) {
+		gone := httptest.NewServer(http.NotFoundHandler())
+		defer gone.Close()
+		var out strings.Builder
+		b := newInbox(&out, gone.URL)
+		_, _ = io.WriteString(b, dialogPrompt)
+		before := out.String()
+		if want := "(cannot read the emulator's messages: read sms: emulator answered 404"; !strings.HasPrefix(before, want) || !strings.HasSuffix(before, dialogPrompt) {
+			t.Errorf("a failed read before a prompt shows %q, want %q… and the prompt", before, want)
+		}
+		b.poll()
+		if out.String() != before {
+			t.Errorf("a failed poll shows %q", strings.TrimPrefix(out.String(), before))
+		}
+	})
+}
+
+func TestMaskEmail(t *testing.T) {
+	for in, want := range map[string]string{"alice@acme.example": "a…@acme.example", "Ö@x.example": "Ö…@x.example", "nobody": "…", "@x.example": "…"} {
+		if got := maskEmail(in); got != want {
+			t.Errorf("maskEmail(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

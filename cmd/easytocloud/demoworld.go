@@ -38,6 +38,11 @@ const (
 	demoRedirectURI   = "http://127.0.0.1/callback" // any port (RFC 8252)
 	demoPassword      = "correct horse battery staple"
 	demoVerifierKeyID = "AKIAEASYTOCLOUDDEMO1"
+	// demoMailFrom is the console's sender in the demo; its domain is a verified SES
+	// identity in the emulator (which refuses unverified senders), as the operator's
+	// domain is on AWS.
+	demoMailFrom   = "easytocloud <console@" + demoMailDomain + ">"
+	demoMailDomain = "easytocloud.localhost"
 )
 
 // demoTenant is one tenant of the demo world and its AWS account's contents.
@@ -87,8 +92,9 @@ type demoSeed struct {
 	Users                  map[string]tenants.User // by tenant name
 }
 
-// seedDemoWorld creates the table, the secrets key, the tenants with their users
-// and AWS resources, and the dialog's OAuth client in the emulator cfg points at.
+// seedDemoWorld creates the table, the secrets key, the console's verified SES
+// sender domain, the tenants with their users and AWS resources, and the dialog's
+// OAuth client in the emulator cfg points at.
 // It is idempotent: what exists is kept (instances are put back in their seeded
 // state, the client gets a new secret, the users the demo password).
 func seedDemoWorld(ctx context.Context, cfg aws.Config) (demoSeed, error) {
@@ -98,6 +104,9 @@ func seedDemoWorld(ctx context.Context, cfg aws.Config) (demoSeed, error) {
 	}
 	keyID, err := demoSecretsKey(ctx, keys)
 	if err != nil {
+		return demoSeed{}, err
+	}
+	if err := emulator.VerifySender(ctx, cfg, demoMailDomain); err != nil {
 		return demoSeed{}, err
 	}
 	seed := demoSeed{SecretsKeyID: keyID, Users: map[string]tenants.User{}}

@@ -14,11 +14,16 @@ func TestFromEnvNamesTheMissingVariable(t *testing.T) {
 	all := map[string]string{
 		app.EnvTable: "t", app.EnvSkillID: "amzn1.ask.skill.x", app.EnvIssuer: "https://auth.example",
 		app.EnvSigningKeyID: "k", app.EnvMFAURL: "https://mfa.example", app.EnvSecretsKeyID: "s",
+		app.EnvMailFrom: "console@mail.example", app.EnvMailConfigurationSet: "cs", app.EnvSignUp: "open",
+		app.EnvSkillRoleARN: "arn:aws:iam::123456789012:role/easytocloud-skill", app.EnvTenantTemplateURL: "https://b.s3.amazonaws.com/t.json",
 	}
 	want := map[string]app.Config{
 		"skill": {Table: "t", SkillID: "amzn1.ask.skill.x", Issuer: "https://auth.example", SigningKeyID: "k", MFAURL: "https://mfa.example"},
 		"oauth": {Table: "t", SkillID: "amzn1.ask.skill.x", Issuer: "https://auth.example", SigningKeyID: "k", SecretsKeyID: "s"},
 		"mfa":   {Table: "t", SecretsKeyID: "s"},
+		"console": {Table: "t", SecretsKeyID: "s", Issuer: "https://auth.example", MFAURL: "https://mfa.example",
+			MailFrom: "console@mail.example", MailConfigurationSet: "cs", SignUp: "open",
+			SkillRoleARN: "arn:aws:iam::123456789012:role/easytocloud-skill", TenantTemplateURL: "https://b.s3.amazonaws.com/t.json"},
 	}
 	for _, fn := range app.Functions {
 		t.Run(fn.Name, func(t *testing.T) {

@@ -72,6 +72,7 @@ const (
 	updateItem = "dynamodb:UpdateItem"
 	deleteItem = "dynamodb:DeleteItem"
 	query      = "dynamodb:Query"
+	checkItem  = "dynamodb:ConditionCheckItem"
 )
 
 // Skill is the Alexa skill's function (cmd/skill). Its role: dynamodb:GetItem for
@@ -187,5 +188,104 @@ var MFA = Function{
 	},
 }
 
+// Console is the tenants' console's function (cmd/console). Its role:
+//
+//   - Through tenants/dynamo: tenants and users (TENANT#: read, made with the
+//     organisation or an invitation, replaced, a password updated, users deleted,
+//     listed by Query, checked in transactions), their e-mail, role and account
+//     claims (EMAIL#, ROLECLAIM#, ACCOUNTCLAIM#: read, made, given up), the Alexa
+//     accounts that spoke for a user (ALEXALINK#: listed, unlinked) and their
+//     activity (ACTIVITY#: listed). It is the one function that writes tenants,
+//     users and claims: the sign-up, connect and people pages are how tenants
+//     manage themselves.
+//   - Through oauth.Tokens: a user's refresh tokens, found on the GSI by
+//     OAUTHUSER#<tenant>#<user>, read and deleted (OAUTHREFRESH#), and the
+//     revocation marks (OAUTHUSER#) that refuse the access tokens minted before.
+//   - Its own records: sessions (CONSOLESESSION#), single-use e-mailed links (SIGNUP#,
+//     INVITE#, RESET#), the operator's invitation codes (SIGNUPCODE#: read, used),
+//     SMS codes (PHONECODE#), rate limits (CONSOLELIMIT#: conditional updates only)
+//     and the audit trail (AUDIT#: written, listed). Its MAC key (KEY#console-):
+//     GetItem and kms:Decrypt, PutItem and kms:Encrypt when made on first use; it
+//     seals nothing else.
+//   - ses:SendEmail (links), sns:Publish (SMS codes), sts:AssumeRole of the skill's
+//     role (EnvSkillRoleARN), the one principal tenants' roles trust: the role check
+//     assumes it, then the tenant's role with its credentials (the skill's policy
+//     applies; sts:GetCallerIdentity is signed with the tenant role's), and
+//     execute-api:Invoke of the mfa API to end a removed user's elevations (it never
+//     reaches MFA# itself).
+var Console = Function{
+	Name: "console",
+	Env:  []string{EnvTable, EnvSecretsKeyID, EnvIssuer, EnvMFAURL, EnvMailFrom, EnvMailConfigurationSet, EnvSignUp, EnvSkillRoleARN, EnvTenantTemplateURL},
+	IAMActions: []string{
+		"dynamodb:ConditionCheckItem",
+		"dynamodb:DeleteItem",
+		"dynamodb:GetItem",
+		"dynamodb:PutItem",
+		"dynamodb:Query",
+		"dynamodb:UpdateItem",
+		"execute-api:Invoke",
+		"kms:Decrypt",
+		"kms:Encrypt",
+		"ses:SendEmail",
+		"sns:Publish",
+		"sts:AssumeRole",
+	},
+	Table: []TableAccess{
+		{Prefix: "ACCOUNTCLAIM#", Actions: []string{deleteItem, getItem, putItem}},
+		{Prefix: "ACTIVITY#", Actions: []string{query}},
+		{Prefix: "ALEXALINK#", Actions: []string{deleteItem, query}},
+		{Prefix: "AUDIT#", Actions: []string{putItem, query}},
+		{Prefix: "CONSOLELIMIT#", Actions: []string{updateItem}},
+		{Prefix: "CONSOLESESSION#", Actions: []string{deleteItem, getItem, putItem, query, updateItem}},
+		{Prefix: "EMAIL#", Actions: []string{deleteItem, getItem, putItem}},
+		{Prefix: "INVITE#", Actions: []string{getItem, putItem, updateItem}},
+		{Prefix: "KEY#console-", Actions: []string{getItem, putItem}},
+		{Prefix: "OAUTHREFRESH#", Actions: []string{deleteItem, getItem}},
+		{Prefix: "OAUTHUSER#", Actions: []string{getItem, putItem, updateItem}},
+		{Prefix: "PHONECODE#", Actions: []string{deleteItem, getItem, putItem, updateItem}},
+		{Prefix: "RESET#", Actions: []string{getItem, putItem, updateItem}},
+		{Prefix: "ROLECLAIM#", Actions: []string{deleteItem, getItem, putItem}},
+		{Prefix: "SIGNUP#", Actions: []string{getItem, putItem, updateItem}},
+		{Prefix: "SIGNUPCODE#", Actions: []string{getItem, updateItem}},
+		{Prefix: "TENANT#", Actions: []string{checkItem, deleteItem, getItem, putItem, query, updateItem}},
+		{Prefix: "OAUTHUSER#", Index: table.GSIName, Actions: []string{query}},
+	},
+	KeyPurposes: []string{"console-token"},
+	Routes: []string{
+		"GET /console/{$}",
+		"GET /console/signin",
+		"POST /console/signin",
+		"POST /console/signout",
+		"GET /console/signup",
+		"POST /console/signup",
+		"GET /console/signup/verify",
+		"POST /console/signup/verify",
+		"GET /console/reset",
+		"POST /console/reset",
+		"GET /console/reset/confirm",
+		"POST /console/reset/confirm",
+		"GET /console/reauth",
+		"POST /console/reauth",
+		"GET /console/connect",
+		"POST /console/connect",
+		"GET /console/settings",
+		"POST /console/settings",
+		"GET /console/people",
+		"POST /console/people/invite",
+		"POST /console/people/{user}/role",
+		"POST /console/people/{user}/remove",
+		"GET /console/invite",
+		"POST /console/invite",
+		"POST /console/invite/phone",
+		"GET /console/account",
+		"POST /console/account/password",
+		"GET /console/account/phone",
+		"POST /console/account/phone",
+		"POST /console/account/phone/verify",
+		"POST /console/account/links/{link}/unlink",
+		"GET /console/account/activity",
+	},
+}
+
 // Functions are the stack's Lambda functions, in the order of local.functions.
-var Functions = []Function{Skill, OAuth, MFA}
+var Functions = []Function{Skill, OAuth, MFA, Console}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/easytocloud/easytocloud/console"
 	"github.com/easytocloud/easytocloud/internal/app"
 	"github.com/easytocloud/easytocloud/mfa"
 	"github.com/easytocloud/easytocloud/oauth"
@@ -21,11 +22,17 @@ func TestFunctionsRoutesAndPurposesAreThePackagesOwn(t *testing.T) {
 	if diff := cmp.Diff(mfa.Routes, app.MFA.Routes); diff != "" {
 		t.Errorf("app.MFA.Routes differ from mfa.Routes (-mfa +app):\n%s", diff)
 	}
+	if diff := cmp.Diff(console.Routes, app.Console.Routes); diff != "" {
+		t.Errorf("app.Console.Routes differ from console.Routes (-console +app):\n%s", diff)
+	}
 	if diff := cmp.Diff([]string{oauth.KeyPurpose}, app.OAuth.KeyPurposes); diff != "" {
 		t.Errorf("app.OAuth.KeyPurposes (-oauth +app):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{mfa.KeyPurpose}, app.MFA.KeyPurposes); diff != "" {
 		t.Errorf("app.MFA.KeyPurposes (-mfa +app):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{console.KeyPurpose}, app.Console.KeyPurposes); diff != "" {
+		t.Errorf("app.Console.KeyPurposes (-console +app):\n%s", diff)
 	}
 	if len(app.Skill.Routes) != 0 || len(app.Skill.KeyPurposes) != 0 {
 		t.Errorf("the skill serves no HTTP API and makes no MAC key: %+v", app.Skill)
@@ -48,7 +55,7 @@ func TestFunctionsAreWellFormed(t *testing.T) {
 			t.Errorf("%s does not read %s", fn.Name, app.EnvTable)
 		}
 	}
-	if diff := cmp.Diff([]string{"skill", "oauth", "mfa"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"skill", "oauth", "mfa", "console"}, names); diff != "" {
 		t.Errorf("app.Functions (-want +got):\n%s", diff)
 	}
 }

@@ -71,10 +71,12 @@ func TestTableAccessIsWellFormed(t *testing.T) {
 
 // The records whose writer decides who may do what: tenants (their role ARN and
 // ExternalId), users, e-mail claims and role and account claims are written only by
-// the operator's CLI, never by a function; elevations and second-factor state (MFA#)
-// only by the mfa function. The internet-facing oauth function reaches neither.
+// the operator's CLI and the console (where tenants manage themselves), never by
+// another function; elevations and second-factor state (MFA#) only by the mfa
+// function. The internet-facing oauth function reaches neither, and the console
+// reaches no elevation but through the mfa API.
 func TestOnlyTheirOwnersWriteTheRecordsThatGrantAccess(t *testing.T) {
-	writers := map[string][]string{"TENANT#": nil, "EMAIL#": nil, "ROLECLAIM#": nil, "ACCOUNTCLAIM#": nil, "MFA#": {"mfa"}}
+	writers := map[string][]string{"TENANT#": {"console"}, "EMAIL#": {"console"}, "ROLECLAIM#": {"console"}, "ACCOUNTCLAIM#": {"console"}, "MFA#": {"mfa"}}
 	for prefix, want := range writers {
 		var got []string
 		for _, fn := range app.Functions {
@@ -88,9 +90,11 @@ func TestOnlyTheirOwnersWriteTheRecordsThatGrantAccess(t *testing.T) {
 			t.Errorf("%s is written by %q, want only by %q", prefix, got, want)
 		}
 	}
-	for _, a := range app.OAuth.Table {
-		if a.Prefix == "MFA#" {
-			t.Errorf("the oauth function reaches MFA# (%q)", a.Actions)
+	for _, fn := range []app.Function{app.OAuth, app.Console} {
+		for _, a := range fn.Table {
+			if a.Prefix == "MFA#" {
+				t.Errorf("the %s function reaches MFA# (%q)", fn.Name, a.Actions)
+			}
 		}
 	}
 }

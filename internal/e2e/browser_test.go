@@ -100,60 +100,7 @@ func TestSignInInBrowser(t *testing.T) {
 	authURL := oc.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
 
 	ctx := newBrowser(t, chromium)
-	blog := &browserLog{}
-	paused := make(chan *fetch.EventRequestPaused, 64)
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch e := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning || e.Type == runtime.ConsoleAPICalledTypeAssert {
-				var args []string
-				for _, a := range e.Args {
-					args = append(args, strings.Trim(string(a.Value), `"`))
-				}
-				blog.add(&blog.problems, "console.%s: %s", e.Type, strings.Join(args, " "))
-			}
-		case *runtime.EventExceptionThrown:
-			blog.add(&blog.problems, "exception: %s", e.ExceptionDetails.Text)
-		case *log.EventEntryAdded:
-			// The browser asks for /favicon.ico on its own; the pages name no icon.
-			if strings.HasSuffix(e.Entry.URL, "/favicon.ico") {
-				return
-			}
-			if e.Entry.Level == log.EntryLevelError || e.Entry.Level == log.EntryLevelWarning {
-				blog.add(&blog.problems, "%s %s: %s (%s)", e.Entry.Source, e.Entry.Level, e.Entry.Text, e.Entry.URL)
-			}
-		case *fetch.EventRequestPaused:
-			paused <- e
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for e := range paused {
-			u := e.Request.URL
-			switch {
-			case strings.HasPrefix(u, srv.URL+"/"):
-				_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
-			case strings.HasPrefix(u, redirect+"?"):
-				blog.add(&blog.redirects, "%s", u)
-				_, _ = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200,
-					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html"}},
-					Body:            []byte(`<!doctype html><link rel="icon" href="data:,"><title>Alexa</title><p>Stand-in for Amazon's account-linking page.</p>`)})
-			default:
-				blog.add(&blog.unexpected, "%s", u)
-				_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
-			}
-		}
-	}()
-	for _, err := range []error{
-		call(ctx, log.Enable, cdp.Empty{}),
-		call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener}),
-		call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*", RequestStage: fetch.RequestStageRequest}}}),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	blog := watchBrowser(t, ctx, srv.URL, redirect)
 	clean := func(page string) {
 		t.Helper()
 		problems, unexpected, _ := blog.take()
@@ -236,6 +183,70 @@ func TestSignInInBrowser(t *testing.T) {
 	if tok, err := oc.Exchange(tctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier)); err != nil || tok.AccessToken == "" {
 		t.Errorf("Alexa cannot redeem the code the browser brought: %v", err)
 	}
+}
+
+// watchBrowser makes the browser of ctx report to the returned browserLog what a
+// page should never cause (console errors and warnings, CSP violations through
+// cspListener, exceptions, log entries) and lets it reach nothing but the local
+// stack at stackURL: a navigation to the Alexa redirect URI redirect is answered
+// with a stand-in page and recorded, any other request is blocked and recorded.
+func watchBrowser(t *testing.T, ctx context.Context, stackURL, redirect string) *browserLog {
+	t.Helper()
+	blog := &browserLog{}
+	paused := make(chan *fetch.EventRequestPaused, 64)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning || e.Type == runtime.ConsoleAPICalledTypeAssert {
+				var args []string
+				for _, a := range e.Args {
+					args = append(args, strings.Trim(string(a.Value), `"`))
+				}
+				blog.add(&blog.problems, "console.%s: %s", e.Type, strings.Join(args, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			blog.add(&blog.problems, "exception: %s", e.ExceptionDetails.Text)
+		case *log.EventEntryAdded:
+			// The browser asks for /favicon.ico on its own; the pages name no icon.
+			if strings.HasSuffix(e.Entry.URL, "/favicon.ico") {
+				return
+			}
+			if e.Entry.Level == log.EntryLevelError || e.Entry.Level == log.EntryLevelWarning {
+				blog.add(&blog.problems, "%s %s: %s (%s)", e.Entry.Source, e.Entry.Level, e.Entry.Text, e.Entry.URL)
+			}
+		case *fetch.EventRequestPaused:
+			paused <- e
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for e := range paused {
+			u := e.Request.URL
+			switch {
+			case strings.HasPrefix(u, stackURL+"/"):
+				_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+			case strings.HasPrefix(u, redirect+"?"):
+				blog.add(&blog.redirects, "%s", u)
+				_, _ = chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: e.RequestID, ResponseCode: 200,
+					ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html"}},
+					Body:            []byte(`<!doctype html><link rel="icon" href="data:,"><title>Alexa</title><p>Stand-in for Amazon's account-linking page.</p>`)})
+			default:
+				blog.add(&blog.unexpected, "%s", u)
+				_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonBlockedByClient})
+			}
+		}
+	}()
+	for _, err := range []error{
+		call(ctx, log.Enable, cdp.Empty{}),
+		call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener}),
+		call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*", RequestStage: fetch.RequestStageRequest}}}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return blog
 }
 
 // newBrowser starts headless Chromium with the flags this machine needs and a fresh

@@ -1,7 +1,8 @@
 // Package emulator runs moto, the local AWS emulator, as a child process on a free
 // loopback port: for the tests (through internal/awstest) and for the local stack of
-// make demo. The child serves moto plus one read-only route for the SMS messages moto
-// recorded, and exits by itself when the process that started it ends, however it ends.
+// make demo. The child serves moto plus read-only routes for the SMS messages and the
+// e-mails moto recorded, and exits by itself when the process that started it ends,
+// however it ends.
 package emulator
 
 import (
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -204,17 +206,82 @@ type Message struct {
 // ReadSMS returns every SMS message published through the emulator at endpoint,
 // oldest first. The emulator must have been started by this package.
 func ReadSMS(endpoint string) ([]Message, error) {
-	resp, err := http.Get(strings.TrimRight(endpoint, "/") + "/_easytocloud/sms")
+	var msgs []Message
+	if err := readRoute(endpoint, "sms", &msgs); err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}
+
+// Email is one e-mail the emulator's SES recorded (through SES v1 or v2).
+type Email struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	ID      string `json:"id"`
+	// Source is the sender as the request named it.
+	Source string `json:"source"`
+	// To, Cc and Bcc are bare addresses; a raw message has every recipient in To.
+	To  []string `json:"to"`
+	Cc  []string `json:"cc"`
+	Bcc []string `json:"bcc"`
+	// Subject and Body are the message's; Body is the HTML part when a simple message
+	// has one, else its text. A raw message's are read from Raw.
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+	// Raw is the MIME message of SendRawEmail (or SES v2 raw content), else "".
+	Raw string `json:"raw"`
+	// Template names the template of a templated message (Body is then its data).
+	Template string `json:"template"`
+}
+
+// SentTo reports whether address is among the message's recipients (To, Cc or Bcc),
+// compared without regard to case.
+func (e Email) SentTo(address string) bool {
+	for _, list := range [][]string{e.To, e.Cc, e.Bcc} {
+		for _, a := range list {
+			if strings.EqualFold(a, address) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s<>"']+`)
+
+// Links returns the http and https URLs in the body, in order, without the
+// punctuation that ends a sentence after them.
+func (e Email) Links() []string {
+	var out []string
+	for _, l := range linkRE.FindAllString(e.Body, -1) {
+		out = append(out, strings.TrimRight(l, ".,;:!?)"))
+	}
+	return out
+}
+
+// ReadEmail returns every e-mail sent through the emulator at endpoint, oldest first
+// in each account and region. The emulator must have been started by this package.
+func ReadEmail(endpoint string) ([]Email, error) {
+	var msgs []Email
+	if err := readRoute(endpoint, "email", &msgs); err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}
+
+// readRoute decodes the JSON of the emulator's read-only route /_easytocloud/<name>.
+func readRoute(endpoint, name string, out any) error {
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Get(strings.TrimRight(endpoint, "/") + "/_easytocloud/" + name)
 	if err != nil {
-		return nil, fmt.Errorf("read sms: %w", err)
+		return fmt.Errorf("read %s: %w", name, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("read sms: emulator answered %s (was it started by internal/emulator?)", resp.Status)
+		return fmt.Errorf("read %s: emulator answered %s (was it started by internal/emulator?)", name, resp.Status)
 	}
-	var msgs []Message
-	if err := json.NewDecoder(resp.Body).Decode(&msgs); err != nil {
-		return nil, fmt.Errorf("read sms: %w", err)
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
 	}
-	return msgs, nil
+	return nil
 }

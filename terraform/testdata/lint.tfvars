@@ -8,3 +8,7 @@ custom_domain = {
 }
 alarm_actions           = ["arn:aws:sns:us-east-1:123456789012:alarms"]
 skill_role_trusted_arns = ["arn:aws:iam::123456789012:role/operator"]
+mail_domain             = "mail.example.com"
+mail_from_local_part    = "console"
+mail_zone_id            = "Z1111111111111111111"
+signup_mode             = "open"
