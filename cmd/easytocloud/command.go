@@ -32,6 +32,7 @@ var commands = []command{
 	tenantCommand,
 	userCommand,
 	oauthClientCommand,
+	signUpCodeCommand,
 	tableCommand,
 	skillPackageCommand,
 	serveCommand,
