@@ -33,7 +33,7 @@ TF_MODULES  := terraform terraform/tenant
 # The Lambda functions (cmd/<name>) and how they are built: a static arm64 Linux
 # bootstrap for provided.al2023, without paths, VCS stamps or symbols, so that the
 # same source and Go version always give the same bytes.
-FUNCTIONS   := skill oauth mfa
+FUNCTIONS   := skill oauth mfa console
 BUILD       ?= build
 LAMBDA_ENV  := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags '-s -w'

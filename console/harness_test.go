@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/console"
+	"github.com/easytocloud/easytocloud/internal/app/consoleapp"
 	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/htmlform"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
@@ -32,6 +32,7 @@ import (
 	"github.com/easytocloud/easytocloud/internal/table"
 	"github.com/easytocloud/easytocloud/internal/testclock"
 	"github.com/easytocloud/easytocloud/mfa"
+	"github.com/easytocloud/easytocloud/oauth"
 	"github.com/easytocloud/easytocloud/tenants"
 	"github.com/easytocloud/easytocloud/tenants/dynamo"
 )
@@ -54,9 +55,13 @@ type harness struct {
 	cfg   aws.Config
 	tbl   *table.Table
 	store *dynamo.Store
-	logs  *leakcheck.Log
-	mail  *recordingMail
-	sms   *recordingSMS
+	// keyring is the console's (and the tokens'); tokens are the account links'
+	// refresh tokens and revocation marks, as oauth keeps them.
+	keyring *dynamo.Keyring
+	tokens  *oauth.Tokens
+	logs    *leakcheck.Log
+	mail    *recordingMail
+	sms     *recordingSMS
 }
 
 type harnessOption func(*console.Config)
@@ -76,6 +81,8 @@ func newHarness(tb testing.TB, opts ...harnessOption) *harness {
 	h.store = dynamo.NewStore(h.tbl, kmsc, secretsKey)
 	h.store.Password = tenants.PasswordParams{Memory: 64, Time: 1, Threads: 1}
 	keyring := dynamo.NewKeyring(h.tbl, kmsc, secretsKey)
+	h.keyring = keyring
+	h.tokens = oauth.NewTokens(h.tbl, keyring)
 
 	ses := sesv2.NewFromConfig(cfg)
 	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(mailDomain)}); err != nil {
@@ -88,8 +95,8 @@ func newHarness(tb testing.TB, opts ...harnessOption) *harness {
 	h.ts = httptest.NewUnstartedServer(nil)
 	h.base = "http://" + h.ts.Listener.Addr().String() + "/console"
 	conf := console.Config{
-		BaseURL: h.base, Table: h.tbl, Keyring: keyring, Store: storeWithLinks{h.store},
-		Roles: account.NewAccess(localsts.New(cfg)), Tokens: &fakeTokens{}, Elevations: second,
+		BaseURL: h.base, Table: h.tbl, Keyring: keyring, Store: h.store,
+		Roles: account.NewAccess(localsts.New(cfg)), Tokens: consoleapp.Tokens{T: h.tokens}, Elevations: second,
 		Mail: h.mail, From: "easytocloud <no-reply@" + mailDomain + ">", SMS: h.sms,
 		SignUp:       console.SignUpOpen,
 		SkillRoleARN: "arn:aws:iam::" + awstest.DefaultAccountID + ":role/easytocloud-skill",
@@ -111,18 +118,7 @@ func newHarness(tb testing.TB, opts ...harnessOption) *harness {
 	return h
 }
 
-// storeWithLinks is the store until it lists activity and deletes Alexa links itself.
-type storeWithLinks struct{ *dynamo.Store }
-
-func (storeWithLinks) DeleteAlexaLink(context.Context, string, string, string) error {
-	return errors.New("not in the store yet")
-}
-
-func (storeWithLinks) Activity(context.Context, string, string, int) ([]tenants.Activity, error) {
-	return nil, nil
-}
-
-// fakeTokens stands in for oauth.Tokens until it lists grants.
+// fakeTokens stands in for oauth.Tokens where a test makes revoking fail or watches it.
 type fakeTokens struct {
 	GrantsFn      func(tenants.Principal) ([]console.Grant, error)
 	RevokeGrantFn func(tenants.Principal, string) error

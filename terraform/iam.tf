@@ -168,6 +168,23 @@ data "aws_iam_policy_document" "skill" {
     }
   }
 
+  # The user's activity: one item per change the skill makes.
+  statement {
+    sid       = "RecordActivity"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.main.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["ACTIVITY#*"]
+    }
+    condition {
+      test     = "Null"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["false"]
+    }
+  }
+
   # The Alexa accounts that speak for a user: one conditional update records a new one
   # or its use (at most hourly).
   statement {

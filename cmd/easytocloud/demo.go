@@ -166,8 +166,14 @@ func startDemoStack(ctx context.Context, out io.Writer, dir, addr string, seed d
 	if err != nil {
 		return nil, nil, fmt.Errorf("serve log: %w", err)
 	}
+	skillRole, err := localSkillRole(ctx, "", cfg)
+	if err != nil {
+		serveLog.Close()
+		return nil, nil, err
+	}
 	stack, err = startLocalStack(ctx, serveConfig{
 		Addr: addr, Table: demoTable, SecretsKeyID: seed.SecretsKeyID,
+		MailFrom: demoMailFrom, SignUp: "open", SkillRoleARN: skillRole,
 		SigningKeyFile: filepath.Join(dir, "signing-key.pem"), SkillID: localSkillID,
 		AlexaIdentity: filepath.Join(dir, "alexa"), Logger: slog.New(slog.NewJSONHandler(serveLog, nil)),
 	}, cfg)

@@ -14,16 +14,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/pflag"
 
+	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/alexa"
 	"github.com/easytocloud/easytocloud/alexa/sigverify"
 	"github.com/easytocloud/easytocloud/internal/accesstoken"
 	"github.com/easytocloud/easytocloud/internal/app"
+	"github.com/easytocloud/easytocloud/internal/app/consoleapp"
 	"github.com/easytocloud/easytocloud/internal/app/mfaapp"
 	"github.com/easytocloud/easytocloud/internal/app/oauthapp"
 	"github.com/easytocloud/easytocloud/internal/app/skillapp"
 	"github.com/easytocloud/easytocloud/internal/localalexa"
+	"github.com/easytocloud/easytocloud/internal/localsts"
 )
 
 const (
@@ -34,6 +38,9 @@ const (
 	// localSkillID is the skill ID of the local stack when none is configured; the
 	// dialog sends it by default too.
 	localSkillID = "amzn1.ask.skill.easytocloud-dialog"
+	// defaultMailFrom is the local console's sender (the demo verifies its domain in
+	// the emulator).
+	defaultMailFrom = "easytocloud <console@easytocloud.localhost>"
 	// shutdownGrace is how long requests in flight may finish after Ctrl-C.
 	shutdownGrace = 10 * time.Second
 )
@@ -57,6 +64,12 @@ type serveConfig struct {
 	// (internal/localalexa) whose signed requests /alexa accepts. "" accepts only
 	// requests signed by Amazon's real Alexa certificates.
 	AlexaIdentity string
+	// MailFrom is the console's sender address (its domain a verified SES identity);
+	// SignUp who may sign an organisation up ("open" or "code").
+	MailFrom, SignUp string
+	// SkillRoleARN is the principal tenants' trust policies name, shown on the
+	// console's connect page: on the emulator, the operator account's root.
+	SkillRoleARN string
 	// Logger receives the JSON log lines of every part.
 	Logger *slog.Logger
 }
@@ -95,6 +108,9 @@ var serveCommand = command{
 		fs.StringVar(&cfg.SigningKeyFile, "signing-key-file", env.getenv(envSigningKeyFile), "P-256 PEM file that signs access tokens, created if missing (default $"+envSigningKeyFile+")")
 		fs.StringVar(&cfg.Issuer, "issuer", env.getenv(app.EnvIssuer), "base URL clients reach this server at (default $"+app.EnvIssuer+", else http://ADDR)")
 		fs.StringVar(&cfg.SkillID, "skill-id", firstNonEmpty(env.getenv(app.EnvSkillID), localSkillID), "skill ID /alexa accepts and tokens are issued for (default $"+app.EnvSkillID+")")
+		fs.StringVar(&cfg.MailFrom, "mail-from", firstNonEmpty(env.getenv(app.EnvMailFrom), defaultMailFrom), "the console's sender address, of a verified SES identity (default $"+app.EnvMailFrom+")")
+		fs.StringVar(&cfg.SignUp, "signup", firstNonEmpty(env.getenv(app.EnvSignUp), "open"), "who may sign an organisation up in the console: open, or code (an invitation code from signup-code create) (default $"+app.EnvSignUp+")")
+		fs.StringVar(&cfg.SkillRoleARN, "skill-role-arn", env.getenv(app.EnvSkillRoleARN), "the role tenants' trust policies name, shown in the console (default $"+app.EnvSkillRoleARN+"; on the emulator the operator account's root)")
 		fs.StringVar(&cfg.AlexaIdentity, "alexa-identity", "", "directory of a local Alexa signing identity whose requests /alexa accepts (created if missing); unset: only Amazon's real Alexa signatures")
 		return func(ctx context.Context, _ []string) error { return runServe(ctx, env, cfg) }
 	},
@@ -106,6 +122,9 @@ func runServe(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return err
 	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(env.stdout, nil))
+	if cfg.SkillRoleARN, err = localSkillRole(ctx, cfg.SkillRoleARN, awsCfg); err != nil {
+		return err
+	}
 	stack, err := startLocalStack(ctx, cfg, awsCfg)
 	if err != nil {
 		return err
@@ -124,6 +143,23 @@ func runServe(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	}
 	fmt.Fprintln(env.stderr, "easytocloud serve: stopped")
 	return nil
+}
+
+// localSkillRole returns arn, or when it is empty and AWS is the local emulator, the
+// root of the operator's account there: the principal the local tenants' trust
+// policies name (localsts.TenantTrustPolicy).
+func localSkillRole(ctx context.Context, arn string, awsCfg aws.Config) (string, error) {
+	if arn != "" {
+		return arn, nil
+	}
+	if !localsts.IsLoopbackEndpoint(awsCfg) {
+		return "", usagef("no skill role: give --skill-role-arn or set %s (the role tenants' trust policies name)", app.EnvSkillRoleARN)
+	}
+	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("ask the emulator who the operator is: %w", err)
+	}
+	return "arn:aws:iam::" + aws.ToString(id.Account) + ":root", nil
 }
 
 // checkListenAddr refuses a listen address that is not on loopback unless
@@ -313,11 +349,24 @@ func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.Fil
 	}
 	second := mfaapp.NewService(c, clients, cfg.Logger)
 	h := skillapp.NewHandler(c, clients, skillapp.Parts{Keys: signer, MFA: second, Revoker: auth}, cfg.Logger)
+	cc := c
+	cc.MailFrom, cc.SignUp, cc.SkillRoleARN = cfg.MailFrom, cfg.SignUp, cfg.SkillRoleARN
+	roleSTS := account.AssumeRoleAPI(clients.STS)
+	if localsts.IsLoopbackEndpoint(awsCfg) {
+		roleSTS = localsts.New(awsCfg)
+	}
+	cons, err := consoleapp.NewServer(cc, clients, consoleapp.Parts{
+		Tokens: consoleapp.NewTokens(c, clients), Elevations: second, STS: roleSTS,
+	}, cfg.Logger)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/oauth/", auth)
 	mux.Handle("/.well-known/", auth)
 	mux.Handle("/alexa", skillapp.NewHTTPHandler(c, clients, h, verifier))
 	mux.Handle("/mfa/v1/", mfaapp.NewHandler(second))
+	mux.Handle("/console/", cons)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -334,6 +383,7 @@ func (s *localStack) printSummary(w io.Writer, cfg serveConfig, awsCfg aws.Confi
 		endpoint = *awsCfg.BaseEndpoint
 	}
 	rows := [][2]string{
+		{"console", s.URL + "/console/  (sign up an organisation, connect its AWS account, invite people)"},
 		{"sign-in", s.URL + "/oauth/authorize"},
 		{"token", s.URL + "/oauth/token  (revoke: /oauth/revoke)"},
 		{"discovery", s.URL + "/.well-known/oauth-authorization-server  (keys: /.well-known/jwks.json)"},
