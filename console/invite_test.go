@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -393,18 +392,4 @@ func TestReinviteReplacesInvitation(t *testing.T) {
 	if r := h.browser().get(second); r.Status != http.StatusOK {
 		t.Errorf("the new invitation: %d", r.Status)
 	}
-}
-
-// recordingElevations wraps the mfa service and counts each Lock.
-type recordingElevations struct {
-	console.Elevations
-	mu     sync.Mutex
-	locked []string
-}
-
-func (e *recordingElevations) Lock(ctx context.Context, tenantID, userID string) error {
-	e.mu.Lock()
-	e.locked = append(e.locked, tenantID+"/"+userID)
-	e.mu.Unlock()
-	return e.Elevations.Lock(ctx, tenantID, userID)
 }
