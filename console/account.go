@@ -30,7 +30,7 @@ type alexaRow struct{ FirstSpoke, LastUsed string }
 
 // accountDone are the confirmations a person's page shows after a change.
 var accountDone = map[string]string{
-	"joined":   "Welcome to easytocloud: your account is ready. Now link your Alexa account: in the Alexa app, enable the easytocloud skill and sign in with your e-mail address and password.",
+	"joined":   "Welcome to easytocloud: your account is ready. Now link your Alexa account: in the Alexa app, enable the easytocloud skill and sign in with your email address and password.",
 	"password": "Password changed. Your other sessions were signed out, and your Alexa accounts must be linked again.",
 	"phone":    "Phone number changed: codes go to the new number from now on.",
 	"unlinked": "Alexa account unlinked: it can no longer use easytocloud for you.",

@@ -242,7 +242,7 @@ func (s *Server) handleAcceptPhone(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, s.csrfAnon().Cookie("", -1))
 	if err := s.startSession(w, r, u); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "start session", slog.String("detail", err.Error()))
-		s.message(w, r, http.StatusOK, "Your account is ready", "Your easytocloud account for "+u.Email+" is ready, but you could not be signed in just now. Sign in with your e-mail address and password.")
+		s.message(w, r, http.StatusOK, "Your account is ready", "Your easytocloud account for "+u.Email+" is ready, but you could not be signed in just now. Sign in with your email address and password.")
 		return
 	}
 	s.redirect(w, r, "/account?done=joined")

@@ -155,9 +155,9 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request, v *visit) 
 	email, role := f.Get("email"), tenants.Role(f.Get("role"))
 	switch {
 	case email == "":
-		f.Fail("email", "Enter the e-mail address of the person to invite")
+		f.Fail("email", "Enter the email address of the person to invite")
 	case tenants.ValidateUser(tenants.User{TenantID: v.Tenant.ID, Email: email}) != nil:
-		f.Fail("email", "Enter an e-mail address in the right form, such as name@example.com")
+		f.Fail("email", "Enter an email address in the correct format, like name@example.com")
 	}
 	if !tenants.ValidRole(role) {
 		f.Fail("role", "Choose member or admin")

@@ -108,9 +108,9 @@ func TestInviteRefusesBadInput(t *testing.T) {
 	for _, c := range []struct {
 		name, email, role, field, want string
 	}{
-		{"NoAddress", "", "member", "email", "Enter the e-mail address"},
-		{"Malformed", "nina at acme", "member", "email", "Enter an e-mail address in the right form"},
-		{"NoDomainDot", "nina@acme", "member", "email", "Enter an e-mail address in the right form"},
+		{"NoAddress", "", "member", "email", "Enter the email address"},
+		{"Malformed", "nina at acme", "member", "email", "Enter an email address in the correct format"},
+		{"NoDomainDot", "nina@acme", "member", "email", "Enter an email address in the correct format"},
 		{"Duplicate", "Max@Acme.example", "member", "email", "Max@Acme.example already has an easytocloud account"},
 		{"DuplicateElsewhere", "gina@else.example", "admin", "email", "already has an easytocloud account"},
 		{"UnknownRole", "nina@acme.example", "owner", "role", "Choose member or admin"},
