@@ -34,6 +34,7 @@ var accountDone = map[string]string{
 	"password": "Password changed. Your other sessions were signed out, and your Alexa accounts must be linked again.",
 	"phone":    "Phone number changed: codes go to the new number from now on.",
 	"unlinked": "Alexa account unlinked: it can no longer use easytocloud for you.",
+	"member":   "You are a member now: another admin looks after the organisation.",
 }
 
 // handleAccount shows a person's own page (GET /account): who they are, the

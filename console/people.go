@@ -225,10 +225,10 @@ func (s *Server) invite(ctx context.Context, t tenants.Tenant, by tenants.User, 
 		s.retireLink(ctx, old.LinkPK)
 	}
 	text := fmt.Sprintf("%s invited you to join %s on easytocloud, as %s.\n\n"+
-		"To accept, open this link within 72 hours (it works once):\n%s\n\n"+
+		"To accept, open this link within %d hours (it works once):\n%s\n\n"+
 		"You will choose a password and verify your mobile phone number with a code we text to it. "+
 		"Then you can link your Alexa account and look after your organisation's AWS account by voice.",
-		by.Email, t.Name, roleWords(role), s.link("/invite", url.Values{"token": {token}}))
+		by.Email, t.Name, roleWords(role), int(InviteLifetime/time.Hour), s.link("/invite", url.Values{"token": {token}}))
 	if err := s.sendMail(ctx, email, "Join "+t.Name+" on easytocloud", text); err != nil {
 		s.retireLink(ctx, linkPK)
 		if _, derr := s.cfg.Table.Delete(ctx, &dynamodb.DeleteItemInput{Key: table.Key(pendingPK(t.ID), pendingSK(email)),
@@ -325,6 +325,11 @@ func (s *Server) handleSetRole(w http.ResponseWriter, r *http.Request, v *visit)
 	if err := s.audit(ctx, v, "role", fmt.Sprintf("%s from %s to %s", u.Email, roleOf(u), role)); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "audit role", slog.String("detail", err.Error()))
 	}
+	if u.ID == v.User.ID {
+		// A member no longer sees the people page.
+		s.redirect(w, r, "/account?done=member")
+		return
+	}
 	s.redirect(w, r, "/people?done=role")
 }
 
@@ -371,6 +376,13 @@ func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request, v *visit) 
 	}
 	if err != nil {
 		s.failed(w, r, "remove", err)
+		return
+	}
+	if u.ID == v.User.ID {
+		http.SetCookie(w, s.sessionCookie("", -1))
+		r = r.WithContext(context.WithValue(ctx, visitKey{}, (*visit)(nil))) // signed out: no navigation
+		s.render(w, r, http.StatusOK, "message", Page{Title: "You left " + v.Tenant.Name,
+			Data: "Your easytocloud account is deleted and you are signed out. An admin of " + v.Tenant.Name + " can invite you again."})
 		return
 	}
 	s.redirect(w, r, "/people?done=removed")

@@ -218,8 +218,8 @@ func TestLastAdmin(t *testing.T) {
 	if r := b.submit("/people", "/people/"+tm.member.ID+"/role", url.Values{"role": {"admin"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("make max an admin: %d", r.Status)
 	}
-	if r := b.submit("/people", "/people/"+self+"/role", url.Values{"role": {"member"}}); r.Status != http.StatusSeeOther {
-		t.Fatalf("demote self with another admin: %d\n%s", r.Status, r.Body)
+	if r := b.submit("/people", "/people/"+self+"/role", url.Values{"role": {"member"}}); r.Status != http.StatusSeeOther || r.Location != "/console/account?done=member" {
+		t.Fatalf("demote self with another admin: %d %s\n%s", r.Status, r.Location, r.Body)
 	}
 	if r := b.get("/people"); r.Status != http.StatusForbidden {
 		t.Errorf("ada, now a member, GET /people: %d", r.Status)
@@ -304,5 +304,23 @@ func TestRemoveUnknownPerson(t *testing.T) {
 	}
 	if _, err := h.store.GetUser(context.Background(), stranger.TenantID, stranger.ID); err != nil {
 		t.Errorf("the stranger: %v", err)
+	}
+}
+
+// TestRemoveSelf: an admin who is not the last one can remove themselves, and is
+// signed out at once.
+func TestRemoveSelf(t *testing.T) {
+	h := newHarness(t)
+	tm := newTeam(t, h, "+31611190002")
+	self := "/people/" + tm.admin.ID + "/remove"
+	r := tm.adminB.submitOn(tm.adminB.submit("/people", self, nil), self, nil)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "You left Acme Clouds") || strings.Contains(r.Body, "Sign out") {
+		t.Fatalf("remove self: %d\n%s", r.Status, r.Body)
+	}
+	if r := tm.adminB.get("/account"); r.Status != http.StatusSeeOther {
+		t.Errorf("after leaving: %d", r.Status)
+	}
+	if _, err := h.store.GetUser(context.Background(), tm.tn.ID, tm.admin.ID); !errors.Is(err, tenants.ErrNotFound) {
+		t.Errorf("ada is still stored: %v", err)
 	}
 }
