@@ -1,11 +1,311 @@
 package console
 
-import "net/http"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
 
-// Scaffolding: replaced by the pages of this file's area before the console lands.
-func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "not built yet", http.StatusNotImplemented)
+	"github.com/easytocloud/easytocloud/internal/table"
+	"github.com/easytocloud/easytocloud/internal/webui"
+	"github.com/easytocloud/easytocloud/tenants"
+)
+
+// invitation is what an invitation's link carries. Its first step adds the
+// invitee's password hash and phone number; the second, once the phone is
+// verified, creates the user from it.
+type invitation struct {
+	TenantID string       `json:"tenant_id"`
+	Email    string       `json:"email"`
+	Role     tenants.Role `json:"role"`
+	// InvitedBy is the ID of the admin who sent it.
+	InvitedBy string `json:"invited_by"`
+	Hash      string `json:"hash,omitempty"`
+	Phone     string `json:"phone,omitempty"`
 }
+
+// csrfAnon is the CSRF protection of the forms shown before anyone signs in.
+func (s *Server) csrfAnon() webui.CSRF {
+	return webui.CSRF{Name: "easytocloud-console-csrf", Secure: s.secure, Now: s.now,
+		Key: func(ctx context.Context) ([]byte, error) { return s.subkey(ctx, labelCSRF) }}
+}
+
+// readAnonForm parses the POST form of an anonymous page and checks its CSRF
+// token; when either fails it has answered.
+func (s *Server) readAnonForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.message(w, r, http.StatusBadRequest, "That form could not be read", "Go back, reload the page and try again.")
+		return false
+	}
+	if _, ok := s.csrfAnon().Check(r.Context(), r); !ok {
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "form refused: bad CSRF token", slog.String("path", r.URL.Path))
+		s.message(w, r, http.StatusForbidden, "This page has expired", "Go back, reload the page and try again; nothing was changed.")
+		return false
+	}
+	return true
+}
+
+// acceptPage is the data of the invitation's two steps.
+type acceptPage struct {
+	Token, Organisation, Email string
+	// PhoneEnding is the end of the number the code went to (second step).
+	PhoneEnding string
+}
+
+// openInvitation reads the live invitation of token and its organisation; when there
+// is none, or the address has an account meanwhile, it has answered.
+func (s *Server) openInvitation(w http.ResponseWriter, r *http.Request, token string) (invitation, tenants.Tenant, bool) {
+	ctx := r.Context()
+	var inv invitation
+	err := s.openLink(ctx, linkInvite, token, &inv)
+	if errors.Is(err, errLinkGone) {
+		s.inviteGone(w, r)
+		return inv, tenants.Tenant{}, false
+	}
+	if err != nil {
+		s.failed(w, r, "open invitation", err)
+		return inv, tenants.Tenant{}, false
+	}
+	t, err := s.cfg.Store.GetTenant(ctx, inv.TenantID)
+	if errors.Is(err, tenants.ErrNotFound) {
+		s.inviteGone(w, r)
+		return inv, tenants.Tenant{}, false
+	}
+	if err != nil {
+		s.failed(w, r, "open invitation", err)
+		return inv, tenants.Tenant{}, false
+	}
+	_, err = s.cfg.Store.UserByEmail(ctx, inv.Email)
+	if err == nil {
+		s.inviteTaken(w, r, inv.Email)
+		return inv, tenants.Tenant{}, false
+	}
+	if !errors.Is(err, tenants.ErrNotFound) {
+		s.failed(w, r, "open invitation", err)
+		return inv, tenants.Tenant{}, false
+	}
+	return inv, t, true
+}
+
+func (s *Server) inviteGone(w http.ResponseWriter, r *http.Request) {
+	s.message(w, r, http.StatusGone, "This invitation cannot be used",
+		"This invitation has expired or has already been used. Ask your admin for a new one.")
+}
+
+func (s *Server) inviteTaken(w http.ResponseWriter, r *http.Request, email string) {
+	s.message(w, r, http.StatusConflict, "You already have an account",
+		"There is already an easytocloud account for "+email+". Sign in with it, or ask your admin to invite another address.")
+}
+
+// showAccept renders a step of the invitation with a fresh CSRF token.
+func (s *Server) showAccept(w http.ResponseWriter, r *http.Request, status int, name string, p Page, data acceptPage) {
+	tok, _, err := s.csrfAnon().New(r.Context(), w)
+	if err != nil {
+		s.failed(w, r, "csrf token", err)
+		return
+	}
+	p.CSRF, p.Data = tok, data
+	s.render(w, r, status, name, p)
+}
+
+// handleAccept is the invitation's first step (GET/POST /invite): the invitee
+// chooses a password and gives a mobile number, which gets a code by SMS.
+func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	token := r.URL.Query().Get("token")
+	if r.Method == http.MethodPost {
+		if !s.readAnonForm(w, r) {
+			return
+		}
+		token = r.PostForm.Get("token")
+	}
+	inv, t, ok := s.openInvitation(w, r, token)
+	if !ok {
+		return
+	}
+	data := acceptPage{Token: token, Organisation: t.Name, Email: inv.Email}
+	title := "Join " + t.Name
+	if r.Method != http.MethodPost {
+		s.showAccept(w, r, http.StatusOK, "accept", Page{Title: title, Form: &Form{}}, data)
+		return
+	}
+	f := newForm(r, "phone")
+	checkNewPassword(f, "password", r.PostForm.Get("password"), inv.Email, t.Name)
+	phone := checkPhone(f, "phone")
+	if !f.OK() {
+		s.showAccept(w, r, http.StatusUnprocessableEntity, "accept", Page{Title: title, Form: f}, data)
+		return
+	}
+	hash, err := s.cfg.Store.HashPassword(r.PostForm.Get("password"))
+	if err != nil {
+		s.failed(w, r, "hash password", err)
+		return
+	}
+	inv.Hash, inv.Phone = hash, phone
+	if err := s.updateLink(ctx, linkInvite, token, inv); errors.Is(err, errLinkGone) {
+		s.inviteGone(w, r)
+		return
+	} else if err != nil {
+		s.failed(w, r, "accept invitation", err)
+		return
+	}
+	subject, err := s.inviteSubject(ctx, token)
+	if err != nil {
+		s.failed(w, r, "accept invitation", err)
+		return
+	}
+	if err := s.sendPhoneCode(ctx, subject, phone); errors.Is(err, errTooManySends) {
+		f.Fail("phone", tooManyCodes)
+		s.showAccept(w, r, http.StatusTooManyRequests, "accept", Page{Title: title, Form: f}, data)
+		return
+	} else if err != nil {
+		s.failed(w, r, "send code", err)
+		return
+	}
+	data.PhoneEnding = phoneEnding(phone)
+	s.showAccept(w, r, http.StatusOK, "accept-phone", Page{Title: "Check your phone", Form: &Form{}}, data)
+}
+
+// handleAcceptPhone is the invitation's second step (POST /invite/phone): the code
+// from the SMS (or resend=1 for a new one). A right code creates the user and uses
+// up the invitation in one transaction, and signs the new user in.
 func (s *Server) handleAcceptPhone(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "not built yet", http.StatusNotImplemented)
+	ctx := r.Context()
+	if !s.readAnonForm(w, r) {
+		return
+	}
+	token := r.PostForm.Get("token")
+	inv, t, ok := s.openInvitation(w, r, token)
+	if !ok {
+		return
+	}
+	if inv.Hash == "" || inv.Phone == "" {
+		http.Redirect(w, r, s.path("/invite")+"?"+url.Values{"token": {token}}.Encode(), http.StatusSeeOther)
+		return
+	}
+	subject, err := s.inviteSubject(ctx, token)
+	if err != nil {
+		s.failed(w, r, "accept invitation", err)
+		return
+	}
+	data := acceptPage{Token: token, Organisation: t.Name, Email: inv.Email, PhoneEnding: phoneEnding(inv.Phone)}
+	page := Page{Title: "Check your phone", Form: &Form{}}
+	if r.PostForm.Get("resend") != "" {
+		if err := s.sendPhoneCode(ctx, subject, inv.Phone); errors.Is(err, errTooManySends) {
+			page.Form.Fail("code", tooManyCodes)
+			s.showAccept(w, r, http.StatusTooManyRequests, "accept-phone", page, data)
+			return
+		} else if err != nil {
+			s.failed(w, r, "send code", err)
+			return
+		}
+		page.Flash = "We sent a new code to your number ending " + data.PhoneEnding + "."
+		s.showAccept(w, r, http.StatusOK, "accept-phone", page, data)
+		return
+	}
+	page.Form = newForm(r, "code")
+	if right, err := s.checkCode(ctx, page.Form, "code", subject, inv.Phone); err != nil {
+		s.failed(w, r, "check code", err)
+		return
+	} else if !right {
+		s.showAccept(w, r, http.StatusUnprocessableEntity, "accept-phone", page, data)
+		return
+	}
+	use, err := s.useLinkItem(ctx, linkInvite, token)
+	if err != nil {
+		s.failed(w, r, "accept invitation", err)
+		return
+	}
+	if inv.Role == "" {
+		inv.Role = tenants.RoleMember
+	}
+	u, err := s.cfg.Store.CreateUserHashed(ctx, tenants.User{TenantID: inv.TenantID, Email: inv.Email, Role: inv.Role, Phone: inv.Phone},
+		inv.Hash, use, s.dropPending(inv.TenantID, inv.Email))
+	switch {
+	case errors.Is(err, tenants.ErrEmailTaken):
+		s.inviteTaken(w, r, inv.Email)
+		return
+	case errors.Is(err, tenants.ErrConflict), errors.Is(err, tenants.ErrNotFound):
+		s.inviteGone(w, r)
+		return
+	case err != nil:
+		s.failed(w, r, "accept invitation", err)
+		return
+	}
+	if err := s.audit(ctx, &visit{User: u, Tenant: t}, "join", u.Email+" as "+string(u.Role)); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "audit join", slog.String("detail", err.Error()))
+	}
+	http.SetCookie(w, s.csrfAnon().Cookie("", -1))
+	if err := s.startSession(w, r, u); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "start session", slog.String("detail", err.Error()))
+		s.message(w, r, http.StatusOK, "Your account is ready", "Your easytocloud account for "+u.Email+" is ready, but you could not be signed in just now. Sign in with your email address and password.")
+		return
+	}
+	s.redirect(w, r, "/account?done=joined")
+}
+
+// inviteSubject names the invitation of token to the SMS codes: the keyed hash its
+// link is stored under, the same for both steps.
+func (s *Server) inviteSubject(ctx context.Context, token string) (string, error) {
+	h, err := s.sum(ctx, labelLink, string(linkInvite)+token)
+	if err != nil {
+		return "", fmt.Errorf("invitation subject: %w", err)
+	}
+	return "invite:" + h, nil
+}
+
+// tooManyCodes is the message of a phone number or person that was sent too many
+// codes.
+const tooManyCodes = "Three codes were sent in the last 15 minutes: wait a few minutes, then ask for a new one"
+
+// checkCode checks the code typed in field of f against the live code of subject
+// for phone, recording on f what is wrong with it. It reports whether the code was
+// right, or the error of the check itself.
+func (s *Server) checkCode(ctx context.Context, f *Form, field, subject, phone string) (bool, error) {
+	code := strings.Join(strings.Fields(f.Get(field)), "")
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		f.Fail(field, "Enter the 6-digit code from the SMS")
+		return false, nil
+	}
+	switch err := s.checkPhoneCode(ctx, subject, phone, code); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, errCodeWrong):
+		f.Fail(field, "The code is wrong; check the SMS. You have "+triesWords(s.codeTriesLeft(ctx, subject))+" left")
+	case errors.Is(err, errCodeGone):
+		f.Fail(field, "That code has expired; send a new one")
+	default:
+		return false, err
+	}
+	return false, nil
+}
+
+// codeTriesLeft is how many tries the live code of subject has left (0 when it
+// cannot tell).
+func (s *Server) codeTriesLeft(ctx context.Context, subject string) int {
+	key, err := s.codeKey(ctx, subject)
+	if err != nil {
+		return 0
+	}
+	var it codeItem
+	if err := s.cfg.Table.Get(ctx, key, &it); err != nil {
+		if !errors.Is(err, table.ErrNoItem) {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "read code", slog.String("detail", err.Error()))
+		}
+		return 0
+	}
+	return max(codeTries-it.Tries, 0)
+}
+
+// triesWords says n tries in words: "one try", "four tries".
+func triesWords(n int) string {
+	words := []string{"no tries", "one try", "two tries", "three tries", "four tries"}
+	if n >= 0 && n < len(words) {
+		return words[n]
+	}
+	return fmt.Sprintf("%d tries", n)
 }

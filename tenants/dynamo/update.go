@@ -38,8 +38,8 @@ func (s *Store) UpdateTenant(ctx context.Context, id, verifierSecret string, app
 	}
 }
 
-// UpdateUser reads user userID of tenant tenantID, lets apply change its email and
-// phone, and stores the result as ReplaceUser does. When someone else changed the user
+// UpdateUser reads user userID of tenant tenantID, lets apply change its email, phone
+// and role, and stores the result as ReplaceUser does. When someone else changed the user
 // in between, it reads it again and applies again, up to three rounds in all. apply
 // cannot change the IDs or the Version. It returns the stored user; apply's error as
 // it is; or an error wrapping tenants.ErrNotFound, tenants.ErrConflict (still

@@ -99,3 +99,30 @@ func TestUpdateUserRetries(t *testing.T) {
 		t.Errorf("missing user: %v, want ErrNotFound", err)
 	}
 }
+
+// TestUpdateUserRole: a user's role changes through UpdateUser (an admin of the
+// console making someone an admin or a member); an invalid one is refused.
+func TestUpdateUserRole(t *testing.T) {
+	e := newEnv(t)
+	tn := mustCreateTenant(t, e.store, smsTenant(), "")
+	u := mustCreateUser(t, e.store, tn.ID, "alice@example.com", testPhone)
+	got, err := e.store.UpdateUser(ctx(t), tn.ID, u.ID, func(cur *tenants.User) error {
+		cur.Role = tenants.RoleAdmin
+		return nil
+	})
+	if err != nil || got.Role != tenants.RoleAdmin {
+		t.Fatalf("make admin: %v, role %q", err, got.Role)
+	}
+	if read, _ := e.store.GetUser(ctx(t), tn.ID, u.ID); read.Role != tenants.RoleAdmin {
+		t.Errorf("stored role %q, want admin", read.Role)
+	}
+	if _, err := e.store.UpdateUser(ctx(t), tn.ID, u.ID, func(cur *tenants.User) error {
+		cur.Role = "owner"
+		return nil
+	}); !errors.Is(err, tenants.ErrInvalid) {
+		t.Errorf("role owner: %v, want ErrInvalid", err)
+	}
+	if read, _ := e.store.GetUser(ctx(t), tn.ID, u.ID); read.Role != tenants.RoleAdmin {
+		t.Errorf("after a refused change: role %q, want admin", read.Role)
+	}
+}

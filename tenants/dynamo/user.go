@@ -285,9 +285,10 @@ func (s *Store) listUserItems(ctx context.Context, tenantID string) ([]tenants.U
 	return users, nil
 }
 
-// ReplaceUser stores u's email and phone over the user u.ID of tenant u.TenantID, if
-// it is still at u.Version; a changed email address moves its reservation in the same
-// transaction. Other fields of u are ignored (SetPassword changes the password). It
+// ReplaceUser stores u's email, phone and role over the user u.ID of tenant
+// u.TenantID, if it is still at u.Version; a changed email address moves its
+// reservation in the same transaction. Other fields of u are ignored (SetPassword
+// changes the password). It
 // returns the stored user with Version+1, or an error wrapping tenants.ErrInvalid (nothing is
 // written), tenants.ErrNotFound, tenants.ErrConflict (read it again and retry, as
 // UpdateUser does), tenants.ErrEmailTaken or the AWS error.
@@ -313,7 +314,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u tenants.User) (tenants.User, 
 		}
 	}
 	next := cur
-	next.Email, next.Phone = u.Email, u.Phone
+	next.Email, next.Phone, next.Role = u.Email, u.Phone, u.Role
 	next.Version, next.UpdatedAt = cur.Version+1, s.now()
 	it := toUserItem(next)
 	it.WriteID = table.NewWriteID()
