@@ -243,9 +243,9 @@ func (s *Server) handleUnlink(w http.ResponseWriter, r *http.Request, v *visit) 
 	s.redirect(w, r, "/account?done=unlinked")
 }
 
-// linkGrant is the grant an Alexa account last spoke through: "" until the store
-// records it with each Alexa account.
-func linkGrant(tenants.AlexaLink) string { return "" }
+// linkGrant is the grant an Alexa account last spoke through ("" for one recorded
+// before grants were).
+func linkGrant(l tenants.AlexaLink) string { return l.GrantID }
 
 // activityRow is one change, in words.
 type activityRow struct{ When, What, From, Outcome string }

@@ -37,8 +37,8 @@ func TestChangePassword(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := b.submit("/account", "/account/password", url.Values{"current_password": {c.current}, "new_password": {c.next}})
-			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(r.Body, c.field), c.want) {
-				t.Fatalf("%d, beside %s: %q; want %q", r.Status, c.field, fieldError(r.Body, c.field), c.want)
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, c.field), c.want) {
+				t.Fatalf("%d, beside %s: %q; want %q", r.Status, c.field, fieldError(t, r.Body, c.field), c.want)
 			}
 			for _, pw := range []string{c.current, c.next} {
 				if pw != "" && strings.Contains(r.Body, pw) {
@@ -84,13 +84,13 @@ func TestChangePasswordIsLimited(t *testing.T) {
 	b, _ := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, "+31611220001")
 	for i := range 5 {
 		r := b.submit("/account", "/account/password", url.Values{"current_password": {"wrong guess number " + string(rune('a'+i))}, "new_password": {"lantern pebble cinder walrus 58"}})
-		if !strings.Contains(fieldError(r.Body, "current_password"), "wrong") {
-			t.Fatalf("guess %d: %q", i+1, fieldError(r.Body, "current_password"))
+		if !strings.Contains(fieldError(t, r.Body, "current_password"), "wrong") {
+			t.Fatalf("guess %d: %q", i+1, fieldError(t, r.Body, "current_password"))
 		}
 	}
 	r := b.submit("/account", "/account/password", url.Values{"current_password": {joinerPassword}, "new_password": {"lantern pebble cinder walrus 58"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(r.Body, "current_password"), "Too many wrong passwords") {
-		t.Fatalf("after five wrong: %d %q", r.Status, fieldError(r.Body, "current_password"))
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, "current_password"), "Too many wrong passwords") {
+		t.Fatalf("after five wrong: %d %q", r.Status, fieldError(t, r.Body, "current_password"))
 	}
 }
 
@@ -106,8 +106,8 @@ func TestChangePhone(t *testing.T) {
 
 	for _, typed := range []string{"0611230009", "+31 6 11", "", "+31611230001"} {
 		r := b.submit("/account/phone", "/account/phone", url.Values{"phone": {typed}})
-		if r.Status != http.StatusUnprocessableEntity || fieldError(r.Body, "phone") == "" {
-			t.Errorf("phone %q: %d %q", typed, r.Status, fieldError(r.Body, "phone"))
+		if r.Status != http.StatusUnprocessableEntity || fieldError(t, r.Body, "phone") == "" {
+			t.Errorf("phone %q: %d %q", typed, r.Status, fieldError(t, r.Body, "phone"))
 		}
 		if got := inputValue(t, r.Body, "phone"); got != typed {
 			t.Errorf("phone %q shown as %q", typed, got)
@@ -124,8 +124,8 @@ func TestChangePhone(t *testing.T) {
 		wrong = "111111"
 	}
 	r = b.submitOn(r, "/account/phone/verify", url.Values{"code": {wrong}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(r.Body, "code"), "You have four tries left") {
-		t.Fatalf("wrong code: %d %q", r.Status, fieldError(r.Body, "code"))
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, "code"), "You have four tries left") {
+		t.Fatalf("wrong code: %d %q", r.Status, fieldError(t, r.Body, "code"))
 	}
 	if got, _ := h.store.GetUser(context.Background(), tn.ID, u.ID); got.Phone != oldPhone {
 		t.Fatalf("after a wrong code the phone is %s", got.Phone)
@@ -187,7 +187,7 @@ func TestAlexaLinks(t *testing.T) {
 	h := newHarness(t, withTokens(tokens))
 	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
 	b, u := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, "+31611240001")
-	if _, err := h.store.TouchAlexaLink(context.Background(), tn.ID, u.ID, "amzn1.ask.account.max"); err != nil {
+	if _, err := h.store.TouchAlexaLink(context.Background(), tn.ID, u.ID, "amzn1.ask.account.max", "g-kitchen"); err != nil {
 		t.Fatal(err)
 	}
 	r := b.get("/account")
@@ -209,30 +209,26 @@ func TestAlexaLinks(t *testing.T) {
 	if len(revoked) != 1 || revoked[0] != u.ID+"/g-kitchen" {
 		t.Errorf("revoked %v, want g-kitchen of max", revoked)
 	}
-}
-
-// activityStore answers Activity with the test's entries.
-type activityStore struct {
-	console.Store
-	acts []tenants.Activity
-}
-
-func (s activityStore) Activity(context.Context, string, string, int) ([]tenants.Activity, error) {
-	return s.acts, nil
+	if links, err := h.store.AlexaLinks(context.Background(), tn.ID, u.ID); err != nil || len(links) != 0 {
+		t.Errorf("the Alexa account of the unlinked grant is still recorded: %v, %v", links, err)
+	}
 }
 
 // TestActivity: the person's changes are listed with when (UTC), what, from which
 // Echo and how it went.
 func TestActivity(t *testing.T) {
 	at := time.Date(2030, 5, 31, 14, 5, 0, 0, time.FixedZone("CEST", 2*3600))
-	h := newHarness(t, func(c *console.Config) {
-		c.Store = activityStore{c.Store, []tenants.Activity{
-			{At: at, Action: "start", Target: "splunk", Region: "eu-west-1", Device: "Kitchen Echo", Door: "alexa", Outcome: "done"},
-			{At: at.Add(-time.Hour), Action: "stop", Target: "jenkins", Region: "us-east-1", Door: "mcp", Outcome: "refused"},
-		}}
-	})
+	h := newHarness(t)
 	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	b, _ := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, "+31611250001")
+	b, u := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, "+31611250001")
+	for _, a := range []tenants.Activity{
+		{At: at.Add(-time.Hour), Action: "stop", Target: "jenkins", Region: "us-east-1", Door: "mcp", Outcome: "refused"},
+		{At: at, Action: "start", Target: "splunk", Region: "eu-west-1", Device: "Kitchen Echo", Door: "alexa", Outcome: "done"},
+	} {
+		if err := h.store.RecordActivity(context.Background(), tn.ID, u.ID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r := b.get("/account/activity")
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET /account/activity: %d", r.Status)

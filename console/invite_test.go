@@ -85,16 +85,6 @@ func secondSession(t *testing.T, h *harness, u tenants.User) *browser {
 	return b
 }
 
-// fieldError returns the message shown beside field (its id-error paragraph), or "".
-func fieldError(body, field string) string {
-	_, rest, ok := strings.Cut(body, `id="`+field+`-error"><span class="sr-only">Error:</span> `)
-	if !ok {
-		return ""
-	}
-	msg, _, _ := strings.Cut(rest, "</p>")
-	return msg
-}
-
 // inputValue returns the value attribute of the input with id, as the page holds it.
 func inputValue(t *testing.T, body, id string) string {
 	t.Helper()
@@ -211,7 +201,7 @@ func TestAcceptRefusesBadInput(t *testing.T) {
 			if r.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d\n%s", r.Status, r.Body)
 			}
-			if msg := fieldError(r.Body, c.field); !strings.Contains(msg, c.want) {
+			if msg := fieldError(t, r.Body, c.field); !strings.Contains(msg, c.want) {
 				t.Errorf("message beside %s: %q, want %q\n%s", c.field, msg, c.want, r.Body)
 			}
 			if !strings.Contains(r.Body, `class="error-summary"`) || !strings.Contains(r.Body, `href="#`+c.field+`"`) {
@@ -255,15 +245,15 @@ func TestAcceptWrongCode(t *testing.T) {
 		wrong = "111111"
 	}
 	r := b.submitOn(step2, "/invite/phone", url.Values{"code": {wrong}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(r.Body, "code"), "The code is wrong; check the SMS. You have four tries left") {
-		t.Fatalf("wrong code: %d %q\n%s", r.Status, fieldError(r.Body, "code"), r.Body)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, "code"), "The code is wrong; check the SMS. You have four tries left") {
+		t.Fatalf("wrong code: %d %q\n%s", r.Status, fieldError(t, r.Body, "code"), r.Body)
 	}
 	if inputValue(t, r.Body, "code") != wrong {
 		t.Error("the code typed is not kept")
 	}
 	r = b.submitOn(r, "/invite/phone", url.Values{"code": {"12345"}})
-	if !strings.Contains(fieldError(r.Body, "code"), "Enter the 6-digit code") {
-		t.Errorf("short code: %q", fieldError(r.Body, "code"))
+	if !strings.Contains(fieldError(t, r.Body, "code"), "Enter the 6-digit code") {
+		t.Errorf("short code: %q", fieldError(t, r.Body, "code"))
 	}
 	if _, err := h.store.UserByEmail(context.Background(), "dave@acme.example"); !errors.Is(err, tenants.ErrNotFound) {
 		t.Fatalf("a user after a wrong code: %v", err)
@@ -275,8 +265,8 @@ func TestAcceptWrongCode(t *testing.T) {
 	// Eleven minutes on, the code is gone; a new one is sent from the page.
 	h.clock.Advance(11 * time.Minute)
 	r = b.submitOn(r, "/invite/phone", url.Values{"code": {code}})
-	if !strings.Contains(fieldError(r.Body, "code"), "That code has expired; send a new one") {
-		t.Fatalf("expired code: %q\n%s", fieldError(r.Body, "code"), r.Body)
+	if !strings.Contains(fieldError(t, r.Body, "code"), "That code has expired; send a new one") {
+		t.Fatalf("expired code: %q\n%s", fieldError(t, r.Body, "code"), r.Body)
 	}
 	var resend htmlform.Form
 	for _, f := range r.Page(t).PostForms() {

@@ -121,7 +121,7 @@ func TestInviteRefusesBadInput(t *testing.T) {
 			if r.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d\n%s", r.Status, r.Body)
 			}
-			if msg := fieldError(r.Body, c.field); !strings.Contains(msg, c.want) {
+			if msg := fieldError(t, r.Body, c.field); !strings.Contains(msg, c.want) {
 				t.Errorf("beside %s: %q, want %q", c.field, msg, c.want)
 			}
 			if !strings.Contains(r.Body, `href="#`+c.field+`"`) {
@@ -148,8 +148,8 @@ func TestInviteIsRateLimited(t *testing.T) {
 		}
 	}
 	r := tm.adminB.submit("/people", "/people/invite", url.Values{"email": {"late@acme.example"}, "role": {"member"}})
-	if r.Status != http.StatusTooManyRequests || !strings.Contains(fieldError(r.Body, "email"), "many invitations") {
-		t.Fatalf("the 21st: %d %q", r.Status, fieldError(r.Body, "email"))
+	if r.Status != http.StatusTooManyRequests || !strings.Contains(fieldError(t, r.Body, "email"), "many invitations") {
+		t.Fatalf("the 21st: %d %q", r.Status, fieldError(t, r.Body, "email"))
 	}
 	if len(h.mail.to("late@acme.example")) != 0 {
 		t.Error("the 21st went out")
@@ -164,8 +164,8 @@ func TestSetRole(t *testing.T) {
 	rolePath := "/people/" + tm.member.ID + "/role"
 
 	r := tm.adminB.submit("/people", rolePath, url.Values{"role": {"owner"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(r.Body, "role-"+tm.member.ID), "Choose member or admin") {
-		t.Errorf("unknown role: %d %q", r.Status, fieldError(r.Body, "role-"+tm.member.ID))
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, "role-"+tm.member.ID), "Choose member or admin") {
+		t.Errorf("unknown role: %d %q", r.Status, fieldError(t, r.Body, "role-"+tm.member.ID))
 	}
 
 	h.clock.Advance(6 * time.Minute)
@@ -204,12 +204,12 @@ func TestLastAdmin(t *testing.T) {
 	}
 	self := tm.admin.ID
 	r := b.submit("/people", "/people/"+self+"/role", url.Values{"role": {"member"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(r.Body, "role-"+self), "You are the only admin") {
-		t.Errorf("demote self: %d %q", r.Status, fieldError(r.Body, "role-"+self))
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, "role-"+self), "You are the only admin") {
+		t.Errorf("demote self: %d %q", r.Status, fieldError(t, r.Body, "role-"+self))
 	}
 	r = b.submit("/people", "/people/"+self+"/remove", url.Values{"confirm": {"yes"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(r.Body, "remove-"+self), "You are the only admin") {
-		t.Errorf("remove self: %d %q", r.Status, fieldError(r.Body, "remove-"+self))
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, "remove-"+self), "You are the only admin") {
+		t.Errorf("remove self: %d %q", r.Status, fieldError(t, r.Body, "remove-"+self))
 	}
 	if u, err := h.store.GetUser(context.Background(), tm.tn.ID, self); err != nil || !u.IsAdmin() {
 		t.Fatalf("ada after refusals: %+v, %v", u, err)

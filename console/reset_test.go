@@ -31,11 +31,6 @@ func (h *harness) resetLink(address string) string {
 	return l
 }
 
-// withTokens makes the console revoke through tokens.
-func withTokens(tokens *fakeTokens) harnessOption {
-	return func(c *console.Config) { c.Tokens = tokens }
-}
-
 func TestReset(t *testing.T) {
 	tokens := &fakeTokens{}
 	h := newHarness(t, withTokens(tokens))
