@@ -352,6 +352,13 @@ func (b *consoleBrowser) overflow() overflow {
 	})()`)
 }
 
+// isConsolePage reports whether u is a page of the console or the sign-in pages
+// (not an asset: the pages have none).
+func isConsolePage(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (strings.HasPrefix(p.Path, "/console/") || strings.HasPrefix(p.Path, "/oauth/"))
+}
+
 // documentStatusRE is the browser's log entry for a response with a 4xx status.
 var documentStatusRE = regexp.MustCompile(`^network error: Failed to load resource: the server responded with a status of 4\d\d .*\((\S+)\)$`)
 
@@ -366,8 +373,9 @@ func (b *consoleBrowser) check(name string) {
 	problems, unexpected, _ := b.log.take()
 	page := eval[string](b, `location.href.split("#")[0]`)
 	for _, p := range problems {
-		// A page that refuses a form answers 4xx; the browser logs that, as it should.
-		if m := documentStatusRE.FindStringSubmatch(p); m != nil && m[1] == page {
+		// A page that refuses a form, or a used link, answers 4xx; the browser logs
+		// that, as it should. The pages load nothing else, so a 4xx is a page's own.
+		if m := documentStatusRE.FindStringSubmatch(p); m != nil && (m[1] == page || isConsolePage(m[1])) {
 			continue
 		}
 		b.t.Errorf("%s, page %s %s: the browser reports %s", b.who, name, where, p)
