@@ -564,8 +564,8 @@ resource "aws_iam_role_policy" "mfa" {
 data "aws_iam_policy_document" "console" {
   source_policy_documents = [data.aws_iam_policy_document.mac_keys["console"].json]
 
-  # Read by key: tenants and users, claims, its MAC key, a user's refresh tokens and
-  # revocation mark, and its own records.
+  # Read by key: tenants and users, claims, its MAC key, a user's revocation mark and
+  # its own records. (A user's refresh tokens it finds on the index, never by key.)
   statement {
     sid       = "ReadByKey"
     actions   = ["dynamodb:GetItem"]
@@ -574,7 +574,7 @@ data "aws_iam_policy_document" "console" {
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["ACCOUNTCLAIM#*", "CONSOLESESSION#*", "EMAIL#*", "INVITE#*", "KEY#console-*", "OAUTHREFRESH#*", "OAUTHUSER#*", "PHONECODE#*", "RESET#*", "ROLECLAIM#*", "SIGNUP#*", "SIGNUPCODE#*", "TENANT#*"]
+      values   = ["ACCOUNTCLAIM#*", "CONSOLESESSION#*", "EMAIL#*", "INVITE#*", "KEY#console-*", "OAUTHUSER#*", "PHONECODE#*", "RESET#*", "ROLECLAIM#*", "SIGNUP#*", "SIGNUPCODE#*", "TENANT#*"]
     }
 
     condition {
@@ -585,7 +585,7 @@ data "aws_iam_policy_document" "console" {
   }
 
   # Within one partition each: a tenant's users, a user's Alexa accounts, activity and
-  # sessions, a tenant's audit trail.
+  # sessions, a tenant's audit trail and its invitations not accepted yet.
   statement {
     sid       = "ListPartitions"
     actions   = ["dynamodb:Query"]
@@ -594,7 +594,7 @@ data "aws_iam_policy_document" "console" {
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["ACTIVITY#*", "ALEXALINK#*", "AUDIT#*", "CONSOLESESSION#*", "TENANT#*"]
+      values   = ["ACTIVITY#*", "ALEXALINK#*", "AUDIT#*", "CONSOLESESSION#*", "INVITE#*", "TENANT#*"]
     }
 
     condition {
@@ -744,16 +744,18 @@ data "aws_iam_policy_document" "console" {
     }
   }
 
-  # Unlink: the Alexa account's record and its refresh token.
+  # Deleted, never written: an unlinked Alexa account's record and the refresh tokens
+  # of a link revoked, and an invitation taken off its organisation's pending list
+  # (accepted, or withdrawn when its mail could not be sent).
   statement {
-    sid       = "Unlink"
+    sid       = "UnlinkAndInvitationsDone"
     actions   = ["dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.main.arn]
 
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["ALEXALINK#*", "OAUTHREFRESH#*"]
+      values   = ["ALEXALINK#*", "INVITE#*", "OAUTHREFRESH#*"]
     }
 
     condition {

@@ -100,7 +100,8 @@ func (m *module) mustTableGrants(tb testing.TB, name string) []tableGrant {
 
 // TestFunctionsReachOnlyTheirOwnKeys: each function's policy grants, in the table,
 // exactly the actions on the key prefixes that app.Functions declares for it (and which
-// the tablekeys tests of oauth, mfa and skill hold to every key their flows reach).
+// the tablekeys tests of oauth, mfa, skill and console hold to every key their flows
+// reach).
 func TestFunctionsReachOnlyTheirOwnKeys(t *testing.T) {
 	m := mustLoadModule(t, stackDir)
 	for _, fn := range functions {

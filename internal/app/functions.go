@@ -200,15 +200,16 @@ var MFA = Function{
 //     activity (ACTIVITY#: listed). It is the one function that writes tenants,
 //     users and claims: the sign-up, connect and people pages are how tenants
 //     manage themselves.
-//   - Through oauth.Tokens: a user's refresh tokens, found on the GSI by
-//     OAUTHUSER#<tenant>#<user>, read and deleted (OAUTHREFRESH#), and the
-//     revocation marks (OAUTHUSER#) that refuse the access tokens minted before.
+//   - Through oauth.Tokens: a user's refresh tokens, listed on the GSI by
+//     OAUTHUSER#<tenant>#<user> and deleted (OAUTHREFRESH#: never read by key), and
+//     the revocation marks (OAUTHUSER#) that refuse the access tokens minted before.
 //   - Its own records: sessions (CONSOLESESSION#), single-use e-mailed links (SIGNUP#,
-//     INVITE#, RESET#), the operator's invitation codes (SIGNUPCODE#: read, used),
-//     SMS codes (PHONECODE#), rate limits (CONSOLELIMIT#: conditional updates only)
-//     and the audit trail (AUDIT#: written, listed). Its MAC key (KEY#console-):
-//     GetItem and kms:Decrypt, PutItem and kms:Encrypt when made on first use; it
-//     seals nothing else.
+//     INVITE#, RESET#), an organisation's invitations not accepted yet
+//     (INVITE#TENANT#: listed, taken off when accepted or withdrawn), the operator's
+//     invitation codes (SIGNUPCODE#: read, used), SMS codes (PHONECODE#), rate limits
+//     (CONSOLELIMIT#: conditional updates only) and the audit trail (AUDIT#: written,
+//     listed). Its MAC key (KEY#console-): GetItem and kms:Decrypt, PutItem and
+//     kms:Encrypt when made on first use; it seals nothing else.
 //   - ses:SendEmail (links), sns:Publish (SMS codes), sts:AssumeRole of the skill's
 //     role (EnvSkillRoleARN), the one principal tenants' roles trust: the role check
 //     assumes it, then the tenant's role with its credentials (the skill's policy
@@ -240,9 +241,9 @@ var Console = Function{
 		{Prefix: "CONSOLELIMIT#", Actions: []string{updateItem}},
 		{Prefix: "CONSOLESESSION#", Actions: []string{deleteItem, getItem, putItem, query, updateItem}},
 		{Prefix: "EMAIL#", Actions: []string{deleteItem, getItem, putItem}},
-		{Prefix: "INVITE#", Actions: []string{getItem, putItem, updateItem}},
+		{Prefix: "INVITE#", Actions: []string{deleteItem, getItem, putItem, query, updateItem}},
 		{Prefix: "KEY#console-", Actions: []string{getItem, putItem}},
-		{Prefix: "OAUTHREFRESH#", Actions: []string{deleteItem, getItem}},
+		{Prefix: "OAUTHREFRESH#", Actions: []string{deleteItem}},
 		{Prefix: "OAUTHUSER#", Actions: []string{getItem, putItem, updateItem}},
 		{Prefix: "PHONECODE#", Actions: []string{deleteItem, getItem, putItem, updateItem}},
 		{Prefix: "RESET#", Actions: []string{getItem, putItem, updateItem}},
