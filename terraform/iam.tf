@@ -559,10 +559,23 @@ resource "aws_iam_role_policy" "mfa" {
 # activity; through oauth's tokens it revokes a user's links; its own records are
 # sessions, e-mailed links, invitation codes, SMS codes, rate limits and the audit
 # trail. It sends e-mail (SES) and SMS, checks tenants' roles as the skill, and ends
-# elevations through the mfa API. It never reaches MFA# nor seals a secret.
+# elevations through the mfa API. It never reaches MFA#. It seals a tenant's
+# verifier secret when an admin sets the token policy, and never opens one.
 
 data "aws_iam_policy_document" "console" {
   source_policy_documents = [data.aws_iam_policy_document.mac_keys["console"].json]
+
+  statement {
+    sid       = "SealTenantSecrets"
+    actions   = ["kms:Encrypt"]
+    resources = [aws_kms_key.secrets.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:tenant"
+      values   = ["?*"]
+    }
+  }
 
   # Read by key: tenants and users, claims, its MAC key, a user's revocation mark and
   # its own records. (A user's refresh tokens it finds on the index, never by key.)

@@ -98,8 +98,9 @@ data "aws_iam_policy_document" "signing_key" {
 }
 
 # --- Secrets key: two kinds of secret, told apart by their encryption context.
-#   {"tenant": <id>}   a tenant's MFA-verifier secret key: operators seal it (easytocloud
-#                      tenant create), only the mfa function opens it.
+#   {"tenant": <id>}   a tenant's MFA-verifier secret key: operators (easytocloud tenant
+#                      create) and the console (an admin setting the token policy) seal
+#                      it, only the mfa function opens it.
 #   {"purpose": <p>}   a Keyring MAC key (dynamo.Keyring): 32 random bytes encrypted and
 #                      stored in the table by the first function that needs it, decrypted
 #                      once per cold start. A function may only use its own purposes, named
@@ -138,6 +139,23 @@ data "aws_iam_policy_document" "secrets_key" {
     principals {
       type        = "AWS"
       identifiers = local.operators
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:tenant"
+      values   = ["?*"]
+    }
+  }
+
+  statement {
+    sid       = "ConsoleSealsTenantSecrets"
+    actions   = ["kms:Encrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.function["console"].arn]
     }
 
     condition {

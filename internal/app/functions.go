@@ -10,10 +10,10 @@ import (
 // variables its main reads, the AWS actions its role calls (the stack grants exactly
 // these), the items of the table it reaches and how, the Keyring purposes it uses and
 // the HTTP routes it serves. Slices are shared: do not modify them. The purposes and
-// routes are literals, checked against oauth's and mfa's own by this package's tests,
-// so that reading them links neither; the table's key prefixes are literals too,
-// checked by recording every key the function's own flows reach (the tablekeys tests
-// of oauth, mfa and skill).
+// routes are literals, checked against oauth's, mfa's and the console's own by this
+// package's tests, so that reading them links none; the table's key prefixes are
+// literals too, checked by recording every key the function's own flows reach (the
+// tablekeys tests of oauth, mfa, skill and console).
 type Function struct {
 	// Name is the function's key in the stack (local.functions) and its cmd/ directory.
 	Name string
@@ -209,7 +209,8 @@ var MFA = Function{
 //     invitation codes (SIGNUPCODE#: read, used), SMS codes (PHONECODE#), rate limits
 //     (CONSOLELIMIT#: conditional updates only) and the audit trail (AUDIT#: written,
 //     listed). Its MAC key (KEY#console-): GetItem and kms:Decrypt, PutItem and
-//     kms:Encrypt when made on first use; it seals nothing else.
+//     kms:Encrypt when made on first use. kms:Encrypt under a tenant's context too:
+//     it seals the verifier secret an admin gives with a token policy (never opens one).
 //   - ses:SendEmail (links), sns:Publish (SMS codes), sts:AssumeRole of the skill's
 //     role (EnvSkillRoleARN), the one principal tenants' roles trust: the role check
 //     assumes it, then the tenant's role with its credentials (the skill's policy

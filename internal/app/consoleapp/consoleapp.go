@@ -12,11 +12,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/easytocloud/easytocloud/account"
 	"github.com/easytocloud/easytocloud/console"
@@ -80,7 +80,9 @@ func (t Tokens) RevokeGrant(ctx context.Context, p tenants.Principal, grantID st
 }
 
 // RevokeUser revokes every token of the user.
-func (t Tokens) RevokeUser(ctx context.Context, p tenants.Principal) error { return t.T.RevokeUser(ctx, p) }
+func (t Tokens) RevokeUser(ctx context.Context, p tenants.Principal) error {
+	return t.T.RevokeUser(ctx, p)
+}
 
 // NewTokens returns the account links' tokens of c.Table as the console reaches them:
 // it lists and deletes refresh tokens and writes revocation marks, and never mints.
