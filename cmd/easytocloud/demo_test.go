@@ -398,7 +398,7 @@ func TestDemoHeader(t *testing.T) {
 // TestDemoConnectCommand runs the command the demo prints, as a newcomer pastes it
 // (its variables in the environment), against the emulator: as printed it is
 // refused for its placeholder; with a tenant's ExternalId in its place it makes the
-// spare account's role, which the console's role check accepts for that tenant.
+// role, which the console's role check accepts for that tenant.
 func TestDemoConnectCommand(t *testing.T) {
 	c := newAWSCLI(t)
 	var out strings.Builder
@@ -421,13 +421,18 @@ func TestDemoConnectCommand(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "give the ExternalId the console's connect page shows") {
 		t.Errorf("the command with its placeholder: exit %d, %q; want 2 and what to put there", code, stderr)
 	}
-	ext := tenants.NewExternalID()
+	// The test emulator is shared by the package's tests (and runs): the role goes in
+	// an account of this test's own.
+	ext, acct := tenants.NewExternalID(), awstest.NewAccountID(t)
 	for i, a := range args {
-		if a == demoPlaceholderExternalID {
+		switch a {
+		case demoPlaceholderExternalID:
 			args[i] = ext
+		case demoSpare.account:
+			args[i] = acct
 		}
 	}
-	role := "arn:aws:iam::" + demoSpare.account + ":role/" + localRoleName
+	role := "arn:aws:iam::" + acct + ":role/" + localRoleName
 	if got := lastLine(c.ok("", args...)); got != role {
 		t.Errorf("the command printed %q last, want the role %s", got, role)
 	}
