@@ -37,6 +37,7 @@ var commands = []command{
 	skillPackageCommand,
 	serveCommand,
 	demoCommand,
+	localRoleCommand,
 	dialogCommand,
 }
 

@@ -31,7 +31,8 @@ type demoOptions struct {
 var demoCommand = command{
 	use:   "demo",
 	short: "The whole product on this machine: emulator, demo world, local stack and a dialog",
-	long: "Start the AWS emulator, seed a demo world (tenants, users, instances, streams), start the local\n" +
+	long: "Start the AWS emulator, seed a demo world (tenants, users, instances, streams, and a spare account\n" +
+		"to connect from the console with the local-role create command it prints), start the local\n" +
 		"stack with its console, link acme's user through the sign-in and consent pages, and hold the\n" +
 		"dialog, showing the SMS messages and e-mails the emulator receives (also while the dialog waits,\n" +
 		"so that a sign-up in the browser shows its links). Everything stops when the dialog ends.\n" +
@@ -183,6 +184,7 @@ func startDemoStack(ctx context.Context, out io.Writer, dir, addr string, seed d
 	}
 	fmt.Fprintf(out, "  local stack    %s (sign-in, /alexa, MFA API; log in %s)\n", stack.URL, serveLog.Name())
 	fmt.Fprintf(out, "  console        %s/console/ (sign up an organisation; its e-mails show here)\n", stack.URL)
+	printDemoConnect(out, aws.ToString(cfg.BaseEndpoint), demoExecutable())
 	return stack, func() { serveLog.Close() }, nil
 }
 
@@ -224,12 +226,20 @@ func newDemoDialog(env *cliEnv, opt demoOptions, matcher *interactionmodel.Match
 	return d, phone, nil
 }
 
+// The demo's region and credentials (the emulator takes any; they name its default
+// account, the operator's).
+const (
+	demoRegion          = "us-east-1"
+	demoAccessKeyID     = "demo"
+	demoSecretAccessKey = "demo"
+)
+
 // demoAWSConfig aims at the emulator with fixed credentials, whatever the
 // environment says: the demo never reaches a real AWS account.
 func demoAWSConfig(endpoint string) aws.Config {
 	return aws.Config{
-		Region:       "us-east-1",
-		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("demo", "demo", "")),
+		Region:       demoRegion,
+		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(demoAccessKeyID, demoSecretAccessKey, "")),
 		BaseEndpoint: aws.String(endpoint),
 		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
 	}
@@ -244,13 +254,64 @@ func printDemoWorld(w io.Writer, seed demoSeed) {
 			second = "codes from an MFA token (the emulator accepts any six digits)"
 		}
 		fmt.Fprintf(w, "    %-7s account %s, user %s, %s\n", dt.name, dt.account, u.Email, second)
-		var things []string
-		for _, in := range dt.instances {
-			things = append(things, fmt.Sprintf("%s (%s, %s)", in.name, in.state, in.region))
-		}
-		for _, s := range dt.streams {
-			things = append(things, fmt.Sprintf("Kinesis %s (%d shards, %s)", s.name, s.shards, s.region))
-		}
-		fmt.Fprintf(w, "            %s\n", strings.Join(things, ", "))
+		printDemoThings(w, dt)
 	}
+	fmt.Fprintf(w, "    %-7s account %s, no tenant yet: connect it from the console\n", demoSpare.name, demoSpare.account)
+	printDemoThings(w, demoSpare)
+}
+
+// printDemoThings lists the instances and streams of dt's account.
+func printDemoThings(w io.Writer, dt demoTenant) {
+	var things []string
+	for _, in := range dt.instances {
+		things = append(things, fmt.Sprintf("%s (%s, %s)", in.name, in.state, in.region))
+	}
+	for _, s := range dt.streams {
+		things = append(things, fmt.Sprintf("Kinesis %s (%d shards, %s)", s.name, s.shards, s.region))
+	}
+	fmt.Fprintf(w, "            %s\n", strings.Join(things, ", "))
+}
+
+// demoPlaceholderExternalID stands in the printed local-role command for the
+// ExternalId the console shows (local-role create refuses it as it is).
+const demoPlaceholderExternalID = "EXTERNAL_ID"
+
+// printDemoConnect prints the command that creates the spare account's role in the
+// emulator at endpoint, run as exe from another terminal: what a newcomer who
+// signed up in the console needs to connect an account.
+func printDemoConnect(w io.Writer, endpoint, exe string) {
+	fmt.Fprintf(w, "  spare's role   create it in another terminal (%s: the ExternalId the console shows), then connect %s:\n",
+		demoPlaceholderExternalID, demoSpare.account)
+	fmt.Fprintf(w, "                 AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s %s local-role create --account %s --external-id %s\n",
+		shellWord(endpoint), demoRegion, demoAccessKeyID, demoSecretAccessKey, shellWord(exe), demoSpare.account, demoPlaceholderExternalID)
+}
+
+// demoExecutable is how to run this binary from the current directory: a path
+// relative to it when the binary is below it (as make demo builds it), else the
+// absolute path.
+func demoExecutable() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "easytocloud"
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return exe
+	}
+	rel, err := filepath.Rel(wd, exe)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return exe
+	}
+	if !strings.ContainsRune(rel, filepath.Separator) {
+		rel = "." + string(filepath.Separator) + rel
+	}
+	return rel
+}
+
+// shellWord quotes s for a POSIX shell unless it needs no quoting.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@,+%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

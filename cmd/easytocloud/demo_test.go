@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,11 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/easytocloud/easytocloud/internal/awstest"
 	"github.com/easytocloud/easytocloud/internal/emulator"
 	"github.com/easytocloud/easytocloud/internal/leakcheck"
 	"github.com/easytocloud/easytocloud/internal/table"
@@ -101,6 +104,25 @@ func TestSeedDemoWorldIsIdempotent(t *testing.T) {
 		if tn.Name == "globex" && (tn.MFA.Kind != tenants.MFAToken || tn.AccountID() != "333333333333") {
 			t.Errorf("globex: %+v", tn)
 		}
+		if tn.AccountID() == demoSpare.account {
+			t.Errorf("a tenant holds the spare account: %+v", tn)
+		}
+	}
+	// The spare account has its instances, in their seeded states, and no role yet
+	// (local-role create makes it).
+	spare, err := demoAccountConfig(ctx, cfg, demoSpare.account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range demoSpare.instances {
+		client := ec2.NewFromConfig(spare, func(o *ec2.Options) { o.Region = in.region })
+		ids := demoInstanceIDs(t, client)[in.name]
+		if len(ids) != 1 || demoInstanceState(t, client, ids[0]) != in.state {
+			t.Errorf("spare account's %s in %s: %v, want one %s", in.name, in.region, ids, in.state)
+		}
+	}
+	if _, err := iam.NewFromConfig(spare).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(localRoleName)}); err == nil {
+		t.Error("the spare account has a role easytocloud before anyone made it")
 	}
 	if _, err := store.Authenticate(ctx, alice.Email, demoPassword); err != nil {
 		t.Errorf("the demo password does not work after the second seed: %v", err)
@@ -357,5 +379,81 @@ func TestDemoUsage(t *testing.T) {
 			}
 			leakcheck.New(t).Scan(t, "demo's stderr", stderr.String())
 		})
+	}
+}
+
+// TestDemoHeader: what the demo says about its world and how to connect the spare
+// account, as README shows it.
+func TestDemoHeader(t *testing.T) {
+	seed := demoSeed{Users: map[string]tenants.User{}}
+	for _, dt := range demoTenants {
+		seed.Users[dt.name] = tenants.User{Email: dt.email}
+	}
+	var out strings.Builder
+	printDemoWorld(&out, seed)
+	printDemoConnect(&out, "http://127.0.0.1:36241", ".demo/bin/easytocloud")
+	golden(t, "demo-header.golden", out.String())
+}
+
+// TestDemoConnectCommand runs the command the demo prints, as a newcomer pastes it
+// (its variables in the environment), against the emulator: as printed it is
+// refused for its placeholder; with a tenant's ExternalId in its place it makes the
+// role, which the console's role check accepts for that tenant.
+func TestDemoConnectCommand(t *testing.T) {
+	c := newAWSCLI(t)
+	var out strings.Builder
+	printDemoConnect(&out, awstest.Endpoint(t), "easytocloud")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	words := strings.Fields(lines[len(lines)-1])
+	vars := map[string]string{}
+	for len(words) > 0 && strings.Contains(words[0], "=") {
+		k, v, _ := strings.Cut(words[0], "=")
+		vars[k] = v
+		words = words[1:]
+	}
+	if len(words) == 0 || words[0] != "easytocloud" || vars["AWS_ENDPOINT_URL"] != awstest.Endpoint(t) {
+		t.Fatalf("the printed command is not the emulator's variables and easytocloud:\n%s", out.String())
+	}
+	setAWSEnv(t, vars)
+	args := words[1:]
+
+	code, _, stderr := c.run("", args...)
+	if code != 2 || !strings.Contains(stderr, "give the ExternalId the console's connect page shows") {
+		t.Errorf("the command with its placeholder: exit %d, %q; want 2 and what to put there", code, stderr)
+	}
+	// The test emulator is shared by the package's tests (and runs): the role goes in
+	// an account of this test's own.
+	ext, acct := tenants.NewExternalID(), awstest.NewAccountID(t)
+	for i, a := range args {
+		switch a {
+		case demoPlaceholderExternalID:
+			args[i] = ext
+		case demoSpare.account:
+			args[i] = acct
+		}
+	}
+	role := "arn:aws:iam::" + acct + ":role/" + localRoleName
+	if got := lastLine(c.ok("", args...)); got != role {
+		t.Errorf("the command printed %q last, want the role %s", got, role)
+	}
+	if err := verifyLocalRole(t, role, ext); err != nil {
+		t.Errorf("the role check refuses the spare account's role: %v", err)
+	}
+}
+
+func TestShellWord(t *testing.T) {
+	for in, want := range map[string]string{
+		".demo/bin/easytocloud":  ".demo/bin/easytocloud",
+		"http://127.0.0.1:36241": "http://127.0.0.1:36241",
+		"/home/me/my demo/e2c":   "'/home/me/my demo/e2c'",
+		"it's":                   `'it'\''s'`,
+		"":                       "''",
+	} {
+		if got := shellWord(in); got != want {
+			t.Errorf("shellWord(%q) = %s, want %s", in, got, want)
+		}
+	}
+	if _, err := os.Stat(demoExecutable()); err != nil {
+		t.Errorf("demoExecutable() = %q, which is not there from here: %v", demoExecutable(), err)
 	}
 }

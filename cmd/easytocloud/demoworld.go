@@ -85,6 +85,17 @@ var demoTenants = []demoTenant{
 	},
 }
 
+// demoSpare is an account of the demo world that no tenant holds, with something to
+// see: a newcomer signs up an organisation in the console, creates the role there
+// with local-role create (the command the demo prints) and connects it.
+var demoSpare = demoTenant{
+	name: "spare", account: "444444444444",
+	instances: []demoInstance{
+		{"eu-west-1", "web-2", "running"},
+		{"us-east-1", "batch", "stopped"},
+	},
+}
+
 // demoSeed is what seeding made that the rest of the demo needs.
 type demoSeed struct {
 	SecretsKeyID           string
@@ -93,8 +104,8 @@ type demoSeed struct {
 }
 
 // seedDemoWorld creates the table, the secrets key, the console's verified SES
-// sender domain, the tenants with their users and AWS resources, and the dialog's
-// OAuth client in the emulator cfg points at.
+// sender domain, the tenants with their users and AWS resources, the spare account's
+// resources, and the dialog's OAuth client in the emulator cfg points at.
 // It is idempotent: what exists is kept (instances are put back in their seeded
 // state, the client gets a new secret, the users the demo password).
 func seedDemoWorld(ctx context.Context, cfg aws.Config) (demoSeed, error) {
@@ -117,8 +128,9 @@ func seedDemoWorld(ctx context.Context, cfg aws.Config) (demoSeed, error) {
 	}
 	// The accounts' resources are independent of the table: seed them meanwhile.
 	var wg sync.WaitGroup
-	accountErrs := make([]error, len(demoTenants))
-	for i, dt := range demoTenants {
+	accounts := append(slices.Clone(demoTenants), demoSpare)
+	accountErrs := make([]error, len(accounts))
+	for i, dt := range accounts {
 		wg.Go(func() { accountErrs[i] = seedDemoAccount(ctx, cfg, dt) })
 	}
 	var tableErr error

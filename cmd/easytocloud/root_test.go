@@ -57,7 +57,7 @@ func TestHelpEverywhere(t *testing.T) {
 		{[]string{"user", "set-phone"}, []string{"Examples:", "EMAIL|USER_ID PHONE", "--tenant"}},
 		{[]string{"skill-package"}, []string{"Examples:", "--skill-id", "ask-states.json"}},
 		{[]string{"oauth-client", "create"}, []string{"--redirect-uri stringArray", "repeatable"}},
-		{nil, []string{"tenant", "user", "oauth-client", "table", "skill-package", "serve", "demo", "dialog", "completion"}},
+		{nil, []string{"tenant", "user", "oauth-client", "table", "skill-package", "serve", "demo", "local-role", "dialog", "completion"}},
 	} {
 		walk(tc.path, tc.want)
 	}
