@@ -185,6 +185,7 @@ func startDemoStack(ctx context.Context, out io.Writer, dir, addr string, seed d
 	fmt.Fprintf(out, "  local stack    %s (sign-in, /alexa, MFA API; log in %s)\n", stack.URL, serveLog.Name())
 	fmt.Fprintf(out, "  console        %s/console/ (sign up an organisation; its e-mails show here)\n", stack.URL)
 	printDemoConnect(out, aws.ToString(cfg.BaseEndpoint), demoExecutable())
+	printDemoLink(out, stack.URL, dir, seed, demoExecutable())
 	return stack, func() { serveLog.Close() }, nil
 }
 
@@ -284,6 +285,16 @@ func printDemoConnect(w io.Writer, endpoint, exe string) {
 		demoPlaceholderExternalID, demoSpare.account)
 	fmt.Fprintf(w, "                 AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s %s local-role create --account %s --external-id %s\n",
 		shellWord(endpoint), demoRegion, demoAccessKeyID, demoSecretAccessKey, shellWord(exe), demoSpare.account, demoPlaceholderExternalID)
+}
+
+// printDemoLink prints how a person the newcomer invited links an Alexa account and
+// talks to the stack at stackURL: the dialog, signing in through the same sign-in
+// and consent pages as the Alexa app, as a new Alexa account (so the console lists
+// it), with the demo's OAuth client.
+func printDemoLink(w io.Writer, stackURL, dir string, seed demoSeed, exe string) {
+	fmt.Fprintf(w, "  link a person  once they have accepted their invitation, in another terminal (EMAIL: their address; type their password as the first line):\n")
+	fmt.Fprintf(w, "                 EASYTOCLOUD_CLIENT_SECRET=%s %s dialog --endpoint %s/alexa --alexa-identity %s --authorize-url %s/oauth/authorize --token-url %s/oauth/token --client-id %s --user-id amzn1.ask.account.newcomer --email EMAIL --password-stdin\n",
+		shellWord(seed.ClientSecret), shellWord(exe), stackURL, shellWord(filepath.Join(dir, "alexa")), stackURL, stackURL, seed.ClientID)
 }
 
 // demoExecutable is how to run this binary from the current directory: a path
