@@ -292,9 +292,15 @@ func printDemoConnect(w io.Writer, endpoint, exe string) {
 // and consent pages as the Alexa app, as a new Alexa account (so the console lists
 // it), with the demo's OAuth client.
 func printDemoLink(w io.Writer, stackURL, dir string, seed demoSeed, exe string) {
+	// The client secret goes into a file only its owner reads, not onto the terminal.
+	secretFile := filepath.Join(dir, "client-secret")
+	if err := os.WriteFile(secretFile, []byte(seed.ClientSecret+"\n"), 0o600); err != nil {
+		fmt.Fprintf(w, "  link a person  (cannot write %s: %v)\n", secretFile, err)
+		return
+	}
 	fmt.Fprintf(w, "  link a person  once they have accepted their invitation, in another terminal (EMAIL: their address; type their password as the first line):\n")
-	fmt.Fprintf(w, "                 EASYTOCLOUD_CLIENT_SECRET=%s %s dialog --endpoint %s/alexa --alexa-identity %s --authorize-url %s/oauth/authorize --token-url %s/oauth/token --client-id %s --user-id amzn1.ask.account.newcomer --email EMAIL --password-stdin\n",
-		shellWord(seed.ClientSecret), shellWord(exe), stackURL, shellWord(filepath.Join(dir, "alexa")), stackURL, stackURL, seed.ClientID)
+	fmt.Fprintf(w, "                 EASYTOCLOUD_CLIENT_SECRET=$(cat %s) %s dialog --endpoint %s/alexa --alexa-identity %s --authorize-url %s/oauth/authorize --token-url %s/oauth/token --client-id %s --user-id amzn1.ask.account.newcomer --email EMAIL --password-stdin\n",
+		shellWord(secretFile), shellWord(exe), stackURL, shellWord(filepath.Join(dir, "alexa")), stackURL, stackURL, seed.ClientID)
 }
 
 // demoExecutable is how to run this binary from the current directory: a path
