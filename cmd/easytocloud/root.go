@@ -17,9 +17,9 @@ func newRootCmd(env *cliEnv) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "easytocloud",
 		Short: "The operator's tool of easytocloud",
-		Long: "easytocloud administers tenants, users and OAuth clients, creates the table, renders the\n" +
-			"skill package, runs the local stack and talks to the skill like an Echo would.\n\n" +
-			"The tenant, user, oauth-client and table commands read the table's name from $" + envTable + "\n" +
+		Long: "easytocloud administers tenants, users, sign-up codes and OAuth clients, creates the table,\n" +
+			"renders the skill package, runs the local stack and talks to the skill like an Echo would.\n\n" +
+			"The tenant, user, signup-code, oauth-client and table commands read the table's name from $" + envTable + "\n" +
 			"and AWS access as the AWS CLI does (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, …).\n" +
 			"Exit status: 0 done, 1 failed, 2 a mistake in the call.",
 		Example: "  easytocloud demo\n" +
