@@ -131,6 +131,17 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request, what string, err
 		"easytocloud could not do that just now. Nothing was changed. Please try again in a moment.")
 }
 
+// formUnreadable answers a POST whose body could not be parsed.
+func (s *Server) formUnreadable(w http.ResponseWriter, r *http.Request) {
+	s.message(w, r, http.StatusBadRequest, "That form could not be read", "Go back, reload the page and try again.")
+}
+
+// formExpired answers a POST whose CSRF token is missing, forged or too old, on a
+// page that does not show the form again.
+func (s *Server) formExpired(w http.ResponseWriter, r *http.Request) {
+	s.message(w, r, http.StatusForbidden, "This page has expired", "Go back, reload the page and try again; nothing was changed.")
+}
+
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	s.message(w, r, http.StatusNotFound, "Page not found", "There is no such page in the easytocloud console.")
 }
