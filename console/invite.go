@@ -211,7 +211,7 @@ func (s *Server) handleAcceptPhone(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, http.StatusOK, "Your account is ready", "Your easytocloud account for "+u.Email+" is ready, but you could not be signed in just now. Sign in with your email address and password.")
 		return
 	}
-	s.redirect(w, r, "/account?done=joined")
+	s.redirectDone(w, r, "/account", doneJoined)
 }
 
 // inviteSubject names the invitation of token to the SMS codes: the keyed hash its

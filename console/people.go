@@ -78,20 +78,13 @@ type peoplePage struct {
 	Roles   []tenants.Role
 }
 
-// peopleDone are the confirmations the people page shows after a change.
-var peopleDone = map[string]string{
-	"invited": "Invitation sent. It can be used once, for 72 hours.",
-	"role":    "Role changed.",
-	"removed": "Removed. They are signed out, their Alexa links are revoked and their elevations have ended.",
-}
-
 // handlePeople lists the organisation's people, its pending invitations and its
 // latest admin actions (GET /people).
 func (s *Server) handlePeople(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.showPeople(w, r, v, http.StatusOK, &Form{Values: map[string]string{"role": string(tenants.RoleMember)}}, peopleDone[r.URL.Query().Get("done")])
+	s.showPeople(w, r, v, http.StatusOK, &Form{Values: map[string]string{"role": string(tenants.RoleMember)}})
 }
 
-func (s *Server) showPeople(w http.ResponseWriter, r *http.Request, v *visit, status int, f *Form, flash string) {
+func (s *Server) showPeople(w http.ResponseWriter, r *http.Request, v *visit, status int, f *Form) {
 	ctx := r.Context()
 	var (
 		wg               sync.WaitGroup
@@ -124,7 +117,7 @@ func (s *Server) showPeople(w http.ResponseWriter, r *http.Request, v *visit, st
 	for _, l := range lines {
 		data.Audit = append(data.Audit, auditRow{At: minute(l.At), Actor: l.Actor, What: auditWords(l)})
 	}
-	s.render(w, r, status, "people", Page{Title: "People", Flash: flash, Form: f, Data: data})
+	s.render(w, r, status, "people", Page{Title: "People", Form: f, Data: data})
 }
 
 // pendingInvitations returns the organisation's unused invitations, oldest first.
@@ -172,13 +165,13 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request, v *visit) 
 		}
 	}
 	if !f.OK() {
-		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f, "")
+		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f)
 		return
 	}
 	slot, err := s.limit(ctx, ruleInviteSource, v.Tenant.ID+"#"+v.User.ID)
 	if errors.Is(err, errLimited) {
 		f.Fail("email", "You sent many invitations in the last hour; try again later")
-		s.showPeople(w, r, v, http.StatusTooManyRequests, f, "")
+		s.showPeople(w, r, v, http.StatusTooManyRequests, f)
 		return
 	}
 	if err != nil {
@@ -193,7 +186,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request, v *visit) 
 	if err := s.audit(ctx, v, "invite", email+" as "+string(role)); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "audit invite", slog.String("detail", err.Error()))
 	}
-	s.redirect(w, r, "/people?done=invited")
+	s.redirectDone(w, r, "/people", doneInvited)
 }
 
 // invite makes the invitation of email to t as role from the admin by, lists it as
@@ -307,7 +300,7 @@ func (s *Server) handleSetRole(w http.ResponseWriter, r *http.Request, v *visit)
 		f.Fail(field, lastAdminText(u, v))
 	}
 	if !f.OK() {
-		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f, "")
+		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f)
 		return
 	}
 	if roleOf(u) == role {
@@ -327,10 +320,10 @@ func (s *Server) handleSetRole(w http.ResponseWriter, r *http.Request, v *visit)
 	}
 	if u.ID == v.User.ID {
 		// A member no longer sees the people page.
-		s.redirect(w, r, "/account?done=member")
+		s.redirectDone(w, r, "/account", doneMember)
 		return
 	}
-	s.redirect(w, r, "/people?done=role")
+	s.redirectDone(w, r, "/people", doneRole)
 }
 
 func lastAdminText(u tenants.User, v *visit) string {
@@ -354,7 +347,7 @@ func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request, v *visit) 
 	if lastAdmin(u, users) {
 		f := &Form{Values: map[string]string{"role": string(tenants.RoleMember)}}
 		f.Fail("remove-"+u.ID, lastAdminText(u, v))
-		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f, "")
+		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f)
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
@@ -385,7 +378,7 @@ func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request, v *visit) 
 			Data: "Your easytocloud account is deleted and you are signed out. An admin of " + v.Tenant.Name + " can invite you again."})
 		return
 	}
-	s.redirect(w, r, "/people?done=removed")
+	s.redirectDone(w, r, "/people", doneRemoved)
 }
 
 // roleOf is u's role, RoleMember for a user stored without one.
