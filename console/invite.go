@@ -217,7 +217,7 @@ func (s *Server) handleAcceptPhone(w http.ResponseWriter, r *http.Request) {
 // inviteSubject names the invitation of token to the SMS codes: the keyed hash its
 // link is stored under, the same for both steps.
 func (s *Server) inviteSubject(ctx context.Context, token string) (string, error) {
-	h, err := s.sum(ctx, labelLink, string(linkInvite)+token)
+	h, err := s.linkHash(ctx, linkInvite, token)
 	if err != nil {
 		return "", fmt.Errorf("invitation subject: %w", err)
 	}

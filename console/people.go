@@ -31,7 +31,7 @@ const auditShown = 20
 
 // pendingItem lists an unused invitation on its organisation's people page: pk
 // INVITE#TENANT#<tenant>, sk PENDING#<normalised address> (a newer invitation of the
-// same address replaces it). LinkPK is the key of its link, so that the newer one
+// same address replaces it). LinkPK is its link's linkRef, so that the newer one
 // can retire the older link. It expires with its link.
 type pendingItem struct {
 	PK        string `dynamodbav:"pk"`
@@ -202,20 +202,19 @@ func (s *Server) invite(ctx context.Context, t tenants.Tenant, by tenants.User, 
 	if err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}
-	key, err := s.linkKey(ctx, linkInvite, token)
+	linkPK, err := s.linkRef(ctx, linkInvite, token)
 	if err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}
-	linkPK := key["pk"].(*types.AttributeValueMemberS).Value
 	now := s.now()
 	it := pendingItem{PK: pendingPK(t.ID), SK: pendingSK(email), Email: email, Role: string(role), InvitedBy: by.Email,
 		LinkPK: linkPK, CreatedNS: now.UnixNano(), ExpiresAt: now.Add(InviteLifetime).Unix()}
 	if _, err := s.cfg.Table.Put(ctx, &dynamodb.PutItemInput{Item: table.Marshal(it)}); err != nil {
-		s.retireLink(ctx, linkPK)
+		s.retireInvitation(ctx, linkPK)
 		return fmt.Errorf("invite: %w", err)
 	}
 	if old.LinkPK != "" {
-		s.retireLink(ctx, old.LinkPK)
+		s.retireInvitation(ctx, old.LinkPK)
 	}
 	text := fmt.Sprintf("%s invited you to join %s on easytocloud, as %s.\n\n"+
 		"To accept, open this link within %d hours (it works once):\n%s\n\n"+
@@ -223,7 +222,7 @@ func (s *Server) invite(ctx context.Context, t tenants.Tenant, by tenants.User, 
 		"Then you can link your Alexa account and look after your organisation's AWS account by voice.",
 		by.Email, t.Name, roleWords(role), int(InviteLifetime/time.Hour), s.link("/invite", url.Values{"token": {token}}))
 	if err := s.sendMail(ctx, email, "Join "+t.Name+" on easytocloud", text); err != nil {
-		s.retireLink(ctx, linkPK)
+		s.retireInvitation(ctx, linkPK)
 		if _, derr := s.cfg.Table.Delete(ctx, &dynamodb.DeleteItemInput{Key: table.Key(pendingPK(t.ID), pendingSK(email)),
 			ConditionExpression:       aws.String("link_pk = :l"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":l": table.S(linkPK)}}); derr != nil && !table.ConditionFailed(derr) {
@@ -234,16 +233,11 @@ func (s *Server) invite(ctx context.Context, t tenants.Tenant, by tenants.User, 
 	return nil
 }
 
-// retireLink marks the unused invitation link stored under pk used, so that it no
-// longer works (a newer invitation of the address replaced it).
-func (s *Server) retireLink(ctx context.Context, pk string) {
-	_, err := s.cfg.Table.Update(ctx, &dynamodb.UpdateItemInput{
-		Key:                       table.Key(pk, linkSK),
-		UpdateExpression:          aws.String("SET used_ns = :now"),
-		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(used_ns)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": table.N(s.now().UnixNano())},
-	})
-	if err != nil && !table.ConditionFailed(err) {
+// retireInvitation retires the invitation link linkPK names (a newer invitation of
+// the address replaced it, or its mail failed); one already used or expired is
+// retired already.
+func (s *Server) retireInvitation(ctx context.Context, linkPK string) {
+	if err := s.retireLink(ctx, linkInvite, linkPK); err != nil && !errors.Is(err, errLinkGone) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "retire invitation link", slog.String("detail", err.Error()))
 	}
 }
