@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"unicode"
@@ -294,9 +293,6 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// e164 is the form of a phone number the store accepts (tenants.ValidateUser).
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
 // checkPhone reads the mobile number typed in field of f, without the spaces and
 // hyphens people type, and returns it, or records on f what is wrong and returns "".
 // The field keeps what was typed.
@@ -311,7 +307,7 @@ func checkPhone(f *Form, field string) string {
 	switch {
 	case typed == "":
 		f.Fail(field, "Enter your mobile phone number")
-	case !e164.MatchString(phone):
+	case !tenants.ValidPhone(phone):
 		f.Fail(field, "Enter the number in international format: a +, the country code and the number, such as +31612345678")
 	default:
 		return phone
