@@ -21,9 +21,9 @@ import (
 func TestChangePassword(t *testing.T) {
 	tokens := &fakeTokens{}
 	h := newHarness(t, withTokens(tokens))
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	b, u := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, "+31611210001")
-	other := secondSession(t, h, u)
+	tn, _, ownerB := h.mustAcme()
+	b, u := mustJoin(t, ownerB, "max@acme.example", tenants.RoleMember, "+31611210001")
+	other := h.mustSignIn(u.Email, joinerPassword)
 	const newPassword = "lantern pebble cinder walrus 58"
 
 	for _, c := range []struct {
@@ -80,8 +80,8 @@ func TestChangePassword(t *testing.T) {
 // after five, even the right one waits.
 func TestChangePasswordIsLimited(t *testing.T) {
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	b, _ := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, "+31611220001")
+	_, _, ownerB := h.mustAcme()
+	b, _ := mustJoin(t, ownerB, "max@acme.example", tenants.RoleMember, "+31611220001")
 	for i := range 5 {
 		r := b.submit("/account", "/account/password", url.Values{"current_password": {"wrong guess number " + string(rune('a'+i))}, "new_password": {"lantern pebble cinder walrus 58"}})
 		if !strings.Contains(fieldError(t, r.Body, "current_password"), "wrong") {
@@ -99,9 +99,9 @@ func TestChangePasswordIsLimited(t *testing.T) {
 // password, and a number that is not E.164 is refused beside the field.
 func TestChangePhone(t *testing.T) {
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
+	tn, _, ownerB := h.mustAcme()
 	const oldPhone, newPhone = "+31611230001", "+31611230009"
-	b, u := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, oldPhone)
+	b, u := mustJoin(t, ownerB, "max@acme.example", tenants.RoleMember, oldPhone)
 	oldTexts := smsCount(h, oldPhone)
 
 	for _, typed := range []string{"0611230009", "+31 6 11", "", "+31611230001"} {
@@ -185,8 +185,8 @@ func TestAlexaLinks(t *testing.T) {
 		},
 	}
 	h := newHarness(t, withTokens(tokens))
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	b, u := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, "+31611240001")
+	tn, _, ownerB := h.mustAcme()
+	b, u := mustJoin(t, ownerB, "max@acme.example", tenants.RoleMember, "+31611240001")
 	if _, err := h.store.TouchAlexaLink(context.Background(), tn.ID, u.ID, "amzn1.ask.account.max", "g-kitchen"); err != nil {
 		t.Fatal(err)
 	}
@@ -219,8 +219,8 @@ func TestAlexaLinks(t *testing.T) {
 func TestActivity(t *testing.T) {
 	at := time.Date(2030, 5, 31, 14, 5, 0, 0, time.FixedZone("CEST", 2*3600))
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	b, u := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, "+31611250001")
+	tn, _, ownerB := h.mustAcme()
+	b, u := mustJoin(t, ownerB, "max@acme.example", tenants.RoleMember, "+31611250001")
 	for _, a := range []tenants.Activity{
 		{At: at.Add(-time.Hour), Action: "stop", Target: "jenkins", Region: "us-east-1", Door: "mcp", Outcome: "refused"},
 		{At: at, Action: "start", Target: "splunk", Region: "eu-west-1", Device: "Kitchen Echo", Door: "alexa", Outcome: "done"},
@@ -244,8 +244,8 @@ func TestActivity(t *testing.T) {
 // TestActivityEmpty: without changes the page says so.
 func TestActivityEmpty(t *testing.T) {
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	b, _ := mustJoin(t, h, tn, "max@acme.example", tenants.RoleMember, "+31611260001")
+	_, _, ownerB := h.mustAcme()
+	b, _ := mustJoin(t, ownerB, "max@acme.example", tenants.RoleMember, "+31611260001")
 	if r := b.get("/account/activity"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Nothing yet") {
 		t.Errorf("GET /account/activity: %d\n%s", r.Status, r.Body)
 	}

@@ -23,7 +23,7 @@ const (
 
 // mustOrganisation stores an organisation that signed up (SMS codes for its second
 // factor) with its first admin, who has no session.
-func mustOrganisation(t *testing.T, h *harness, name, ownerEmail string) (tenants.Tenant, tenants.User) {
+func mustOrganisation(t testing.TB, h *harness, name, ownerEmail string) (tenants.Tenant, tenants.User) {
 	t.Helper()
 	hash, err := h.store.HashPassword(ownerPassword)
 	if err != nil {
@@ -37,11 +37,21 @@ func mustOrganisation(t *testing.T, h *harness, name, ownerEmail string) (tenant
 	return tn, owner
 }
 
-// mustInvite invites email to tn as role from its first admin.
-func mustInvite(t *testing.T, h *harness, tn tenants.Tenant, email string, role tenants.Role) {
+// mustAcme stores the organisation Acme Clouds, with its owner (owner@acme.example,
+// ownerPassword) signed in on the browser it returns, to invite people.
+func (h *harness) mustAcme() (tenants.Tenant, tenants.User, *browser) {
+	h.t.Helper()
+	tn, owner := mustOrganisation(h.t, h, "Acme Clouds", "owner@acme.example")
+	return tn, owner, h.mustSignIn(owner.Email, ownerPassword)
+}
+
+// mustInvite invites email as role through the people page of admin, a signed-in
+// admin's browser.
+func mustInvite(t *testing.T, admin *browser, email string, role tenants.Role) {
 	t.Helper()
-	if err := h.srv.NewInvitation(context.Background(), tn.ID, email, role); err != nil {
-		t.Fatalf("invite %s: %v", email, err)
+	r := admin.submit("/people", "/people/invite", url.Values{"email": {email}, "role": {string(role)}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("invite %s: %d\n%s", email, r.Status, r.Body)
 	}
 }
 
@@ -51,11 +61,12 @@ func acceptStep1(t *testing.T, b *browser, link, password, phone string) respons
 	return b.submit(link, "/invite", url.Values{"password": {password}, "phone": {phone}})
 }
 
-// mustJoin walks an invitation to the end: link, password and phone, SMS code. It
-// returns the new person's signed-in browser and the stored user.
-func mustJoin(t *testing.T, h *harness, tn tenants.Tenant, email string, role tenants.Role, phone string) (*browser, tenants.User) {
+// mustJoin walks an invitation from admin's browser to the end: link, password and
+// phone, SMS code. It returns the new person's signed-in browser and the stored user.
+func mustJoin(t *testing.T, admin *browser, email string, role tenants.Role, phone string) (*browser, tenants.User) {
 	t.Helper()
-	mustInvite(t, h, tn, email, role)
+	h := admin.h
+	mustInvite(t, admin, email, role)
 	b := h.browser()
 	r := acceptStep1(t, b, h.link(email), joinerPassword, phone)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Check your phone") {
@@ -70,19 +81,6 @@ func mustJoin(t *testing.T, h *harness, tn tenants.Tenant, email string, role te
 		t.Fatalf("the new user: %v", err)
 	}
 	return b, u
-}
-
-// secondSession signs u in on a new browser without the sign-in page.
-func secondSession(t *testing.T, h *harness, u tenants.User) *browser {
-	t.Helper()
-	c, err := h.srv.NewSessionCookie(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := h.browser()
-	base, _ := url.Parse(h.base)
-	b.client.Jar.SetCookies(base, []*http.Cookie{c})
-	return b
 }
 
 // inputValue returns the value attribute of the input with id, as the page holds it.
@@ -123,8 +121,8 @@ func withMFA(out **mfa.Service) harnessOption {
 // link works once.
 func TestAcceptInvitation(t *testing.T) {
 	h := newHarness(t)
-	tn, owner := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	mustInvite(t, h, tn, "bob@acme.example", tenants.RoleMember)
+	tn, owner, ownerB := h.mustAcme()
+	mustInvite(t, ownerB, "bob@acme.example", tenants.RoleMember)
 
 	mails := h.mail.to("bob@acme.example")
 	if len(mails) != 1 || !strings.Contains(mails[0].Subject, "Acme Clouds") || !strings.Contains(mails[0].Text, owner.Email) {
@@ -183,8 +181,8 @@ func TestAcceptInvitation(t *testing.T) {
 // user created; the invitation stays usable.
 func TestAcceptRefusesBadInput(t *testing.T) {
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	mustInvite(t, h, tn, "carol@acme.example", tenants.RoleMember)
+	_, _, ownerB := h.mustAcme()
+	mustInvite(t, ownerB, "carol@acme.example", tenants.RoleMember)
 	link := h.link("carol@acme.example")
 	for _, c := range []struct {
 		name, password, phone, field, want string
@@ -234,8 +232,8 @@ func TestAcceptRefusesBadInput(t *testing.T) {
 // code asks for a new one, which the page sends.
 func TestAcceptWrongCode(t *testing.T) {
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	mustInvite(t, h, tn, "dave@acme.example", tenants.RoleAdmin)
+	_, _, ownerB := h.mustAcme()
+	mustInvite(t, ownerB, "dave@acme.example", tenants.RoleAdmin)
 	link := h.link("dave@acme.example")
 	b := h.browser()
 	step2 := acceptStep1(t, b, link, joinerPassword, "+447700900123")
@@ -294,8 +292,8 @@ func TestAcceptWrongCode(t *testing.T) {
 // nor does a first step begun before.
 func TestInvitationExpires(t *testing.T) {
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	mustInvite(t, h, tn, "erin@acme.example", tenants.RoleMember)
+	_, _, ownerB := h.mustAcme()
+	mustInvite(t, ownerB, "erin@acme.example", tenants.RoleMember)
 	link := h.link("erin@acme.example")
 	b := h.browser()
 	h.clock.Advance(console.InviteLifetime - time.Minute)
@@ -321,8 +319,8 @@ func TestInvitationExpires(t *testing.T) {
 // browser's own CSRF token, and nothing happens.
 func TestAcceptNeedsItsCSRFToken(t *testing.T) {
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	mustInvite(t, h, tn, "frank@acme.example", tenants.RoleMember)
+	_, _, ownerB := h.mustAcme()
+	mustInvite(t, ownerB, "frank@acme.example", tenants.RoleMember)
 	link := h.link("frank@acme.example")
 	page := h.browser().get(link)
 	form, ok := page.Page(t).PostFormWith("password")
@@ -355,8 +353,8 @@ func TestAcceptNeedsItsCSRFToken(t *testing.T) {
 // invitation says so instead of asking for a password.
 func TestAcceptAddressTaken(t *testing.T) {
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	mustInvite(t, h, tn, "gina@acme.example", tenants.RoleMember)
+	_, _, ownerB := h.mustAcme()
+	mustInvite(t, ownerB, "gina@acme.example", tenants.RoleMember)
 	mustOrganisation(t, h, "Gina's Own", "gina@acme.example")
 	r := h.browser().get(h.link("gina@acme.example"))
 	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "already an easytocloud account for gina@acme.example") {
@@ -368,10 +366,10 @@ func TestAcceptAddressTaken(t *testing.T) {
 // retires the earlier link, so only the newest invitation can be accepted.
 func TestReinviteReplacesInvitation(t *testing.T) {
 	h := newHarness(t)
-	tn, _ := mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	mustInvite(t, h, tn, "hank@acme.example", tenants.RoleAdmin)
+	_, _, ownerB := h.mustAcme()
+	mustInvite(t, ownerB, "hank@acme.example", tenants.RoleAdmin)
 	first := h.link("hank@acme.example")
-	mustInvite(t, h, tn, "hank@acme.example", tenants.RoleMember)
+	mustInvite(t, ownerB, "hank@acme.example", tenants.RoleMember)
 	second := h.link("hank@acme.example")
 	if first == second {
 		t.Fatal("the same link twice")

@@ -14,8 +14,8 @@ import (
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// team is an organisation with its owner (no session), an admin and a member who
-// joined by invitation and are signed in.
+// team is an organisation with its owner, who invited an admin and a member; these
+// two joined by invitation and are signed in.
 type team struct {
 	tn                   tenants.Tenant
 	owner, admin, member tenants.User
@@ -25,9 +25,10 @@ type team struct {
 func newTeam(t *testing.T, h *harness, memberPhone string) team {
 	t.Helper()
 	var tm team
-	tm.tn, tm.owner = mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	tm.adminB, tm.admin = mustJoin(t, h, tm.tn, "ada@acme.example", tenants.RoleAdmin, "+31611110001")
-	tm.memberB, tm.member = mustJoin(t, h, tm.tn, "max@acme.example", tenants.RoleMember, memberPhone)
+	var ownerB *browser
+	tm.tn, tm.owner, ownerB = h.mustAcme()
+	tm.adminB, tm.admin = mustJoin(t, ownerB, "ada@acme.example", tenants.RoleAdmin, "+31611110001")
+	tm.memberB, tm.member = mustJoin(t, ownerB, "max@acme.example", tenants.RoleMember, memberPhone)
 	return tm
 }
 
@@ -177,7 +178,7 @@ func TestSetRole(t *testing.T) {
 		t.Fatal("the role changed without a recent password")
 	}
 
-	tm.adminB = secondSession(t, h, tm.admin) // a fresh sign-in
+	tm.adminB = h.mustSignIn(tm.admin.Email, joinerPassword) // a fresh sign-in
 	r = tm.adminB.submit("/people", rolePath, url.Values{"role": {"admin"}})
 	if r.Status != http.StatusSeeOther || r.Location != "/console/people?done=role" {
 		t.Fatalf("make admin: %d %s\n%s", r.Status, r.Location, r.Body)
@@ -250,7 +251,7 @@ func TestRemove(t *testing.T) {
 	if r := tm.memberB.get("/account"); r.Status != http.StatusOK {
 		t.Fatalf("max before: %d", r.Status)
 	}
-	otherSession := secondSession(t, h, tm.member)
+	otherSession := h.mustSignIn(tm.member.Email, joinerPassword)
 
 	removePath := "/people/" + tm.member.ID + "/remove"
 	r := tm.adminB.submit("/people", removePath, nil)
@@ -287,7 +288,7 @@ func TestRemove(t *testing.T) {
 		t.Errorf("the people page after removal:\n%s", r.Body)
 	}
 	// The address is free again: max can be invited anew.
-	mustInvite(t, h, tm.tn, "max@acme.example", tenants.RoleMember)
+	mustInvite(t, tm.adminB, "max@acme.example", tenants.RoleMember)
 }
 
 // TestRemoveUnknownPerson: a person of another organisation, or none, is not found.

@@ -56,6 +56,17 @@ func (b *browser) signInAs(p, email, password string) response {
 	return b.submit(p, "/signin", url.Values{"email": {email}, "password": {password}})
 }
 
+// mustSignIn signs in through the sign-in page on a new browser and returns it,
+// failing the test unless the sign-in succeeds.
+func (h *harness) mustSignIn(email, password string) *browser {
+	h.t.Helper()
+	b := h.browser()
+	if r := b.signInAs("/signin", email, password); r.Status != http.StatusSeeOther {
+		h.t.Fatalf("sign in as %s: %d\n%s", email, r.Status, r.Body)
+	}
+	return b
+}
+
 // countItems returns how many items of the table have a partition key starting
 // with prefix ("" for all of them).
 func (h *harness) countItems(prefix string) int {
