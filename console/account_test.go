@@ -23,7 +23,7 @@ func TestChangePassword(t *testing.T) {
 	h := newHarness(t, withTokens(tokens))
 	tn, _, ownerB := h.mustAcme()
 	b, u := mustJoin(t, ownerB, "max@acme.example", tenants.RoleMember, "+31611210001")
-	other := h.mustSignIn(u.Email, joinerPassword)
+	other := h.mustSignIn(u.Email, otherPassword)
 	const newPassword = "lantern pebble cinder walrus 58"
 
 	for _, c := range []struct {
@@ -31,37 +31,34 @@ func TestChangePassword(t *testing.T) {
 	}{
 		{"NoCurrent", "", newPassword, "current_password", "Enter your current password"},
 		{"WrongCurrent", "not my password at all", newPassword, "current_password", "Your current password is wrong"},
-		{"WeakNew", joinerPassword, "password1234", "new_password", "harder to guess"},
-		{"ShortNew", joinerPassword, "short", "new_password", "at least 12 characters"},
-		{"SameAsBefore", joinerPassword, joinerPassword, "new_password", "not your current one"},
+		{"WeakNew", otherPassword, "password1234", "new_password", "harder to guess"},
+		{"ShortNew", otherPassword, "short", "new_password", "at least 12 characters"},
+		{"SameAsBefore", otherPassword, otherPassword, "new_password", "not your current one"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := b.submit("/account", "/account/password", url.Values{"current_password": {c.current}, "new_password": {c.next}})
 			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, c.field), c.want) {
 				t.Fatalf("%d, beside %s: %q; want %q", r.Status, c.field, fieldError(t, r.Body, c.field), c.want)
 			}
-			for _, pw := range []string{c.current, c.next} {
-				if pw != "" && strings.Contains(r.Body, pw) {
-					t.Error("a password is shown again")
-				}
-			}
+			mustNotShow(t, r, c.current)
+			mustNotShow(t, r, c.next)
 		})
 	}
-	if _, err := h.store.Authenticate(context.Background(), u.Email, joinerPassword); err != nil {
+	if _, err := h.store.Authenticate(context.Background(), u.Email, otherPassword); err != nil {
 		t.Fatalf("a refused change changed the password: %v", err)
 	}
 	if len(tokens.revokedUsers) != 0 {
 		t.Fatal("a refused change revoked tokens")
 	}
 
-	r := b.submit("/account", "/account/password", url.Values{"current_password": {joinerPassword}, "new_password": {newPassword}})
+	r := b.submit("/account", "/account/password", url.Values{"current_password": {otherPassword}, "new_password": {newPassword}})
 	if r.Status != http.StatusSeeOther || r.Location != "/console/account?done=password" {
 		t.Fatalf("change: %d %s\n%s", r.Status, r.Location, r.Body)
 	}
 	if _, err := h.store.Authenticate(context.Background(), u.Email, newPassword); err != nil {
 		t.Errorf("the new password: %v", err)
 	}
-	if _, err := h.store.Authenticate(context.Background(), u.Email, joinerPassword); !errors.Is(err, tenants.ErrInvalidCredentials) {
+	if _, err := h.store.Authenticate(context.Background(), u.Email, otherPassword); !errors.Is(err, tenants.ErrInvalidCredentials) {
 		t.Errorf("the old password: %v, want refused", err)
 	}
 	if r := b.get(r.Location); r.Status != http.StatusOK || !strings.Contains(r.Body, "Password changed") {
@@ -88,7 +85,7 @@ func TestChangePasswordIsLimited(t *testing.T) {
 			t.Fatalf("guess %d: %q", i+1, fieldError(t, r.Body, "current_password"))
 		}
 	}
-	r := b.submit("/account", "/account/password", url.Values{"current_password": {joinerPassword}, "new_password": {"lantern pebble cinder walrus 58"}})
+	r := b.submit("/account", "/account/password", url.Values{"current_password": {otherPassword}, "new_password": {"lantern pebble cinder walrus 58"}})
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, "current_password"), "Too many wrong passwords") {
 		t.Fatalf("after five wrong: %d %q", r.Status, fieldError(t, r.Body, "current_password"))
 	}
@@ -109,7 +106,7 @@ func TestChangePhone(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || fieldError(t, r.Body, "phone") == "" {
 			t.Errorf("phone %q: %d %q", typed, r.Status, fieldError(t, r.Body, "phone"))
 		}
-		if got := inputValue(t, r.Body, "phone"); got != typed {
+		if got := fieldValue(t, r, "/account/phone", "phone"); got != typed {
 			t.Errorf("phone %q shown as %q", typed, got)
 		}
 	}
@@ -155,7 +152,7 @@ func TestChangePhone(t *testing.T) {
 	h.clock.Advance(6 * time.Minute)
 	for name, r := range map[string]response{
 		"GET":  b.get("/account/phone"),
-		"POST": b.post("/account/phone", url.Values{"csrf_token": {inputValue(t, b.get("/account").Body, "csrf_token")}, "phone": {"+31611230008"}}),
+		"POST": b.post("/account/phone", url.Values{"csrf_token": {fieldValue(t, b.get("/account"), "/account/password", "csrf_token")}, "phone": {"+31611230008"}}),
 	} {
 		if r.Status != http.StatusSeeOther || r.Location != "/console/reauth?next=%2Faccount%2Fphone" {
 			t.Errorf("%s without a recent password: %d %s", name, r.Status, r.Location)
@@ -196,7 +193,7 @@ func TestAlexaLinks(t *testing.T) {
 			t.Errorf("the account page lacks %q", want)
 		}
 	}
-	csrf := inputValue(t, r.Body, "csrf_token")
+	csrf := fieldValue(t, r, "/account/password", "csrf_token")
 	if r := b.post("/account/links/g-other/unlink", url.Values{"csrf_token": {csrf}}); r.Status != http.StatusNotFound {
 		t.Errorf("unlink an unknown link: %d", r.Status)
 	}

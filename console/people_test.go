@@ -67,7 +67,7 @@ func TestPeoplePage(t *testing.T) {
 
 	// Accepted, the invitation leaves the list.
 	b := h.browser()
-	step2 := acceptStep1(t, b, h.link("nina@acme.example"), joinerPassword, "+31611110003")
+	step2 := acceptStep1(t, b, h.link("nina@acme.example"), otherPassword, "+31611110003")
 	if r := b.submitOn(step2, "/invite/phone", url.Values{"code": {h.code("+31611110003")}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("nina accepts: %d", r.Status)
 	}
@@ -84,7 +84,7 @@ func TestPeopleIsForAdmins(t *testing.T) {
 	if r := tm.memberB.get("/people"); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "Only admins") {
 		t.Errorf("member GET /people: %d\n%s", r.Status, r.Body)
 	}
-	csrf := inputValue(t, tm.memberB.get("/account").Body, "csrf_token")
+	csrf := fieldValue(t, tm.memberB.get("/account"), "/account/password", "csrf_token")
 	for _, p := range []string{"/people/invite", "/people/" + tm.owner.ID + "/role", "/people/" + tm.owner.ID + "/remove"} {
 		r := tm.memberB.post(p, url.Values{"csrf_token": {csrf}, "email": {"x@acme.example"}, "role": {"admin"}, "confirm": {"yes"}})
 		if r.Status != http.StatusForbidden {
@@ -105,7 +105,7 @@ func TestPeopleIsForAdmins(t *testing.T) {
 func TestInviteRefusesBadInput(t *testing.T) {
 	h := newHarness(t)
 	tm := newTeam(t, h, "+31611130002")
-	mustOrganisation(t, h, "Elsewhere", "gina@else.example")
+	h.mustOrganisation("Elsewhere", "gina@else.example", testPassword)
 	for _, c := range []struct {
 		name, email, role, field, want string
 	}{
@@ -128,7 +128,7 @@ func TestInviteRefusesBadInput(t *testing.T) {
 			if !strings.Contains(r.Body, `href="#`+c.field+`"`) {
 				t.Error("no error summary entry")
 			}
-			if got := inputValue(t, r.Body, "email"); got != c.email {
+			if got := fieldValue(t, r, "/people/invite", "email"); got != c.email {
 				t.Errorf("address shown as %q, want %q kept", got, c.email)
 			}
 			if len(h.mail.to(c.email)) != sent {
@@ -178,7 +178,7 @@ func TestSetRole(t *testing.T) {
 		t.Fatal("the role changed without a recent password")
 	}
 
-	tm.adminB = h.mustSignIn(tm.admin.Email, joinerPassword) // a fresh sign-in
+	tm.adminB = h.mustSignIn(tm.admin.Email, otherPassword) // a fresh sign-in
 	r = tm.adminB.submit("/people", rolePath, url.Values{"role": {"admin"}})
 	if r.Status != http.StatusSeeOther || r.Location != "/console/people?done=role" {
 		t.Fatalf("make admin: %d %s\n%s", r.Status, r.Location, r.Body)
@@ -251,7 +251,7 @@ func TestRemove(t *testing.T) {
 	if r := tm.memberB.get("/account"); r.Status != http.StatusOK {
 		t.Fatalf("max before: %d", r.Status)
 	}
-	otherSession := h.mustSignIn(tm.member.Email, joinerPassword)
+	otherSession := h.mustSignIn(tm.member.Email, otherPassword)
 
 	removePath := "/people/" + tm.member.ID + "/remove"
 	r := tm.adminB.submit("/people", removePath, nil)
@@ -295,9 +295,9 @@ func TestRemove(t *testing.T) {
 func TestRemoveUnknownPerson(t *testing.T) {
 	h := newHarness(t)
 	tm := newTeam(t, h, "+31611180002")
-	_, stranger := mustOrganisation(t, h, "Elsewhere", "stranger@else.example")
+	_, stranger := h.mustOrganisation("Elsewhere", "stranger@else.example", testPassword)
 	for _, id := range []string{stranger.ID, "u-nobody"} {
-		csrf := inputValue(t, tm.adminB.get("/people").Body, "csrf_token")
+		csrf := fieldValue(t, tm.adminB.get("/people"), "/people/invite", "csrf_token")
 		r := tm.adminB.post("/people/"+id+"/remove", url.Values{"csrf_token": {csrf}, "confirm": {"yes"}})
 		if r.Status != http.StatusNotFound {
 			t.Errorf("remove %s: %d", id, r.Status)
