@@ -49,13 +49,15 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (ok, fresh boo
 	return true, fresh
 }
 
-// readFreshForm is readForm for the pages that keep nothing typed across a stale
-// token (an invitation's steps): it answers formExpired itself and returns false
-// when the token does not match, or when the body cannot be read.
-func (s *Server) readFreshForm(w http.ResponseWriter, r *http.Request) bool {
-	ok, fresh := s.readForm(w, r)
-	if ok && !fresh {
-		s.formExpired(w, r)
+// readLinkForm reads the request of a page an e-mailed link opens: its token comes
+// in the query of a GET, and in the form of a POST, which readForm reads (fresh is
+// true for a GET). When ok is false it has answered.
+func (s *Server) readLinkForm(w http.ResponseWriter, r *http.Request) (token string, fresh, ok bool) {
+	if r.Method != http.MethodPost {
+		return r.URL.Query().Get("token"), true, true
 	}
-	return ok && fresh
+	if ok, fresh = s.readForm(w, r); !ok {
+		return "", false, false
+	}
+	return r.PostForm.Get("token"), fresh, true
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/easytocloud/easytocloud/console"
 	"github.com/easytocloud/easytocloud/mfa"
@@ -113,13 +114,14 @@ func (h *harness) mustAcme() (tenants.Tenant, tenants.User, *browser) {
 }
 
 // mustInvite invites email as role through the people page of admin, a signed-in
-// admin's browser.
-func mustInvite(t *testing.T, admin *browser, email string, role tenants.Role) {
+// admin's browser, and returns the invitation's link from the mail.
+func mustInvite(t *testing.T, admin *browser, email string, role tenants.Role) string {
 	t.Helper()
 	r := admin.submit("/people", "/people/invite", url.Values{"email": {email}, "role": {string(role)}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("invite %s: %d\n%s", email, r.Status, r.Body)
 	}
+	return admin.h.linkTo(email, "/invite")
 }
 
 // acceptStep1 opens the invitation link and sends its first form.
@@ -134,9 +136,9 @@ func acceptStep1(t *testing.T, b *browser, link, password, phone string) respons
 func mustJoin(t *testing.T, admin *browser, email string, role tenants.Role, phone string) (*browser, tenants.User) {
 	t.Helper()
 	h := admin.h
-	mustInvite(t, admin, email, role)
+	link := mustInvite(t, admin, email, role)
 	b := h.browser()
-	r := acceptStep1(t, b, h.link(email), otherPassword, phone)
+	r := acceptStep1(t, b, link, otherPassword, phone)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Check your phone") {
 		t.Fatalf("step 1: %d\n%s", r.Status, r.Body)
 	}
@@ -241,6 +243,25 @@ func fieldError(t *testing.T, body, field string) string {
 	text := body[start : start+end]
 	text = text[strings.Index(text, "</span>")+len("</span>"):]
 	return html.UnescapeString(strings.TrimSpace(text))
+}
+
+// sameAnswer fails the test unless a and b, the answers to the same form for two
+// addresses, are alike in status, page (a's aWord and b's bWord taken out) and
+// headers (but Date): so that the answer does not tell which address has an account.
+func sameAnswer(t *testing.T, a, b response, aWord, bWord string) {
+	t.Helper()
+	if a.Status != b.Status {
+		t.Errorf("status %d for one address, %d for the other", a.Status, b.Status)
+	}
+	if ab, bb := strings.ReplaceAll(a.Body, aWord, "X"), strings.ReplaceAll(b.Body, bWord, "X"); ab != bb {
+		t.Errorf("the pages differ:\n%s", cmp.Diff(ab, bb))
+	}
+	ah, bh := a.Header.Clone(), b.Header.Clone()
+	ah.Del("Date")
+	bh.Del("Date")
+	if diff := cmp.Diff(ah, bh); diff != "" {
+		t.Errorf("the headers differ (-one +other):\n%s", diff)
+	}
 }
 
 // setsSession reports whether r sets a session cookie.

@@ -33,39 +33,49 @@ type acceptPage struct {
 	PhoneEnding string
 }
 
-// openInvitation reads the live invitation of token and its organisation; when there
-// is none, or the address has an account meanwhile, it has answered.
-func (s *Server) openInvitation(w http.ResponseWriter, r *http.Request, token string) (invitation, tenants.Tenant, bool) {
+// openInvitation reads an invitation step's request, its token as readLinkForm does
+// (the steps keep nothing typed across a stale CSRF token: that gets formExpired),
+// and returns the token, its live invitation and the organisation. When the form
+// cannot be read, there is no live invitation, or the address has an account
+// meanwhile, it has answered and ok is false.
+func (s *Server) openInvitation(w http.ResponseWriter, r *http.Request) (token string, inv invitation, t tenants.Tenant, ok bool) {
 	ctx := r.Context()
-	var inv invitation
+	token, fresh, ok := s.readLinkForm(w, r)
+	if !ok {
+		return "", inv, t, false
+	}
+	if !fresh {
+		s.formExpired(w, r)
+		return "", inv, t, false
+	}
 	err := s.openLink(ctx, linkInvite, token, &inv)
 	if errors.Is(err, errLinkGone) {
 		s.inviteGone(w, r)
-		return inv, tenants.Tenant{}, false
+		return "", inv, tenants.Tenant{}, false
 	}
 	if err != nil {
 		s.failed(w, r, "open invitation", err)
-		return inv, tenants.Tenant{}, false
+		return "", inv, tenants.Tenant{}, false
 	}
-	t, err := s.cfg.Store.GetTenant(ctx, inv.TenantID)
+	t, err = s.cfg.Store.GetTenant(ctx, inv.TenantID)
 	if errors.Is(err, tenants.ErrNotFound) {
 		s.inviteGone(w, r)
-		return inv, tenants.Tenant{}, false
+		return "", inv, tenants.Tenant{}, false
 	}
 	if err != nil {
 		s.failed(w, r, "open invitation", err)
-		return inv, tenants.Tenant{}, false
+		return "", inv, tenants.Tenant{}, false
 	}
 	_, err = s.cfg.Store.UserByEmail(ctx, inv.Email)
 	if err == nil {
 		s.inviteTaken(w, r, inv.Email)
-		return inv, tenants.Tenant{}, false
+		return "", inv, tenants.Tenant{}, false
 	}
 	if !errors.Is(err, tenants.ErrNotFound) {
 		s.failed(w, r, "open invitation", err)
-		return inv, tenants.Tenant{}, false
+		return "", inv, tenants.Tenant{}, false
 	}
-	return inv, t, true
+	return token, inv, t, true
 }
 
 func (s *Server) inviteGone(w http.ResponseWriter, r *http.Request) {
@@ -82,14 +92,7 @@ func (s *Server) inviteTaken(w http.ResponseWriter, r *http.Request, email strin
 // chooses a password and gives a mobile number, which gets a code by SMS.
 func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	token := r.URL.Query().Get("token")
-	if r.Method == http.MethodPost {
-		if !s.readFreshForm(w, r) {
-			return
-		}
-		token = r.PostForm.Get("token")
-	}
-	inv, t, ok := s.openInvitation(w, r, token)
+	token, inv, t, ok := s.openInvitation(w, r)
 	if !ok {
 		return
 	}
@@ -141,11 +144,7 @@ func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) {
 // up the invitation in one transaction, and signs the new user in.
 func (s *Server) handleAcceptPhone(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if !s.readFreshForm(w, r) {
-		return
-	}
-	token := r.PostForm.Get("token")
-	inv, t, ok := s.openInvitation(w, r, token)
+	token, inv, t, ok := s.openInvitation(w, r)
 	if !ok {
 		return
 	}

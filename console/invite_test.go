@@ -21,13 +21,12 @@ import (
 func TestAcceptInvitation(t *testing.T) {
 	h := newHarness(t)
 	tn, owner, ownerB := h.mustAcme()
-	mustInvite(t, ownerB, "bob@acme.example", tenants.RoleMember)
+	link := mustInvite(t, ownerB, "bob@acme.example", tenants.RoleMember)
 
 	mails := h.mail.to("bob@acme.example")
 	if len(mails) != 1 || !strings.Contains(mails[0].Subject, "Acme Clouds") || !strings.Contains(mails[0].Text, owner.Email) {
 		t.Fatalf("invitation mail: %+v", mails)
 	}
-	link := h.link("bob@acme.example")
 	if !strings.HasPrefix(link, h.base+"/invite?token=") {
 		t.Fatalf("link %s", link)
 	}
@@ -79,8 +78,7 @@ func TestAcceptInvitation(t *testing.T) {
 func TestAcceptRefusesBadInput(t *testing.T) {
 	h := newHarness(t)
 	_, _, ownerB := h.mustAcme()
-	mustInvite(t, ownerB, "carol@acme.example", tenants.RoleMember)
-	link := h.link("carol@acme.example")
+	link := mustInvite(t, ownerB, "carol@acme.example", tenants.RoleMember)
 	for _, c := range []struct {
 		name, password, phone, field, want string
 	}{
@@ -130,8 +128,7 @@ func TestAcceptRefusesBadInput(t *testing.T) {
 func TestAcceptWrongCode(t *testing.T) {
 	h := newHarness(t)
 	_, _, ownerB := h.mustAcme()
-	mustInvite(t, ownerB, "dave@acme.example", tenants.RoleAdmin)
-	link := h.link("dave@acme.example")
+	link := mustInvite(t, ownerB, "dave@acme.example", tenants.RoleAdmin)
 	b := h.browser()
 	step2 := acceptStep1(t, b, link, otherPassword, "+447700900123")
 	code := h.code("+447700900123")
@@ -190,8 +187,7 @@ func TestAcceptWrongCode(t *testing.T) {
 func TestInvitationExpires(t *testing.T) {
 	h := newHarness(t)
 	_, _, ownerB := h.mustAcme()
-	mustInvite(t, ownerB, "erin@acme.example", tenants.RoleMember)
-	link := h.link("erin@acme.example")
+	link := mustInvite(t, ownerB, "erin@acme.example", tenants.RoleMember)
 	b := h.browser()
 	h.clock.Advance(console.InviteLifetime - time.Minute)
 	page := b.get(link)
@@ -217,8 +213,7 @@ func TestInvitationExpires(t *testing.T) {
 func TestAcceptNeedsItsCSRFToken(t *testing.T) {
 	h := newHarness(t)
 	_, _, ownerB := h.mustAcme()
-	mustInvite(t, ownerB, "frank@acme.example", tenants.RoleMember)
-	link := h.link("frank@acme.example")
+	link := mustInvite(t, ownerB, "frank@acme.example", tenants.RoleMember)
 	page := h.browser().get(link)
 	form, ok := page.Page(t).PostFormWith("password")
 	if !ok {
@@ -251,9 +246,9 @@ func TestAcceptNeedsItsCSRFToken(t *testing.T) {
 func TestAcceptAddressTaken(t *testing.T) {
 	h := newHarness(t)
 	_, _, ownerB := h.mustAcme()
-	mustInvite(t, ownerB, "gina@acme.example", tenants.RoleMember)
+	link := mustInvite(t, ownerB, "gina@acme.example", tenants.RoleMember)
 	h.mustOrganisation("Gina's Own", "gina@acme.example", testPassword)
-	r := h.browser().get(h.link("gina@acme.example"))
+	r := h.browser().get(link)
 	if r.Status != http.StatusConflict || !strings.Contains(r.Body, "already an easytocloud account for gina@acme.example") {
 		t.Errorf("taken address: %d\n%s", r.Status, r.Body)
 	}
@@ -264,10 +259,8 @@ func TestAcceptAddressTaken(t *testing.T) {
 func TestReinviteReplacesInvitation(t *testing.T) {
 	h := newHarness(t)
 	_, _, ownerB := h.mustAcme()
-	mustInvite(t, ownerB, "hank@acme.example", tenants.RoleAdmin)
-	first := h.link("hank@acme.example")
-	mustInvite(t, ownerB, "hank@acme.example", tenants.RoleMember)
-	second := h.link("hank@acme.example")
+	first := mustInvite(t, ownerB, "hank@acme.example", tenants.RoleAdmin)
+	second := mustInvite(t, ownerB, "hank@acme.example", tenants.RoleMember)
 	if first == second {
 		t.Fatal("the same link twice")
 	}

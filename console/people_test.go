@@ -61,13 +61,14 @@ func TestPeoplePage(t *testing.T) {
 			t.Errorf("after the invitation the page lacks %q\n%s", want, r.Body)
 		}
 	}
-	if got := h.browser().get(h.link("nina@acme.example")); got.Status != http.StatusOK || !strings.Contains(got.Body, "Join Acme Clouds") {
+	nina := h.linkTo("nina@acme.example", "/invite")
+	if got := h.browser().get(nina); got.Status != http.StatusOK || !strings.Contains(got.Body, "Join Acme Clouds") {
 		t.Errorf("nina's link: %d", got.Status)
 	}
 
 	// Accepted, the invitation leaves the list.
 	b := h.browser()
-	step2 := acceptStep1(t, b, h.link("nina@acme.example"), otherPassword, "+31611110003")
+	step2 := acceptStep1(t, b, nina, otherPassword, "+31611110003")
 	if r := b.submitOn(step2, "/invite/phone", url.Values{"code": {h.code("+31611110003")}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("nina accepts: %d", r.Status)
 	}

@@ -26,8 +26,7 @@ func TestReset(t *testing.T) {
 	h := newHarness(t, withTokens(tokens))
 	_, u := h.mustOrganisation("Acme", "ada@acme.example", otherPassword)
 	h.logs.Secret("password", testPassword, "a third password nobody guesses")
-	elsewhere := h.browser()
-	elsewhere.signInAs("/signin", "ada@acme.example", otherPassword)
+	elsewhere := h.mustSignIn("ada@acme.example", otherPassword)
 
 	b := h.browser()
 	r := b.askReset("ADA@acme.example")
@@ -81,18 +80,10 @@ func TestResetNoEnumeration(t *testing.T) {
 	h.mustOrganisation("Acme", "ada@acme.example", testPassword)
 	known := h.browser().askReset("ada@acme.example")
 	unknown := h.browser().askReset("bob@acme.example")
-	if known.Status != http.StatusOK || known.Status != unknown.Status {
-		t.Errorf("status %d for a known address, %d for an unknown one", known.Status, unknown.Status)
+	if known.Status != http.StatusOK {
+		t.Errorf("status %d for a known address", known.Status)
 	}
-	if a, b := strings.ReplaceAll(known.Body, "ada@", "X@"), strings.ReplaceAll(unknown.Body, "bob@", "X@"); a != b {
-		t.Errorf("the pages differ:\n%s", cmp.Diff(a, b))
-	}
-	kh, uh := known.Header.Clone(), unknown.Header.Clone()
-	kh.Del("Date")
-	uh.Del("Date")
-	if diff := cmp.Diff(kh, uh); diff != "" {
-		t.Errorf("the headers differ (-known +unknown):\n%s", diff)
-	}
+	sameAnswer(t, known, unknown, "ada@", "bob@")
 	h.linkTo("ada@acme.example", "/reset/confirm")
 	mails := h.mail.to("bob@acme.example")
 	if len(mails) != 1 || !strings.Contains(mails[0].Text, "no easytocloud account uses this address") || strings.Contains(mails[0].Text, "token=") {

@@ -103,10 +103,7 @@ func TestSignIn(t *testing.T) {
 		if _, err := h.store.UpdateTenant(t.Context(), tn.ID, "", func(t *tenants.Tenant) error { t.Suspended = true; return nil }); err != nil {
 			t.Fatal(err)
 		}
-		b := h.browser()
-		if r := b.signInAs("/signin", "pat@paused.example", testPassword); r.Status != http.StatusSeeOther {
-			t.Fatalf("sign in: %d\n%s", r.Status, r.Body)
-		}
+		b := h.mustSignIn("pat@paused.example", testPassword)
 		if o := b.get("/"); !strings.Contains(o.Body, "This organisation is suspended") {
 			t.Errorf("no suspension banner:\n%s", o.Body)
 		}
@@ -156,8 +153,7 @@ func TestSignInLimits(t *testing.T) {
 func TestSignOut(t *testing.T) {
 	h := newHarness(t)
 	_, u := h.mustOrganisation("Acme", "ada@acme.example", testPassword)
-	b := h.browser()
-	b.signInAs("/signin", "ada@acme.example", testPassword)
+	b := h.mustSignIn("ada@acme.example", testPassword)
 	o := b.get("/")
 	cookies := b.client.Jar.Cookies(mustURL(t, h.base))
 	r := b.submitOn(o, "/signout", nil)
@@ -181,8 +177,7 @@ func TestSignOut(t *testing.T) {
 func TestReauth(t *testing.T) {
 	h := newHarness(t)
 	_, u := h.mustOrganisation("Acme", "ada@acme.example", testPassword)
-	b := h.browser()
-	b.signInAs("/signin", "ada@acme.example", testPassword)
+	b := h.mustSignIn("ada@acme.example", testPassword)
 	h.clock.Advance(console.ReauthWindow + time.Minute)
 
 	page := b.get("/reauth?next=/settings")
@@ -236,8 +231,7 @@ func TestOverviewMember(t *testing.T) {
 	h := newHarness(t)
 	tn, _ := h.mustOrganisation("Acme", "ada@acme.example", testPassword)
 	h.mustMember(tn, "bob@acme.example", otherPassword)
-	b := h.browser()
-	b.signInAs("/signin", "bob@acme.example", otherPassword)
+	b := h.mustSignIn("bob@acme.example", otherPassword)
 	o := b.get("/")
 	if o.Status != http.StatusOK || !strings.Contains(o.Body, "Member:") || !strings.Contains(o.Body, "an admin of your organisation connects it") {
 		t.Fatalf("overview: %d\n%s", o.Status, o.Body)
