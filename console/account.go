@@ -77,7 +77,7 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, v *visit
 	if current == "" {
 		f.Fail("current_password", "Enter your current password")
 	} else {
-		slot, err := s.limit(ctx, ruleSignInAccount, tenants.NormalEmail(v.User.Email))
+		slots, err := s.limitAll(ctx, signInAccount(v.User.Email))
 		switch {
 		case errors.Is(err, errLimited):
 			f.Fail("current_password", "Too many wrong passwords: wait 15 minutes, then try again")
@@ -93,7 +93,7 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, v *visit
 				s.failed(w, r, "change password", err)
 				return
 			default:
-				s.unlimit(ctx, slot)
+				s.unlimit(ctx, slots...)
 			}
 		}
 	}

@@ -89,6 +89,10 @@ func TestChangePasswordIsLimited(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(t, r.Body, "current_password"), "Too many wrong passwords") {
 		t.Fatalf("after five wrong: %d %q", r.Status, fieldError(t, r.Body, "current_password"))
 	}
+	// They are the sign-in's tries, whatever the case of the address typed there.
+	if r := h.browser().signInAs("/signin", "MAX@acme.example", otherPassword); r.Status != http.StatusTooManyRequests {
+		t.Errorf("a sign-in after five wrong current passwords: %d", r.Status)
+	}
 }
 
 // TestChangePhone: the new number gets a code (the old one nothing); a wrong code

@@ -63,7 +63,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	source := sourceAddress(r)
-	slots, err := s.limitAll(ctx, limitPair{ruleSignInAccount, tenants.NormalEmail(email)}, limitPair{ruleSignInSource, source})
+	slots, err := s.limitAll(ctx, signInAccount(email), limitPair{ruleSignInSource, source})
 	if errors.Is(err, errLimited) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "sign-in refused: limited", slog.String("source", source))
 		f.Fail("email", msgSignInLimited)
@@ -150,7 +150,7 @@ func (s *Server) handleReauth(w http.ResponseWriter, r *http.Request, v *visit) 
 		page(http.StatusOK, f, next)
 		return
 	}
-	slot, err := s.limit(ctx, ruleSignInAccount, tenants.NormalEmail(v.User.Email))
+	slots, err := s.limitAll(ctx, signInAccount(v.User.Email))
 	if errors.Is(err, errLimited) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "re-authentication refused: limited", slog.String("tenant", v.User.TenantID), slog.String("user", v.User.ID))
 		f.Fail("password", msgSignInLimited)
@@ -180,7 +180,7 @@ func (s *Server) handleReauth(w http.ResponseWriter, r *http.Request, v *visit) 
 		s.failed(w, r, "re-authentication", err)
 		return
 	}
-	s.unlimit(ctx, slot)
+	s.unlimit(ctx, slots...)
 	if err := s.confirmPassword(ctx, v.Session); err != nil {
 		s.failed(w, r, "re-authentication", err)
 		return
