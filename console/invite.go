@@ -48,34 +48,28 @@ func (s *Server) openInvitation(w http.ResponseWriter, r *http.Request) (token s
 		s.formExpired(w, r)
 		return "", inv, t, false
 	}
+	// Gone: the link, or the organisation it invites to.
 	err := s.openLink(ctx, linkInvite, token, &inv)
-	if errors.Is(err, errLinkGone) {
-		s.inviteGone(w, r)
-		return "", inv, tenants.Tenant{}, false
-	}
-	if err != nil {
-		s.failed(w, r, "open invitation", err)
-		return "", inv, tenants.Tenant{}, false
-	}
-	t, err = s.cfg.Store.GetTenant(ctx, inv.TenantID)
-	if errors.Is(err, tenants.ErrNotFound) {
-		s.inviteGone(w, r)
-		return "", inv, tenants.Tenant{}, false
-	}
-	if err != nil {
-		s.failed(w, r, "open invitation", err)
-		return "", inv, tenants.Tenant{}, false
-	}
-	_, err = s.cfg.Store.UserByEmail(ctx, inv.Email)
 	if err == nil {
-		s.inviteTaken(w, r, inv.Email)
-		return "", inv, tenants.Tenant{}, false
+		t, err = s.cfg.Store.GetTenant(ctx, inv.TenantID)
 	}
-	if !errors.Is(err, tenants.ErrNotFound) {
+	if errors.Is(err, errLinkGone) || errors.Is(err, tenants.ErrNotFound) {
+		s.inviteGone(w, r)
+		return "", inv, t, false
+	}
+	if err != nil {
 		s.failed(w, r, "open invitation", err)
-		return "", inv, tenants.Tenant{}, false
+		return "", inv, t, false
 	}
-	return token, inv, t, true
+	switch _, err := s.cfg.Store.UserByEmail(ctx, inv.Email); {
+	case err == nil:
+		s.inviteTaken(w, r, inv.Email)
+	case !errors.Is(err, tenants.ErrNotFound):
+		s.failed(w, r, "open invitation", err)
+	default:
+		return token, inv, t, true
+	}
+	return "", inv, t, false
 }
 
 func (s *Server) inviteGone(w http.ResponseWriter, r *http.Request) {
