@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"unicode"
@@ -28,22 +27,13 @@ type grantRow struct{ ID, Linked, LastUsed string }
 
 type alexaRow struct{ FirstSpoke, LastUsed string }
 
-// accountDone are the confirmations a person's page shows after a change.
-var accountDone = map[string]string{
-	"joined":   "Welcome to easytocloud: your account is ready. Now link your Alexa account: in the Alexa app, enable the easytocloud skill and sign in with your email address and password.",
-	"password": "Password changed. Your other sessions were signed out, and your Alexa accounts must be linked again.",
-	"phone":    "Phone number changed: codes go to the new number from now on.",
-	"unlinked": "Alexa account unlinked: it can no longer use easytocloud for you.",
-	"member":   "You are a member now: another admin looks after the organisation.",
-}
-
 // handleAccount shows a person's own page (GET /account): who they are, the
 // password form, their Alexa links.
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.showAccount(w, r, v, http.StatusOK, &Form{}, accountDone[r.URL.Query().Get("done")])
+	s.showAccount(w, r, v, http.StatusOK, &Form{})
 }
 
-func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, v *visit, status int, f *Form, flash string) {
+func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, v *visit, status int, f *Form) {
 	ctx := r.Context()
 	p := tenants.Principal{TenantID: v.Tenant.ID, UserID: v.User.ID}
 	var (
@@ -67,7 +57,7 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, v *visit, s
 	for _, l := range links {
 		data.Alexa = append(data.Alexa, alexaRow{FirstSpoke: minute(l.LinkedAt), LastUsed: whenUsed(l.LastUsedAt.IsZero(), minute(l.LastUsedAt))})
 	}
-	s.render(w, r, status, "account", Page{Title: "Your account", Flash: flash, Form: f, Data: data})
+	s.render(w, r, status, "account", Page{Title: "Your account", Form: f, Data: data})
 }
 
 func whenUsed(never bool, at string) string {
@@ -87,7 +77,7 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, v *visit
 	if current == "" {
 		f.Fail("current_password", "Enter your current password")
 	} else {
-		slot, err := s.limit(ctx, ruleSignInAccount, tenants.NormalEmail(v.User.Email))
+		slots, err := s.limitAll(ctx, signInAccount(v.User.Email))
 		switch {
 		case errors.Is(err, errLimited):
 			f.Fail("current_password", "Too many wrong passwords: wait 15 minutes, then try again")
@@ -103,7 +93,7 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, v *visit
 				s.failed(w, r, "change password", err)
 				return
 			default:
-				s.unlimit(ctx, slot)
+				s.unlimit(ctx, slots...)
 			}
 		}
 	}
@@ -111,7 +101,7 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, v *visit
 		f.Fail("new_password", "Choose a new password, not your current one")
 	}
 	if !f.OK() {
-		s.showAccount(w, r, v, http.StatusUnprocessableEntity, f, "")
+		s.showAccount(w, r, v, http.StatusUnprocessableEntity, f)
 		return
 	}
 	if err := s.cfg.Store.SetPassword(ctx, v.Tenant.ID, v.User.ID, next); err != nil {
@@ -128,7 +118,7 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, v *visit
 	if err := s.confirmPassword(ctx, v.Session); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "change password", slog.String("detail", err.Error()))
 	}
-	s.redirect(w, r, "/account?done=password")
+	s.redirectDone(w, r, "/account", donePassword)
 }
 
 // phonePage is the data of the phone change's pages.
@@ -198,7 +188,7 @@ func (s *Server) handlePhoneVerify(w http.ResponseWriter, r *http.Request, v *vi
 		s.failed(w, r, "change phone", err)
 		return
 	}
-	s.redirect(w, r, "/account?done=phone")
+	s.redirectDone(w, r, "/account", donePhone)
 }
 
 // handleUnlink unlinks one of the person's account links (POST
@@ -240,7 +230,7 @@ func (s *Server) handleUnlink(w http.ResponseWriter, r *http.Request, v *visit) 
 			return
 		}
 	}
-	s.redirect(w, r, "/account?done=unlinked")
+	s.redirectDone(w, r, "/account", doneUnlinked)
 }
 
 // linkGrant is the grant an Alexa account last spoke through ("" for one recorded
@@ -303,9 +293,6 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// e164 is the form of a phone number the store accepts (tenants.ValidateUser).
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
 // checkPhone reads the mobile number typed in field of f, without the spaces and
 // hyphens people type, and returns it, or records on f what is wrong and returns "".
 // The field keeps what was typed.
@@ -320,7 +307,7 @@ func checkPhone(f *Form, field string) string {
 	switch {
 	case typed == "":
 		f.Fail(field, "Enter your mobile phone number")
-	case !e164.MatchString(phone):
+	case !tenants.ValidPhone(phone):
 		f.Fail(field, "Enter the number in international format: a +, the country code and the number, such as +31612345678")
 	default:
 		return phone

@@ -2,12 +2,9 @@ package console_test
 
 import (
 	"context"
-	"fmt"
-	"html"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,33 +16,6 @@ import (
 	"github.com/easytocloud/easytocloud/internal/localsts"
 	"github.com/easytocloud/easytocloud/tenants"
 )
-
-var orgCounter atomic.Int64
-
-// newOrganisation creates an organisation (not connected, SMS policy) with its
-// admin, as a verified sign-up leaves it, under a name and address of its own.
-func newOrganisation(h *harness) (tenants.Tenant, tenants.User) {
-	h.t.Helper()
-	n := orgCounter.Add(1)
-	return h.mustOrganisation(fmt.Sprintf("Acme %d", n), fmt.Sprintf("admin-%d@example.com", n), testPassword)
-}
-
-// newMember adds a member to tenant.
-func newMember(h *harness, tn tenants.Tenant) tenants.User {
-	h.t.Helper()
-	return h.mustMember(tn, fmt.Sprintf("member-%d@example.com", orgCounter.Add(1)), testPassword)
-}
-
-// signInAs signs u (whose password is testPassword) in through the sign-in page
-// and returns their browser.
-func signInAs(t *testing.T, h *harness, u tenants.User) *browser {
-	t.Helper()
-	b := h.browser()
-	if r := b.signInAs("/signin", u.Email, testPassword); r.Status != http.StatusSeeOther {
-		t.Fatalf("sign in as %s: %d\n%s", u.Email, r.Status, r.Body)
-	}
-	return b
-}
 
 // operatorPrincipal is who the harness's role check assumes roles as (the
 // emulator's default account), as a tenant's trust policy names the skill's role.
@@ -69,35 +39,12 @@ func newRoleARN(t *testing.T) string {
 	return "arn:aws:iam::" + awstest.NewAccountID(t) + ":role/easytocloud"
 }
 
-func mustTenant(t *testing.T, h *harness, id string) tenants.Tenant {
-	t.Helper()
-	tn, err := h.store.GetTenant(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tn
-}
-
-// fieldError returns the text of the error paragraph of field on the page ("" when
-// none), and checks that the input points at it.
-func fieldError(t *testing.T, body, field string) string {
-	t.Helper()
-	start := strings.Index(body, `id="`+field+`-error"`)
-	if start < 0 {
-		return ""
-	}
-	end := strings.Index(body[start:], "</p>")
-	text := body[start : start+end]
-	text = text[strings.Index(text, "</span>")+len("</span>"):]
-	return html.UnescapeString(strings.TrimSpace(text))
-}
-
 // TestConnectPage: the page shows the ExternalId, the skill's role, the
 // quick-create link with the template's parameters and the Terraform module block.
 func TestConnectPage(t *testing.T) {
 	h := newHarness(t)
 	tn, admin := newOrganisation(h)
-	r := signInAs(t, h, admin).get("/connect")
+	r := h.mustSignIn(admin.Email, testPassword).get("/connect")
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET /connect: %d\n%s", r.Status, r.Body)
 	}
@@ -131,7 +78,7 @@ func TestConnectPageTagAndNoTemplate(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	r := signInAs(t, h, admin).get("/connect")
+	r := h.mustSignIn(admin.Email, testPassword).get("/connect")
 	if want := `control_tag       = { key = &#34;easytocloud&#34;, value = &#34;say \&#34;$${yes}\&#34;&#34; }`; !strings.Contains(r.Body, want) {
 		t.Errorf("the Terraform block lacks %s\n%s", want, r.Body)
 	}
@@ -183,7 +130,7 @@ func TestConnectRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tn, admin := newOrganisation(h)
 			typed := tc.setup(t, tn.ExternalID)
-			r := signInAs(t, h, admin).submit("/connect", "/connect", url.Values{"role_arn": {typed}})
+			r := h.mustSignIn(admin.Email, testPassword).submit("/connect", "/connect", url.Values{"role_arn": {typed}})
 			if r.Status < 400 {
 				t.Fatalf("POST /connect: %d, want a refusal\n%s", r.Status, r.Body)
 			}
@@ -226,7 +173,7 @@ func TestConnectUnreachable(t *testing.T) {
 	dead.RetryMaxAttempts = 1
 	h := newHarness(t, func(c *console.Config) { c.Roles = account.NewAccess(localsts.New(dead)) })
 	tn, admin := newOrganisation(h)
-	r := signInAs(t, h, admin).submit("/connect", "/connect", url.Values{"role_arn": {newRoleARN(t)}})
+	r := h.mustSignIn(admin.Email, testPassword).submit("/connect", "/connect", url.Values{"role_arn": {newRoleARN(t)}})
 	if r.Status != http.StatusServiceUnavailable {
 		t.Fatalf("POST /connect: %d\n%s", r.Status, r.Body)
 	}
@@ -253,7 +200,7 @@ func TestConnect(t *testing.T) {
 			tn, admin := newOrganisation(h)
 			arn := newRoleARN(t)
 			mustRole(t, arn, localsts.TenantTrustPolicy(operatorPrincipal, tn.ExternalID))
-			b := signInAs(t, h, admin)
+			b := h.mustSignIn(admin.Email, testPassword)
 			r := b.submit("/connect", "/connect", url.Values{"role_arn": {tc.typed(arn)}})
 			if r.Status != http.StatusSeeOther || r.Location != "/console/settings?done=connected" {
 				t.Fatalf("POST /connect: %d %s\n%s", r.Status, r.Location, r.Body)
@@ -286,7 +233,7 @@ func TestConnectChangeRole(t *testing.T) {
 	first, second := newRoleARN(t), newRoleARN(t)
 	mustRole(t, first, localsts.TenantTrustPolicy(operatorPrincipal, tn.ExternalID))
 	mustRole(t, second, localsts.TenantTrustPolicy(operatorPrincipal, tn.ExternalID))
-	b := signInAs(t, h, admin)
+	b := h.mustSignIn(admin.Email, testPassword)
 	if r := b.submit("/connect", "/connect", url.Values{"role_arn": {first}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("connect: %d\n%s", r.Status, r.Body)
 	}
@@ -323,20 +270,17 @@ func TestConnectChangeRole(t *testing.T) {
 func TestAdminPagesRefuseMembers(t *testing.T) {
 	h := newHarness(t)
 	tn, admin := newOrganisation(h)
-	member := newMember(h, tn)
-	adminBrowser := signInAs(t, h, admin)
-	csrf := adminBrowser.get("/connect").Page(t).PostForms()[0].Hidden().Get("csrf_token")
-	b := signInAs(t, h, member)
+	member := h.mustMember(tn, "member@example.com", testPassword)
+	adminBrowser := h.mustSignIn(admin.Email, testPassword)
+	csrf := fieldValue(t, adminBrowser.get("/connect"), "/connect", "csrf_token")
+	b := h.mustSignIn(member.Email, testPassword)
 	for _, p := range []string{"/connect", "/settings"} {
 		if r := b.get(p); r.Status != http.StatusForbidden {
 			t.Errorf("member GET %s: %d", p, r.Status)
 		}
 	}
 	// The member's own token, from the sign-out form of the page that refused them.
-	memberCSRF := ""
-	if forms := b.get("/connect").Page(t).PostForms(); len(forms) > 0 {
-		memberCSRF = forms[0].Hidden().Get("csrf_token")
-	}
+	memberCSRF := fieldValue(t, b.get("/connect"), "/signout", "csrf_token")
 	if memberCSRF == "" {
 		t.Fatal("no CSRF token on the member's page")
 	}

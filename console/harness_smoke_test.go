@@ -18,3 +18,14 @@ func TestUnknownPage(t *testing.T) {
 		t.Errorf("CSP = %q", csp)
 	}
 }
+
+// TestBareConsolePath: the console's address without its trailing slash leads to the
+// overview.
+func TestBareConsolePath(t *testing.T) {
+	h := newHarness(t)
+	for p, want := range map[string]string{"/console": "/console/", "/console?next=x": "/console/?next=x"} {
+		if r := h.browser().get(p); r.Status != http.StatusPermanentRedirect || r.Location != want {
+			t.Errorf("GET %s: %d %q, want 308 to %s", p, r.Status, r.Location, want)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/easytocloud/easytocloud/internal/table"
-	"github.com/easytocloud/easytocloud/internal/webui"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -27,28 +26,6 @@ type invitation struct {
 	Phone     string `json:"phone,omitempty"`
 }
 
-// csrfAnon is the CSRF protection of the forms shown before anyone signs in.
-func (s *Server) csrfAnon() webui.CSRF {
-	return webui.CSRF{Name: "easytocloud-console-csrf", Secure: s.secure, Now: s.now,
-		Key: func(ctx context.Context) ([]byte, error) { return s.subkey(ctx, labelCSRF) }}
-}
-
-// readAnonForm parses the POST form of an anonymous page and checks its CSRF
-// token; when either fails it has answered.
-func (s *Server) readAnonForm(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.message(w, r, http.StatusBadRequest, "That form could not be read", "Go back, reload the page and try again.")
-		return false
-	}
-	if _, ok := s.csrfAnon().Check(r.Context(), r); !ok {
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "form refused: bad CSRF token", slog.String("path", r.URL.Path))
-		s.message(w, r, http.StatusForbidden, "This page has expired", "Go back, reload the page and try again; nothing was changed.")
-		return false
-	}
-	return true
-}
-
 // acceptPage is the data of the invitation's two steps.
 type acceptPage struct {
 	Token, Organisation, Email string
@@ -56,39 +33,43 @@ type acceptPage struct {
 	PhoneEnding string
 }
 
-// openInvitation reads the live invitation of token and its organisation; when there
-// is none, or the address has an account meanwhile, it has answered.
-func (s *Server) openInvitation(w http.ResponseWriter, r *http.Request, token string) (invitation, tenants.Tenant, bool) {
+// openInvitation reads an invitation step's request, its token as readLinkForm does
+// (the steps keep nothing typed across a stale CSRF token: that gets formExpired),
+// and returns the token, its live invitation and the organisation. When the form
+// cannot be read, there is no live invitation, or the address has an account
+// meanwhile, it has answered and ok is false.
+func (s *Server) openInvitation(w http.ResponseWriter, r *http.Request) (token string, inv invitation, t tenants.Tenant, ok bool) {
 	ctx := r.Context()
-	var inv invitation
+	token, fresh, ok := s.readLinkForm(w, r)
+	if !ok {
+		return "", inv, t, false
+	}
+	if !fresh {
+		s.formExpired(w, r)
+		return "", inv, t, false
+	}
+	// Gone: the link, or the organisation it invites to.
 	err := s.openLink(ctx, linkInvite, token, &inv)
-	if errors.Is(err, errLinkGone) {
-		s.inviteGone(w, r)
-		return inv, tenants.Tenant{}, false
-	}
-	if err != nil {
-		s.failed(w, r, "open invitation", err)
-		return inv, tenants.Tenant{}, false
-	}
-	t, err := s.cfg.Store.GetTenant(ctx, inv.TenantID)
-	if errors.Is(err, tenants.ErrNotFound) {
-		s.inviteGone(w, r)
-		return inv, tenants.Tenant{}, false
-	}
-	if err != nil {
-		s.failed(w, r, "open invitation", err)
-		return inv, tenants.Tenant{}, false
-	}
-	_, err = s.cfg.Store.UserByEmail(ctx, inv.Email)
 	if err == nil {
-		s.inviteTaken(w, r, inv.Email)
-		return inv, tenants.Tenant{}, false
+		t, err = s.cfg.Store.GetTenant(ctx, inv.TenantID)
 	}
-	if !errors.Is(err, tenants.ErrNotFound) {
+	if errors.Is(err, errLinkGone) || errors.Is(err, tenants.ErrNotFound) {
+		s.inviteGone(w, r)
+		return "", inv, t, false
+	}
+	if err != nil {
 		s.failed(w, r, "open invitation", err)
-		return inv, tenants.Tenant{}, false
+		return "", inv, t, false
 	}
-	return inv, t, true
+	switch _, err := s.cfg.Store.UserByEmail(ctx, inv.Email); {
+	case err == nil:
+		s.inviteTaken(w, r, inv.Email)
+	case !errors.Is(err, tenants.ErrNotFound):
+		s.failed(w, r, "open invitation", err)
+	default:
+		return token, inv, t, true
+	}
+	return "", inv, t, false
 }
 
 func (s *Server) inviteGone(w http.ResponseWriter, r *http.Request) {
@@ -101,43 +82,25 @@ func (s *Server) inviteTaken(w http.ResponseWriter, r *http.Request, email strin
 		"There is already an easytocloud account for "+email+". Sign in with it, or ask your admin to invite another address.")
 }
 
-// showAccept renders a step of the invitation with a fresh CSRF token.
-func (s *Server) showAccept(w http.ResponseWriter, r *http.Request, status int, name string, p Page, data acceptPage) {
-	tok, _, err := s.csrfAnon().New(r.Context(), w)
-	if err != nil {
-		s.failed(w, r, "csrf token", err)
-		return
-	}
-	p.CSRF, p.Data = tok, data
-	s.render(w, r, status, name, p)
-}
-
 // handleAccept is the invitation's first step (GET/POST /invite): the invitee
 // chooses a password and gives a mobile number, which gets a code by SMS.
 func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	token := r.URL.Query().Get("token")
-	if r.Method == http.MethodPost {
-		if !s.readAnonForm(w, r) {
-			return
-		}
-		token = r.PostForm.Get("token")
-	}
-	inv, t, ok := s.openInvitation(w, r, token)
+	token, inv, t, ok := s.openInvitation(w, r)
 	if !ok {
 		return
 	}
 	data := acceptPage{Token: token, Organisation: t.Name, Email: inv.Email}
 	title := "Join " + t.Name
 	if r.Method != http.MethodPost {
-		s.showAccept(w, r, http.StatusOK, "accept", Page{Title: title, Form: &Form{}}, data)
+		s.renderForm(w, r, http.StatusOK, "accept", Page{Title: title, Form: &Form{}, Data: data})
 		return
 	}
 	f := newForm(r, "phone")
 	checkNewPassword(f, "password", r.PostForm.Get("password"), inv.Email, t.Name)
 	phone := checkPhone(f, "phone")
 	if !f.OK() {
-		s.showAccept(w, r, http.StatusUnprocessableEntity, "accept", Page{Title: title, Form: f}, data)
+		s.renderForm(w, r, http.StatusUnprocessableEntity, "accept", Page{Title: title, Form: f, Data: data})
 		return
 	}
 	hash, err := s.cfg.Store.HashPassword(r.PostForm.Get("password"))
@@ -160,14 +123,14 @@ func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.sendPhoneCode(ctx, subject, phone); errors.Is(err, errTooManySends) {
 		f.Fail("phone", tooManyCodes)
-		s.showAccept(w, r, http.StatusTooManyRequests, "accept", Page{Title: title, Form: f}, data)
+		s.renderForm(w, r, http.StatusTooManyRequests, "accept", Page{Title: title, Form: f, Data: data})
 		return
 	} else if err != nil {
 		s.failed(w, r, "send code", err)
 		return
 	}
 	data.PhoneEnding = phoneEnding(phone)
-	s.showAccept(w, r, http.StatusOK, "accept-phone", Page{Title: "Check your phone", Form: &Form{}}, data)
+	s.renderForm(w, r, http.StatusOK, "accept-phone", Page{Title: "Check your phone", Form: &Form{}, Data: data})
 }
 
 // handleAcceptPhone is the invitation's second step (POST /invite/phone): the code
@@ -175,11 +138,7 @@ func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) {
 // up the invitation in one transaction, and signs the new user in.
 func (s *Server) handleAcceptPhone(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if !s.readAnonForm(w, r) {
-		return
-	}
-	token := r.PostForm.Get("token")
-	inv, t, ok := s.openInvitation(w, r, token)
+	token, inv, t, ok := s.openInvitation(w, r)
 	if !ok {
 		return
 	}
@@ -193,18 +152,18 @@ func (s *Server) handleAcceptPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := acceptPage{Token: token, Organisation: t.Name, Email: inv.Email, PhoneEnding: phoneEnding(inv.Phone)}
-	page := Page{Title: "Check your phone", Form: &Form{}}
+	page := Page{Title: "Check your phone", Form: &Form{}, Data: data}
 	if r.PostForm.Get("resend") != "" {
 		if err := s.sendPhoneCode(ctx, subject, inv.Phone); errors.Is(err, errTooManySends) {
 			page.Form.Fail("code", tooManyCodes)
-			s.showAccept(w, r, http.StatusTooManyRequests, "accept-phone", page, data)
+			s.renderForm(w, r, http.StatusTooManyRequests, "accept-phone", page)
 			return
 		} else if err != nil {
 			s.failed(w, r, "send code", err)
 			return
 		}
 		page.Flash = "We sent a new code to your number ending " + data.PhoneEnding + "."
-		s.showAccept(w, r, http.StatusOK, "accept-phone", page, data)
+		s.renderForm(w, r, http.StatusOK, "accept-phone", page)
 		return
 	}
 	page.Form = newForm(r, "code")
@@ -212,7 +171,7 @@ func (s *Server) handleAcceptPhone(w http.ResponseWriter, r *http.Request) {
 		s.failed(w, r, "check code", err)
 		return
 	} else if !right {
-		s.showAccept(w, r, http.StatusUnprocessableEntity, "accept-phone", page, data)
+		s.renderForm(w, r, http.StatusUnprocessableEntity, "accept-phone", page)
 		return
 	}
 	use, err := s.useLinkItem(ctx, linkInvite, token)
@@ -239,19 +198,19 @@ func (s *Server) handleAcceptPhone(w http.ResponseWriter, r *http.Request) {
 	if err := s.audit(ctx, &visit{User: u, Tenant: t}, "join", u.Email+" as "+string(u.Role)); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "audit join", slog.String("detail", err.Error()))
 	}
-	http.SetCookie(w, s.csrfAnon().Cookie("", -1))
+	http.SetCookie(w, s.formCSRF().Cookie("", -1))
 	if err := s.startSession(w, r, u); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "start session", slog.String("detail", err.Error()))
 		s.message(w, r, http.StatusOK, "Your account is ready", "Your easytocloud account for "+u.Email+" is ready, but you could not be signed in just now. Sign in with your email address and password.")
 		return
 	}
-	s.redirect(w, r, "/account?done=joined")
+	s.redirectDone(w, r, "/account", doneJoined)
 }
 
 // inviteSubject names the invitation of token to the SMS codes: the keyed hash its
 // link is stored under, the same for both steps.
 func (s *Server) inviteSubject(ctx context.Context, token string) (string, error) {
-	h, err := s.sum(ctx, labelLink, string(linkInvite)+token)
+	h, err := s.linkHash(ctx, linkInvite, token)
 	if err != nil {
 		return "", fmt.Errorf("invitation subject: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/easytocloud/easytocloud/internal/ratelimit"
+	"github.com/easytocloud/easytocloud/tenants"
 )
 
 // rule is one rate limit of the console: at most Limit attempts, each less than
@@ -71,6 +72,13 @@ func (s *Server) limitAll(ctx context.Context, pairs ...limitPair) ([]ratelimit.
 type limitPair struct {
 	rule rule
 	key  string
+}
+
+// signInAccount is the limit of password tries on the account of email: a sign-in,
+// a re-authentication and a password change all count against it, keyed by the
+// address as the store compares addresses, so that "Ada@" and "ada@" share it.
+func signInAccount(email string) limitPair {
+	return limitPair{ruleSignInAccount, tenants.NormalEmail(email)}
 }
 
 // unlimit gives attempts back: a right password, or work that was not done.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,15 +41,31 @@ type linkItem struct {
 	ExpiresAt int64  `dynamodbav:"expires_at"`
 }
 
-func (s *Server) linkKey(ctx context.Context, kind linkKind, token string) (map[string]types.AttributeValue, error) {
+// linkHash is the keyed hash of a link's token, which names the link without
+// revealing the token; errLinkGone for a token of the wrong shape.
+func (s *Server) linkHash(ctx context.Context, kind linkKind, token string) (string, error) {
 	if len(token) != 43 {
-		return nil, errLinkGone
+		return "", errLinkGone
 	}
-	h, err := s.sum(ctx, labelLink, string(kind)+token)
+	return s.sum(ctx, labelLink, string(kind)+token)
+}
+
+// linkRef is the partition key of the link of token (<kind><linkHash>): what a
+// record that must retire the link later (retireLink) keeps instead of the token.
+func (s *Server) linkRef(ctx context.Context, kind linkKind, token string) (string, error) {
+	h, err := s.linkHash(ctx, kind, token)
+	if err != nil {
+		return "", err
+	}
+	return string(kind) + h, nil
+}
+
+func (s *Server) linkKey(ctx context.Context, kind linkKind, token string) (map[string]types.AttributeValue, error) {
+	ref, err := s.linkRef(ctx, kind, token)
 	if err != nil {
 		return nil, err
 	}
-	return table.Key(string(kind)+h, linkSK), nil
+	return table.Key(ref, linkSK), nil
 }
 
 // newLink stores data under a fresh token, valid for ttl, and returns the token.
@@ -135,22 +152,40 @@ func (s *Server) useLinkItem(ctx context.Context, kind linkKind, token string) (
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
+	return s.useItem(key), nil
+}
+
+func (s *Server) useItem(key map[string]types.AttributeValue) types.TransactWriteItem {
 	cond, vals := s.liveLink()
 	vals[":used"] = table.N(s.now().UnixNano())
 	return types.TransactWriteItem{Update: &types.Update{
 		Key: key, UpdateExpression: aws.String("SET used_ns = :used"), ConditionExpression: aws.String(cond),
 		ExpressionAttributeValues: vals,
-	}}, nil
+	}}
 }
 
 // useLink marks a live link used on its own, or returns errLinkGone.
 func (s *Server) useLink(ctx context.Context, kind linkKind, token string) error {
-	it, err := s.useLinkItem(ctx, kind, token)
+	key, err := s.linkKey(ctx, kind, token)
 	if err != nil {
 		return err
 	}
-	u := it.Update
-	_, err = s.cfg.Table.Update(ctx, &dynamodb.UpdateItemInput{Key: u.Key, UpdateExpression: u.UpdateExpression,
+	return s.markUsed(ctx, key)
+}
+
+// retireLink marks the live link of kind named ref (linkRef) used, so that it no
+// longer works, without its token: a newer link replaced it. It returns errLinkGone
+// when the link was used, has expired or is unknown.
+func (s *Server) retireLink(ctx context.Context, kind linkKind, ref string) error {
+	if !strings.HasPrefix(ref, string(kind)) {
+		return errLinkGone
+	}
+	return s.markUsed(ctx, table.Key(ref, linkSK))
+}
+
+func (s *Server) markUsed(ctx context.Context, key map[string]types.AttributeValue) error {
+	u := s.useItem(key).Update
+	_, err := s.cfg.Table.Update(ctx, &dynamodb.UpdateItemInput{Key: u.Key, UpdateExpression: u.UpdateExpression,
 		ConditionExpression: u.ConditionExpression, ExpressionAttributeValues: u.ExpressionAttributeValues})
 	if table.ConditionFailed(err) {
 		return errLinkGone

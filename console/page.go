@@ -6,7 +6,9 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/easytocloud/easytocloud/internal/webui"
 	"github.com/easytocloud/easytocloud/tenants"
@@ -91,16 +93,56 @@ type Page struct {
 	// sign-in).
 	User   *tenants.User
 	Tenant *tenants.Tenant
-	// Flash is a one-line confirmation shown at the top ("Invitation sent").
+	// Flash is a one-line confirmation shown at the top ("Invitation sent"); when
+	// empty, render fills it in from a GET's ?done= (redirectDone).
 	Flash string
 	Form  *Form
 	Data  any
+}
+
+// What a redirect after a change tells the page it lands on (?done=<key>): a fixed
+// text per key, so that a link cannot make a page say anything else.
+const (
+	doneConnected = "connected"
+	doneSaved     = "saved"
+	doneUnchanged = "unchanged"
+	doneInvited   = "invited"
+	doneRole      = "role"
+	doneRemoved   = "removed"
+	doneJoined    = "joined"
+	donePassword  = "password"
+	donePhone     = "phone"
+	doneUnlinked  = "unlinked"
+	doneMember    = "member"
+)
+
+var doneTexts = map[string]string{
+	doneConnected: "Your AWS account is connected",
+	doneSaved:     "Settings saved",
+	doneUnchanged: "Nothing was changed: the settings are as they were",
+	doneInvited:   "Invitation sent. It can be used once, for " + strconv.Itoa(int(InviteLifetime/time.Hour)) + " hours.",
+	doneRole:      "Role changed.",
+	doneRemoved:   "Removed. They are signed out, their Alexa links are revoked and their elevations have ended.",
+	doneJoined:    "Welcome to easytocloud: your account is ready. Now link your Alexa account: in the Alexa app, enable the easytocloud skill and sign in with your email address and password.",
+	donePassword:  "Password changed. Your other sessions were signed out, and your Alexa accounts must be linked again.",
+	donePhone:     "Phone number changed: codes go to the new number from now on.",
+	doneUnlinked:  "Alexa account unlinked: it can no longer use easytocloud for you.",
+	doneMember:    "You are a member now: another admin looks after the organisation.",
+}
+
+// redirectDone answers 303 to the console's path p, whose page then shows the text
+// of done (one of the done keys) as its Flash.
+func (s *Server) redirectDone(w http.ResponseWriter, r *http.Request, p, done string) {
+	http.Redirect(w, r, s.path(p)+"?done="+done, http.StatusSeeOther)
 }
 
 // render writes the page name with status. The templates are fixed and their data
 // escaped, so executing one can fail only on a programming error, which becomes a 500.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p Page) {
 	p.CSS, p.Base = webui.StyleSheet, s.basePath
+	if p.Flash == "" && r.Method == http.MethodGet {
+		p.Flash = doneTexts[r.URL.Query().Get("done")]
+	}
 	if v := visitOf(r); v != nil {
 		p.User, p.Tenant = &v.User, &v.Tenant
 		if p.CSRF == "" {
@@ -129,6 +171,17 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request, what string, err
 	s.log.LogAttrs(r.Context(), slog.LevelError, what, slog.String("detail", err.Error()))
 	s.message(w, r, http.StatusInternalServerError, "Something went wrong",
 		"easytocloud could not do that just now. Nothing was changed. Please try again in a moment.")
+}
+
+// formUnreadable answers a POST whose body could not be parsed.
+func (s *Server) formUnreadable(w http.ResponseWriter, r *http.Request) {
+	s.message(w, r, http.StatusBadRequest, "That form could not be read", "Go back, reload the page and try again.")
+}
+
+// formExpired answers a POST whose CSRF token is missing, forged or too old, on a
+// page that does not show the form again.
+func (s *Server) formExpired(w http.ResponseWriter, r *http.Request) {
+	s.message(w, r, http.StatusForbidden, "This page has expired", "Go back, reload the page and try again; nothing was changed.")
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {

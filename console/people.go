@@ -31,7 +31,7 @@ const auditShown = 20
 
 // pendingItem lists an unused invitation on its organisation's people page: pk
 // INVITE#TENANT#<tenant>, sk PENDING#<normalised address> (a newer invitation of the
-// same address replaces it). LinkPK is the key of its link, so that the newer one
+// same address replaces it). LinkPK is its link's linkRef, so that the newer one
 // can retire the older link. It expires with its link.
 type pendingItem struct {
 	PK        string `dynamodbav:"pk"`
@@ -78,20 +78,13 @@ type peoplePage struct {
 	Roles   []tenants.Role
 }
 
-// peopleDone are the confirmations the people page shows after a change.
-var peopleDone = map[string]string{
-	"invited": "Invitation sent. It can be used once, for 72 hours.",
-	"role":    "Role changed.",
-	"removed": "Removed. They are signed out, their Alexa links are revoked and their elevations have ended.",
-}
-
 // handlePeople lists the organisation's people, its pending invitations and its
 // latest admin actions (GET /people).
 func (s *Server) handlePeople(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.showPeople(w, r, v, http.StatusOK, &Form{Values: map[string]string{"role": string(tenants.RoleMember)}}, peopleDone[r.URL.Query().Get("done")])
+	s.showPeople(w, r, v, http.StatusOK, &Form{Values: map[string]string{"role": string(tenants.RoleMember)}})
 }
 
-func (s *Server) showPeople(w http.ResponseWriter, r *http.Request, v *visit, status int, f *Form, flash string) {
+func (s *Server) showPeople(w http.ResponseWriter, r *http.Request, v *visit, status int, f *Form) {
 	ctx := r.Context()
 	var (
 		wg               sync.WaitGroup
@@ -124,7 +117,7 @@ func (s *Server) showPeople(w http.ResponseWriter, r *http.Request, v *visit, st
 	for _, l := range lines {
 		data.Audit = append(data.Audit, auditRow{At: minute(l.At), Actor: l.Actor, What: auditWords(l)})
 	}
-	s.render(w, r, status, "people", Page{Title: "People", Flash: flash, Form: f, Data: data})
+	s.render(w, r, status, "people", Page{Title: "People", Form: f, Data: data})
 }
 
 // pendingInvitations returns the organisation's unused invitations, oldest first.
@@ -172,13 +165,13 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request, v *visit) 
 		}
 	}
 	if !f.OK() {
-		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f, "")
+		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f)
 		return
 	}
 	slot, err := s.limit(ctx, ruleInviteSource, v.Tenant.ID+"#"+v.User.ID)
 	if errors.Is(err, errLimited) {
 		f.Fail("email", "You sent many invitations in the last hour; try again later")
-		s.showPeople(w, r, v, http.StatusTooManyRequests, f, "")
+		s.showPeople(w, r, v, http.StatusTooManyRequests, f)
 		return
 	}
 	if err != nil {
@@ -193,7 +186,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request, v *visit) 
 	if err := s.audit(ctx, v, "invite", email+" as "+string(role)); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "audit invite", slog.String("detail", err.Error()))
 	}
-	s.redirect(w, r, "/people?done=invited")
+	s.redirectDone(w, r, "/people", doneInvited)
 }
 
 // invite makes the invitation of email to t as role from the admin by, lists it as
@@ -209,20 +202,19 @@ func (s *Server) invite(ctx context.Context, t tenants.Tenant, by tenants.User, 
 	if err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}
-	key, err := s.linkKey(ctx, linkInvite, token)
+	linkPK, err := s.linkRef(ctx, linkInvite, token)
 	if err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}
-	linkPK := key["pk"].(*types.AttributeValueMemberS).Value
 	now := s.now()
 	it := pendingItem{PK: pendingPK(t.ID), SK: pendingSK(email), Email: email, Role: string(role), InvitedBy: by.Email,
 		LinkPK: linkPK, CreatedNS: now.UnixNano(), ExpiresAt: now.Add(InviteLifetime).Unix()}
 	if _, err := s.cfg.Table.Put(ctx, &dynamodb.PutItemInput{Item: table.Marshal(it)}); err != nil {
-		s.retireLink(ctx, linkPK)
+		s.retireInvitation(ctx, linkPK)
 		return fmt.Errorf("invite: %w", err)
 	}
 	if old.LinkPK != "" {
-		s.retireLink(ctx, old.LinkPK)
+		s.retireInvitation(ctx, old.LinkPK)
 	}
 	text := fmt.Sprintf("%s invited you to join %s on easytocloud, as %s.\n\n"+
 		"To accept, open this link within %d hours (it works once):\n%s\n\n"+
@@ -230,7 +222,7 @@ func (s *Server) invite(ctx context.Context, t tenants.Tenant, by tenants.User, 
 		"Then you can link your Alexa account and look after your organisation's AWS account by voice.",
 		by.Email, t.Name, roleWords(role), int(InviteLifetime/time.Hour), s.link("/invite", url.Values{"token": {token}}))
 	if err := s.sendMail(ctx, email, "Join "+t.Name+" on easytocloud", text); err != nil {
-		s.retireLink(ctx, linkPK)
+		s.retireInvitation(ctx, linkPK)
 		if _, derr := s.cfg.Table.Delete(ctx, &dynamodb.DeleteItemInput{Key: table.Key(pendingPK(t.ID), pendingSK(email)),
 			ConditionExpression:       aws.String("link_pk = :l"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":l": table.S(linkPK)}}); derr != nil && !table.ConditionFailed(derr) {
@@ -241,16 +233,11 @@ func (s *Server) invite(ctx context.Context, t tenants.Tenant, by tenants.User, 
 	return nil
 }
 
-// retireLink marks the unused invitation link stored under pk used, so that it no
-// longer works (a newer invitation of the address replaced it).
-func (s *Server) retireLink(ctx context.Context, pk string) {
-	_, err := s.cfg.Table.Update(ctx, &dynamodb.UpdateItemInput{
-		Key:                       table.Key(pk, linkSK),
-		UpdateExpression:          aws.String("SET used_ns = :now"),
-		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(used_ns)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": table.N(s.now().UnixNano())},
-	})
-	if err != nil && !table.ConditionFailed(err) {
+// retireInvitation retires the invitation link linkPK names (a newer invitation of
+// the address replaced it, or its mail failed); one already used or expired is
+// retired already.
+func (s *Server) retireInvitation(ctx context.Context, linkPK string) {
+	if err := s.retireLink(ctx, linkInvite, linkPK); err != nil && !errors.Is(err, errLinkGone) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "retire invitation link", slog.String("detail", err.Error()))
 	}
 }
@@ -307,7 +294,7 @@ func (s *Server) handleSetRole(w http.ResponseWriter, r *http.Request, v *visit)
 		f.Fail(field, lastAdminText(u, v))
 	}
 	if !f.OK() {
-		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f, "")
+		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f)
 		return
 	}
 	if roleOf(u) == role {
@@ -327,10 +314,10 @@ func (s *Server) handleSetRole(w http.ResponseWriter, r *http.Request, v *visit)
 	}
 	if u.ID == v.User.ID {
 		// A member no longer sees the people page.
-		s.redirect(w, r, "/account?done=member")
+		s.redirectDone(w, r, "/account", doneMember)
 		return
 	}
-	s.redirect(w, r, "/people?done=role")
+	s.redirectDone(w, r, "/people", doneRole)
 }
 
 func lastAdminText(u tenants.User, v *visit) string {
@@ -354,7 +341,7 @@ func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request, v *visit) 
 	if lastAdmin(u, users) {
 		f := &Form{Values: map[string]string{"role": string(tenants.RoleMember)}}
 		f.Fail("remove-"+u.ID, lastAdminText(u, v))
-		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f, "")
+		s.showPeople(w, r, v, http.StatusUnprocessableEntity, f)
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
@@ -385,7 +372,7 @@ func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request, v *visit) 
 			Data: "Your easytocloud account is deleted and you are signed out. An admin of " + v.Tenant.Name + " can invite you again."})
 		return
 	}
-	s.redirect(w, r, "/people?done=removed")
+	s.redirectDone(w, r, "/people", doneRemoved)
 }
 
 // roleOf is u's role, RoleMember for a user stored without one.

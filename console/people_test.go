@@ -14,8 +14,8 @@ import (
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// team is an organisation with its owner (no session), an admin and a member who
-// joined by invitation and are signed in.
+// team is an organisation with its owner, who invited an admin and a member; these
+// two joined by invitation and are signed in.
 type team struct {
 	tn                   tenants.Tenant
 	owner, admin, member tenants.User
@@ -25,9 +25,10 @@ type team struct {
 func newTeam(t *testing.T, h *harness, memberPhone string) team {
 	t.Helper()
 	var tm team
-	tm.tn, tm.owner = mustOrganisation(t, h, "Acme Clouds", "owner@acme.example")
-	tm.adminB, tm.admin = mustJoin(t, h, tm.tn, "ada@acme.example", tenants.RoleAdmin, "+31611110001")
-	tm.memberB, tm.member = mustJoin(t, h, tm.tn, "max@acme.example", tenants.RoleMember, memberPhone)
+	var ownerB *browser
+	tm.tn, tm.owner, ownerB = h.mustAcme()
+	tm.adminB, tm.admin = mustJoin(t, ownerB, "ada@acme.example", tenants.RoleAdmin, "+31611110001")
+	tm.memberB, tm.member = mustJoin(t, ownerB, "max@acme.example", tenants.RoleMember, memberPhone)
 	return tm
 }
 
@@ -60,13 +61,14 @@ func TestPeoplePage(t *testing.T) {
 			t.Errorf("after the invitation the page lacks %q\n%s", want, r.Body)
 		}
 	}
-	if got := h.browser().get(h.link("nina@acme.example")); got.Status != http.StatusOK || !strings.Contains(got.Body, "Join Acme Clouds") {
+	nina := h.linkTo("nina@acme.example", "/invite")
+	if got := h.browser().get(nina); got.Status != http.StatusOK || !strings.Contains(got.Body, "Join Acme Clouds") {
 		t.Errorf("nina's link: %d", got.Status)
 	}
 
 	// Accepted, the invitation leaves the list.
 	b := h.browser()
-	step2 := acceptStep1(t, b, h.link("nina@acme.example"), joinerPassword, "+31611110003")
+	step2 := acceptStep1(t, b, nina, otherPassword, "+31611110003")
 	if r := b.submitOn(step2, "/invite/phone", url.Values{"code": {h.code("+31611110003")}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("nina accepts: %d", r.Status)
 	}
@@ -83,7 +85,7 @@ func TestPeopleIsForAdmins(t *testing.T) {
 	if r := tm.memberB.get("/people"); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "Only admins") {
 		t.Errorf("member GET /people: %d\n%s", r.Status, r.Body)
 	}
-	csrf := inputValue(t, tm.memberB.get("/account").Body, "csrf_token")
+	csrf := fieldValue(t, tm.memberB.get("/account"), "/account/password", "csrf_token")
 	for _, p := range []string{"/people/invite", "/people/" + tm.owner.ID + "/role", "/people/" + tm.owner.ID + "/remove"} {
 		r := tm.memberB.post(p, url.Values{"csrf_token": {csrf}, "email": {"x@acme.example"}, "role": {"admin"}, "confirm": {"yes"}})
 		if r.Status != http.StatusForbidden {
@@ -104,7 +106,7 @@ func TestPeopleIsForAdmins(t *testing.T) {
 func TestInviteRefusesBadInput(t *testing.T) {
 	h := newHarness(t)
 	tm := newTeam(t, h, "+31611130002")
-	mustOrganisation(t, h, "Elsewhere", "gina@else.example")
+	h.mustOrganisation("Elsewhere", "gina@else.example", testPassword)
 	for _, c := range []struct {
 		name, email, role, field, want string
 	}{
@@ -127,7 +129,7 @@ func TestInviteRefusesBadInput(t *testing.T) {
 			if !strings.Contains(r.Body, `href="#`+c.field+`"`) {
 				t.Error("no error summary entry")
 			}
-			if got := inputValue(t, r.Body, "email"); got != c.email {
+			if got := fieldValue(t, r, "/people/invite", "email"); got != c.email {
 				t.Errorf("address shown as %q, want %q kept", got, c.email)
 			}
 			if len(h.mail.to(c.email)) != sent {
@@ -177,7 +179,7 @@ func TestSetRole(t *testing.T) {
 		t.Fatal("the role changed without a recent password")
 	}
 
-	tm.adminB = secondSession(t, h, tm.admin) // a fresh sign-in
+	tm.adminB = h.mustSignIn(tm.admin.Email, otherPassword) // a fresh sign-in
 	r = tm.adminB.submit("/people", rolePath, url.Values{"role": {"admin"}})
 	if r.Status != http.StatusSeeOther || r.Location != "/console/people?done=role" {
 		t.Fatalf("make admin: %d %s\n%s", r.Status, r.Location, r.Body)
@@ -250,7 +252,7 @@ func TestRemove(t *testing.T) {
 	if r := tm.memberB.get("/account"); r.Status != http.StatusOK {
 		t.Fatalf("max before: %d", r.Status)
 	}
-	otherSession := secondSession(t, h, tm.member)
+	otherSession := h.mustSignIn(tm.member.Email, otherPassword)
 
 	removePath := "/people/" + tm.member.ID + "/remove"
 	r := tm.adminB.submit("/people", removePath, nil)
@@ -287,16 +289,16 @@ func TestRemove(t *testing.T) {
 		t.Errorf("the people page after removal:\n%s", r.Body)
 	}
 	// The address is free again: max can be invited anew.
-	mustInvite(t, h, tm.tn, "max@acme.example", tenants.RoleMember)
+	mustInvite(t, tm.adminB, "max@acme.example", tenants.RoleMember)
 }
 
 // TestRemoveUnknownPerson: a person of another organisation, or none, is not found.
 func TestRemoveUnknownPerson(t *testing.T) {
 	h := newHarness(t)
 	tm := newTeam(t, h, "+31611180002")
-	_, stranger := mustOrganisation(t, h, "Elsewhere", "stranger@else.example")
+	_, stranger := h.mustOrganisation("Elsewhere", "stranger@else.example", testPassword)
 	for _, id := range []string{stranger.ID, "u-nobody"} {
-		csrf := inputValue(t, tm.adminB.get("/people").Body, "csrf_token")
+		csrf := fieldValue(t, tm.adminB.get("/people"), "/people/invite", "csrf_token")
 		r := tm.adminB.post("/people/"+id+"/remove", url.Values{"csrf_token": {csrf}, "confirm": {"yes"}})
 		if r.Status != http.StatusNotFound {
 			t.Errorf("remove %s: %d", id, r.Status)

@@ -123,14 +123,9 @@ func (s *Server) handleResetConfirm(w http.ResponseWriter, r *http.Request) {
 		}
 		s.render(w, r, status, "reset-confirm", p)
 	}
-	token := r.URL.Query().Get("token")
-	fresh := true
-	if r.Method == http.MethodPost {
-		var ok bool
-		if ok, fresh = s.readForm(w, r); !ok {
-			return
-		}
-		token = r.PostForm.Get("token")
+	token, fresh, ok := s.readLinkForm(w, r)
+	if !ok {
+		return
 	}
 	var d resetData
 	err := s.openLink(ctx, linkReset, token, &d)

@@ -21,30 +21,19 @@ func (b *browser) askReset(email string) response {
 	return b.submit("/reset", "/reset", url.Values{"email": {email}})
 }
 
-// resetLink returns the reset link of the newest mail to address.
-func (h *harness) resetLink(address string) string {
-	h.t.Helper()
-	l := h.link(address)
-	if !strings.Contains(l, "/console/reset/confirm?token=") {
-		h.t.Fatalf("the newest mail to %s has no reset link: %s", address, l)
-	}
-	return l
-}
-
 func TestReset(t *testing.T) {
 	tokens := &fakeTokens{}
 	h := newHarness(t, withTokens(tokens))
 	_, u := h.mustOrganisation("Acme", "ada@acme.example", otherPassword)
 	h.logs.Secret("password", testPassword, "a third password nobody guesses")
-	elsewhere := h.browser()
-	elsewhere.signInAs("/signin", "ada@acme.example", otherPassword)
+	elsewhere := h.mustSignIn("ada@acme.example", otherPassword)
 
 	b := h.browser()
 	r := b.askReset("ADA@acme.example")
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "If <strong>ADA@acme.example</strong> has an easytocloud account") {
 		t.Fatalf("ask: %d\n%s", r.Status, r.Body)
 	}
-	link := h.resetLink("ada@acme.example")
+	link := h.linkTo("ada@acme.example", "/reset/confirm")
 	page := b.get(link)
 	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Choose a new password") || !strings.Contains(page.Body, "ada@acme.example") {
 		t.Fatalf("GET the link: %d\n%s", page.Status, page.Body)
@@ -91,19 +80,11 @@ func TestResetNoEnumeration(t *testing.T) {
 	h.mustOrganisation("Acme", "ada@acme.example", testPassword)
 	known := h.browser().askReset("ada@acme.example")
 	unknown := h.browser().askReset("bob@acme.example")
-	if known.Status != http.StatusOK || known.Status != unknown.Status {
-		t.Errorf("status %d for a known address, %d for an unknown one", known.Status, unknown.Status)
+	if known.Status != http.StatusOK {
+		t.Errorf("status %d for a known address", known.Status)
 	}
-	if a, b := strings.ReplaceAll(known.Body, "ada@", "X@"), strings.ReplaceAll(unknown.Body, "bob@", "X@"); a != b {
-		t.Errorf("the pages differ:\n%s", cmp.Diff(a, b))
-	}
-	kh, uh := known.Header.Clone(), unknown.Header.Clone()
-	kh.Del("Date")
-	uh.Del("Date")
-	if diff := cmp.Diff(kh, uh); diff != "" {
-		t.Errorf("the headers differ (-known +unknown):\n%s", diff)
-	}
-	h.resetLink("ada@acme.example")
+	sameAnswer(t, known, unknown, "ada@", "bob@")
+	h.linkTo("ada@acme.example", "/reset/confirm")
 	mails := h.mail.to("bob@acme.example")
 	if len(mails) != 1 || !strings.Contains(mails[0].Text, "no easytocloud account uses this address") || strings.Contains(mails[0].Text, "token=") {
 		t.Errorf("the mail to the unknown address: %+v", mails)
@@ -168,7 +149,7 @@ func TestResetExpired(t *testing.T) {
 	h.mustOrganisation("Acme", "ada@acme.example", otherPassword)
 	b := h.browser()
 	b.askReset("ada@acme.example")
-	link := h.resetLink("ada@acme.example")
+	link := h.linkTo("ada@acme.example", "/reset/confirm")
 	page := b.get(link)
 	h.clock.Advance(30*time.Minute + time.Second)
 	if r := b.get(link); r.Status != http.StatusGone || !strings.Contains(r.Body, `href="/console/reset"`) {
@@ -188,7 +169,7 @@ func TestResetWeakPassword(t *testing.T) {
 	h.mustOrganisation("Acme", "ada@acme.example", otherPassword)
 	b := h.browser()
 	b.askReset("ada@acme.example")
-	page := b.get(h.resetLink("ada@acme.example"))
+	page := b.get(h.linkTo("ada@acme.example", "/reset/confirm"))
 	for pw, want := range map[string]string{"": "Enter a new password", "short": "at least 12 characters", "acme acme acme": "harder to guess"} {
 		r := b.submitOn(page, "/reset/confirm", url.Values{"password": {pw}})
 		if r.Status != http.StatusOK || !strings.Contains(r.Body, want) || !strings.Contains(r.Body, `aria-describedby="password-hint password-error"`) {
@@ -216,7 +197,7 @@ func TestResetSetPasswordFails(t *testing.T) {
 	h.mustOrganisation("Acme", "ada@acme.example", otherPassword)
 	b := h.browser()
 	b.askReset("ada@acme.example")
-	page := b.get(h.resetLink("ada@acme.example"))
+	page := b.get(h.linkTo("ada@acme.example", "/reset/confirm"))
 	r := b.submitOn(page, "/reset/confirm", url.Values{"password": {testPassword}})
 	if r.Status != http.StatusInternalServerError || !strings.Contains(r.Body, "Your password was not changed") || !strings.Contains(r.Body, `href="/console/reset"`) {
 		t.Fatalf("%d\n%s", r.Status, r.Body)

@@ -6,6 +6,7 @@ import "net/http"
 // the stack sends to its function), each answered by the handler routes names. A
 // literal so that reading it links no page template. Do not modify it.
 var Routes = []string{
+	"GET /console",
 	"GET /console/{$}",
 	"GET /console/signin",
 	"POST /console/signin",
@@ -45,6 +46,7 @@ var Routes = []string{
 // user and the tenant and checks the CSRF token of every POST.
 func (s *Server) routes() *http.ServeMux {
 	h := map[string]http.Handler{
+		"GET /console":          http.HandlerFunc(s.handleBare),
 		"GET /console/{$}":      s.signedIn(member, s.handleOverview),
 		"GET /console/signin":   http.HandlerFunc(s.handleSignIn),
 		"POST /console/signin":  http.HandlerFunc(s.handleSignIn),

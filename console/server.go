@@ -161,6 +161,16 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, p string) {
 	http.Redirect(w, r, s.path(p), http.StatusSeeOther)
 }
 
+// handleBare sends the console's address as people type it, without the trailing
+// slash, to the overview at /console/ (308, query kept).
+func (s *Server) handleBare(w http.ResponseWriter, r *http.Request) {
+	target := s.path("/")
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, target, http.StatusPermanentRedirect)
+}
+
 // sourceAddress is the client's IP address (API Gateway's sourceIp, which the Lambda
 // adapter puts in RemoteAddr; X-Forwarded-For is not trusted).
 func sourceAddress(r *http.Request) string {

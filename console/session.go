@@ -256,7 +256,7 @@ func (s *Server) signedIn(role tenants.Role, h func(http.ResponseWriter, *http.R
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			if err := r.ParseForm(); err != nil {
-				s.message(w, r, http.StatusBadRequest, "That form could not be read", "Go back, reload the page and try again.")
+				s.formUnreadable(w, r)
 				return
 			}
 		}
@@ -294,7 +294,7 @@ func (s *Server) signedIn(role tenants.Role, h func(http.ResponseWriter, *http.R
 		if r.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf_token")), []byte(sess.CSRF)) != 1 {
 			s.log.LogAttrs(ctx, slog.LevelWarn, "form refused: bad CSRF token", slog.String("path", r.URL.Path),
 				slog.String("tenant", sess.TenantID), slog.String("user", sess.UserID))
-			s.message(w, r, http.StatusForbidden, "This page has expired", "Go back, reload the page and try again; nothing was changed.")
+			s.formExpired(w, r)
 			return
 		}
 		if role == admin && !v.User.IsAdmin() {

@@ -13,29 +13,6 @@ import (
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
-// What a redirect after a change tells the page it lands on (?done=…): a fixed
-// message per key, so that a link cannot make a page say anything else.
-const (
-	doneConnected = "connected"
-	doneSaved     = "saved"
-	doneUnchanged = "unchanged"
-)
-
-var doneMessages = map[string]string{
-	doneConnected: "Your AWS account is connected",
-	doneSaved:     "Settings saved",
-	doneUnchanged: "Nothing was changed: the settings are as they were",
-}
-
-// redirectDone answers 303 to the console's path p, whose page then shows the
-// message of done.
-func (s *Server) redirectDone(w http.ResponseWriter, r *http.Request, p, done string) {
-	http.Redirect(w, r, s.path(p)+"?done="+done, http.StatusSeeOther)
-}
-
-// doneMessage is the confirmation r's ?done= asks for, or "".
-func doneMessage(r *http.Request) string { return doneMessages[r.URL.Query().Get("done")] }
-
 // The settings form's fields. The verifier secret is read on its own: it never goes
 // into a Form, so it is never shown back.
 var settingsFields = []string{"tag_key", "tag_value", "mfa", "mfa_serial", "verifier_key_id", "elevation"}
@@ -105,7 +82,7 @@ func regionAreas(ticked []string) []regionArea {
 func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request, v *visit) {
 	if r.Method != http.MethodPost {
 		f := settingsForm(v.Tenant)
-		s.showSettings(w, r, v, http.StatusOK, f, v.Tenant.Regions, doneMessage(r))
+		s.showSettings(w, r, v, http.StatusOK, f, v.Tenant.Regions)
 		return
 	}
 	f := newForm(r, settingsFields...)
@@ -130,7 +107,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request, v *visit
 		}
 	}
 	if !ok {
-		s.showSettings(w, r, v, http.StatusBadRequest, f, ticked, "")
+		s.showSettings(w, r, v, http.StatusBadRequest, f, ticked)
 		return
 	}
 	changes := describeChanges(cur, next, secret)
@@ -156,7 +133,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request, v *visit
 			s.failed(w, r, "settings", err)
 			return
 		}
-		s.showSettings(w, r, v, http.StatusBadRequest, f, ticked, "")
+		s.showSettings(w, r, v, http.StatusBadRequest, f, ticked)
 		return
 	case err != nil:
 		s.failed(w, r, "settings", err)
@@ -314,9 +291,9 @@ func describeChanges(cur, next tenants.Tenant, secret string) []string {
 }
 
 // showSettings renders the settings page with f and the ticked regions.
-func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, status int, f *Form, ticked []string, flash string) {
+func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *visit, status int, f *Form, ticked []string) {
 	d := settingsData{Areas: regionAreas(ticked), Connected: v.Tenant.Connected(),
 		SecretStored: v.Tenant.MFA.Kind == tenants.MFAToken && len(v.Tenant.MFA.VerifierSecret) > 0,
 		Reauthed:     s.reauthed(v)}
-	s.render(w, r, status, "settings", Page{Title: "Settings", Flash: flash, Form: f, Data: d})
+	s.render(w, r, status, "settings", Page{Title: "Settings", Form: f, Data: d})
 }

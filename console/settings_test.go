@@ -48,7 +48,7 @@ func settingsValues(kv ...string) url.Values {
 func TestSettingsSave(t *testing.T) {
 	h := newHarness(t)
 	tn, admin := newOrganisation(h)
-	b := signInAs(t, h, admin)
+	b := h.mustSignIn(admin.Email, testPassword)
 	h.clock.Advance(console.ReauthWindow + time.Minute) // these need no password
 	page := b.get("/settings")
 	if page.Status != http.StatusOK {
@@ -112,7 +112,7 @@ func TestSettingsRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tn, admin := newOrganisation(h)
 			h.logs.Secret("verifier", verifierSecret)
-			r := signInAs(t, h, admin).submit("/settings", "/settings", tc.values)
+			r := h.mustSignIn(admin.Email, testPassword).submit("/settings", "/settings", tc.values)
 			if r.Status != http.StatusBadRequest {
 				t.Fatalf("POST /settings: %d\n%s", r.Status, r.Body)
 			}
@@ -147,7 +147,7 @@ func TestSettingsTokenPolicy(t *testing.T) {
 	h := newHarness(t)
 	h.logs.Secret("verifier", verifierSecret)
 	tn, admin := newOrganisation(h)
-	b := signInAs(t, h, admin)
+	b := h.mustSignIn(admin.Email, testPassword)
 	arn := mustConnect(t, h, b, tn)
 	account := tenants.Tenant{RoleARN: arn}.AccountID()
 	serial := "arn:aws:iam::" + account + ":mfa/easytocloud"

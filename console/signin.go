@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/easytocloud/easytocloud/internal/table"
-	"github.com/easytocloud/easytocloud/internal/webui"
 	"github.com/easytocloud/easytocloud/tenants"
 )
 
@@ -20,8 +19,6 @@ const (
 	msgBadCredentials = "The email address or password is not right. Check them and try again."
 	msgBadPassword    = "The password is not right. Check it and try again."
 	msgSignInLimited  = "Too many sign-in attempts. For your security, signing in is paused for 15 minutes. Try again later."
-	// msgFormExpired answers a form whose CSRF token is missing, forged or too old.
-	msgFormExpired = "This page had expired, so nothing was done. Check what you typed and send it again."
 )
 
 // Limits of what a sign-in reads: longer values are no one's address or password, and
@@ -30,41 +27,6 @@ const (
 	maxEmailLen    = 254
 	maxPasswordLen = 1024
 )
-
-// formCSRF protects the forms shown before sign-in (sign-in, sign-up, its
-// verification, password reset) with webui's signed double submit; the forms of a
-// session post the session's own token instead (signedIn checks it).
-func (s *Server) formCSRF() webui.CSRF {
-	return webui.CSRF{Name: "easytocloud-console-csrf", Secure: s.secure, Now: s.now,
-		Key: func(ctx context.Context) ([]byte, error) { return s.subkey(ctx, labelCSRF) }}
-}
-
-// renderForm renders an anonymous page that holds a form: with a fresh CSRF token in
-// the page and its cookie on w.
-func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, name string, p Page) {
-	token, _, err := s.formCSRF().New(r.Context(), w)
-	if err != nil {
-		s.failed(w, r, "csrf token", err)
-		return
-	}
-	p.CSRF = token
-	s.render(w, r, status, name, p)
-}
-
-// readForm parses the body of an anonymous form's POST (at most maxFormBytes). It
-// answers 400 itself and returns false when the body cannot be read, and reports in
-// fresh whether the form's CSRF token matches its cookie.
-func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (ok, fresh bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		s.message(w, r, http.StatusBadRequest, "That form could not be read", "Go back, reload the page and try again.")
-		return false, false
-	}
-	if _, fresh = s.formCSRF().Check(r.Context(), r); !fresh {
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "form refused: bad CSRF token", slog.String("path", r.URL.Path))
-	}
-	return true, fresh
-}
 
 // nextData is the page a sign-in or a re-authentication goes on to.
 type nextData struct{ Next string }
@@ -101,7 +63,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	source := sourceAddress(r)
-	slots, err := s.limitAll(ctx, limitPair{ruleSignInAccount, tenants.NormalEmail(email)}, limitPair{ruleSignInSource, source})
+	slots, err := s.limitAll(ctx, signInAccount(email), limitPair{ruleSignInSource, source})
 	if errors.Is(err, errLimited) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "sign-in refused: limited", slog.String("source", source))
 		f.Fail("email", msgSignInLimited)
@@ -188,7 +150,7 @@ func (s *Server) handleReauth(w http.ResponseWriter, r *http.Request, v *visit) 
 		page(http.StatusOK, f, next)
 		return
 	}
-	slot, err := s.limit(ctx, ruleSignInAccount, tenants.NormalEmail(v.User.Email))
+	slots, err := s.limitAll(ctx, signInAccount(v.User.Email))
 	if errors.Is(err, errLimited) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "re-authentication refused: limited", slog.String("tenant", v.User.TenantID), slog.String("user", v.User.ID))
 		f.Fail("password", msgSignInLimited)
@@ -218,7 +180,7 @@ func (s *Server) handleReauth(w http.ResponseWriter, r *http.Request, v *visit) 
 		s.failed(w, r, "re-authentication", err)
 		return
 	}
-	s.unlimit(ctx, slot)
+	s.unlimit(ctx, slots...)
 	if err := s.confirmPassword(ctx, v.Session); err != nil {
 		s.failed(w, r, "re-authentication", err)
 		return

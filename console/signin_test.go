@@ -8,115 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/easytocloud/easytocloud/console"
 	"github.com/easytocloud/easytocloud/tenants"
 )
-
-// testPassword is a password checkNewPassword takes; otherPassword another one.
-const (
-	testPassword  = "correct horse battery staple"
-	otherPassword = "violet anchor quietly marmalade"
-)
-
-// mustOrganisation stores an organisation with its first admin, as a verified
-// sign-up does, and registers the password with the log check.
-func (h *harness) mustOrganisation(name, email, password string) (tenants.Tenant, tenants.User) {
-	h.t.Helper()
-	h.logs.Secret("password", password)
-	hash, err := h.store.HashPassword(password)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	t, u, err := h.store.CreateOrganisation(h.t.Context(), tenants.Tenant{Name: name, MFA: tenants.MFAPolicy{Kind: tenants.MFASMS}}, tenants.User{Email: email}, hash)
-	if err != nil {
-		h.t.Fatalf("create organisation: %v", err)
-	}
-	return t, u
-}
-
-// mustMember adds a member to tenant t.
-func (h *harness) mustMember(t tenants.Tenant, email, password string) tenants.User {
-	h.t.Helper()
-	h.logs.Secret("password", password)
-	u, err := h.store.CreateUser(h.t.Context(), tenants.User{TenantID: t.ID, Email: email, Role: tenants.RoleMember, Phone: "+31612345678"}, password)
-	if err != nil {
-		h.t.Fatalf("create member: %v", err)
-	}
-	return u
-}
-
-// signInAs fills in the sign-in page (opened at p, "/signin" or "/signin?next=…").
-func (b *browser) signInAs(p, email, password string) response {
-	b.h.t.Helper()
-	return b.submit(p, "/signin", url.Values{"email": {email}, "password": {password}})
-}
-
-// countItems returns how many items of the table have a partition key starting
-// with prefix ("" for all of them).
-func (h *harness) countItems(prefix string) int {
-	h.t.Helper()
-	n := 0
-	for _, it := range h.scan() {
-		if pk, ok := it["pk"].(*types.AttributeValueMemberS); ok && strings.HasPrefix(pk.Value, prefix) {
-			n++
-		}
-	}
-	return n
-}
-
-// scan returns every item of the table.
-func (h *harness) scan() []map[string]types.AttributeValue {
-	h.t.Helper()
-	db := dynamodb.NewFromConfig(h.cfg)
-	var items []map[string]types.AttributeValue
-	in := &dynamodb.ScanInput{TableName: aws.String(h.tbl.Name()), ConsistentRead: aws.Bool(true)}
-	for {
-		out, err := db.Scan(h.t.Context(), in)
-		if err != nil {
-			h.t.Fatalf("scan: %v", err)
-		}
-		items = append(items, out.Items...)
-		if len(out.LastEvaluatedKey) == 0 {
-			return items
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-}
-
-// mustNotShow fails the test when the page holds password.
-func mustNotShow(tb testing.TB, r response, password string) {
-	tb.Helper()
-	if password != "" && strings.Contains(r.Body, password) {
-		tb.Errorf("the page shows the password:\n%s", r.Body)
-	}
-}
-
-// fieldValue returns the value of input name in the page's POST form with action.
-func fieldValue(tb testing.TB, r response, action, name string) string {
-	tb.Helper()
-	for _, f := range r.Page(tb).PostForms() {
-		if f.Action == "/console"+action {
-			return f.Fields().Get(name)
-		}
-	}
-	tb.Fatalf("no form %s on the page:\n%s", action, r.Body)
-	return ""
-}
-
-// setsSession reports whether r sets a session cookie.
-func setsSession(r response) bool {
-	for _, c := range r.Header.Values("Set-Cookie") {
-		if strings.HasPrefix(c, "easytocloud-session=") && !strings.Contains(c, "Max-Age=0") {
-			return true
-		}
-	}
-	return false
-}
 
 const msgBadCredentials = "The email address or password is not right. Check them and try again."
 
@@ -207,10 +103,7 @@ func TestSignIn(t *testing.T) {
 		if _, err := h.store.UpdateTenant(t.Context(), tn.ID, "", func(t *tenants.Tenant) error { t.Suspended = true; return nil }); err != nil {
 			t.Fatal(err)
 		}
-		b := h.browser()
-		if r := b.signInAs("/signin", "pat@paused.example", testPassword); r.Status != http.StatusSeeOther {
-			t.Fatalf("sign in: %d\n%s", r.Status, r.Body)
-		}
+		b := h.mustSignIn("pat@paused.example", testPassword)
 		if o := b.get("/"); !strings.Contains(o.Body, "This organisation is suspended") {
 			t.Errorf("no suspension banner:\n%s", o.Body)
 		}
@@ -260,8 +153,7 @@ func TestSignInLimits(t *testing.T) {
 func TestSignOut(t *testing.T) {
 	h := newHarness(t)
 	_, u := h.mustOrganisation("Acme", "ada@acme.example", testPassword)
-	b := h.browser()
-	b.signInAs("/signin", "ada@acme.example", testPassword)
+	b := h.mustSignIn("ada@acme.example", testPassword)
 	o := b.get("/")
 	cookies := b.client.Jar.Cookies(mustURL(t, h.base))
 	r := b.submitOn(o, "/signout", nil)
@@ -282,20 +174,10 @@ func TestSignOut(t *testing.T) {
 	}
 }
 
-func mustURL(tb testing.TB, s string) *url.URL {
-	tb.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return u
-}
-
 func TestReauth(t *testing.T) {
 	h := newHarness(t)
 	_, u := h.mustOrganisation("Acme", "ada@acme.example", testPassword)
-	b := h.browser()
-	b.signInAs("/signin", "ada@acme.example", testPassword)
+	b := h.mustSignIn("ada@acme.example", testPassword)
 	h.clock.Advance(console.ReauthWindow + time.Minute)
 
 	page := b.get("/reauth?next=/settings")
@@ -314,11 +196,9 @@ func TestReauth(t *testing.T) {
 	var sess struct {
 		ReauthNS int64 `dynamodbav:"reauth_ns"`
 	}
-	for _, it := range h.scan() {
-		if pk, _ := it["pk"].(*types.AttributeValueMemberS); pk != nil && pk.Value == "CONSOLESESSION#"+u.TenantID+"#"+u.ID {
-			if err := attributevalue.UnmarshalMap(it, &sess); err != nil {
-				t.Fatal(err)
-			}
+	for _, it := range h.items("CONSOLESESSION#" + u.TenantID + "#" + u.ID) {
+		if err := attributevalue.UnmarshalMap(it, &sess); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if sess.ReauthNS != h.clock.Now().UnixNano() {
@@ -351,8 +231,7 @@ func TestOverviewMember(t *testing.T) {
 	h := newHarness(t)
 	tn, _ := h.mustOrganisation("Acme", "ada@acme.example", testPassword)
 	h.mustMember(tn, "bob@acme.example", otherPassword)
-	b := h.browser()
-	b.signInAs("/signin", "bob@acme.example", otherPassword)
+	b := h.mustSignIn("bob@acme.example", otherPassword)
 	o := b.get("/")
 	if o.Status != http.StatusOK || !strings.Contains(o.Body, "Member:") || !strings.Contains(o.Body, "an admin of your organisation connects it") {
 		t.Fatalf("overview: %d\n%s", o.Status, o.Body)

@@ -231,14 +231,9 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		}
 		s.render(w, r, status, "verify", p)
 	}
-	token := r.URL.Query().Get("token")
-	fresh := true
-	if r.Method == http.MethodPost {
-		var ok bool
-		if ok, fresh = s.readForm(w, r); !ok {
-			return
-		}
-		token = r.PostForm.Get("token")
+	token, fresh, ok := s.readLinkForm(w, r)
+	if !ok {
+		return
 	}
 	var d signUpData
 	err := s.openLink(ctx, linkSignUp, token, &d)

@@ -204,9 +204,14 @@ func validateEmail(email string) error {
 	return nil
 }
 
+// ValidPhone reports whether phone is a number in E.164 form, the form a user's
+// Phone is stored in: a "+", a country code not starting with 0, 7 to 15 digits
+// in all, nothing else (no spaces).
+func ValidPhone(phone string) bool { return e164Pattern.MatchString(phone) }
+
 // validatePhone checks an optional E.164 phone number.
 func validatePhone(phone string) error {
-	if phone != "" && !e164Pattern.MatchString(phone) {
+	if phone != "" && !ValidPhone(phone) {
 		return Invalidf("phone %q: use E.164 form, a + and the country code, such as +31612345678", phone)
 	}
 	return nil

@@ -17,7 +17,9 @@ locals {
     "DELETE /mfa/v1/elevations/{tenant}/{user}"   = { function = "mfa", authorization = "AWS_IAM" }
 
     # The console's pages: public, as the sign-in pages are (its own sessions sign
-    # people in). ServeMux's "/console/{$}" is the path "/console/" exactly.
+    # people in). ServeMux's "/console/{$}" is the path "/console/" exactly; "/console"
+    # only redirects there.
+    "GET /console"                              = { function = "console", authorization = "NONE" }
     "GET /console/"                             = { function = "console", authorization = "NONE" }
     "GET /console/signin"                       = { function = "console", authorization = "NONE" }
     "POST /console/signin"                      = { function = "console", authorization = "NONE" }

@@ -256,6 +256,7 @@ var Console = Function{
 	},
 	KeyPurposes: []string{"console-token"},
 	Routes: []string{
+		"GET /console",
 		"GET /console/{$}",
 		"GET /console/signin",
 		"POST /console/signin",
