@@ -61,7 +61,7 @@ func TestConsoleReachesOnlyItsOwnKeys(t *testing.T) {
 	db := dynamodb.NewFromConfig(cfg)
 	rec := awstest.RecordTableKeys(db)
 	h := newHarness(t, withSignUp(console.SignUpCode), recordedTable(t, rec))
-	h.logs.Secret("password", ownerPassword, joinerPassword, verifierSecret)
+	h.logs.Secret("password", testPassword, otherPassword, verifierSecret)
 	status := func(what string, r response, want int) {
 		t.Helper()
 		if r.Status != want {
@@ -79,8 +79,8 @@ func TestConsoleReachesOnlyItsOwnKeys(t *testing.T) {
 	}
 	h.logs.Secret("invitation code", code)
 	const ownerEmail = "owner@keys.example"
-	status("sign up", b.signUpAs("Keys", ownerEmail, ownerPassword, "code", code), http.StatusOK)
-	verify := b.get(h.verifyLink(ownerEmail))
+	status("sign up", b.signUpAs("Keys", ownerEmail, testPassword, "code", code), http.StatusOK)
+	verify := b.get(h.linkTo(ownerEmail, "/signup/verify"))
 	status("GET the sign-up link", verify, http.StatusOK)
 	status("confirm the sign-up", b.submitOn(verify, "/signup/verify", nil), http.StatusSeeOther)
 	owner, err := h.store.UserByEmail(ctx, ownerEmail)
@@ -91,7 +91,7 @@ func TestConsoleReachesOnlyItsOwnKeys(t *testing.T) {
 
 	// Sign-out, and sign-in again with the password.
 	status("sign out", b.submitOn(b.get("/"), "/signout", nil), http.StatusOK)
-	status("sign in", b.signInAs("/signin", ownerEmail, ownerPassword), http.StatusSeeOther)
+	status("sign in", b.signInAs("/signin", ownerEmail, testPassword), http.StatusSeeOther)
 	status("GET /", b.get("/"), http.StatusOK)
 
 	// Connect: a role without the ExternalId condition is refused; one with it
@@ -121,7 +121,7 @@ func TestConsoleReachesOnlyItsOwnKeys(t *testing.T) {
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "The password is not right") {
 		t.Fatalf("a wrong password: %d\n%s", r.Status, r.Body)
 	}
-	status("confirm the password", b.submitOn(r, "/reauth", url.Values{"password": {ownerPassword}}), http.StatusSeeOther)
+	status("confirm the password", b.submitOn(r, "/reauth", url.Values{"password": {testPassword}}), http.StatusSeeOther)
 	status("token policy", b.submit("/settings", "/settings", token), http.StatusSeeOther)
 	if got := mustTenant(t, h, tn.ID); got.MFA.Kind != tenants.MFAToken || len(got.MFA.VerifierSecret) == 0 {
 		t.Fatalf("after the token policy: %+v", got.MFA)
@@ -135,7 +135,7 @@ func TestConsoleReachesOnlyItsOwnKeys(t *testing.T) {
 	status("invite", b.submit("/people", "/people/invite", invite), http.StatusSeeOther)
 	status("invite again", b.submit("/people", "/people/invite", invite), http.StatusSeeOther)
 	maxB := h.browser()
-	r = acceptStep1(t, maxB, h.link(maxEmail), joinerPassword, maxPhone)
+	r = acceptStep1(t, maxB, h.link(maxEmail), otherPassword, maxPhone)
 	status("accept", r, http.StatusOK)
 	status("the SMS code", maxB.submitOn(r, "/invite/phone", url.Values{"code": {h.code(maxPhone)}}), http.StatusSeeOther)
 	joiner, err := h.store.UserByEmail(ctx, maxEmail)
@@ -183,12 +183,12 @@ func TestConsoleReachesOnlyItsOwnKeys(t *testing.T) {
 
 	// The invitee changes their password (a second session ends, the other link's
 	// token is revoked) and their phone (a wrong code first).
-	other := secondSession(t, h, joiner)
+	other := h.mustSignIn(joiner.Email, otherPassword)
 	status("other session", other.get("/account"), http.StatusOK)
 	const maxPassword = "lantern pebble cinder walrus 58"
 	h.logs.Secret("password", maxPassword)
 	status("change the password", maxB.submit("/account", "/account/password",
-		url.Values{"current_password": {joinerPassword}, "new_password": {maxPassword}}), http.StatusSeeOther)
+		url.Values{"current_password": {otherPassword}, "new_password": {maxPassword}}), http.StatusSeeOther)
 	r = maxB.submit("/account/phone", "/account/phone", url.Values{"phone": {newPhone}})
 	status("new phone", r, http.StatusOK)
 	wrong := "000000"
@@ -215,7 +215,7 @@ func TestConsoleReachesOnlyItsOwnKeys(t *testing.T) {
 	// sign-ins to the limit: with the wrong confirmation above, five.
 	status("ask a reset", h.browser().askReset(ownerEmail), http.StatusOK)
 	rb := h.browser()
-	confirm := rb.get(h.resetLink(ownerEmail))
+	confirm := rb.get(h.linkTo(ownerEmail, "/reset/confirm"))
 	status("GET the reset link", confirm, http.StatusOK)
 	status("reset", rb.submitOn(confirm, "/reset/confirm", url.Values{"password": {otherPassword}}), http.StatusOK)
 	h.logs.Secret("password", otherPassword)

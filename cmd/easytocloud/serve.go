@@ -367,6 +367,7 @@ func newLocalHandler(cfg serveConfig, awsCfg aws.Config, signer *accesstoken.Fil
 	mux.Handle("/alexa", skillapp.NewHTTPHandler(c, clients, h, verifier))
 	mux.Handle("/mfa/v1/", mfaapp.NewHandler(second))
 	mux.Handle("/console/", cons)
+	mux.Handle("GET /console", cons)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
