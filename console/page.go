@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -149,15 +148,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			p.CSRF = v.Session.CSRF
 		}
 	}
-	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, p); err != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("page", name), slog.String("detail", err.Error()))
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	webui.Render(r.Context(), w, s.log, pages, status, name, p)
 }
 
 // message shows a page with a heading and one paragraph: the answer to a link that

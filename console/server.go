@@ -127,22 +127,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
 	r = r.WithContext(ctx)
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := webui.NewStatusRecorder(w)
 	webui.SecurityHeaders(rec.Header(), s.secure, "'self'")
 	s.mux.ServeHTTP(rec, r)
 	s.log.LogAttrs(ctx, slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
+		slog.Int("status", rec.Status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 }
 
 // path returns the console's own path for p ("/connect" → "/console/connect").

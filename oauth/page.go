@@ -1,10 +1,8 @@
 package oauth
 
 import (
-	"bytes"
 	_ "embed"
 	"html/template"
-	"log/slog"
 	"net/http"
 
 	"github.com/easytocloud/easytocloud/internal/webui"
@@ -43,15 +41,7 @@ type errorPage struct {
 // render writes a page; the template is fixed and its data escaped, so executing it
 // into a buffer can fail only on a programming error, which becomes a 500.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("page", name), slog.String("detail", err.Error()))
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	webui.Render(r.Context(), w, s.log, pages, status, name, data)
 }
 
 // errorPage shows an error without sending the browser anywhere: for requests whose

@@ -235,12 +235,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.URL.RawPath = ""
 		r = r2
 	}
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := webui.NewStatusRecorder(w)
 	s.securityHeaders(rec.Header(), "")
 	s.mux.ServeHTTP(rec, r)
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", rec.status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
+		slog.Int("status", rec.Status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 }
 
 // securityHeaders sets the headers every response carries. formAction is the extra
@@ -251,16 +251,6 @@ func (s *Server) securityHeaders(h http.Header, formAction string) {
 		formAction = "'self' " + formAction
 	}
 	webui.SecurityHeaders(h, s.secure, formAction)
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
 }
 
 // sourceAddress is the client's IP address (API Gateway's sourceIp, which the Lambda
